@@ -1,0 +1,119 @@
+# Waymark - build, run and test.
+#
+#   make run    install what is missing, build, serve a demo database on :8080
+#   make test   install what is missing, build, run every test (plain and
+#               under AddressSanitizer + UndefinedBehaviorSanitizer)
+#
+# Other targets: make (build/waymark), make asan, make unit, make api,
+# make lint, make format, make clean.
+
+CC      ?= cc
+PKGS    := libmicrohttpd jansson sqlite3 libsodium
+WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
+           -Wvla -Werror
+CFLAGS  ?= -O2 -g
+BASE    := -std=c11 $(WARN) -D_FORTIFY_SOURCE=2 -fstack-protector-strong -pthread \
+           $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -pthread
+SANFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+            -fno-sanitize-recover=undefined
+
+SRC      := $(filter-out src/main.c,$(shell find src -name '*.c' | sort))
+MIGRATIONS := $(sort $(wildcard src/store/migrations/sqlite/*.sql))
+GEN      := build/gen/migrations_sqlite.c build/gen/openapi.c
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+
+OBJ      := $(SRC:src/%.c=build/obj/%.o) $(GEN:build/gen/%.c=build/obj/gen/%.o)
+ASAN_OBJ := $(SRC:src/%.c=build/asan/obj/%.o) $(GEN:build/gen/%.c=build/asan/obj/gen/%.o)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/tests/%)
+UNIT_ASAN := $(UNIT_SRC:tests/unit/%.c=build/asan/tests/%)
+
+.PHONY: all deps run test asan unit api lint format format-check clean
+
+all: build/waymark
+
+deps:
+	@scripts/install-deps
+
+build/gen/migrations_sqlite.c: $(MIGRATIONS) scripts/embed-sql
+	@mkdir -p $(@D)
+	scripts/embed-sql $@ $(MIGRATIONS)
+
+build/gen/openapi.c: src/api/openapi.json scripts/embed-text
+	@mkdir -p $(@D)
+	scripts/embed-text openapi_json src/api/openapi.json $@
+
+build/obj/gen/%.o: build/gen/%.c
+	@mkdir -p $(@D)
+	$(CC) $(BASE) $(CFLAGS) -Isrc/store -c $< -o $@
+
+build/obj/%.o: src/%.c
+	@mkdir -p $(@D)
+	$(CC) $(BASE) $(CFLAGS) -MMD -MP -c $< -o $@
+
+build/asan/obj/gen/%.o: build/gen/%.c
+	@mkdir -p $(@D)
+	$(CC) $(BASE) $(SANFLAGS) -U_FORTIFY_SOURCE -Isrc/store -c $< -o $@
+
+build/asan/obj/%.o: src/%.c
+	@mkdir -p $(@D)
+	$(CC) $(BASE) $(SANFLAGS) -U_FORTIFY_SOURCE -MMD -MP -c $< -o $@
+
+build/libwaymark.a: $(OBJ)
+	ar rcs $@ $^
+
+build/asan/libwaymark.a: $(ASAN_OBJ)
+	ar rcs $@ $^
+
+build/waymark: build/obj/main.o build/libwaymark.a
+	$(CC) $(BASE) $(CFLAGS) $^ -o $@ $(LDLIBS)
+
+build/asan/waymark: build/asan/obj/main.o build/asan/libwaymark.a
+	$(CC) $(BASE) $(SANFLAGS) $^ -o $@ $(LDLIBS)
+
+build/tests/%: tests/unit/%.c build/libwaymark.a
+	@mkdir -p $(@D)
+	$(CC) $(BASE) $(CFLAGS) -Isrc $< build/libwaymark.a -o $@ $(LDLIBS) -lcmocka
+
+build/asan/tests/%: tests/unit/%.c build/asan/libwaymark.a
+	@mkdir -p $(@D)
+	$(CC) $(BASE) $(SANFLAGS) -U_FORTIFY_SOURCE -Isrc $< build/asan/libwaymark.a -o $@ \
+		$(LDLIBS) -lcmocka
+
+asan: build/asan/waymark $(UNIT_ASAN)
+
+run: deps
+	@$(MAKE) --no-print-directory build/waymark
+	build/waymark demo --db build/demo.db
+	build/waymark serve --db build/demo.db --listen 127.0.0.1:8080
+
+# The whole suite: lint, unit and API tests, then both again under the
+# sanitizers. scripts/run-tests prints the one summary line at the end.
+test: deps
+	@$(MAKE) --no-print-directory build/waymark $(UNIT_BIN) build/asan/waymark $(UNIT_ASAN)
+	@scripts/run-tests
+
+unit: build/waymark $(UNIT_BIN)
+	@for t in $(UNIT_BIN); do $$t || exit 1; done
+
+api: build/waymark
+	WAYMARK_BIN=build/waymark node --test tests/api/
+
+# ctuuninitvar is suppressed: it flags every out-parameter struct passed
+# uninitialised to a function that only writes it.
+lint:
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance \
+		--inline-suppr --std=c11 -D__GNUC__ --suppress=missingIncludeSystem \
+		--suppress=ctuuninitvar \
+		-I src src
+
+format:
+	clang-format -i $$(find src tests/unit -name '*.[ch]')
+
+format-check:
+	clang-format --dry-run --Werror $$(find src tests/unit -name '*.[ch]')
+
+clean:
+	rm -rf build
+
+-include $(OBJ:.o=.d) $(ASAN_OBJ:.o=.d)

@@ -1,0 +1,220 @@
+/*
+ * api.c - the route table, and the path every request takes through it:
+ * match, authenticate, call the handler.
+ *
+ * Read the table to know everything the API can do.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "call.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "../domain/date.h"
+#include "../util/log.h"
+#include "../util/text.h"
+
+const struct route api_routes[] = {
+    /* method   pattern                                  handler                flags */
+    {"GET", "/healthz", health_get, ROUTE_PUBLIC},
+    {"GET", "/api/v1/openapi.json", openapi_get, ROUTE_PUBLIC},
+    {"POST", "/api/v1/login", auth_login, ROUTE_PUBLIC},
+    {"POST", "/api/v1/logout", auth_logout, 0},
+    {"GET", "/api/v1/me", auth_me, 0},
+    {"GET", "/api/v1/orgs", orgs_list, 0},
+    {"POST", "/api/v1/orgs", orgs_create, 0},
+    {"GET", "/api/v1/users", users_list, 0},
+    {"POST", "/api/v1/users", users_create, 0},
+    {"GET", "/api/v1/users/{id}", users_get, 0},
+    {"PATCH", "/api/v1/users/{id}", users_patch, 0},
+    {"GET", "/api/v1/survivors", survivors_list, 0},
+    {"POST", "/api/v1/survivors", survivors_create, 0},
+    {"GET", "/api/v1/survivors/{id}", survivors_get, 0},
+    {"PATCH", "/api/v1/survivors/{id}", survivors_patch, 0},
+    {"GET", "/api/v1/survivors/{id}/access-log", survivors_access_log, 0},
+};
+const size_t api_route_count = sizeof api_routes / sizeof api_routes[0];
+
+/* Reads "Authorization: Bearer TOKEN" and loads the session's user. */
+static bool authenticate(struct call *c)
+{
+	const char *h = http_header(c->req, "Authorization");
+	static const char prefix[] = "Bearer ";
+	if (!h || strncasecmp(h, prefix, sizeof prefix - 1) != 0 ||
+	    !secret_token_digest(h + sizeof prefix - 1, c->token_digest)) {
+		http_error(c->req, 401, "unauthenticated", "a valid bearer token is required",
+			   NULL);
+		return false;
+	}
+	int64_t expires;
+	wm_err e = store_session_user(c->app->store, c->token_digest, sizeof c->token_digest,
+				      c->now, &c->user, &expires);
+	if (e == WM_ERR_NOT_FOUND) {
+		http_error(c->req, 401, "unauthenticated",
+			   "the token is not valid, expired or revoked", NULL);
+		return false;
+	}
+	if (e != WM_OK)
+		return call_fail(c, e, NULL);
+	c->who.role = c->user.role;
+	c->who.user_id = c->user.id;
+	c->who.org_id = c->user.org_id[0] ? c->user.org_id : NULL;
+	return true;
+}
+
+void api_handle(struct http_req *r, void *app)
+{
+	struct route_match m;
+	router_match(api_routes, api_route_count, http_method(r), http_path(r), &m);
+	if (!m.route) {
+		if (m.path_known) {
+			http_add_header(r, "Allow", m.allow);
+			http_error(r, 405, "method_not_allowed",
+				   "this path does not take that method", NULL);
+		} else {
+			http_error(r, 404, "not_found", "no such resource", NULL);
+		}
+		return;
+	}
+	http_set_route(r, m.route->pattern);
+	struct call c;
+	memset(&c, 0, sizeof c);
+	c.req = r;
+	c.app = app;
+	c.match = &m;
+	c.now = (int64_t)time(NULL);
+	c.today = instant_day(c.now);
+	if (!(m.route->flags & ROUTE_PUBLIC) && !authenticate(&c))
+		return;
+	m.route->handler(&c);
+}
+
+const char *call_param(const struct call *c, int n)
+{
+	return n < c->match->nparams ? c->match->params[n] : "";
+}
+
+const char *call_route(const struct call *c)
+{
+	return c->match->route->pattern;
+}
+
+json_t *call_body(struct call *c)
+{
+	size_t len;
+	const char *body = http_body(c->req, &len);
+	if (!text_utf8_valid(body, len)) {
+		http_error(c->req, 400, "bad_request", "the body is not valid UTF-8", NULL);
+		return NULL;
+	}
+	json_error_t jerr;
+	json_t *j = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!j) {
+		http_error(c->req, 400, "bad_request", "the body is not valid JSON", NULL);
+		return NULL;
+	}
+	if (!json_is_object(j)) {
+		json_decref(j);
+		call_invalid(c, NULL, "the body must be a JSON object");
+		return NULL;
+	}
+	return j;
+}
+
+bool call_invalid(struct call *c, const char *field, const char *message)
+{
+	http_error(c->req, 422, "validation_failed", message, field);
+	return false;
+}
+
+bool call_fail(struct call *c, wm_err e, const struct schema_error *se)
+{
+	switch (e) {
+	case WM_ERR_INVALID:
+		if (se)
+			return call_invalid(c, se->field, se->message);
+		return call_invalid(c, NULL, "the request is not valid");
+	case WM_ERR_NOT_FOUND:
+		http_error(c->req, 404, "not_found", "no such resource", NULL);
+		return false;
+	case WM_ERR_CONFLICT:
+		http_error(c->req, 409, "conflict",
+			   "the record was changed by someone else, or the value must be unique",
+			   NULL);
+		return false;
+	case WM_ERR_FORBIDDEN:
+		http_error(c->req, 403, "forbidden", "your role may not do this", NULL);
+		return false;
+	case WM_ERR_UNAUTH:
+		http_error(c->req, 401, "unauthenticated", "not authenticated", NULL);
+		return false;
+	default:
+		log_internal_error(wm_err_str(e));
+		http_error(c->req, 500, "internal", "internal error", NULL);
+		return false;
+	}
+}
+
+bool call_allow(struct call *c, enum action act, const struct resource *res)
+{
+	switch (policy_decide(&c->who, act, res)) {
+	case POLICY_ALLOW:
+		return true;
+	case POLICY_HIDDEN:
+		return call_fail(c, WM_ERR_NOT_FOUND, NULL);
+	case POLICY_FORBIDDEN:
+	default:
+		return call_fail(c, WM_ERR_FORBIDDEN, NULL);
+	}
+}
+
+bool call_page(struct call *c, int *limit, int64_t *after)
+{
+	*limit = 50;
+	*after = 0;
+	const char *l = http_query(c->req, "limit");
+	if (l) {
+		char *end;
+		long v = strtol(l, &end, 10);
+		if (!l[0] || *end || v < 1 || v > 500)
+			return call_invalid(c, "limit",
+					    "limit must be a whole number from 1 to 500");
+		*limit = (int)v;
+	}
+	const char *cur = http_query(c->req, "cursor");
+	if (cur && cur[0]) {
+		char *end;
+		long long v = strtoll(cur, &end, 10);
+		if (*end || v < 1 || strlen(cur) > 18 || cur[0] < '1' || cur[0] > '9')
+			return call_invalid(c, "cursor", "cursor is not one this server gave");
+		*after = v;
+	}
+	return true;
+}
+
+json_t *call_list(json_t *items, bool more, int64_t last_seq)
+{
+	json_t *next = json_null();
+	if (more) {
+		char buf[24];
+		snprintf(buf, sizeof buf, "%lld", (long long)last_seq);
+		next = json_string(buf);
+	}
+	return json_pack("{s:o, s:o}", "items", items, "next_cursor", next);
+}
+
+void call_audit(const struct call *c, const char *survivor_id, const char *action,
+		struct store_audit *out)
+{
+	memset(out, 0, sizeof *out);
+	instant_format(c->now, out->at);
+	snprintf(out->survivor_id, sizeof out->survivor_id, "%s", survivor_id);
+	snprintf(out->user_id, sizeof out->user_id, "%s", c->user.id);
+	out->role = c->user.role;
+	snprintf(out->org_id, sizeof out->org_id, "%s", c->user.org_id);
+	snprintf(out->action, sizeof out->action, "%s", action);
+	snprintf(out->route, sizeof out->route, "%s", call_route(c));
+}

@@ -1,0 +1,98 @@
+/*
+ * call.h - one API call as the handlers see it, and the helpers they share.
+ *
+ * A handler reads its parameters and body through these helpers, asks the
+ * policy through call_allow, calls the domain and the store, and answers
+ * through call_fail or http_respond_json. The helpers answer errors in the
+ * spec's shape themselves and return false, so a handler just returns.
+ */
+#ifndef WM_CALL_H
+#define WM_CALL_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../crypto/keyring.h"
+#include "../crypto/secret.h"
+#include "../domain/policy.h"
+#include "../domain/schema.h"
+#include "../http/http.h"
+#include "../http/router.h"
+#include "../store/store.h"
+
+/* What every handler shares: set up by `waymark serve`. */
+struct app {
+	struct store *store;
+	const struct keyring *keys;
+	int session_ttl; /* seconds a token lives */
+};
+
+struct call {
+	struct http_req *req;
+	struct app *app;
+	const struct route_match *match;
+	int64_t now; /* the request's instant, seconds since the epoch, UTC */
+	int today;   /* its date (UTC) as a day number */
+	/* Set for routes that need a token. */
+	struct store_user user;
+	struct subject who;
+	unsigned char token_digest[SECRET_DIGEST];
+};
+
+/* The route table and the entry point the HTTP server calls. */
+void api_handle(struct http_req *r, void *app);
+extern const struct route api_routes[];
+extern const size_t api_route_count;
+
+/* The nth path parameter ("{id}"). */
+const char *call_param(const struct call *c, int n);
+
+/* The route pattern that matched ("/api/v1/survivors/{id}"). */
+const char *call_route(const struct call *c);
+
+/* Parses the body as a JSON object: 400 when not JSON or not UTF-8, 422 when
+ * not an object. NULL after answering; else a reference the caller owns. */
+json_t *call_body(struct call *c);
+
+/* Answers a domain or store error with its status; always returns false. */
+bool call_fail(struct call *c, wm_err e, const struct schema_error *se);
+
+/* Answers 422 for one field; always returns false. */
+bool call_invalid(struct call *c, const char *field, const char *message);
+
+/* Asks the policy; answers 403 or 404 and returns false when denied. */
+bool call_allow(struct call *c, enum action act, const struct resource *res);
+
+/* Reads ?limit= (1-500, default 50) and ?cursor=; false after answering 422. */
+bool call_page(struct call *c, int *limit, int64_t *after);
+
+/* Builds {"items": items, "next_cursor": ...}; steals items. */
+json_t *call_list(json_t *items, bool more, int64_t last_seq);
+
+/* Fills an audit entry for the caller touching survivor_id. */
+void call_audit(const struct call *c, const char *survivor_id, const char *action,
+		struct store_audit *out);
+
+/* Handlers, one group per file. */
+void health_get(struct call *c);
+void openapi_get(struct call *c);
+void auth_login(struct call *c);
+void auth_logout(struct call *c);
+void auth_me(struct call *c);
+void orgs_create(struct call *c);
+void orgs_list(struct call *c);
+void users_create(struct call *c);
+void users_list(struct call *c);
+void users_get(struct call *c);
+void users_patch(struct call *c);
+void survivors_create(struct call *c);
+void survivors_list(struct call *c);
+void survivors_get(struct call *c);
+void survivors_patch(struct call *c);
+void survivors_access_log(struct call *c);
+
+/* The JSON of a user as the API shows it (no password hash). */
+json_t *user_json(const struct store_user *u);
+
+#endif

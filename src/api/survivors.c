@@ -1,0 +1,303 @@
+/*
+ * survivors.c - the survivor's record: create, read, list, change, and the
+ * log of who looked.
+ *
+ * Every read and change leaves an audit entry: a change in the same
+ * transaction as the change, a read before the record is answered (a
+ * record is never shown without its entry being stored).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../domain/survivor.h"
+#include "../util/text.h"
+#include "call.h"
+
+/* The record as the API shows it: server fields around the stored body. */
+static json_t *survivor_json(const struct store_survivor *s)
+{
+	json_t *out =
+	    json_pack("{s:s, s:i, s:s}", "id", s->id, "version", s->version, "org_id", s->org_id);
+	if (!out)
+		return NULL;
+	json_object_update(out, s->body);
+	json_object_set_new(out, "created_at", json_string(s->created_at));
+	json_object_set_new(out, "updated_at", json_string(s->updated_at));
+	return out;
+}
+
+static struct resource resource_of(const struct store_survivor *s)
+{
+	return (struct resource){.org_id = s->org_id, .shared_with_org = s->shared_with_org};
+}
+
+/* Checks that advocate_id names an active advocate or manager of the
+ * caller's organisation; 422 otherwise. */
+static bool advocate_ok(struct call *c, const char *advocate_id)
+{
+	struct store_user u;
+	wm_err e = store_user_get(c->app->store, advocate_id, &u);
+	if (e != WM_OK && e != WM_ERR_NOT_FOUND)
+		return call_fail(c, e, NULL);
+	if (e == WM_ERR_NOT_FOUND || u.disabled || strcmp(u.org_id, c->user.org_id) != 0 ||
+	    (u.role != ROLE_ADVOCATE && u.role != ROLE_MANAGER))
+		return call_invalid(
+		    c, "advocate_id",
+		    "advocate_id must name an advocate or manager of your organisation");
+	return true;
+}
+
+/* Rules for setting advocate_id to something other than the caller. */
+static bool assignment_ok(struct call *c, const char *before, const char *after)
+{
+	if (!after || (before && strcmp(before, after) == 0))
+		return true; /* unchanged, or unassigned */
+	if (strcmp(after, c->user.id) != 0 && !call_allow(c, ACT_SURVIVOR_REASSIGN, NULL))
+		return false;
+	if (before && !call_allow(c, ACT_SURVIVOR_REASSIGN, NULL))
+		return false; /* moving a case between advocates is a manager's call */
+	return advocate_ok(c, after);
+}
+
+void survivors_create(struct call *c)
+{
+	if (!call_allow(c, ACT_SURVIVOR_CREATE, NULL))
+		return;
+	json_t *body = call_body(c);
+	if (!body)
+		return;
+	struct schema_error se;
+	wm_err e = survivor_validate(body, c->today, &se);
+	if (e != WM_OK) {
+		json_decref(body);
+		call_fail(c, e, &se);
+		return;
+	}
+	if (!json_object_get(body, "advocate_id") && c->user.role == ROLE_ADVOCATE)
+		json_object_set_new(body, "advocate_id", json_string(c->user.id));
+	if (!assignment_ok(c, NULL, json_string_value(json_object_get(body, "advocate_id")))) {
+		json_decref(body);
+		return;
+	}
+	struct store_survivor s = {0};
+	secret_new_id(s.id);
+	snprintf(s.org_id, sizeof s.org_id, "%s", c->user.org_id);
+	s.version = 1;
+	instant_format(c->now, s.created_at);
+	memcpy(s.updated_at, s.created_at, sizeof s.updated_at);
+	s.body = body;
+	struct store_audit a;
+	call_audit(c, s.id, "create", &a);
+	e = store_survivor_create(c->app->store, &s, &a);
+	if (e != WM_OK) {
+		store_survivor_clear(&s);
+		call_fail(c, e, NULL);
+		return;
+	}
+	http_respond_json(c->req, 201, survivor_json(&s));
+	store_survivor_clear(&s);
+}
+
+/* Loads the survivor of the path and asks the policy about act on it. */
+static bool load(struct call *c, enum action act, struct store_survivor *s)
+{
+	s->body = NULL;
+	if (!call_allow(c, act, NULL)) /* roles that may never: 403 whether or not it exists */
+		return false;
+	const char *id = call_param(c, 0);
+	wm_err e = schema_is_id(id) ? store_survivor_get(c->app->store, id, c->who.org_id, s)
+				    : WM_ERR_NOT_FOUND;
+	if (e != WM_OK)
+		return call_fail(c, e, NULL);
+	struct resource res = resource_of(s);
+	if (!call_allow(c, act, &res)) {
+		store_survivor_clear(s);
+		return false;
+	}
+	return true;
+}
+
+void survivors_get(struct call *c)
+{
+	struct store_survivor s;
+	if (!load(c, ACT_SURVIVOR_READ, &s))
+		return;
+	struct store_audit a;
+	call_audit(c, s.id, "read", &a);
+	wm_err e = store_audit_append(c->app->store, &a, 1);
+	if (e != WM_OK)
+		call_fail(c, e, NULL);
+	else
+		http_respond_json(c->req, 200, survivor_json(&s));
+	store_survivor_clear(&s);
+}
+
+void survivors_patch(struct call *c)
+{
+	struct store_survivor s;
+	if (!load(c, ACT_SURVIVOR_UPDATE, &s))
+		return;
+	json_t *patch = call_body(c);
+	json_t *merged = NULL;
+	if (!patch)
+		goto out;
+	json_t *ver = json_object_get(patch, "version");
+	if (!ver || !json_is_integer(ver)) {
+		call_invalid(c, "version", "version is required: send the version you read");
+		goto out;
+	}
+	int expected = (int)json_integer_value(ver);
+	json_object_del(patch, "version");
+	merged = schema_merge(&survivor_schema, s.body, patch);
+	if (!merged) {
+		call_fail(c, WM_ERR_NOMEM, NULL);
+		goto out;
+	}
+	struct schema_error se;
+	wm_err e = survivor_validate(merged, c->today, &se);
+	if (e != WM_OK) {
+		call_fail(c, e, &se);
+		goto out;
+	}
+	if (!assignment_ok(c, json_string_value(json_object_get(s.body, "advocate_id")),
+			   json_string_value(json_object_get(merged, "advocate_id"))))
+		goto out;
+	if (expected != s.version) {
+		call_fail(c, WM_ERR_CONFLICT, NULL);
+		goto out;
+	}
+	json_decref(s.body);
+	s.body = merged;
+	merged = NULL;
+	instant_format(c->now, s.updated_at);
+	struct store_audit a;
+	call_audit(c, s.id, "update", &a);
+	e = store_survivor_update(c->app->store, &s, expected, &a);
+	if (e != WM_OK) {
+		call_fail(c, e, NULL);
+		goto out;
+	}
+	http_respond_json(c->req, 200, survivor_json(&s));
+out:
+	json_decref(patch);
+	json_decref(merged);
+	store_survivor_clear(&s);
+}
+
+#define LIST_MAX 500
+
+struct survivor_list {
+	const struct call *c;
+	json_t *items;
+	int64_t last;
+	size_t n;
+	struct store_audit audit[LIST_MAX];
+};
+
+static void add_survivor(void *ctx, const struct store_survivor *s)
+{
+	struct survivor_list *l = ctx;
+	json_array_append_new(l->items, survivor_json(s));
+	l->last = s->seq;
+	if (l->n < LIST_MAX)
+		call_audit(l->c, s->id, "read", &l->audit[l->n++]);
+}
+
+void survivors_list(struct call *c)
+{
+	if (!call_allow(c, ACT_SURVIVOR_LIST, NULL))
+		return;
+	struct store_survivor_filter f = {.scope = policy_scope(&c->who, ACT_SURVIVOR_LIST),
+					  .org_id = c->who.org_id};
+	const char *adv = http_query(c->req, "advocate");
+	if (adv && strcmp(adv, "me") == 0)
+		f.advocate_id = c->user.id;
+	else if (adv && schema_is_id(adv))
+		f.advocate_id = adv;
+	else if (adv) {
+		call_invalid(c, "advocate", "advocate must be 'me' or a user id");
+		return;
+	}
+	f.status = http_query(c->req, "status");
+	if (f.status && strcmp(f.status, "active") != 0 && strcmp(f.status, "closed") != 0) {
+		call_invalid(c, "status", "status must be active or closed");
+		return;
+	}
+	const char *q = http_query(c->req, "q");
+	if (q && text_trimmed_len(q) > 0)
+		f.name = q;
+	int limit;
+	int64_t after;
+	if (!call_page(c, &limit, &after))
+		return;
+	struct survivor_list *l = calloc(1, sizeof *l);
+	if (!l) {
+		call_fail(c, WM_ERR_NOMEM, NULL);
+		return;
+	}
+	l->c = c;
+	l->items = json_array();
+	bool more;
+	wm_err e = store_survivor_list(c->app->store, &f, after, limit, add_survivor, l, &more);
+	if (e == WM_OK)
+		e = store_audit_append(c->app->store, l->audit, l->n);
+	if (e != WM_OK) {
+		json_decref(l->items);
+		call_fail(c, e, NULL);
+	} else {
+		http_respond_json(c->req, 200, call_list(l->items, more, l->last));
+	}
+	free(l);
+}
+
+struct log_list {
+	json_t *items;
+	int64_t last;
+};
+
+static void add_entry(void *ctx, const struct store_audit *a)
+{
+	struct log_list *l = ctx;
+	json_array_append_new(l->items,
+			      json_pack("{s:s, s:s, s:s, s:o, s:s, s:s}", "at", a->at, "user_id",
+					a->user_id, "role", role_name(a->role), "org_id",
+					a->org_id[0] ? json_string(a->org_id) : json_null(),
+					"action", a->action, "route", a->route));
+	l->last = a->seq;
+}
+
+void survivors_access_log(struct call *c)
+{
+	if (!call_allow(c, ACT_ACCESS_LOG_READ, NULL))
+		return;
+	const char *id = call_param(c, 0);
+	char org[STORE_ID_LEN];
+	wm_err e = schema_is_id(id) ? store_survivor_org(c->app->store, id, org) : WM_ERR_NOT_FOUND;
+	if (e != WM_OK) {
+		call_fail(c, e, NULL);
+		return;
+	}
+	struct resource res = {.org_id = org};
+	if (!call_allow(c, ACT_ACCESS_LOG_READ, &res))
+		return;
+	int limit;
+	int64_t after;
+	if (!call_page(c, &limit, &after))
+		return;
+	struct log_list l = {json_array(), 0};
+	bool more;
+	e = store_access_log(c->app->store, id, after, limit, add_entry, &l, &more);
+	/* Reading who looked is itself a look at the record: logged after the
+	 * list is taken, so it shows from the next reading on. */
+	struct store_audit a;
+	call_audit(c, id, "read", &a);
+	if (e == WM_OK)
+		e = store_audit_append(c->app->store, &a, 1);
+	if (e != WM_OK) {
+		json_decref(l.items);
+		call_fail(c, e, NULL);
+		return;
+	}
+	http_respond_json(c->req, 200, call_list(l.items, more, l.last));
+}

@@ -1,0 +1,56 @@
+/*
+ * cmd.h - the commands of the waymark program, and what they share:
+ * option parsing (flags, then environment variables) and opening the key
+ * file and database.
+ */
+#ifndef WM_CMD_H
+#define WM_CMD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "../crypto/keyring.h"
+#include "../domain/account.h"
+#include "../store/store.h"
+
+/* Each command returns the process exit code: 0 done, 1 failed, 2 misused. */
+int cmd_init(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
+int cmd_demo(int argc, char **argv);
+
+struct opt {
+	const char *name;  /* "db" for --db */
+	const char *env;   /* environment variable read when the flag is absent, or NULL */
+	const char *arg;   /* placeholder in help ("PATH"), NULL for a switch */
+	const char *help;  /* one line */
+	const char *value; /* out: the value given (a switch gives "1") */
+};
+
+/* Parses argv[1..] (argv[0] is the command) into opts; prints usage and
+ * returns 0 with *help set on --help; returns 2 on a misuse (message
+ * printed). */
+int cmd_parse(const char *command, const char *summary, int argc, char **argv, struct opt *opts,
+	      size_t n, bool *help);
+
+/* The key file path for a database: the flag's value, or PATH.key beside an
+ * SQLite file. Writes into out; false when none can be chosen. */
+bool cmd_key_path(const char *db, const char *flag, char *out, size_t cap);
+
+/* Loads the key file, printing a plain reason on failure. */
+struct keyring *cmd_load_keys(const char *path);
+
+/* Reads the first line of a file, without its line ending, into out. */
+bool cmd_read_first_line(const char *path, char *out, size_t cap);
+
+/* Creates a user; prints a reason and returns false on failure. */
+bool cmd_create_user(struct store *st, const char *username, const char *password,
+		     const char *display_name, enum role role, const char *org_id,
+		     struct store_user *out);
+
+/* Creates a database and its administrator (init's work, shared by demo).
+ * Creates the key file when it does not exist. */
+int cmd_create_database(const char *db, const char *key_path, const char *admin_username,
+			const char *admin_password, struct store **out_store,
+			struct keyring **out_keys);
+
+#endif

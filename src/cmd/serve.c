@@ -1,0 +1,113 @@
+/*
+ * serve.c - `waymark serve`: the API over HTTP until SIGTERM or SIGINT.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../api/call.h"
+#include "../http/http.h"
+#include "../util/log.h"
+#include "cmd.h"
+
+static bool parse_uint(const char *s, unsigned max, unsigned *out)
+{
+	char *end;
+	unsigned long v = strtoul(s, &end, 10);
+	if (!s[0] || *end || v > max || s[0] == '-')
+		return false;
+	*out = (unsigned)v;
+	return true;
+}
+
+int cmd_serve(int argc, char **argv)
+{
+	struct opt opts[] = {
+	    {"db", "WAYMARK_DB", "PATH", "the database (a file path or a postgresql:// URI)", NULL},
+	    {"listen", "WAYMARK_LISTEN", "ADDR", "address to serve on (default: 127.0.0.1:8080)",
+	     NULL},
+	    {"key-file", "WAYMARK_KEY_FILE", "FILE", "data-encryption key (default: PATH.key)",
+	     NULL},
+	    {"rate-limit", NULL, "N",
+	     "requests per second per client address, bursts of 2N (default 1000; 0: off)", NULL},
+	    {"threads", NULL, "N", "worker threads (default: one per core)", NULL},
+	};
+	bool help;
+	int rc = cmd_parse("serve",
+			   "Serves the Waymark API. Logs one line per request to stderr (method, "
+			   "route,\nstatus, duration); stops cleanly on SIGTERM or SIGINT.",
+			   argc, argv, opts, 5, &help);
+	if (rc || help)
+		return rc;
+	const char *db = opts[0].value;
+	if (!db) {
+		fprintf(stderr, "waymark serve: --db is required (see --help)\n");
+		return 2;
+	}
+	unsigned rate = 1000, threads = 0;
+	if (opts[3].value && !parse_uint(opts[3].value, 1000000, &rate)) {
+		fprintf(stderr, "waymark serve: --rate-limit must be a whole number\n");
+		return 2;
+	}
+	if (opts[4].value && (!parse_uint(opts[4].value, 256, &threads) || threads == 0)) {
+		fprintf(stderr, "waymark serve: --threads must be from 1 to 256\n");
+		return 2;
+	}
+	if (threads == 0) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+		threads = n > 0 ? (unsigned)n : 1;
+	}
+	char key_path[4096];
+	if (!cmd_key_path(db, opts[2].value, key_path, sizeof key_path))
+		return 2;
+	struct keyring *keys = cmd_load_keys(key_path);
+	if (!keys)
+		return 1;
+	struct store *st;
+	char msg[256];
+	if (store_open(db, keys, STORE_OPEN, (int)threads + 1, &st, msg, sizeof msg) != WM_OK) {
+		fprintf(stderr, "waymark serve: %s\n", msg);
+		keyring_free(keys);
+		return 1;
+	}
+
+	/* Block the stop signals before threads start so that only this
+	 * thread receives them. */
+	sigset_t stop;
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &stop, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	struct app app = {.store = st, .keys = keys, .session_ttl = 12 * 3600};
+	struct http_config cfg = {
+	    .listen = opts[1].value ? opts[1].value : "127.0.0.1:8080",
+	    .threads = (int)threads,
+	    .rate_limit = rate,
+	};
+	struct http_server *srv;
+	if (http_server_start(&cfg, api_handle, &app, &srv, msg, sizeof msg) != 0) {
+		fprintf(stderr, "waymark serve: %s\n", msg);
+		store_close(st);
+		keyring_free(keys);
+		return 1;
+	}
+	char host[64];
+	snprintf(host, sizeof host, "%.*s", (int)(strrchr(cfg.listen, ':') - cfg.listen),
+		 cfg.listen);
+	log_info("serving on http://%s:%u (schema version %d, %u threads)",
+		 host[0] ? host : "0.0.0.0", http_server_port(srv), store_schema_version(st),
+		 threads);
+	int sig = 0;
+	sigwait(&stop, &sig);
+	log_info("stopping on signal %d; finishing requests in flight", sig);
+	http_server_stop(srv, 10000);
+	store_close(st);
+	keyring_free(keys);
+	log_info("stopped");
+	return 0;
+}

@@ -1,0 +1,147 @@
+/*
+ * date.c - day-number arithmetic on the proleptic Gregorian calendar.
+ *
+ * The conversions are Howard Hinnant's civil-from-days algorithms, exact for
+ * every date this program accepts and free of time zones and locales.
+ */
+#include "date.h"
+
+#include <stdio.h>
+
+int date_from_ymd(int y, int m, int d)
+{
+	y -= m <= 2;
+	int era = (y >= 0 ? y : y - 399) / 400;
+	int yoe = y - era * 400;
+	int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+void date_to_ymd(int day, int *y, int *m, int *d)
+{
+	int z = day + 719468;
+	int era = (z >= 0 ? z : z - 146096) / 146097;
+	int doe = z - era * 146097;
+	int yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	int doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	int mp = (5 * doy + 2) / 153;
+	*d = doy - (153 * mp + 2) / 5 + 1;
+	*m = mp < 10 ? mp + 3 : mp - 9;
+	*y = yoe + era * 400 + (*m <= 2);
+}
+
+static bool is_leap(int y)
+{
+	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+int date_days_in_month(int y, int m)
+{
+	static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	return m == 2 && is_leap(y) ? 29 : days[m - 1];
+}
+
+/* Reads exactly n ASCII digits; false on anything else. */
+static bool digits(const char *s, int n, int *out)
+{
+	int v = 0;
+	for (int i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		v = v * 10 + (s[i] - '0');
+	}
+	*out = v;
+	return true;
+}
+
+static bool parse_ymd(const char *s, int *out)
+{
+	int y, m, d;
+	if (!digits(s, 4, &y) || s[4] != '-' || !digits(s + 5, 2, &m) || s[7] != '-' ||
+	    !digits(s + 8, 2, &d))
+		return false;
+	if (y < 1900 || y > 2199 || m < 1 || m > 12 || d < 1 || d > date_days_in_month(y, m))
+		return false;
+	*out = date_from_ymd(y, m, d);
+	return true;
+}
+
+bool date_parse(const char *s, int *out)
+{
+	if (!s || !parse_ymd(s, out))
+		return false;
+	return s[10] == '\0';
+}
+
+void date_format(int day, char out[DATE_TEXT_LEN])
+{
+	int y, m, d;
+	date_to_ymd(day, &y, &m, &d);
+	snprintf(out, DATE_TEXT_LEN, "%04d-%02d-%02d", y, m, d);
+}
+
+int date_weekday(int day)
+{
+	/* 1970-01-01 was a Thursday (4). */
+	int w = (day % 7 + 7) % 7;
+	return (w + 3) % 7 + 1;
+}
+
+bool instant_parse(const char *s, int64_t *out)
+{
+	int day, hh, mm, ss;
+	if (!s || !parse_ymd(s, &day))
+		return false;
+	if ((s[10] != 'T' && s[10] != 't') || !digits(s + 11, 2, &hh) || s[13] != ':' ||
+	    !digits(s + 14, 2, &mm) || s[16] != ':' || !digits(s + 17, 2, &ss))
+		return false;
+	if (hh > 23 || mm > 59 || ss > 59)
+		return false;
+	const char *p = s + 19;
+	if (*p == '.') {
+		p++;
+		if (*p < '0' || *p > '9')
+			return false;
+		while (*p >= '0' && *p <= '9')
+			p++;
+	}
+	int64_t offset = 0;
+	if (*p == 'Z' || *p == 'z') {
+		p++;
+	} else if (*p == '+' || *p == '-') {
+		int oh, om;
+		if (!digits(p + 1, 2, &oh) || p[3] != ':' || !digits(p + 4, 2, &om) || oh > 23 ||
+		    om > 59)
+			return false;
+		offset = (int64_t)(oh * 3600 + om * 60) * (*p == '+' ? 1 : -1);
+		p += 6;
+	} else {
+		return false;
+	}
+	if (*p != '\0')
+		return false;
+	*out = (int64_t)day * 86400 + hh * 3600 + mm * 60 + ss - offset;
+	return true;
+}
+
+void instant_format(int64_t t, char out[INSTANT_TEXT_LEN])
+{
+	int64_t day = t / 86400, rem = t % 86400;
+	if (rem < 0) {
+		rem += 86400;
+		day--;
+	}
+	int y, m, d;
+	date_to_ymd((int)day, &y, &m, &d);
+	snprintf(out, INSTANT_TEXT_LEN, "%04d-%02d-%02dT%02d:%02d:%02dZ", y, m, d,
+		 (int)(rem / 3600), (int)(rem / 60 % 60), (int)(rem % 60));
+}
+
+int instant_day(int64_t t)
+{
+	int64_t day = t / 86400;
+	if (t % 86400 < 0)
+		day--;
+	return (int)day;
+}

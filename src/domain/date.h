@@ -1,0 +1,46 @@
+/*
+ * date.h - calendar dates and instants, without a clock.
+ *
+ * Inside the domain a date is a plain int: days since 1970-01-01 (negative
+ * before). An instant is int64 seconds since the epoch, UTC. Text appears
+ * only at the edges: YYYY-MM-DD for dates, RFC 3339 for instants.
+ */
+#ifndef WM_DATE_H
+#define WM_DATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define DATE_TEXT_LEN	 11 /* "YYYY-MM-DD" and its NUL */
+#define INSTANT_TEXT_LEN 21 /* "YYYY-MM-DDTHH:MM:SSZ" and its NUL */
+
+/* Day number of a proleptic Gregorian y-m-d; the caller checks validity. */
+int date_from_ymd(int y, int m, int d);
+
+/* Splits a day number into year, month (1-12) and day (1-31). */
+void date_to_ymd(int day, int *y, int *m, int *d);
+
+/* Days in month m of year y (m in 1..12). */
+int date_days_in_month(int y, int m);
+
+/* Parses exactly "YYYY-MM-DD" (years 1900-2199) into *out; false when the
+ * text is malformed or names a day that does not exist, such as 2026-02-30. */
+bool date_parse(const char *s, int *out);
+
+/* Writes day as "YYYY-MM-DD" into out (DATE_TEXT_LEN bytes). */
+void date_format(int day, char out[DATE_TEXT_LEN]);
+
+/* ISO weekday: 1 = Monday ... 7 = Sunday. */
+int date_weekday(int day);
+
+/* Parses an RFC 3339 date-time ("2026-11-22T14:05:00Z", fractional seconds
+ * and a numeric offset allowed) into seconds since the epoch, UTC. */
+bool instant_parse(const char *s, int64_t *out);
+
+/* Writes t as "YYYY-MM-DDTHH:MM:SSZ" into out (INSTANT_TEXT_LEN bytes). */
+void instant_format(int64_t t, char out[INSTANT_TEXT_LEN]);
+
+/* The UTC calendar day of an instant. */
+int instant_day(int64_t t);
+
+#endif

@@ -1,0 +1,76 @@
+/*
+ * policy.c - the role table of the API spec, as data.
+ *
+ * Each row says, for one action, the scope each role gets; a role with
+ * SCOPE_NONE may never do it. Deciding on one record then compares the
+ * record's ownership with that scope.
+ */
+#include "policy.h"
+
+#include <string.h>
+
+struct rule {
+	const char *name;
+	enum scope by_role[ROLE_COUNT]; /* indexed by enum role */
+};
+
+#define N SCOPE_NONE
+#define O SCOPE_ORG
+#define S SCOPE_SHARED
+#define A SCOPE_ALL
+
+/*                                              admin manager advocate clinician analyst */
+static const struct rule rules[ACT_COUNT] = {
+    [ACT_ORG_CREATE] = {"org.create", {A, N, N, N, N}},
+    [ACT_ORG_LIST] = {"org.list", {A, A, A, A, A}},
+    [ACT_USER_CREATE] = {"user.create", {A, N, N, N, N}},
+    [ACT_USER_LIST] = {"user.list", {A, N, N, N, N}},
+    [ACT_USER_READ] = {"user.read", {A, N, N, N, N}},
+    [ACT_USER_UPDATE] = {"user.update", {A, N, N, N, N}},
+    [ACT_SURVIVOR_CREATE] = {"survivor.create", {N, O, O, N, N}},
+    [ACT_SURVIVOR_LIST] = {"survivor.list", {N, O, O, S, N}},
+    [ACT_SURVIVOR_READ] = {"survivor.read", {N, O, O, S, N}},
+    [ACT_SURVIVOR_UPDATE] = {"survivor.update", {N, O, O, N, N}},
+    [ACT_SURVIVOR_REASSIGN] = {"survivor.reassign", {N, O, N, N, N}},
+    [ACT_ACCESS_LOG_READ] = {"access_log.read", {N, O, N, N, N}},
+    [ACT_REPORT_READ] = {"report.read", {N, O, N, N, A}},
+};
+
+#undef N
+#undef O
+#undef S
+#undef A
+
+enum scope policy_scope(const struct subject *who, enum action act)
+{
+	if (!who || act < 0 || act >= ACT_COUNT || who->role >= ROLE_COUNT)
+		return SCOPE_NONE;
+	enum scope sc = rules[act].by_role[who->role];
+	/* Scopes tied to an organisation mean nothing without one. */
+	if ((sc == SCOPE_ORG || sc == SCOPE_SHARED) && !who->org_id)
+		return SCOPE_NONE;
+	return sc;
+}
+
+enum decision policy_decide(const struct subject *who, enum action act, const struct resource *res)
+{
+	enum scope sc = policy_scope(who, act);
+	if (sc == SCOPE_NONE)
+		return POLICY_FORBIDDEN;
+	if (!res || sc == SCOPE_ALL)
+		return POLICY_ALLOW;
+	bool same_org = res->org_id && strcmp(res->org_id, who->org_id) == 0;
+	switch (sc) {
+	case SCOPE_ORG:
+		return same_org ? POLICY_ALLOW : POLICY_HIDDEN;
+	case SCOPE_SHARED:
+		return res->shared_with_org ? POLICY_ALLOW : POLICY_HIDDEN;
+	default:
+		return POLICY_FORBIDDEN;
+	}
+}
+
+const char *policy_action_name(enum action act)
+{
+	return act >= 0 && act < ACT_COUNT ? rules[act].name : "unknown";
+}

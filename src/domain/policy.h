@@ -1,0 +1,71 @@
+/*
+ * policy.h - the one place that decides who may do what.
+ *
+ * Every handler asks policy_decide before it reads or writes anything, and
+ * lists ask policy_scope for the filter to hand to the store. The answer
+ * depends on the caller's role, the action, and the record's ownership: a
+ * role that may never do a thing is FORBIDDEN (403); a record the caller may
+ * not see is HIDDEN (404), exactly as if it did not exist.
+ */
+#ifndef WM_POLICY_H
+#define WM_POLICY_H
+
+#include <stdbool.h>
+
+#include "account.h"
+
+enum action {
+	ACT_ORG_CREATE,
+	ACT_ORG_LIST,
+	ACT_USER_CREATE,
+	ACT_USER_LIST,
+	ACT_USER_READ,
+	ACT_USER_UPDATE,
+	ACT_SURVIVOR_CREATE,
+	ACT_SURVIVOR_LIST,
+	ACT_SURVIVOR_READ,
+	ACT_SURVIVOR_UPDATE,
+	ACT_SURVIVOR_REASSIGN, /* set or change a survivor's advocate_id to another user */
+	ACT_ACCESS_LOG_READ,
+	ACT_REPORT_READ,
+	ACT_COUNT
+};
+
+enum decision {
+	POLICY_ALLOW,
+	POLICY_FORBIDDEN, /* 403: the role may never do this */
+	POLICY_HIDDEN,	  /* 404: this record is not the caller's to see */
+};
+
+/* Which records a list may return. */
+enum scope {
+	SCOPE_NONE,   /* nothing: the role may not list these */
+	SCOPE_ORG,    /* records of the caller's organisation */
+	SCOPE_SHARED, /* records shared with the caller's organisation by consent */
+	SCOPE_ALL,    /* everything (administration lists) */
+};
+
+/* Who is asking. Borrowed strings. */
+struct subject {
+	enum role role;
+	const char *user_id;
+	const char *org_id; /* NULL for an administrator without one */
+};
+
+/* The record acted on, as far as the policy needs to know it. */
+struct resource {
+	const char *org_id;   /* the organisation that owns it */
+	bool shared_with_org; /* an active share_with_org consent names the caller's org */
+};
+
+/* The decision for subject doing action on res (NULL: on the collection,
+ * e.g. creating or listing). */
+enum decision policy_decide(const struct subject *who, enum action act, const struct resource *res);
+
+/* The filter a list must apply for this subject and action. */
+enum scope policy_scope(const struct subject *who, enum action act);
+
+/* The action's name, for tests and logs. */
+const char *policy_action_name(enum action act);
+
+#endif

@@ -1,0 +1,96 @@
+/*
+ * schema.h - table-driven validation of JSON records.
+ *
+ * Every resource the API accepts is described by a table of fields (name,
+ * type, whether required, allowed values, nested schema). One checker walks
+ * the table, so each new resource is a table, not new parsing code. The
+ * checker reports the first offending field by its path ("contact.phone",
+ * "languages[1].code") with a plain message that never repeats the value.
+ */
+#ifndef WM_SCHEMA_H
+#define WM_SCHEMA_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "err.h"
+
+enum schema_type {
+	SCH_STRING,  /* one line of text, no control characters */
+	SCH_TEXT,    /* free text, newlines allowed */
+	SCH_INT,     /* integer in [min, max] */
+	SCH_BOOL,    /* true or false */
+	SCH_DATE,    /* "YYYY-MM-DD", a day that exists */
+	SCH_INSTANT, /* RFC 3339 date-time */
+	SCH_ENUM,    /* one of values[] */
+	SCH_ID,	     /* an opaque id as this server makes them */
+	SCH_COUNTRY, /* ISO 3166-1 alpha-2, upper case */
+	SCH_LANGTAG, /* BCP 47 language tag */
+	SCH_OBJECT,  /* nested object described by .object */
+	SCH_ARRAY,   /* list of .items (scalars) or of .object (objects) */
+};
+
+#define SCH_REQUIRED 0x1u /* must be present (and a string must not be blank) */
+#define SCH_SERVER   0x2u /* set by the server: rejected in input */
+
+struct schema;
+
+struct schema_field {
+	const char *name;
+	enum schema_type type;
+	unsigned flags;
+	const char *const *values;   /* SCH_ENUM (and arrays of enums): NULL-terminated */
+	const struct schema *object; /* SCH_OBJECT, or SCH_ARRAY of objects */
+	enum schema_type items;	     /* SCH_ARRAY of scalars */
+	long long min, max;	     /* INT value, STRING/TEXT bytes, ARRAY length; 0,0 = default */
+};
+
+struct schema {
+	const char *name;
+	const struct schema_field *fields;
+	size_t count;
+};
+
+#define SCHEMA_PATH_MAX 96
+#define SCHEMA_MSG_MAX	160
+
+/* Where and why a check failed. The message names the rule, not the value. */
+struct schema_error {
+	char field[SCHEMA_PATH_MAX];
+	char message[SCHEMA_MSG_MAX];
+};
+
+/* Checks a whole record against s: every field known, of the right type and
+ * value, required ones present. A JSON null counts as absent. Returns WM_OK
+ * or WM_ERR_INVALID with *err filled in. Borrows everything. */
+wm_err schema_check(const struct schema *s, const json_t *obj, struct schema_error *err);
+
+/* Applies a JSON merge patch (RFC 7396) to a stored record: a member set to
+ * null is removed, a nested object that the schema describes is merged
+ * member by member, anything else is replaced. Returns a new reference the
+ * caller owns (NULL only when out of memory); borrows its arguments. The
+ * result still has to pass schema_check. */
+json_t *schema_merge(const struct schema *s, const json_t *stored, const json_t *patch);
+
+/* Removes members whose value is JSON null, recursively through the nested
+ * objects the schema describes. */
+void schema_drop_nulls(const struct schema *s, json_t *obj);
+
+/* Fills err with a field path and message (printf-style message). */
+void schema_fail(struct schema_error *err, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* True when s is an id as made by this server: 32 lower-case hex digits. */
+bool schema_is_id(const char *s);
+
+/* True when s is an assigned ISO 3166-1 alpha-2 code. */
+bool schema_is_country(const char *s);
+
+/* True when s is a well-formed BCP 47 language tag (syntax only). */
+bool schema_is_langtag(const char *s);
+
+/* Looks up a field of s by name; NULL when unknown. */
+const struct schema_field *schema_find(const struct schema *s, const char *name);
+
+#endif

@@ -1,0 +1,70 @@
+/*
+ * http.h - one HTTP request and its response, over libmicrohttpd.
+ *
+ * The server owns a request from its first byte to the end of its response;
+ * the handler reads the method, path, query, headers and body from it and
+ * sets exactly one response. Nothing in a request outlives it.
+ */
+#ifndef WM_HTTP_H
+#define WM_HTTP_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define HTTP_BODY_MAX (1024 * 1024) /* bodies over 1 MiB answer 413 */
+
+struct http_req;
+
+/* Called once per complete request, on a worker thread. */
+typedef void (*http_handler)(struct http_req *r, void *app);
+
+struct http_config {
+	const char *listen;  /* "127.0.0.1:8080", "[::1]:8080"; port 0 picks one */
+	int threads;	     /* worker threads (0: one per core) */
+	unsigned rate_limit; /* requests per second per client address; 0: off */
+};
+
+struct http_server;
+
+/* Starts serving on a thread pool. Writes a plain reason into msg on error. */
+int http_server_start(const struct http_config *cfg, http_handler handler, void *app,
+		      struct http_server **out, char *msg, size_t msgcap);
+
+/* The port actually bound (useful with port 0). */
+unsigned http_server_port(const struct http_server *s);
+
+/* Stops accepting, waits up to grace_ms for requests in flight, then stops. */
+void http_server_stop(struct http_server *s, int grace_ms);
+
+/* ---- reading the request ---- */
+
+const char *http_method(const struct http_req *r);
+const char *http_path(const struct http_req *r);
+const char *http_query(struct http_req *r, const char *name); /* NULL when absent */
+const char *http_header(struct http_req *r, const char *name);
+const char *http_body(const struct http_req *r, size_t *len); /* NUL-terminated */
+const char *http_client_ip(const struct http_req *r);
+
+/* Records the route pattern that matched, for the log line. */
+void http_set_route(struct http_req *r, const char *pattern);
+
+/* ---- answering ---- */
+
+/* Sets the response: status, content type, and a body the response takes
+ * ownership of (malloc'd, may be NULL with len 0). */
+void http_respond(struct http_req *r, unsigned status, const char *ctype, char *body, size_t len);
+
+/* Sets a JSON response; steals the reference to j. */
+void http_respond_json(struct http_req *r, unsigned status, json_t *j);
+
+/* Sets an error response in the spec's shape:
+ * {"error": {"code", "message", "field"?}}. field may be NULL. */
+void http_error(struct http_req *r, unsigned status, const char *code, const char *message,
+		const char *field);
+
+/* Adds a response header (name and value copied). */
+void http_add_header(struct http_req *r, const char *name, const char *value);
+
+#endif

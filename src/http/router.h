@@ -1,0 +1,43 @@
+/*
+ * router.h - matching a method and path against the route table.
+ *
+ * A pattern is a path of literal segments and "{name}" placeholders
+ * ("/api/v1/survivors/{id}/access-log"). The pattern, never the filled-in
+ * path, is what logs and audit entries record.
+ */
+#ifndef WM_ROUTER_H
+#define WM_ROUTER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define ROUTE_MAX_PARAMS 4
+#define ROUTE_PARAM_MAX	 128
+
+struct call; /* defined by the layer that handles requests */
+
+typedef void (*route_fn)(struct call *c);
+
+#define ROUTE_PUBLIC 0x1u /* no token needed */
+
+struct route {
+	const char *method;
+	const char *pattern;
+	route_fn handler;
+	unsigned flags;
+};
+
+struct route_match {
+	const struct route *route; /* NULL when nothing matched */
+	bool path_known;	   /* some route has this path (with another method) */
+	char allow[64];		   /* the methods that path has, for 405's Allow */
+	int nparams;
+	char params[ROUTE_MAX_PARAMS][ROUTE_PARAM_MAX];
+};
+
+/* Finds the route for method and path in table (n entries). A path segment
+ * too long for a parameter matches nothing. */
+void router_match(const struct route *table, size_t n, const char *method, const char *path,
+		  struct route_match *out);
+
+#endif

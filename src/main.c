@@ -1,0 +1,69 @@
+/*
+ * main.c - the waymark program: reads the command and hands over to it.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cmd/cmd.h"
+#include "crypto/secret.h"
+#include "util/text.h"
+
+#ifndef WAYMARK_VERSION
+#define WAYMARK_VERSION "0.1.0"
+#endif
+
+static const struct {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *help;
+} commands[] = {
+    {"init", cmd_init, "create a database, its key file and the administrator"},
+    {"serve", cmd_serve, "serve the API"},
+    {"demo", cmd_demo, "create a demo database of fictional survivors and print its logins"},
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"waymark %s - case management for agencies that support survivors of modern "
+		"slavery\nand human trafficking to reach healthcare.\n\n"
+		"usage: waymark COMMAND [OPTIONS]\n\ncommands:\n",
+		WAYMARK_VERSION);
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].help);
+	fprintf(f, "  %-8s %s\n", "version", "print the version");
+	fprintf(f, "\nRun 'waymark COMMAND --help' for a command's options.\n"
+		   "Environment: WAYMARK_DB, WAYMARK_LISTEN, WAYMARK_KEY_FILE stand in for "
+		   "--db,\n--listen and --key-file when those are not given.\n");
+}
+
+int main(int argc, char **argv)
+{
+	/* The database, its WAL and the key file are the owner's alone. */
+	umask(077);
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	const char *cmd = argv[1];
+	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+		printf("waymark %s\n", WAYMARK_VERSION);
+		return 0;
+	}
+	if (!secret_init() || !text_init()) {
+		fprintf(stderr, "waymark: cannot initialise libsodium or the C.UTF-8 locale\n");
+		return 1;
+	}
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		if (strcmp(cmd, commands[i].name) == 0)
+			return commands[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "waymark: unknown command '%s'\n\n", cmd);
+	usage(stderr);
+	return 2;
+}

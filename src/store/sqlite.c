@@ -1,0 +1,1113 @@
+/*
+ * sqlite.c - the SQLite backend of store.h.
+ *
+ * WAL mode, synchronous=FULL (an acknowledged write survives a power cut),
+ * one connection per concurrent caller from a small pool, and every
+ * statement prepared once per connection and reused. Writers take the write
+ * lock up front (BEGIN IMMEDIATE) so a transaction never fails half-way on a
+ * lock upgrade; readers never wait for them.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "store.h"
+
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "codec.h"
+#include "migrations.h"
+#include "../util/text.h"
+
+/* Every statement the backend runs, prepared lazily once per connection. */
+enum stmt {
+	Q_BEGIN,
+	Q_COMMIT,
+	Q_ROLLBACK,
+	Q_PING,
+	Q_META_GET,
+	Q_META_PUT,
+	Q_ORG_INSERT,
+	Q_ORG_GET,
+	Q_ORG_LIST,
+	Q_USER_INSERT,
+	Q_USER_GET,
+	Q_USER_BY_NAME,
+	Q_USER_UPDATE,
+	Q_USER_LIST,
+	Q_SESSION_INSERT,
+	Q_SESSION_USER,
+	Q_SESSION_DELETE,
+	Q_SESSION_DELETE_USER,
+	Q_LOGIN_COUNT,
+	Q_LOGIN_INSERT,
+	Q_LOGIN_FORGET_OLD,
+	Q_LOGIN_CLEAR,
+	Q_SURV_INSERT,
+	Q_SURV_GET,
+	Q_SURV_ORG,
+	Q_SURV_UPDATE,
+	Q_SURV_LIST,
+	Q_AUDIT_INSERT,
+	Q_AUDIT_LIST,
+	Q_COUNT
+};
+
+#define ORG_COLS "seq, id, name, kind, version, created_at, updated_at"
+#define USER_COLS                                                                                  \
+	"seq, id, username, password_hash, display_name, role, org_id, disabled, version, "        \
+	"created_at, updated_at"
+#define SURV_COLS  "seq, id, org_id, version, created_at, updated_at, key_id, body"
+#define AUDIT_COLS "seq, at, survivor_id, user_id, role, org_id, action, route"
+
+static const char *const sql_text[Q_COUNT] = {
+    [Q_BEGIN] = "BEGIN IMMEDIATE",
+    [Q_COMMIT] = "COMMIT",
+    [Q_ROLLBACK] = "ROLLBACK",
+    [Q_PING] = "SELECT 1",
+    [Q_META_GET] = "SELECT value FROM meta WHERE name = ?1",
+    [Q_META_PUT] = "INSERT INTO meta(name, value) VALUES (?1, ?2)",
+    [Q_ORG_INSERT] = "INSERT INTO orgs(id, name, name_key, kind, version, created_at, updated_at) "
+		     "VALUES (?1, ?2, ?3, ?4, 1, ?5, ?6)",
+    [Q_ORG_GET] = "SELECT " ORG_COLS " FROM orgs WHERE id = ?1",
+    [Q_ORG_LIST] = "SELECT " ORG_COLS " FROM orgs WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+    [Q_USER_INSERT] = "INSERT INTO users(id, username, password_hash, display_name, role, org_id, "
+		      "disabled, version, created_at, updated_at) "
+		      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 1, ?8, ?9)",
+    [Q_USER_GET] = "SELECT " USER_COLS " FROM users WHERE id = ?1",
+    [Q_USER_BY_NAME] = "SELECT " USER_COLS " FROM users WHERE username = ?1",
+    [Q_USER_UPDATE] = "UPDATE users SET password_hash = ?2, display_name = ?3, role = ?4, "
+		      "org_id = ?5, disabled = ?6, updated_at = ?7, version = version + 1 "
+		      "WHERE id = ?1 AND version = ?8",
+    [Q_USER_LIST] = "SELECT " USER_COLS " FROM users WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+    [Q_SESSION_INSERT] = "INSERT INTO sessions(token_hash, user_id, created_at, expires_at) "
+			 "VALUES (?1, ?2, ?3, ?4)",
+    [Q_SESSION_USER] = "SELECT u.seq, u.id, u.username, u.password_hash, u.display_name, u.role, "
+		       "u.org_id, u.disabled, u.version, u.created_at, u.updated_at, s.expires_at "
+		       "FROM sessions s JOIN users u ON u.id = s.user_id "
+		       "WHERE s.token_hash = ?1 AND s.expires_at > ?2 AND u.disabled = 0",
+    [Q_SESSION_DELETE] = "DELETE FROM sessions WHERE token_hash = ?1",
+    [Q_SESSION_DELETE_USER] = "DELETE FROM sessions WHERE user_id = ?1",
+    [Q_LOGIN_COUNT] =
+	"SELECT count(*), max(at) FROM login_failures WHERE user_key = ?1 AND at > ?2",
+    [Q_LOGIN_INSERT] = "INSERT INTO login_failures(user_key, at) VALUES (?1, ?2)",
+    [Q_LOGIN_FORGET_OLD] = "DELETE FROM login_failures WHERE at <= ?1",
+    [Q_LOGIN_CLEAR] = "DELETE FROM login_failures WHERE user_key = ?1",
+    [Q_SURV_INSERT] = "INSERT INTO survivors(id, org_id, advocate_id, status, entered_service_on, "
+		      "closed_on, known_as_idx, legal_name_idx, key_id, body, version, created_at, "
+		      "updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 1, ?11, ?11)",
+    [Q_SURV_GET] = "SELECT " SURV_COLS " FROM survivors WHERE id = ?1",
+    [Q_SURV_ORG] = "SELECT org_id FROM survivors WHERE id = ?1",
+    [Q_SURV_UPDATE] =
+	"UPDATE survivors SET advocate_id = ?2, status = ?3, entered_service_on = ?4, "
+	"closed_on = ?5, known_as_idx = ?6, legal_name_idx = ?7, key_id = ?8, "
+	"body = ?9, updated_at = ?10, version = version + 1 "
+	"WHERE id = ?1 AND version = ?11",
+    /* One statement for every filter: an absent filter is a NULL parameter. */
+    [Q_SURV_LIST] = "SELECT " SURV_COLS " FROM survivors "
+		    "WHERE org_id = ?1 AND seq > ?2 "
+		    "AND (?3 IS NULL OR advocate_id = ?3) "
+		    "AND (?4 IS NULL OR status = ?4) "
+		    "AND (?5 IS NULL OR known_as_idx = ?5 OR legal_name_idx = ?5) "
+		    "ORDER BY seq LIMIT ?6",
+    [Q_AUDIT_INSERT] = "INSERT INTO audit(at, survivor_id, user_id, role, org_id, action, route) "
+		       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    [Q_AUDIT_LIST] = "SELECT " AUDIT_COLS " FROM audit WHERE survivor_id = ?1 "
+		     "AND (?2 = 0 OR seq < ?2) ORDER BY seq DESC LIMIT ?3",
+};
+
+struct conn {
+	sqlite3 *db;
+	sqlite3_stmt *stmts[Q_COUNT];
+	struct conn *next_free;
+};
+
+struct store {
+	const struct keyring *keys;
+	pthread_mutex_t lock;
+	pthread_cond_t freed;
+	struct conn *free_list;
+	struct conn *conns;
+	int count;
+	int schema_version;
+};
+
+/* ---- connections ---- */
+
+static wm_err open_conn(const char *path, bool create, struct conn *c)
+{
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
+	if (sqlite3_open_v2(path, &c->db, flags, NULL) != SQLITE_OK)
+		return WM_ERR_IO;
+	sqlite3_busy_timeout(c->db, 10000);
+	sqlite3_extended_result_codes(c->db, 1);
+	const char *pragmas = "PRAGMA journal_mode = WAL;"
+			      "PRAGMA synchronous = FULL;"
+			      "PRAGMA foreign_keys = ON;"
+			      "PRAGMA secure_delete = ON;"
+			      "PRAGMA trusted_schema = OFF;";
+	if (sqlite3_exec(c->db, pragmas, NULL, NULL, NULL) != SQLITE_OK)
+		return WM_ERR_IO;
+	return WM_OK;
+}
+
+static void close_conn(struct conn *c)
+{
+	for (int i = 0; i < Q_COUNT; i++)
+		sqlite3_finalize(c->stmts[i]);
+	sqlite3_close(c->db);
+}
+
+static struct conn *acquire(struct store *st)
+{
+	pthread_mutex_lock(&st->lock);
+	while (!st->free_list)
+		pthread_cond_wait(&st->freed, &st->lock);
+	struct conn *c = st->free_list;
+	st->free_list = c->next_free;
+	pthread_mutex_unlock(&st->lock);
+	return c;
+}
+
+static void release(struct store *st, struct conn *c)
+{
+	pthread_mutex_lock(&st->lock);
+	c->next_free = st->free_list;
+	st->free_list = c;
+	pthread_cond_signal(&st->freed);
+	pthread_mutex_unlock(&st->lock);
+}
+
+/* The prepared statement q, reset and ready for binding; NULL on error. */
+static sqlite3_stmt *stmt(struct conn *c, enum stmt q)
+{
+	if (!c->stmts[q]) {
+		if (sqlite3_prepare_v3(c->db, sql_text[q], -1, SQLITE_PREPARE_PERSISTENT,
+				       &c->stmts[q], NULL) != SQLITE_OK)
+			return NULL;
+	}
+	return c->stmts[q];
+}
+
+static void done(sqlite3_stmt *s)
+{
+	if (s) {
+		sqlite3_reset(s);
+		sqlite3_clear_bindings(s);
+	}
+}
+
+static wm_err map_rc(int rc)
+{
+	if (rc == SQLITE_DONE || rc == SQLITE_ROW || rc == SQLITE_OK)
+		return WM_OK;
+	if ((rc & 0xff) == SQLITE_CONSTRAINT)
+		return WM_ERR_CONFLICT;
+	if ((rc & 0xff) == SQLITE_NOMEM)
+		return WM_ERR_NOMEM;
+	return WM_ERR_IO;
+}
+
+/* Runs a statement that returns no rows. */
+static wm_err exec_stmt(sqlite3_stmt *s)
+{
+	if (!s)
+		return WM_ERR_IO;
+	int rc = sqlite3_step(s);
+	done(s);
+	return map_rc(rc);
+}
+
+static wm_err begin(struct conn *c)
+{
+	return exec_stmt(stmt(c, Q_BEGIN));
+}
+
+static wm_err finish(struct conn *c, wm_err e)
+{
+	if (e == WM_OK) {
+		e = exec_stmt(stmt(c, Q_COMMIT));
+		if (e == WM_OK)
+			return WM_OK;
+	}
+	if (!sqlite3_get_autocommit(c->db))
+		exec_stmt(stmt(c, Q_ROLLBACK));
+	return e;
+}
+
+static void bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+	if (v && v[0])
+		sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, i);
+}
+
+static void copy_col(sqlite3_stmt *s, int i, char *out, size_t cap)
+{
+	const unsigned char *t = sqlite3_column_text(s, i);
+	snprintf(out, cap, "%s", t ? (const char *)t : "");
+}
+
+/* ---- opening, migrations, key check ---- */
+
+static bool has_table(struct conn *c, const char *name)
+{
+	sqlite3_stmt *s;
+	if (sqlite3_prepare_v2(c->db, "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?1",
+			       -1, &s, NULL) != SQLITE_OK)
+		return false;
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	bool found = sqlite3_step(s) == SQLITE_ROW;
+	sqlite3_finalize(s);
+	return found;
+}
+
+static int current_version(struct conn *c)
+{
+	if (!has_table(c, "schema_migrations"))
+		return 0;
+	sqlite3_stmt *s;
+	int v = -1;
+	if (sqlite3_prepare_v2(c->db, "SELECT coalesce(max(version), 0) FROM schema_migrations", -1,
+			       &s, NULL) == SQLITE_OK &&
+	    sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}
+
+int store_schema_latest(void)
+{
+	return sqlite_migrations[sqlite_migration_count - 1].version;
+}
+
+static wm_err migrate(struct conn *c, int from, char *msg, size_t cap)
+{
+	for (int i = 0; i < sqlite_migration_count; i++) {
+		const struct migration *m = &sqlite_migrations[i];
+		if (m->version <= from)
+			continue;
+		char *err = NULL;
+		int rc = sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_exec(c->db,
+					  "CREATE TABLE IF NOT EXISTS schema_migrations ("
+					  "version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+					  "applied_at TEXT NOT NULL DEFAULT "
+					  "(strftime('%Y-%m-%dT%H:%M:%SZ','now')))",
+					  NULL, NULL, NULL);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_exec(c->db, m->sql, NULL, NULL, &err);
+		if (rc == SQLITE_OK) {
+			sqlite3_stmt *s;
+			rc = sqlite3_prepare_v2(
+			    c->db, "INSERT INTO schema_migrations(version, name) VALUES (?1, ?2)",
+			    -1, &s, NULL);
+			if (rc == SQLITE_OK) {
+				sqlite3_bind_int(s, 1, m->version);
+				sqlite3_bind_text(s, 2, m->name, -1, SQLITE_STATIC);
+				rc = sqlite3_step(s) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
+				sqlite3_finalize(s);
+			}
+		}
+		if (rc == SQLITE_OK)
+			rc = sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
+		if (rc != SQLITE_OK) {
+			snprintf(msg, cap, "migration %s failed: %s", m->name,
+				 err ? err : sqlite3_errmsg(c->db));
+			sqlite3_free(err);
+			sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+			return WM_ERR_IO;
+		}
+	}
+	return WM_OK;
+}
+
+static wm_err meta_get(struct conn *c, const char *name, unsigned char **out, size_t *len)
+{
+	sqlite3_stmt *s = stmt(c, Q_META_GET);
+	if (!s)
+		return WM_ERR_IO;
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	wm_err e = WM_ERR_NOT_FOUND;
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		size_t n = (size_t)sqlite3_column_bytes(s, 0);
+		*out = malloc(n ? n : 1);
+		if (*out) {
+			if (n)
+				memcpy(*out, sqlite3_column_blob(s, 0), n);
+			*len = n;
+			e = WM_OK;
+		} else {
+			e = WM_ERR_NOMEM;
+		}
+	}
+	done(s);
+	return e;
+}
+
+static wm_err meta_put(struct conn *c, const char *name, const unsigned char *v, size_t len)
+{
+	sqlite3_stmt *s = stmt(c, Q_META_PUT);
+	if (!s)
+		return WM_ERR_IO;
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 2, v, (int)len, SQLITE_STATIC);
+	return exec_stmt(s);
+}
+
+static wm_err prepare_database(struct store *st, struct conn *c, enum store_mode mode, char *msg,
+			       size_t cap)
+{
+	int version = current_version(c);
+	if (version < 0) {
+		snprintf(msg, cap, "cannot read the schema version");
+		return WM_ERR_IO;
+	}
+	if (mode == STORE_CREATE && version > 0) {
+		snprintf(msg, cap,
+			 "the database already holds waymark data; refusing to overwrite it");
+		return WM_ERR_EXISTS;
+	}
+	if (mode == STORE_OPEN && version == 0) {
+		snprintf(msg, cap, "not a waymark database: create one with 'waymark init'");
+		return WM_ERR_NOT_FOUND;
+	}
+	if (version > store_schema_latest()) {
+		snprintf(msg, cap,
+			 "the database is at schema version %d, newer than this waymark knows "
+			 "(%d): upgrade waymark before opening it",
+			 version, store_schema_latest());
+		return WM_ERR_SCHEMA_NEWER;
+	}
+	wm_err e = migrate(c, version, msg, cap);
+	if (e != WM_OK)
+		return e;
+	st->schema_version = current_version(c);
+
+	unsigned char *check = NULL;
+	size_t len = 0;
+	if (mode == STORE_CREATE) {
+		e = codec_key_check_make(st->keys, &check, &len);
+		if (e == WM_OK)
+			e = meta_put(c, "key_check", check, len);
+		free(check);
+		if (e != WM_OK)
+			snprintf(msg, cap, "cannot record the key check");
+		return e;
+	}
+	e = meta_get(c, "key_check", &check, &len);
+	if (e == WM_OK)
+		e = codec_key_check_verify(st->keys, check, len);
+	free(check);
+	if (e != WM_OK) {
+		snprintf(msg, cap, "the key file does not match this database");
+		return WM_ERR_CRYPTO;
+	}
+	return WM_OK;
+}
+
+wm_err store_open(const char *url, const struct keyring *keys, enum store_mode mode, int pool_size,
+		  struct store **out, char *msg, size_t msgcap)
+{
+	*out = NULL;
+	if (strncmp(url, "postgresql://", 13) == 0 || strncmp(url, "postgres://", 11) == 0) {
+		snprintf(msg, msgcap, "this build of waymark does not support PostgreSQL yet");
+		return WM_ERR_UNSUPPORTED;
+	}
+	struct stat sb;
+	if (mode == STORE_OPEN && stat(url, &sb) != 0) {
+		snprintf(msg, msgcap, "no database at that path: create one with 'waymark init'");
+		return WM_ERR_NOT_FOUND;
+	}
+	if (pool_size < 1)
+		pool_size = 1;
+	struct store *st = calloc(1, sizeof *st);
+	if (!st)
+		return WM_ERR_NOMEM;
+	st->keys = keys;
+	st->conns = calloc((size_t)pool_size, sizeof *st->conns);
+	if (!st->conns) {
+		free(st);
+		return WM_ERR_NOMEM;
+	}
+	pthread_mutex_init(&st->lock, NULL);
+	pthread_cond_init(&st->freed, NULL);
+
+	wm_err e = open_conn(url, mode == STORE_CREATE, &st->conns[0]);
+	st->count = 1;
+	if (e != WM_OK)
+		snprintf(msg, msgcap, "cannot open the database: %s",
+			 st->conns[0].db ? sqlite3_errmsg(st->conns[0].db) : "out of memory");
+	else
+		e = prepare_database(st, &st->conns[0], mode, msg, msgcap);
+	for (int i = 1; e == WM_OK && i < pool_size; i++) {
+		e = open_conn(url, false, &st->conns[i]);
+		st->count++;
+		if (e != WM_OK)
+			snprintf(msg, msgcap, "cannot open a database connection");
+	}
+	if (e != WM_OK) {
+		store_close(st);
+		return e;
+	}
+	for (int i = 0; i < st->count; i++) {
+		st->conns[i].next_free = st->free_list;
+		st->free_list = &st->conns[i];
+	}
+	*out = st;
+	return WM_OK;
+}
+
+void store_close(struct store *st)
+{
+	if (!st)
+		return;
+	for (int i = 0; i < st->count; i++)
+		close_conn(&st->conns[i]);
+	pthread_mutex_destroy(&st->lock);
+	pthread_cond_destroy(&st->freed);
+	free(st->conns);
+	free(st);
+}
+
+int store_schema_version(struct store *st)
+{
+	return st->schema_version;
+}
+
+wm_err store_ping(struct store *st)
+{
+	struct conn *c = acquire(st);
+	sqlite3_stmt *s = stmt(c, Q_PING);
+	wm_err e = s && sqlite3_step(s) == SQLITE_ROW ? WM_OK : WM_ERR_IO;
+	done(s);
+	release(st, c);
+	return e;
+}
+
+/* ---- organisations ---- */
+
+static void read_org(sqlite3_stmt *s, struct store_org *o)
+{
+	o->seq = sqlite3_column_int64(s, 0);
+	copy_col(s, 1, o->id, sizeof o->id);
+	copy_col(s, 2, o->name, sizeof o->name);
+	copy_col(s, 3, o->kind, sizeof o->kind);
+	o->version = sqlite3_column_int(s, 4);
+	copy_col(s, 5, o->created_at, sizeof o->created_at);
+	copy_col(s, 6, o->updated_at, sizeof o->updated_at);
+}
+
+wm_err store_org_create(struct store *st, const struct store_org *org)
+{
+	char key[STORE_NAME_LEN * 4];
+	if (!text_fold(org->name, key, sizeof key))
+		return WM_ERR_INVALID;
+	struct conn *c = acquire(st);
+	sqlite3_stmt *s = stmt(c, Q_ORG_INSERT);
+	wm_err e = WM_ERR_IO;
+	if (s) {
+		sqlite3_bind_text(s, 1, org->id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 2, org->name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 3, key, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 4, org->kind, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 5, org->created_at, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 6, org->updated_at, -1, SQLITE_STATIC);
+		e = exec_stmt(s);
+	}
+	release(st, c);
+	return e;
+}
+
+wm_err store_org_get(struct store *st, const char *id, struct store_org *out)
+{
+	struct conn *c = acquire(st);
+	sqlite3_stmt *s = stmt(c, Q_ORG_GET);
+	wm_err e = WM_ERR_IO;
+	if (s) {
+		sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+		int rc = sqlite3_step(s);
+		if (rc == SQLITE_ROW) {
+			read_org(s, out);
+			e = WM_OK;
+		} else {
+			e = rc == SQLITE_DONE ? WM_ERR_NOT_FOUND : map_rc(rc);
+		}
+		done(s);
+	}
+	release(st, c);
+	return e;
+}
+
+wm_err store_org_list(struct store *st, int64_t after, int limit,
+		      void (*each)(void *ctx, const struct store_org *org), void *ctx, bool *more)
+{
+	struct conn *c = acquire(st);
+	sqlite3_stmt *s = stmt(c, Q_ORG_LIST);
+	wm_err e = WM_ERR_IO;
+	*more = false;
+	if (s) {
+		sqlite3_bind_int64(s, 1, after);
+		sqlite3_bind_int(s, 2, limit + 1);
+		int n = 0, rc;
+		struct store_org o;
+		while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+			if (n++ == limit) {
+				*more = true;
+				break;
+			}
+			read_org(s, &o);
+			each(ctx, &o);
+		}
+		e = rc == SQLITE_ROW || rc == SQLITE_DONE ? WM_OK : map_rc(rc);
+		done(s);
+	}
+	release(st, c);
+	return e;
+}
+
+/* ---- users and sessions ---- */
+
+static void read_user(sqlite3_stmt *s, struct store_user *u)
+{
+	u->seq = sqlite3_column_int64(s, 0);
+	copy_col(s, 1, u->id, sizeof u->id);
+	copy_col(s, 2, u->username, sizeof u->username);
+	copy_col(s, 3, u->password_hash, sizeof u->password_hash);
+	copy_col(s, 4, u->display_name, sizeof u->display_name);
+	const char *role = (const char *)sqlite3_column_text(s, 5);
+	if (!role_parse(role, &u->role))
+		u->role = ROLE_ANALYST; /* unreachable with a sound database; least power */
+	copy_col(s, 6, u->org_id, sizeof u->org_id);
+	u->disabled = sqlite3_column_int(s, 7) != 0;
+	u->version = sqlite3_column_int(s, 8);
+	copy_col(s, 9, u->created_at, sizeof u->created_at);
+	copy_col(s, 10, u->updated_at, sizeof u->updated_at);
+}
+
+wm_err store_user_create(struct store *st, const struct store_user *u)
+{
+	struct conn *c = acquire(st);
+	sqlite3_stmt *s = stmt(c, Q_USER_INSERT);
+	wm_err e = WM_ERR_IO;
+	if (s) {
+		sqlite3_bind_text(s, 1, u->id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 2, u->username, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 3, u->password_hash, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 4, u->display_name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 5, role_name(u->role), -1, SQLITE_STATIC);
+		bind_text(s, 6, u->org_id);
+		sqlite3_bind_int(s, 7, u->disabled);
+		sqlite3_bind_text(s, 8, u->created_at, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 9, u->updated_at, -1, SQLITE_STATIC);
+		e = exec_stmt(s);
+	}
+	release(st, c);
+	return e;
+}
+
+static wm_err user_lookup(struct store *st, enum stmt q, const char *key, struct store_user *out)
+{
+	struct conn *c = acquire(st);
+	sqlite3_stmt *s = stmt(c, q);
+	wm_err e = WM_ERR_IO;
+	if (s) {
+		sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+		int rc = sqlite3_step(s);
+		if (rc == SQLITE_ROW) {
+			read_user(s, out);
+			e = WM_OK;
+		} else {
+			e = rc == SQLITE_DONE ? WM_ERR_NOT_FOUND : map_rc(rc);
+		}
+		done(s);
+	}
+	release(st, c);
+	return e;
+}
+
+wm_err store_user_get(struct store *st, const char *id, struct store_user *out)
+{
+	return user_lookup(st, Q_USER_GET, id, out);
+}
+
+wm_err store_user_by_name(struct store *st, const char *username, struct store_user *out)
+{
+	return user_lookup(st, Q_USER_BY_NAME, username, out);
+}
+
+wm_err store_user_update(struct store *st, const struct store_user *u, int expected,
+			 bool revoke_sessions)
+{
+	struct conn *c = acquire(st);
+	wm_err e = begin(c);
+	sqlite3_stmt *s = e == WM_OK ? stmt(c, Q_USER_UPDATE) : NULL;
+	if (e == WM_OK && !s)
+		e = WM_ERR_IO;
+	if (e == WM_OK) {
+		sqlite3_bind_text(s, 1, u->id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 2, u->password_hash, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 3, u->display_name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 4, role_name(u->role), -1, SQLITE_STATIC);
+		bind_text(s, 5, u->org_id);
+		sqlite3_bind_int(s, 6, u->disabled);
+		sqlite3_bind_text(s, 7, u->updated_at, -1, SQLITE_STATIC);
+		sqlite3_bind_int(s, 8, expected);
+		e = exec_stmt(s);
+		if (e == WM_OK && sqlite3_changes(c->db) == 0)
+			e = WM_ERR_CONFLICT;
+	}
+	if (e == WM_OK && revoke_sessions) {
+		s = stmt(c, Q_SESSION_DELETE_USER);
+		if (!s)
+			e = WM_ERR_IO;
+		else {
+			sqlite3_bind_text(s, 1, u->id, -1, SQLITE_STATIC);
+			e = exec_stmt(s);
+		}
+	}
+	e = finish(c, e);
+	release(st, c);
+	return e;
+}
+
+wm_err store_user_list(struct store *st, int64_t after, int limit,
+		       void (*each)(void *ctx, const struct store_user *user), void *ctx,
+		       bool *more)
+{
+	struct conn *c = acquire(st);
+	sqlite3_stmt *s = stmt(c, Q_USER_LIST);
+	wm_err e = WM_ERR_IO;
+	*more = false;
+	if (s) {
+		sqlite3_bind_int64(s, 1, after);
+		sqlite3_bind_int(s, 2, limit + 1);
+		int n = 0, rc;
+		struct store_user u;
+		while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+			if (n++ == limit) {
+				*more = true;
+				break;
+			}
+			read_user(s, &u);
+			each(ctx, &u);
+		}
+		e = rc == SQLITE_ROW || rc == SQLITE_DONE ? WM_OK : map_rc(rc);
+		done(s);
+	}
+	release(st, c);
+	return e;
+}
+
+wm_err store_session_create(struct store *st, const unsigned char *digest, size_t len,
+			    const char *user_id, int64_t now, int64_t expires_at)
+{
+	struct conn *c = acquire(st);
+	sqlite3_stmt *s = stmt(c, Q_SESSION_INSERT);
+	wm_err e = WM_ERR_IO;
+	if (s) {
+		sqlite3_bind_blob(s, 1, digest, (int)len, SQLITE_STATIC);
+		sqlite3_bind_text(s, 2, user_id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 3, now);
+		sqlite3_bind_int64(s, 4, expires_at);
+		e = exec_stmt(s);
+	}
+	release(st, c);
+	return e;
+}
+
+wm_err store_session_user(struct store *st, const unsigned char *digest, size_t len, int64_t now,
+			  struct store_user *out, int64_t *expires_at)
+{
+	struct conn *c = acquire(st);
+	sqlite3_stmt *s = stmt(c, Q_SESSION_USER);
+	wm_err e = WM_ERR_IO;
+	if (s) {
+		sqlite3_bind_blob(s, 1, digest, (int)len, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 2, now);
+		int rc = sqlite3_step(s);
+		if (rc == SQLITE_ROW) {
+			read_user(s, out);
+			*expires_at = sqlite3_column_int64(s, 11);
+			e = WM_OK;
+		} else {
+			e = rc == SQLITE_DONE ? WM_ERR_NOT_FOUND : map_rc(rc);
+		}
+		done(s);
+	}
+	release(st, c);
+	return e;
+}
+
+wm_err store_session_delete(struct store *st, const unsigned char *digest, size_t len)
+{
+	struct conn *c = acquire(st);
+	sqlite3_stmt *s = stmt(c, Q_SESSION_DELETE);
+	wm_err e = WM_ERR_IO;
+	if (s) {
+		sqlite3_bind_blob(s, 1, digest, (int)len, SQLITE_STATIC);
+		e = exec_stmt(s);
+	}
+	release(st, c);
+	return e;
+}
+
+/* ---- login lock-out ---- */
+
+wm_err store_login_failures(struct store *st, const char *username, int64_t since, int *count,
+			    int64_t *latest)
+{
+	unsigned char key[KEYRING_BLIND_LEN];
+	codec_username_index(st->keys, username, key);
+	struct conn *c = acquire(st);
+	sqlite3_stmt *s = stmt(c, Q_LOGIN_COUNT);
+	wm_err e = WM_ERR_IO;
+	if (s) {
+		sqlite3_bind_blob(s, 1, key, sizeof key, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 2, since);
+		if (sqlite3_step(s) == SQLITE_ROW) {
+			*count = sqlite3_column_int(s, 0);
+			*latest = sqlite3_column_int64(s, 1);
+			e = WM_OK;
+		}
+		done(s);
+	}
+	release(st, c);
+	return e;
+}
+
+wm_err store_login_failed(struct store *st, const char *username, int64_t now,
+			  int64_t forget_before)
+{
+	unsigned char key[KEYRING_BLIND_LEN];
+	codec_username_index(st->keys, username, key);
+	struct conn *c = acquire(st);
+	wm_err e = begin(c);
+	sqlite3_stmt *s = e == WM_OK ? stmt(c, Q_LOGIN_INSERT) : NULL;
+	if (e == WM_OK && !s)
+		e = WM_ERR_IO;
+	if (e == WM_OK) {
+		sqlite3_bind_blob(s, 1, key, sizeof key, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 2, now);
+		e = exec_stmt(s);
+	}
+	if (e == WM_OK) {
+		s = stmt(c, Q_LOGIN_FORGET_OLD);
+		if (!s)
+			e = WM_ERR_IO;
+		else {
+			sqlite3_bind_int64(s, 1, forget_before);
+			e = exec_stmt(s);
+		}
+	}
+	e = finish(c, e);
+	release(st, c);
+	return e;
+}
+
+wm_err store_login_succeeded(struct store *st, const char *username)
+{
+	unsigned char key[KEYRING_BLIND_LEN];
+	codec_username_index(st->keys, username, key);
+	struct conn *c = acquire(st);
+	sqlite3_stmt *s = stmt(c, Q_LOGIN_CLEAR);
+	wm_err e = WM_ERR_IO;
+	if (s) {
+		sqlite3_bind_blob(s, 1, key, sizeof key, SQLITE_STATIC);
+		e = exec_stmt(s);
+	}
+	release(st, c);
+	return e;
+}
+
+/* ---- survivors ---- */
+
+void store_survivor_clear(struct store_survivor *s)
+{
+	json_decref(s->body);
+	s->body = NULL;
+}
+
+static const char *body_str(const json_t *body, const char *key)
+{
+	return json_string_value(json_object_get(body, key));
+}
+
+/* The columns derived from a body: what lists filter on, and sealed text. */
+struct surv_cols {
+	unsigned char known_idx[KEYRING_BLIND_LEN];
+	unsigned char legal_idx[KEYRING_BLIND_LEN];
+	bool has_legal;
+	unsigned char *sealed;
+	size_t sealed_len;
+	int key_id;
+};
+
+static wm_err surv_cols_make(struct store *st, const struct store_survivor *s,
+			     struct surv_cols *cols)
+{
+	memset(cols, 0, sizeof *cols);
+	const char *known = body_str(s->body, "known_as");
+	const char *legal = body_str(s->body, "legal_name");
+	if (!known || !codec_name_index(st->keys, known, cols->known_idx))
+		return WM_ERR_INVALID;
+	if (legal) {
+		if (!codec_name_index(st->keys, legal, cols->legal_idx))
+			return WM_ERR_INVALID;
+		cols->has_legal = true;
+	}
+	return codec_seal_record(st->keys, "survivor", s->id, s->body, &cols->sealed,
+				 &cols->sealed_len, &cols->key_id);
+}
+
+static wm_err audit_insert(struct conn *c, const struct store_audit *a)
+{
+	sqlite3_stmt *s = stmt(c, Q_AUDIT_INSERT);
+	if (!s)
+		return WM_ERR_IO;
+	sqlite3_bind_text(s, 1, a->at, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, a->survivor_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, a->user_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, role_name(a->role), -1, SQLITE_STATIC);
+	bind_text(s, 5, a->org_id);
+	sqlite3_bind_text(s, 6, a->action, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 7, a->route, -1, SQLITE_STATIC);
+	return exec_stmt(s);
+}
+
+wm_err store_survivor_create(struct store *st, const struct store_survivor *sv,
+			     const struct store_audit *audit)
+{
+	struct surv_cols cols;
+	wm_err e = surv_cols_make(st, sv, &cols);
+	if (e != WM_OK) {
+		free(cols.sealed);
+		return e;
+	}
+	struct conn *c = acquire(st);
+	e = begin(c);
+	sqlite3_stmt *s = e == WM_OK ? stmt(c, Q_SURV_INSERT) : NULL;
+	if (e == WM_OK && !s)
+		e = WM_ERR_IO;
+	if (e == WM_OK) {
+		sqlite3_bind_text(s, 1, sv->id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 2, sv->org_id, -1, SQLITE_STATIC);
+		bind_text(s, 3, body_str(sv->body, "advocate_id"));
+		sqlite3_bind_text(s, 4, body_str(sv->body, "status"), -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 5, body_str(sv->body, "entered_service_on"), -1,
+				  SQLITE_STATIC);
+		bind_text(s, 6, body_str(sv->body, "closed_on"));
+		sqlite3_bind_blob(s, 7, cols.known_idx, KEYRING_BLIND_LEN, SQLITE_STATIC);
+		if (cols.has_legal)
+			sqlite3_bind_blob(s, 8, cols.legal_idx, KEYRING_BLIND_LEN, SQLITE_STATIC);
+		sqlite3_bind_int(s, 9, cols.key_id);
+		sqlite3_bind_blob(s, 10, cols.sealed, (int)cols.sealed_len, SQLITE_STATIC);
+		sqlite3_bind_text(s, 11, sv->created_at, -1, SQLITE_STATIC);
+		e = exec_stmt(s);
+	}
+	if (e == WM_OK)
+		e = audit_insert(c, audit);
+	e = finish(c, e);
+	release(st, c);
+	free(cols.sealed);
+	return e;
+}
+
+/* Reads the current row of a SURV_COLS statement, opening its body. */
+static wm_err read_survivor(struct store *st, sqlite3_stmt *s, struct store_survivor *out)
+{
+	out->seq = sqlite3_column_int64(s, 0);
+	copy_col(s, 1, out->id, sizeof out->id);
+	copy_col(s, 2, out->org_id, sizeof out->org_id);
+	out->version = sqlite3_column_int(s, 3);
+	copy_col(s, 4, out->created_at, sizeof out->created_at);
+	copy_col(s, 5, out->updated_at, sizeof out->updated_at);
+	out->shared_with_org = false;
+	int key_id = sqlite3_column_int(s, 6);
+	const unsigned char *blob = sqlite3_column_blob(s, 7);
+	size_t len = (size_t)sqlite3_column_bytes(s, 7);
+	return codec_open_record(st->keys, "survivor", out->id, key_id, blob, len, &out->body);
+}
+
+wm_err store_survivor_get(struct store *st, const char *id, const char *viewer_org,
+			  struct store_survivor *out)
+{
+	(void)viewer_org; /* sharing consents arrive with the consents table */
+	out->body = NULL;
+	struct conn *c = acquire(st);
+	sqlite3_stmt *s = stmt(c, Q_SURV_GET);
+	wm_err e = WM_ERR_IO;
+	if (s) {
+		sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+		int rc = sqlite3_step(s);
+		if (rc == SQLITE_ROW)
+			e = read_survivor(st, s, out);
+		else
+			e = rc == SQLITE_DONE ? WM_ERR_NOT_FOUND : map_rc(rc);
+		done(s);
+	}
+	release(st, c);
+	return e;
+}
+
+wm_err store_survivor_org(struct store *st, const char *id, char org_id[STORE_ID_LEN])
+{
+	struct conn *c = acquire(st);
+	sqlite3_stmt *s = stmt(c, Q_SURV_ORG);
+	wm_err e = WM_ERR_IO;
+	if (s) {
+		sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+		int rc = sqlite3_step(s);
+		if (rc == SQLITE_ROW) {
+			copy_col(s, 0, org_id, STORE_ID_LEN);
+			e = WM_OK;
+		} else {
+			e = rc == SQLITE_DONE ? WM_ERR_NOT_FOUND : map_rc(rc);
+		}
+		done(s);
+	}
+	release(st, c);
+	return e;
+}
+
+wm_err store_survivor_update(struct store *st, struct store_survivor *sv, int expected,
+			     const struct store_audit *audit)
+{
+	struct surv_cols cols;
+	wm_err e = surv_cols_make(st, sv, &cols);
+	if (e != WM_OK) {
+		free(cols.sealed);
+		return e;
+	}
+	struct conn *c = acquire(st);
+	e = begin(c);
+	sqlite3_stmt *s = e == WM_OK ? stmt(c, Q_SURV_UPDATE) : NULL;
+	if (e == WM_OK && !s)
+		e = WM_ERR_IO;
+	if (e == WM_OK) {
+		sqlite3_bind_text(s, 1, sv->id, -1, SQLITE_STATIC);
+		bind_text(s, 2, body_str(sv->body, "advocate_id"));
+		sqlite3_bind_text(s, 3, body_str(sv->body, "status"), -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 4, body_str(sv->body, "entered_service_on"), -1,
+				  SQLITE_STATIC);
+		bind_text(s, 5, body_str(sv->body, "closed_on"));
+		sqlite3_bind_blob(s, 6, cols.known_idx, KEYRING_BLIND_LEN, SQLITE_STATIC);
+		if (cols.has_legal)
+			sqlite3_bind_blob(s, 7, cols.legal_idx, KEYRING_BLIND_LEN, SQLITE_STATIC);
+		sqlite3_bind_int(s, 8, cols.key_id);
+		sqlite3_bind_blob(s, 9, cols.sealed, (int)cols.sealed_len, SQLITE_STATIC);
+		sqlite3_bind_text(s, 10, sv->updated_at, -1, SQLITE_STATIC);
+		sqlite3_bind_int(s, 11, expected);
+		e = exec_stmt(s);
+		if (e == WM_OK && sqlite3_changes(c->db) == 0)
+			e = WM_ERR_CONFLICT;
+	}
+	if (e == WM_OK)
+		e = audit_insert(c, audit);
+	e = finish(c, e);
+	release(st, c);
+	free(cols.sealed);
+	if (e == WM_OK)
+		sv->version = expected + 1;
+	return e;
+}
+
+wm_err store_survivor_list(struct store *st, const struct store_survivor_filter *f, int64_t after,
+			   int limit, void (*each)(void *ctx, const struct store_survivor *s),
+			   void *ctx, bool *more)
+{
+	*more = false;
+	/* Sharing by consent arrives with the consents table; until then an
+	 * organisation sees only what it owns, and a shared scope is empty. */
+	if (f->scope != SCOPE_ORG || !f->org_id)
+		return WM_OK;
+	unsigned char idx[KEYRING_BLIND_LEN];
+	if (f->name && !codec_name_index(st->keys, f->name, idx))
+		return WM_OK; /* a name that cannot be folded matches nobody */
+	struct conn *c = acquire(st);
+	sqlite3_stmt *s = stmt(c, Q_SURV_LIST);
+	wm_err e = WM_ERR_IO;
+	if (s) {
+		sqlite3_bind_text(s, 1, f->org_id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 2, after);
+		bind_text(s, 3, f->advocate_id);
+		bind_text(s, 4, f->status);
+		if (f->name)
+			sqlite3_bind_blob(s, 5, idx, sizeof idx, SQLITE_STATIC);
+		sqlite3_bind_int(s, 6, limit + 1);
+		int n = 0, rc;
+		e = WM_OK;
+		while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+			if (n++ == limit) {
+				*more = true;
+				break;
+			}
+			struct store_survivor sv = {0};
+			e = read_survivor(st, s, &sv);
+			if (e != WM_OK)
+				break;
+			each(ctx, &sv);
+			store_survivor_clear(&sv);
+		}
+		if (e == WM_OK && rc != SQLITE_ROW && rc != SQLITE_DONE)
+			e = map_rc(rc);
+		done(s);
+	}
+	release(st, c);
+	return e;
+}
+
+/* ---- audit ---- */
+
+wm_err store_audit_append(struct store *st, const struct store_audit *entries, size_t n)
+{
+	if (n == 0)
+		return WM_OK;
+	struct conn *c = acquire(st);
+	wm_err e = begin(c);
+	for (size_t i = 0; e == WM_OK && i < n; i++)
+		e = audit_insert(c, &entries[i]);
+	e = finish(c, e);
+	release(st, c);
+	return e;
+}
+
+wm_err store_access_log(struct store *st, const char *survivor_id, int64_t before, int limit,
+			void (*each)(void *ctx, const struct store_audit *a), void *ctx, bool *more)
+{
+	struct conn *c = acquire(st);
+	sqlite3_stmt *s = stmt(c, Q_AUDIT_LIST);
+	wm_err e = WM_ERR_IO;
+	*more = false;
+	if (s) {
+		sqlite3_bind_text(s, 1, survivor_id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 2, before);
+		sqlite3_bind_int(s, 3, limit + 1);
+		int n = 0, rc;
+		struct store_audit a;
+		while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+			if (n++ == limit) {
+				*more = true;
+				break;
+			}
+			a.seq = sqlite3_column_int64(s, 0);
+			copy_col(s, 1, a.at, sizeof a.at);
+			copy_col(s, 2, a.survivor_id, sizeof a.survivor_id);
+			copy_col(s, 3, a.user_id, sizeof a.user_id);
+			if (!role_parse((const char *)sqlite3_column_text(s, 4), &a.role))
+				a.role = ROLE_ANALYST;
+			copy_col(s, 5, a.org_id, sizeof a.org_id);
+			copy_col(s, 6, a.action, sizeof a.action);
+			copy_col(s, 7, a.route, sizeof a.route);
+			each(ctx, &a);
+		}
+		e = rc == SQLITE_ROW || rc == SQLITE_DONE ? WM_OK : map_rc(rc);
+		done(s);
+	}
+	release(st, c);
+	return e;
+}

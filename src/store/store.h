@@ -1,0 +1,211 @@
+/*
+ * store.h - the storage interface every layer above the database uses.
+ *
+ * It speaks in domain types and knows nothing of HTTP or permissions: the
+ * caller has already asked the policy, and hands the store the filter it
+ * must apply. Sealing sensitive text and indexing names happen below this
+ * line, so no caller ever sees ciphertext or builds SQL. The SQLite backend
+ * is store/sqlite.c; a PostgreSQL backend implements the same functions.
+ *
+ * Every function is safe to call from many threads at once: the store keeps
+ * one connection per concurrent caller. Strings in the structs below are
+ * owned by the struct (fixed arrays); json_t bodies are owned by the struct
+ * and released with store_survivor_clear.
+ */
+#ifndef WM_STORE_H
+#define WM_STORE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../crypto/keyring.h"
+#include "../domain/account.h"
+#include "../domain/date.h"
+#include "../domain/err.h"
+#include "../domain/policy.h"
+
+#define STORE_ID_LEN   33
+#define STORE_NAME_LEN 201
+
+struct store;
+
+/* How a database is opened. */
+enum store_mode {
+	STORE_OPEN,   /* an existing waymark database: upgrade it, refuse a newer one */
+	STORE_CREATE, /* a new database: refuse one that already holds waymark */
+};
+
+/* Opens the database at url (a file path; "postgresql://" is refused by a
+ * build without it). Runs pending migrations. With STORE_CREATE, records a
+ * check value for the key; with STORE_OPEN, refuses a key that does not match
+ * the database. Borrows keys for the store's lifetime. On failure writes a
+ * plain reason into msg. */
+wm_err store_open(const char *url, const struct keyring *keys, enum store_mode mode, int pool_size,
+		  struct store **out, char *msg, size_t msgcap);
+
+/* Closes every connection. */
+void store_close(struct store *st);
+
+/* The schema version of the open database and the newest this build knows. */
+int store_schema_version(struct store *st);
+int store_schema_latest(void);
+
+/* WM_OK when the database answers a query. */
+wm_err store_ping(struct store *st);
+
+/* ---- organisations ---- */
+
+struct store_org {
+	int64_t seq;
+	char id[STORE_ID_LEN];
+	char name[STORE_NAME_LEN];
+	char kind[32];
+	int version;
+	char created_at[INSTANT_TEXT_LEN];
+	char updated_at[INSTANT_TEXT_LEN];
+};
+
+/* Inserts org (id, name, kind, times set by the caller; version 1).
+ * WM_ERR_CONFLICT when the name is taken, compared case-insensitively. */
+wm_err store_org_create(struct store *st, const struct store_org *org);
+
+/* Reads one organisation by id. */
+wm_err store_org_get(struct store *st, const char *id, struct store_org *out);
+
+/* Calls each for up to limit organisations with seq > after, in seq order.
+ * *more is set when there are further ones. */
+wm_err store_org_list(struct store *st, int64_t after, int limit,
+		      void (*each)(void *ctx, const struct store_org *org), void *ctx, bool *more);
+
+/* ---- users and sessions ---- */
+
+struct store_user {
+	int64_t seq;
+	char id[STORE_ID_LEN];
+	char username[USERNAME_MAX + 1];
+	char password_hash[128];
+	char display_name[STORE_NAME_LEN];
+	enum role role;
+	char org_id[STORE_ID_LEN]; /* "" when none */
+	bool disabled;
+	int version;
+	char created_at[INSTANT_TEXT_LEN];
+	char updated_at[INSTANT_TEXT_LEN];
+};
+
+/* Inserts a user; WM_ERR_CONFLICT when the username is taken. */
+wm_err store_user_create(struct store *st, const struct store_user *user);
+
+/* Reads a user by id, or by (lower-case) username. */
+wm_err store_user_get(struct store *st, const char *id, struct store_user *out);
+wm_err store_user_by_name(struct store *st, const char *username, struct store_user *out);
+
+/* Replaces a user's mutable fields when its stored version is expected;
+ * WM_ERR_CONFLICT otherwise. A disabled user, or one whose password or role
+ * changes, loses every session in the same transaction. */
+wm_err store_user_update(struct store *st, const struct store_user *user, int expected,
+			 bool revoke_sessions);
+
+/* Lists users in seq order (see store_org_list). */
+wm_err store_user_list(struct store *st, int64_t after, int limit,
+		       void (*each)(void *ctx, const struct store_user *user), void *ctx,
+		       bool *more);
+
+/* Stores a session under the digest of its token. */
+wm_err store_session_create(struct store *st, const unsigned char *digest, size_t len,
+			    const char *user_id, int64_t now, int64_t expires_at);
+
+/* The user of a live session (not expired at now, user not disabled);
+ * WM_ERR_NOT_FOUND otherwise. */
+wm_err store_session_user(struct store *st, const unsigned char *digest, size_t len, int64_t now,
+			  struct store_user *out, int64_t *expires_at);
+
+/* Revokes one session. */
+wm_err store_session_delete(struct store *st, const unsigned char *digest, size_t len);
+
+/* ---- login lock-out (keyed by a blind index of the username) ---- */
+
+/* Counts failures for username with at > since; *latest is the newest. */
+wm_err store_login_failures(struct store *st, const char *username, int64_t since, int *count,
+			    int64_t *latest);
+
+/* Records one failure at now and forgets those older than forget_before. */
+wm_err store_login_failed(struct store *st, const char *username, int64_t now,
+			  int64_t forget_before);
+
+/* Forgets the failures of username (after a successful login). */
+wm_err store_login_succeeded(struct store *st, const char *username);
+
+/* ---- survivors and their audit trail ---- */
+
+/* One audit entry: who touched which record, how, through which route. */
+struct store_audit {
+	int64_t seq;
+	char at[INSTANT_TEXT_LEN];
+	char survivor_id[STORE_ID_LEN];
+	char user_id[STORE_ID_LEN];
+	enum role role;
+	char org_id[STORE_ID_LEN];
+	char action[16]; /* read, create, update, export, handover */
+	char route[96];	 /* the route pattern, never a filled-in path */
+};
+
+struct store_survivor {
+	int64_t seq;
+	char id[STORE_ID_LEN];
+	char org_id[STORE_ID_LEN];
+	int version;
+	char created_at[INSTANT_TEXT_LEN];
+	char updated_at[INSTANT_TEXT_LEN];
+	bool shared_with_org; /* filled by reads for the viewer's organisation */
+	json_t *body;	      /* the record's fields (see domain/survivor.h); owned */
+};
+
+/* Releases the body of s. */
+void store_survivor_clear(struct store_survivor *s);
+
+/* Inserts a survivor (seq ignored; version 1) and its audit entry in one
+ * transaction. Borrows s. */
+wm_err store_survivor_create(struct store *st, const struct store_survivor *s,
+			     const struct store_audit *audit);
+
+/* Reads a survivor; shared_with_org tells whether viewer_org (may be NULL)
+ * holds an active sharing consent. The caller clears *out. */
+wm_err store_survivor_get(struct store *st, const char *id, const char *viewer_org,
+			  struct store_survivor *out);
+
+/* The organisation that owns a survivor, without opening the record. */
+wm_err store_survivor_org(struct store *st, const char *id, char org_id[STORE_ID_LEN]);
+
+/* Replaces a survivor's body when its stored version is expected (then
+ * version + 1 and updated_at are stored and written back into s), with its
+ * audit entry, in one transaction. WM_ERR_CONFLICT on a stale version. */
+wm_err store_survivor_update(struct store *st, struct store_survivor *s, int expected,
+			     const struct store_audit *audit);
+
+struct store_survivor_filter {
+	enum scope scope;	 /* from the policy: SCOPE_ORG or SCOPE_SHARED */
+	const char *org_id;	 /* the viewer's organisation */
+	const char *advocate_id; /* NULL: any advocate */
+	const char *status;	 /* NULL: any status */
+	const char *name;	 /* NULL: any; else exact, case-insensitive, trimmed */
+};
+
+/* Calls each for up to limit visible survivors with seq > after, in seq
+ * order; the body is borrowed for the call only. */
+wm_err store_survivor_list(struct store *st, const struct store_survivor_filter *f, int64_t after,
+			   int limit, void (*each)(void *ctx, const struct store_survivor *s),
+			   void *ctx, bool *more);
+
+/* Appends audit entries of reads, in one transaction. */
+wm_err store_audit_append(struct store *st, const struct store_audit *entries, size_t n);
+
+/* Calls each for up to limit entries of one survivor with seq < before (0:
+ * from the newest), newest first. */
+wm_err store_access_log(struct store *st, const char *survivor_id, int64_t before, int limit,
+			void (*each)(void *ctx, const struct store_audit *a), void *ctx,
+			bool *more);
+
+#endif

@@ -1,0 +1,33 @@
+/*
+ * text.h - UTF-8 text helpers: validation, trimming and case folding.
+ *
+ * Pure functions over caller-owned buffers; nothing here allocates.
+ */
+#ifndef WM_TEXT_H
+#define WM_TEXT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* True when s[0..len) is well-formed UTF-8 (no overlongs, no surrogates). */
+bool text_utf8_valid(const char *s, size_t len);
+
+/* True when s holds a C0 control character other than tab, CR or LF, or DEL. */
+bool text_has_control(const char *s);
+
+/* True when s holds any C0 control character at all (for one-line fields). */
+bool text_has_newline_or_control(const char *s);
+
+/* Length in bytes of s without leading and trailing white space. */
+size_t text_trimmed_len(const char *s);
+
+/* Writes into out (cap bytes) the key under which a name is matched: white
+ * space trimmed from both ends and every letter lower-cased (full Unicode
+ * simple case mapping). False when it does not fit or s is not UTF-8. */
+bool text_fold(const char *s, char *out, size_t cap);
+
+/* Must be called once before threads start (sets up the case-mapping
+ * locale); false when the C.UTF-8 locale is missing. */
+bool text_init(void);
+
+#endif

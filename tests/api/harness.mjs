@@ -1,0 +1,117 @@
+// Starts a real waymark server on a free loopback port over a new database,
+// and offers small helpers to call it. One server per test file (suite).
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const BIN = resolve(process.env.WAYMARK_BIN || 'build/waymark');
+export const ADMIN_PASSWORD = 'admin-password-for-tests';
+export const PASSWORD = 'correct horse battery';
+
+export function run(args, opts = {}) {
+  return spawnSync(BIN, args, { encoding: 'utf8', ...opts });
+}
+
+export class Server {
+  static async start(extraArgs = []) {
+    const s = new Server();
+    s.dir = mkdtempSync(join(tmpdir(), 'waymark-test-'));
+    s.db = join(s.dir, 'waymark.db');
+    const pw = join(s.dir, 'admin-password');
+    writeFileSync(pw, ADMIN_PASSWORD + '\n');
+    const init = run(['init', '--db', s.db, '--admin-password-file', pw]);
+    if (init.status !== 0) throw new Error('init failed: ' + init.stderr);
+    await s.spawn(extraArgs);
+    return s;
+  }
+
+  async spawn(extraArgs = []) {
+    this.stderr = '';
+    this.proc = spawn(BIN, ['serve', '--db', this.db, '--listen', '127.0.0.1:0',
+      '--rate-limit', '0', '--threads', '2', ...extraArgs], { stdio: ['ignore', 'ignore', 'pipe'] });
+    this.exited = new Promise((res) => this.proc.on('exit', (code, signal) => res({ code, signal })));
+    this.port = await new Promise((res, rej) => {
+      const timer = setTimeout(() => rej(new Error('server did not start: ' + this.stderr)), 10000);
+      this.proc.stderr.on('data', (chunk) => {
+        this.stderr += chunk.toString();
+        const m = this.stderr.match(/serving on http:\/\/127\.0\.0\.1:(\d+)/);
+        if (m) { clearTimeout(timer); res(Number(m[1])); }
+      });
+      this.proc.on('exit', () => rej(new Error('server exited: ' + this.stderr)));
+    });
+    this.base = `http://127.0.0.1:${this.port}`;
+  }
+
+  async stop() {
+    if (this.proc && this.proc.exitCode === null) {
+      this.proc.kill('SIGTERM');
+      const r = await this.exited;
+      this.exit = r;
+    }
+    return this.exit;
+  }
+
+  async destroy() {
+    await this.stop();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  // Calls the API; body is JSON-encoded unless raw is given.
+  async call(method, path, { token, body, raw, headers = {} } = {}) {
+    const h = { ...headers };
+    if (token) h.Authorization = `Bearer ${token}`;
+    let payload;
+    if (raw !== undefined) payload = raw;
+    else if (body !== undefined) { payload = JSON.stringify(body); h['Content-Type'] = 'application/json'; }
+    const res = await fetch(this.base + path, { method, headers: h, body: payload });
+    const text = await res.text();
+    let json = null;
+    try { json = text ? JSON.parse(text) : null; } catch { json = null; }
+    return { status: res.status, headers: res.headers, json, text };
+  }
+
+  async login(username, password = PASSWORD) {
+    const r = await this.call('POST', '/api/v1/login', { body: { username, password } });
+    if (r.status !== 200) throw new Error(`login ${username}: ${r.status} ${r.text}`);
+    return r.json.token;
+  }
+
+  // An administrator, two agencies and a health org, one account per role.
+  async seed() {
+    const admin = await this.login('admin', ADMIN_PASSWORD);
+    const org = async (name, kind) => (await this.call('POST', '/api/v1/orgs', { token: admin, body: { name, kind } })).json;
+    const agency = await org('Agency One', 'support_agency');
+    const other = await org('Agency Two', 'support_agency');
+    const health = await org('Health Centre', 'health');
+    const user = async (username, role, org_id) => {
+      const r = await this.call('POST', '/api/v1/users', {
+        token: admin, body: { username, password: PASSWORD, display_name: username, role, org_id },
+      });
+      if (r.status !== 201) throw new Error(`user ${username}: ${r.status} ${r.text}`);
+      return r.json;
+    };
+    const users = {
+      manager: await user('manager', 'manager', agency.id),
+      advocate: await user('advocate', 'advocate', agency.id),
+      advocate2: await user('advocate2', 'advocate', agency.id),
+      clinician: await user('clinician', 'clinician', health.id),
+      analyst: await user('analyst', 'analyst', agency.id),
+      otherManager: await user('othermanager', 'manager', other.id),
+      otherAdvocate: await user('otheradvocate', 'advocate', other.id),
+    };
+    const tokens = { admin };
+    for (const [k, u] of Object.entries(users)) tokens[k] = await this.login(u.username);
+    return { orgs: { agency, other, health }, users, tokens };
+  }
+
+  dbFiles() {
+    return [this.db, this.db + '-wal'].filter(existsSync).map((f) => readFileSync(f));
+  }
+}
+
+export const survivorBody = (over = {}) => ({
+  known_as: 'Ardita',
+  entered_service_on: '2026-10-01',
+  ...over,
+});

@@ -1,0 +1,98 @@
+/* Unit tests for domain/date: day numbers, strict parsing, RFC 3339. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "domain/date.h"
+
+static void epoch_and_known_days(void **state)
+{
+	(void)state;
+	assert_int_equal(date_from_ymd(1970, 1, 1), 0);
+	assert_int_equal(date_from_ymd(2000, 3, 1), 11017);
+	assert_int_equal(date_from_ymd(1969, 12, 31), -1);
+	int y, m, d;
+	date_to_ymd(date_from_ymd(2024, 2, 29), &y, &m, &d);
+	assert_int_equal(y, 2024);
+	assert_int_equal(m, 2);
+	assert_int_equal(d, 29);
+}
+
+static void round_trip_every_day_1900_to_2199(void **state)
+{
+	(void)state;
+	int prev = date_from_ymd(1900, 1, 1) - 1;
+	for (int y = 1900; y < 2200; y++)
+		for (int m = 1; m <= 12; m++)
+			for (int d = 1; d <= date_days_in_month(y, m); d++) {
+				int day = date_from_ymd(y, m, d);
+				assert_int_equal(day, prev + 1);
+				prev = day;
+				char text[DATE_TEXT_LEN];
+				date_format(day, text);
+				int back;
+				assert_true(date_parse(text, &back));
+				assert_int_equal(back, day);
+			}
+}
+
+static void rejects_impossible_and_malformed_dates(void **state)
+{
+	(void)state;
+	int day;
+	const char *bad[] = {
+	    "2026-02-30", "2026-02-29", "2025-13-01",  "2025-00-10",  "2025-04-31",
+	    "2025-4-01",  "20250401",	"2025-04-01 ", " 2025-04-01", "2025-04-01T00:00:00Z",
+	    "",		  "1899-12-31", "abcd-ef-gh",  "2025-04-0a",  "2100-02-29"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		assert_false(date_parse(bad[i], &day));
+	assert_false(date_parse(NULL, &day));
+	assert_true(date_parse("2024-02-29", &day));
+	assert_true(date_parse("2000-02-29", &day));
+}
+
+static void weekdays(void **state)
+{
+	(void)state;
+	assert_int_equal(date_weekday(date_from_ymd(1970, 1, 1)), 4);	/* Thursday */
+	assert_int_equal(date_weekday(date_from_ymd(2026, 11, 23)), 1); /* Monday */
+	assert_int_equal(date_weekday(date_from_ymd(2026, 11, 22)), 7); /* Sunday */
+	assert_int_equal(date_weekday(date_from_ymd(1969, 12, 29)), 1);
+}
+
+static void instants(void **state)
+{
+	(void)state;
+	int64_t t;
+	assert_true(instant_parse("2026-11-22T14:05:00Z", &t));
+	char out[INSTANT_TEXT_LEN];
+	instant_format(t, out);
+	assert_string_equal(out, "2026-11-22T14:05:00Z");
+	int64_t t2;
+	assert_true(instant_parse("2026-11-22T15:05:00.123+01:00", &t2));
+	assert_int_equal(t, t2);
+	assert_true(instant_parse("2026-11-22T09:05:00-05:00", &t2));
+	assert_int_equal(t, t2);
+	assert_int_equal(instant_day(t), date_from_ymd(2026, 11, 22));
+	assert_false(instant_parse("2026-11-22T24:00:00Z", &t));
+	assert_false(instant_parse("2026-11-22T14:05:00", &t));
+	assert_false(instant_parse("2026-02-30T14:05:00Z", &t));
+	assert_false(instant_parse("2026-11-22 14:05:00Z", &t));
+	assert_false(instant_parse("2026-11-22T14:05:00Zjunk", &t));
+	instant_format(-1, out);
+	assert_string_equal(out, "1969-12-31T23:59:59Z");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(epoch_and_known_days),
+	    cmocka_unit_test(round_trip_every_day_1900_to_2199),
+	    cmocka_unit_test(rejects_impossible_and_malformed_dates),
+	    cmocka_unit_test(weekdays),
+	    cmocka_unit_test(instants),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
