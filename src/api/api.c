@@ -111,7 +111,10 @@ json_t *call_body(struct call *c)
 		return NULL;
 	}
 	json_error_t jerr;
-	json_t *j = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+	/* Any JSON value and NUL characters parse, so that well-formed JSON of
+	 * the wrong shape is a 422 naming the field, not a 400. */
+	json_t *j =
+	    json_loadb(body, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
 	if (!j) {
 		http_error(c->req, 400, "bad_request", "the body is not valid JSON", NULL);
 		return NULL;

@@ -1,0 +1,143 @@
+// Organisations and users, administered by the administrator only.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { Server, PASSWORD } from './harness.mjs';
+
+let s, ctx;
+before(async () => { s = await Server.start(); ctx = await s.seed(); });
+after(async () => { await s.destroy(); });
+
+test('the administrator creates organisations of the listed kinds', async () => {
+  const r = await s.call('POST', '/api/v1/orgs', { token: ctx.tokens.admin, body: { name: 'Law Centre', kind: 'legal' } });
+  assert.equal(r.status, 201);
+  assert.match(r.json.id, /^[0-9a-f]{32}$/);
+  assert.equal(r.json.name, 'Law Centre');
+  assert.equal(r.json.kind, 'legal');
+  assert.equal(r.json.version, 1);
+  const bad = await s.call('POST', '/api/v1/orgs', { token: ctx.tokens.admin, body: { name: 'X', kind: 'church' } });
+  assert.equal(bad.status, 422);
+  assert.equal(bad.json.error.field, 'kind');
+});
+
+test('organisation names are unique, whatever their case', async () => {
+  const r = await s.call('POST', '/api/v1/orgs', { token: ctx.tokens.admin, body: { name: 'agency one', kind: 'other' } });
+  assert.equal(r.status, 409);
+  assert.equal(r.json.error.code, 'conflict');
+});
+
+test('only the administrator creates organisations and users', async () => {
+  for (const role of ['manager', 'advocate', 'clinician', 'analyst']) {
+    const o = await s.call('POST', '/api/v1/orgs', { token: ctx.tokens[role], body: { name: 'Nope ' + role, kind: 'other' } });
+    assert.equal(o.status, 403, role);
+    assert.equal(o.json.error.code, 'forbidden');
+    const u = await s.call('POST', '/api/v1/users', { token: ctx.tokens[role], body: {
+      username: 'x' + role, password: PASSWORD, display_name: 'X', role: 'advocate', org_id: ctx.orgs.agency.id } });
+    assert.equal(u.status, 403, role);
+    assert.equal((await s.call('GET', '/api/v1/users', { token: ctx.tokens[role] })).status, 403);
+  }
+});
+
+test('everyone signed in can list organisations', async () => {
+  const r = await s.call('GET', '/api/v1/orgs', { token: ctx.tokens.advocate });
+  assert.equal(r.status, 200);
+  const names = r.json.items.map((o) => o.name);
+  assert.ok(names.includes('Agency One') && names.includes('Health Centre'));
+  assert.equal(r.json.next_cursor, null);
+});
+
+test('users: the password must have 12 characters or more', async () => {
+  const r = await s.call('POST', '/api/v1/users', { token: ctx.tokens.admin, body: {
+    username: 'shorty', password: 'elevenchars', display_name: 'S', role: 'advocate', org_id: ctx.orgs.agency.id } });
+  assert.equal(r.status, 422);
+  assert.equal(r.json.error.field, 'password');
+  // Characters, not bytes: twelve accented letters pass.
+  const ok = await s.call('POST', '/api/v1/users', { token: ctx.tokens.admin, body: {
+    username: 'accented', password: 'éééééééééééé', display_name: 'A', role: 'advocate', org_id: ctx.orgs.agency.id } });
+  assert.equal(ok.status, 201);
+  assert.equal((await s.call('POST', '/api/v1/login', { body: { username: 'accented', password: 'éééééééééééé' } })).status, 200);
+});
+
+test('users: role, organisation and username are checked', async () => {
+  const base = { username: 'newone', password: PASSWORD, display_name: 'N', role: 'advocate', org_id: ctx.orgs.agency.id };
+  const cases = [
+    [{ role: 'superuser' }, 'role'],
+    [{ org_id: 'f'.repeat(32) }, 'org_id'],
+    [{ org_id: 'not-an-id' }, 'org_id'],
+    [{ org_id: undefined }, 'org_id'],
+    [{ username: 'has space' }, 'username'],
+    [{ username: '' }, 'username'],
+    [{ display_name: 42 }, 'display_name'],
+  ];
+  for (const [over, field] of cases) {
+    const r = await s.call('POST', '/api/v1/users', { token: ctx.tokens.admin, body: { ...base, ...over } });
+    assert.equal(r.status, 422, JSON.stringify(over));
+    assert.equal(r.json.error.field, field, JSON.stringify(over));
+  }
+  const list = await s.call('GET', '/api/v1/users?limit=500', { token: ctx.tokens.admin });
+  assert.ok(!list.json.items.some((u) => u.username === 'newone'));
+});
+
+test('users: a username is taken once, whatever its case', async () => {
+  const r = await s.call('POST', '/api/v1/users', { token: ctx.tokens.admin, body: {
+    username: 'Advocate', password: PASSWORD, display_name: 'Dup', role: 'advocate', org_id: ctx.orgs.agency.id } });
+  assert.equal(r.status, 409);
+});
+
+test('users: list pages with limit and cursor', async () => {
+  const seen = new Set();
+  let cursor = null, pages = 0;
+  do {
+    const r = await s.call('GET', `/api/v1/users?limit=3${cursor ? '&cursor=' + cursor : ''}`, { token: ctx.tokens.admin });
+    assert.equal(r.status, 200);
+    assert.ok(r.json.items.length <= 3);
+    for (const u of r.json.items) { assert.ok(!seen.has(u.id)); seen.add(u.id); assert.equal(u.password_hash, undefined); }
+    cursor = r.json.next_cursor;
+    pages++;
+  } while (cursor && pages < 20);
+  assert.ok(seen.size >= 8);
+  assert.ok(pages >= 3);
+  for (const bad of ['limit=0', 'limit=501', 'limit=abc', 'cursor=xyz']) {
+    const r = await s.call('GET', `/api/v1/users?${bad}`, { token: ctx.tokens.admin });
+    assert.equal(r.status, 422, bad);
+  }
+});
+
+test('users: PATCH needs the current version', async () => {
+  const u = ctx.users.advocate2;
+  const fresh = (await s.call('GET', `/api/v1/users/${u.id}`, { token: ctx.tokens.admin })).json;
+  const ok = await s.call('PATCH', `/api/v1/users/${u.id}`, { token: ctx.tokens.admin, body: { version: fresh.version, display_name: 'Renamed' } });
+  assert.equal(ok.status, 200);
+  assert.equal(ok.json.display_name, 'Renamed');
+  assert.equal(ok.json.version, fresh.version + 1);
+  const stale = await s.call('PATCH', `/api/v1/users/${u.id}`, { token: ctx.tokens.admin, body: { version: fresh.version, display_name: 'Again' } });
+  assert.equal(stale.status, 409);
+  const missing = await s.call('PATCH', `/api/v1/users/${u.id}`, { token: ctx.tokens.admin, body: { display_name: 'Again' } });
+  assert.equal(missing.status, 422);
+  assert.equal(missing.json.error.field, 'version');
+  const now = (await s.call('GET', `/api/v1/users/${u.id}`, { token: ctx.tokens.admin })).json;
+  assert.equal(now.display_name, 'Renamed');
+});
+
+test('users: an administrator cannot disable their own account', async () => {
+  const me = (await s.call('GET', '/api/v1/me', { token: ctx.tokens.admin })).json;
+  const full = (await s.call('GET', `/api/v1/users/${me.id}`, { token: ctx.tokens.admin })).json;
+  const r = await s.call('PATCH', `/api/v1/users/${me.id}`, { token: ctx.tokens.admin, body: { version: full.version, disabled: true } });
+  assert.equal(r.status, 422);
+  assert.equal(r.json.error.field, 'disabled');
+});
+
+test('users: a new password revokes sessions and takes effect', async () => {
+  const u = (await s.call('POST', '/api/v1/users', { token: ctx.tokens.admin, body: {
+    username: 'rotator', password: PASSWORD, display_name: 'R', role: 'advocate', org_id: ctx.orgs.agency.id } })).json;
+  const token = await s.login('rotator');
+  const r = await s.call('PATCH', `/api/v1/users/${u.id}`, { token: ctx.tokens.admin, body: { version: u.version, password: 'a brand new password' } });
+  assert.equal(r.status, 200);
+  assert.equal((await s.call('GET', '/api/v1/me', { token })).status, 401);
+  assert.equal((await s.call('POST', '/api/v1/login', { body: { username: 'rotator', password: PASSWORD } })).status, 401);
+  assert.equal((await s.call('POST', '/api/v1/login', { body: { username: 'rotator', password: 'a brand new password' } })).status, 200);
+});
+
+test('users: an unknown user id is 404', async () => {
+  assert.equal((await s.call('GET', `/api/v1/users/${'0'.repeat(32)}`, { token: ctx.tokens.admin })).status, 404);
+  assert.equal((await s.call('GET', '/api/v1/users/nonsense', { token: ctx.tokens.admin })).status, 404);
+});

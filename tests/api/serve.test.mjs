@@ -1,0 +1,50 @@
+// Server behaviour: rate limit, security headers, the OpenAPI document.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { Server } from './harness.mjs';
+
+let s;
+before(async () => { s = await Server.start(); });
+after(async () => { await s.destroy(); });
+
+test('responses carry security headers and are never cached', async () => {
+  const r = await s.call('GET', '/healthz');
+  assert.equal(r.headers.get('x-content-type-options'), 'nosniff');
+  assert.equal(r.headers.get('cache-control'), 'no-store');
+  assert.equal(r.headers.get('x-frame-options'), 'DENY');
+  assert.ok(r.headers.get('content-security-policy'));
+});
+
+test('the OpenAPI document describes every route the server has', async () => {
+  const r = await s.call('GET', '/api/v1/openapi.json');
+  assert.equal(r.status, 200);
+  assert.match(r.json.openapi, /^3\./);
+  const table = readFileSync(new URL('../../src/api/api.c', import.meta.url), 'utf8');
+  const routes = [...table.matchAll(/\{"(GET|POST|PATCH|PUT|DELETE)", "([^"]+)"/g)].map((m) => [m[1], m[2]]);
+  assert.ok(routes.length >= 10);
+  for (const [method, path] of routes) {
+    assert.ok(r.json.paths[path], `${path} is documented`);
+    assert.ok(r.json.paths[path][method.toLowerCase()], `${method} ${path} is documented`);
+  }
+});
+
+test('each client address is rate limited when asked', async () => {
+  const limited = new Server();
+  limited.dir = s.dir;
+  limited.db = s.db;
+  await limited.spawn(['--rate-limit', '2']); // later flag wins over the harness's 0
+  try {
+    const statuses = [];
+    let retry = null, body = null;
+    for (let i = 0; i < 12; i++) {
+      const r = await limited.call('GET', '/healthz');
+      statuses.push(r.status);
+      if (r.status === 429) { retry = r.headers.get('retry-after'); body = r.json; }
+    }
+    assert.ok(statuses.filter((x) => x === 200).length >= 4, statuses.join());
+    assert.ok(statuses.includes(429), statuses.join());
+    assert.ok(Number(retry) >= 1);
+    assert.equal(body.error.code, 'rate_limited');
+  } finally { await limited.stop(); }
+});
