@@ -51,17 +51,18 @@ void auth_login(struct call *c)
 	account_lower(username);
 
 	struct store *st = c->app->store;
-	int failures = 0;
-	int64_t latest = 0;
-	wm_err e = store_login_failures(st, username, c->now - LOCK_WINDOW, &failures, &latest);
+	int64_t until;
+	wm_err e = store_login_locked(st, username, c->now, &until);
 	if (e != WM_OK) {
 		json_decref(body);
 		call_fail(c, e, NULL);
 		return;
 	}
-	if (failures >= LOCK_FAILURES) {
+	if (until) {
+		/* Locked: not even the right password opens it, and tries made
+		 * now neither count nor extend the lock. */
 		json_decref(body);
-		locked(c, latest + LOCK_WINDOW - c->now);
+		locked(c, until - c->now);
 		return;
 	}
 
@@ -71,7 +72,10 @@ void auth_login(struct call *c)
 	bool ok = secret_verify_password(found ? u.password_hash : NULL, password);
 	json_decref(body);
 	if (!ok) {
-		e = store_login_failed(st, username, c->now, c->now - 86400);
+		/* The failure that locks still answers 401; the lock shows from
+		 * the next try on. */
+		e = store_login_failed(st, username, c->now, LOCK_WINDOW, LOCK_FAILURES,
+				       LOCK_WINDOW);
 		if (e != WM_OK) {
 			call_fail(c, e, NULL);
 			return;

@@ -6,6 +6,7 @@
  * transaction as the change, a read before the record is answered (a
  * record is never shown without its entry being stored).
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,16 +49,19 @@ static bool advocate_ok(struct call *c, const char *advocate_id)
 	return true;
 }
 
-/* Rules for setting advocate_id to something other than the caller. */
+/* Who may set advocate_id from before to after (either may be NULL): an
+ * unassigned case may be taken by its creator or any advocate for
+ * themselves; any other change (giving it to someone else, moving it, or
+ * unassigning it) is reassignment, a manager's call. */
 static bool assignment_ok(struct call *c, const char *before, const char *after)
 {
-	if (!after || (before && strcmp(before, after) == 0))
-		return true; /* unchanged, or unassigned */
-	if (strcmp(after, c->user.id) != 0 && !call_allow(c, ACT_SURVIVOR_REASSIGN, NULL))
+	bool same = (!before && !after) || (before && after && strcmp(before, after) == 0);
+	if (same)
+		return true;
+	bool taking_unassigned = !before && strcmp(after, c->user.id) == 0;
+	if (!taking_unassigned && !call_allow(c, ACT_SURVIVOR_REASSIGN, NULL))
 		return false;
-	if (before && !call_allow(c, ACT_SURVIVOR_REASSIGN, NULL))
-		return false; /* moving a case between advocates is a manager's call */
-	return advocate_ok(c, after);
+	return !after || advocate_ok(c, after);
 }
 
 void survivors_create(struct call *c)
@@ -143,7 +147,8 @@ void survivors_patch(struct call *c)
 	if (!patch)
 		goto out;
 	json_t *ver = json_object_get(patch, "version");
-	if (!ver || !json_is_integer(ver)) {
+	if (!ver || !json_is_integer(ver) || json_integer_value(ver) < 1 ||
+	    json_integer_value(ver) > INT_MAX) {
 		call_invalid(c, "version", "version is required: send the version you read");
 		goto out;
 	}

@@ -149,6 +149,18 @@ void users_patch(struct call *c)
 	int expected = (int)json_integer_value(json_object_get(body, "version"));
 	bool revoke = false;
 	const json_t *v;
+	/* Only org_id may be removed (an administrator needs none). */
+	static const char *const kept[] = {"display_name", "role", "disabled", "password"};
+	for (size_t i = 0; i < sizeof kept / sizeof kept[0]; i++)
+		if (json_is_null(json_object_get(body, kept[i]))) {
+			json_decref(body);
+			call_invalid(c, kept[i], "this field cannot be removed");
+			return;
+		}
+	if (json_is_null(json_object_get(body, "org_id"))) {
+		revoke |= u.org_id[0] != '\0';
+		u.org_id[0] = '\0';
+	}
 	if ((v = json_object_get(body, "display_name")) && json_is_string(v))
 		snprintf(u.display_name, sizeof u.display_name, "%s", json_string_value(v));
 	if ((v = json_object_get(body, "role")) && json_is_string(v)) {

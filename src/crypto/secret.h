@@ -2,7 +2,7 @@
  * secret.h - passwords, session tokens and record ids.
  *
  * Passwords are hashed with Argon2id (libsodium's crypto_pwhash_str, its
- * "moderate" limits). Tokens are 256 random bits, shown once to the client
+ * "interactive" limits: 64 MiB, 2 passes). Tokens are 256 random bits, shown once to the client
  * and stored only as their BLAKE2b hash. Ids are 128 random bits in hex.
  */
 #ifndef WM_SECRET_H

@@ -44,7 +44,7 @@ const struct schema user_create_schema = {"user", user_fields, 5};
 
 static const struct schema_field user_patch_fields[] = {
     {.name = "version", .type = SCH_INT, .flags = SCH_REQUIRED, .min = 1, .max = 2147483647},
-    {.name = "display_name", .type = SCH_STRING},
+    {.name = "display_name", .type = SCH_STRING, .flags = SCH_NONBLANK},
     {.name = "role", .type = SCH_ENUM, .values = role_values},
     {.name = "org_id", .type = SCH_ID},
     {.name = "disabled", .type = SCH_BOOL},

@@ -150,7 +150,7 @@ static wm_err check_value(const struct schema_field *f, enum schema_type t, cons
 			schema_fail(err, path, "%s contains control characters", path);
 			return WM_ERR_INVALID;
 		}
-		if ((f->flags & SCH_REQUIRED) && text_trimmed_len(str) == 0) {
+		if ((f->flags & (SCH_REQUIRED | SCH_NONBLANK)) && text_trimmed_len(str) == 0) {
 			schema_fail(err, path, "%s must not be blank", path);
 			return WM_ERR_INVALID;
 		}
@@ -261,6 +261,12 @@ static wm_err check_value(const struct schema_field *f, enum schema_type t, cons
 			wm_err e = check_value(f, it, item, ipath, err);
 			if (e != WM_OK)
 				return e;
+			for (size_t k = 0; it != SCH_OBJECT && k < i; k++)
+				if (json_equal(json_array_get(v, k), item)) {
+					schema_fail(err, ipath, "%s repeats an earlier item",
+						    ipath);
+					return WM_ERR_INVALID;
+				}
 		}
 		return WM_OK;
 	}
@@ -327,7 +333,7 @@ json_t *schema_merge(const struct schema *s, const json_t *stored, const json_t 
 	json_object_foreach((json_t *)patch, key, v)
 	{
 		const struct schema_field *f = schema_find(s, key);
-		if (json_is_null(v)) {
+		if (json_is_null(v) && f && !(f->flags & SCH_SERVER)) {
 			json_object_del(out, key);
 			continue;
 		}
@@ -352,11 +358,11 @@ void schema_drop_nulls(const struct schema *s, json_t *obj)
 	void *tmp;
 	json_object_foreach_safe(obj, tmp, key, v)
 	{
-		if (json_is_null(v)) {
+		const struct schema_field *f = schema_find(s, key);
+		if (json_is_null(v) && f && !(f->flags & SCH_SERVER)) {
 			json_object_del(obj, key);
 			continue;
 		}
-		const struct schema_field *f = schema_find(s, key);
 		if (f && f->type == SCH_OBJECT && json_is_object(v))
 			schema_drop_nulls(f->object, v);
 		else if (f && f->type == SCH_ARRAY && f->object && json_is_array(v)) {

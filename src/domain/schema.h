@@ -33,6 +33,7 @@ enum schema_type {
 
 #define SCH_REQUIRED 0x1u /* must be present (and a string must not be blank) */
 #define SCH_SERVER   0x2u /* set by the server: rejected in input */
+#define SCH_NONBLANK 0x4u /* when present, a string must not be blank */
 
 struct schema;
 
@@ -62,19 +63,21 @@ struct schema_error {
 };
 
 /* Checks a whole record against s: every field known, of the right type and
- * value, required ones present. A JSON null counts as absent. Returns WM_OK
+ * value, required ones present, no value twice in a list of scalars. A JSON
+ * null counts as absent for a known field (an unknown one is still refused). Returns WM_OK
  * or WM_ERR_INVALID with *err filled in. Borrows everything. */
 wm_err schema_check(const struct schema *s, const json_t *obj, struct schema_error *err);
 
-/* Applies a JSON merge patch (RFC 7396) to a stored record: a member set to
- * null is removed, a nested object that the schema describes is merged
- * member by member, anything else is replaced. Returns a new reference the
- * caller owns (NULL only when out of memory); borrows its arguments. The
- * result still has to pass schema_check. */
+/* Applies a JSON merge patch (RFC 7396) to a stored record: a known member
+ * set to null is removed (an unknown one is kept, for the check to refuse), a nested object that
+ * the schema describes is merged member by member, anything else is replaced. Returns a new
+ * reference the caller owns (NULL only when out of memory); borrows its arguments. The result still
+ * has to pass schema_check. */
 json_t *schema_merge(const struct schema *s, const json_t *stored, const json_t *patch);
 
-/* Removes members whose value is JSON null, recursively through the nested
- * objects the schema describes. */
+/* Removes the known fields whose value is JSON null, recursively through the
+ * nested objects the schema describes; unknown ones stay for the check to
+ * refuse. */
 void schema_drop_nulls(const struct schema *s, json_t *obj);
 
 /* Fills err with a field path and message (printf-style message). */

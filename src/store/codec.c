@@ -85,10 +85,8 @@ bool codec_name_index(const struct keyring *k, const char *name,
 void codec_username_index(const struct keyring *k, const char *username,
 			  unsigned char out[KEYRING_BLIND_LEN])
 {
-	char folded[NAME_FOLD_MAX];
-	if (!text_fold(username, folded, sizeof folded))
-		snprintf(folded, sizeof folded, "%.*s", 255, username);
-	keyring_blind(k, "login", folded, out);
+	/* The caller has already normalised the username as logins compare it. */
+	keyring_blind(k, "login", username, out);
 }
 
 wm_err codec_key_check_make(const struct keyring *k, unsigned char **out, size_t *len)

@@ -28,7 +28,7 @@ wm_err codec_open_record(const struct keyring *k, const char *kind, const char *
 bool codec_name_index(const struct keyring *k, const char *name,
 		      unsigned char out[KEYRING_BLIND_LEN]);
 
-/* The blind index of a username, for the lock-out table. */
+/* The blind index of a (normalised) username, for the lock-out tables. */
 void codec_username_index(const struct keyring *k, const char *username,
 			  unsigned char out[KEYRING_BLIND_LEN]);
 

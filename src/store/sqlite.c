@@ -10,6 +10,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "store.h"
 
+#include <assert.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -19,6 +20,7 @@
 
 #include "codec.h"
 #include "migrations.h"
+#include "../util/log.h"
 #include "../util/text.h"
 
 /* Every statement the backend runs, prepared lazily once per connection. */
@@ -41,10 +43,12 @@ enum stmt {
 	Q_SESSION_USER,
 	Q_SESSION_DELETE,
 	Q_SESSION_DELETE_USER,
+	Q_LOGIN_LOCKED,
 	Q_LOGIN_COUNT,
 	Q_LOGIN_INSERT,
 	Q_LOGIN_FORGET_OLD,
 	Q_LOGIN_CLEAR,
+	Q_LOGIN_LOCK,
 	Q_SURV_INSERT,
 	Q_SURV_GET,
 	Q_SURV_ORG,
@@ -90,11 +94,13 @@ static const char *const sql_text[Q_COUNT] = {
 		       "WHERE s.token_hash = ?1 AND s.expires_at > ?2 AND u.disabled = 0",
     [Q_SESSION_DELETE] = "DELETE FROM sessions WHERE token_hash = ?1",
     [Q_SESSION_DELETE_USER] = "DELETE FROM sessions WHERE user_id = ?1",
-    [Q_LOGIN_COUNT] =
-	"SELECT count(*), max(at) FROM login_failures WHERE user_key = ?1 AND at > ?2",
+    [Q_LOGIN_LOCKED] = "SELECT until FROM login_locks WHERE user_key = ?1 AND until > ?2",
+    [Q_LOGIN_COUNT] = "SELECT count(*) FROM login_failures WHERE user_key = ?1 AND at > ?2",
     [Q_LOGIN_INSERT] = "INSERT INTO login_failures(user_key, at) VALUES (?1, ?2)",
     [Q_LOGIN_FORGET_OLD] = "DELETE FROM login_failures WHERE at <= ?1",
     [Q_LOGIN_CLEAR] = "DELETE FROM login_failures WHERE user_key = ?1",
+    [Q_LOGIN_LOCK] = "INSERT INTO login_locks(user_key, until) VALUES (?1, ?2) "
+		     "ON CONFLICT(user_key) DO UPDATE SET until = excluded.until",
     [Q_SURV_INSERT] = "INSERT INTO survivors(id, org_id, advocate_id, status, entered_service_on, "
 		      "closed_on, known_as_idx, legal_name_idx, key_id, body, version, created_at, "
 		      "updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 1, ?11, ?11)",
@@ -184,9 +190,14 @@ static void release(struct store *st, struct conn *c)
 static sqlite3_stmt *stmt(struct conn *c, enum stmt q)
 {
 	if (!c->stmts[q]) {
+		assert(sql_text[q] != NULL);
 		if (sqlite3_prepare_v3(c->db, sql_text[q], -1, SQLITE_PREPARE_PERSISTENT,
-				       &c->stmts[q], NULL) != SQLITE_OK)
+				       &c->stmts[q], NULL) != SQLITE_OK) {
+			/* A bug or a damaged schema: the SQL and SQLite's reason hold
+			 * no personal data, and the operator needs them. */
+			log_info("cannot prepare statement %d: %s", (int)q, sqlite3_errmsg(c->db));
 			return NULL;
+		}
 	}
 	return c->stmts[q];
 }
@@ -758,49 +769,76 @@ wm_err store_session_delete(struct store *st, const unsigned char *digest, size_
 
 /* ---- login lock-out ---- */
 
-wm_err store_login_failures(struct store *st, const char *username, int64_t since, int *count,
-			    int64_t *latest)
+wm_err store_login_locked(struct store *st, const char *username, int64_t now, int64_t *until)
 {
 	unsigned char key[KEYRING_BLIND_LEN];
 	codec_username_index(st->keys, username, key);
+	*until = 0;
 	struct conn *c = acquire(st);
-	sqlite3_stmt *s = stmt(c, Q_LOGIN_COUNT);
+	sqlite3_stmt *s = stmt(c, Q_LOGIN_LOCKED);
 	wm_err e = WM_ERR_IO;
 	if (s) {
 		sqlite3_bind_blob(s, 1, key, sizeof key, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 2, since);
-		if (sqlite3_step(s) == SQLITE_ROW) {
-			*count = sqlite3_column_int(s, 0);
-			*latest = sqlite3_column_int64(s, 1);
-			e = WM_OK;
-		}
+		sqlite3_bind_int64(s, 2, now);
+		int rc = sqlite3_step(s);
+		if (rc == SQLITE_ROW)
+			*until = sqlite3_column_int64(s, 0);
+		e = rc == SQLITE_ROW || rc == SQLITE_DONE ? WM_OK : map_rc(rc);
 		done(s);
 	}
 	release(st, c);
 	return e;
 }
 
-wm_err store_login_failed(struct store *st, const char *username, int64_t now,
-			  int64_t forget_before)
+/* Runs a statement bound to one blob key and, optionally, one integer. */
+static wm_err exec_key(struct conn *c, enum stmt q, const unsigned char *key, size_t len,
+		       bool with_int, int64_t v)
+{
+	sqlite3_stmt *s = stmt(c, q);
+	if (!s)
+		return WM_ERR_IO;
+	sqlite3_bind_blob(s, 1, key, (int)len, SQLITE_STATIC);
+	if (with_int)
+		sqlite3_bind_int64(s, 2, v);
+	return exec_stmt(s);
+}
+
+wm_err store_login_failed(struct store *st, const char *username, int64_t now, int64_t window,
+			  int threshold, int64_t lock_for)
 {
 	unsigned char key[KEYRING_BLIND_LEN];
 	codec_username_index(st->keys, username, key);
 	struct conn *c = acquire(st);
 	wm_err e = begin(c);
-	sqlite3_stmt *s = e == WM_OK ? stmt(c, Q_LOGIN_INSERT) : NULL;
-	if (e == WM_OK && !s)
-		e = WM_ERR_IO;
+	if (e == WM_OK)
+		e = exec_key(c, Q_LOGIN_INSERT, key, sizeof key, true, now);
+	int count = 0;
 	if (e == WM_OK) {
-		sqlite3_bind_blob(s, 1, key, sizeof key, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 2, now);
-		e = exec_stmt(s);
+		sqlite3_stmt *s = stmt(c, Q_LOGIN_COUNT);
+		if (!s) {
+			e = WM_ERR_IO;
+		} else {
+			sqlite3_bind_blob(s, 1, key, sizeof key, SQLITE_STATIC);
+			sqlite3_bind_int64(s, 2, now - window);
+			int rc = sqlite3_step(s);
+			if (rc == SQLITE_ROW)
+				count = sqlite3_column_int(s, 0);
+			else
+				e = map_rc(rc);
+			done(s);
+		}
+	}
+	if (e == WM_OK && count >= threshold) {
+		e = exec_key(c, Q_LOGIN_LOCK, key, sizeof key, true, now + lock_for);
+		if (e == WM_OK)
+			e = exec_key(c, Q_LOGIN_CLEAR, key, sizeof key, false, 0);
 	}
 	if (e == WM_OK) {
-		s = stmt(c, Q_LOGIN_FORGET_OLD);
-		if (!s)
+		sqlite3_stmt *s = stmt(c, Q_LOGIN_FORGET_OLD);
+		if (!s) {
 			e = WM_ERR_IO;
-		else {
-			sqlite3_bind_int64(s, 1, forget_before);
+		} else {
+			sqlite3_bind_int64(s, 1, now - 86400);
 			e = exec_stmt(s);
 		}
 	}
@@ -814,12 +852,7 @@ wm_err store_login_succeeded(struct store *st, const char *username)
 	unsigned char key[KEYRING_BLIND_LEN];
 	codec_username_index(st->keys, username, key);
 	struct conn *c = acquire(st);
-	sqlite3_stmt *s = stmt(c, Q_LOGIN_CLEAR);
-	wm_err e = WM_ERR_IO;
-	if (s) {
-		sqlite3_bind_blob(s, 1, key, sizeof key, SQLITE_STATIC);
-		e = exec_stmt(s);
-	}
+	wm_err e = exec_key(c, Q_LOGIN_CLEAR, key, sizeof key, false, 0);
 	release(st, c);
 	return e;
 }

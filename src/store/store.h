@@ -127,13 +127,14 @@ wm_err store_session_delete(struct store *st, const unsigned char *digest, size_
 
 /* ---- login lock-out (keyed by a blind index of the username) ---- */
 
-/* Counts failures for username with at > since; *latest is the newest. */
-wm_err store_login_failures(struct store *st, const char *username, int64_t since, int *count,
-			    int64_t *latest);
+/* When username is locked at now, *until is the end of the lock; else 0. */
+wm_err store_login_locked(struct store *st, const char *username, int64_t now, int64_t *until);
 
-/* Records one failure at now and forgets those older than forget_before. */
-wm_err store_login_failed(struct store *st, const char *username, int64_t now,
-			  int64_t forget_before);
+/* Records a failed login at now. When this makes `threshold` failures within
+ * `window` seconds, locks the username until now + lock_for and forgets the
+ * failures. Failures older than a day are forgotten. */
+wm_err store_login_failed(struct store *st, const char *username, int64_t now, int64_t window,
+			  int threshold, int64_t lock_for);
 
 /* Forgets the failures of username (after a successful login). */
 wm_err store_login_succeeded(struct store *st, const char *username);

@@ -132,7 +132,7 @@ size_t text_trimmed_len(const char *s)
 
 bool text_fold(const char *s, char *out, size_t cap)
 {
-	if (!text_init())
+	if (cap == 0 || !text_init())
 		return false;
 	const char *b = s;
 	while (is_space((unsigned char)*b))
@@ -146,10 +146,12 @@ bool text_fold(const char *s, char *out, size_t cap)
 		if (n == 0)
 			return false;
 		i += n;
-		wint_t low = towlower_l((wint_t)cp, utf8_locale);
-		if (o + 4 >= cap)
+		char enc[4];
+		size_t w = encode((uint32_t)towlower_l((wint_t)cp, utf8_locale), enc);
+		if (o + w + 1 > cap)
 			return false;
-		o += encode((uint32_t)low, out + o);
+		memcpy(out + o, enc, w);
+		o += w;
 	}
 	out[o] = '\0';
 	return true;

@@ -141,3 +141,12 @@ test('users: an unknown user id is 404', async () => {
   assert.equal((await s.call('GET', `/api/v1/users/${'0'.repeat(32)}`, { token: ctx.tokens.admin })).status, 404);
   assert.equal((await s.call('GET', '/api/v1/users/nonsense', { token: ctx.tokens.admin })).status, 404);
 });
+
+test('users: a display name cannot be blanked or removed', async () => {
+  const u = (await s.call('GET', `/api/v1/users/${ctx.users.analyst.id}`, { token: ctx.tokens.admin })).json;
+  for (const display_name of ['   ', null]) {
+    const r = await s.call('PATCH', `/api/v1/users/${u.id}`, { token: ctx.tokens.admin, body: { version: u.version, display_name } });
+    assert.equal(r.status, 422);
+    assert.equal(r.json.error.field, 'display_name');
+  }
+});

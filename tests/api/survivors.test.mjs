@@ -252,3 +252,42 @@ test('pages follow next_cursor without gaps or repeats', async () => {
   } while (cursor);
   assert.deepEqual(got, all);
 });
+
+test('an advocate may take an unassigned case, but not unassign or hand one over', async () => {
+  const open = (await create(ctx.tokens.manager, survivorBody())).json;
+  const take = await s.call('PATCH', `/api/v1/survivors/${open.id}`, { token: ctx.tokens.advocate2, body: { version: 1, advocate_id: ctx.users.advocate2.id } });
+  assert.equal(take.status, 200);
+  const drop = await s.call('PATCH', `/api/v1/survivors/${open.id}`, { token: ctx.tokens.advocate2, body: { version: 2, advocate_id: null } });
+  assert.equal(drop.status, 403);
+  const g = await s.call('GET', `/api/v1/survivors/${open.id}`, { token: ctx.tokens.manager });
+  assert.equal(g.json.advocate_id, ctx.users.advocate2.id);
+  const unassign = await s.call('PATCH', `/api/v1/survivors/${open.id}`, { token: ctx.tokens.manager, body: { version: 2, advocate_id: null } });
+  assert.equal(unassign.status, 200);
+  assert.equal(unassign.json.advocate_id, undefined);
+});
+
+test('a version out of range never matches a stored one', async () => {
+  const rec = (await create(ctx.tokens.advocate, survivorBody())).json;
+  for (const version of [4294967297, 0, -1, 1.5]) {
+    const r = await s.call('PATCH', `/api/v1/survivors/${rec.id}`, { token: ctx.tokens.advocate, body: { version, gender: 'male' } });
+    assert.equal(r.status, 422, String(version));
+    assert.equal(r.json.error.field, 'version');
+  }
+  const g = await s.call('GET', `/api/v1/survivors/${rec.id}`, { token: ctx.tokens.advocate });
+  assert.equal(g.json.version, 1);
+  assert.equal(g.json.gender, undefined);
+});
+
+test('unknown or server-set fields are refused even when null', async () => {
+  const rec = (await create(ctx.tokens.advocate, survivorBody())).json;
+  for (const field of ['colour', 'id', 'version_2']) {
+    const c = await create(ctx.tokens.advocate, survivorBody({ [field]: null }));
+    assert.equal(c.status, 422, field);
+    assert.equal(c.json.error.field, field);
+    const p = await s.call('PATCH', `/api/v1/survivors/${rec.id}`, { token: ctx.tokens.advocate, body: { version: 1, [field]: null } });
+    assert.equal(p.status, 422, field);
+  }
+  const dup = await create(ctx.tokens.advocate, survivorBody({ exploitation_types: ['labour', 'labour'] }));
+  assert.equal(dup.status, 422);
+  assert.equal(dup.json.error.field, 'exploitation_types[1]');
+});

@@ -48,6 +48,11 @@ CREATE TABLE login_failures (
 );
 CREATE INDEX login_failures_key ON login_failures(user_key, at);
 
+CREATE TABLE login_locks (
+    user_key BLOB PRIMARY KEY,
+    until    INTEGER NOT NULL
+);
+
 CREATE TABLE survivors (
     seq                INTEGER PRIMARY KEY AUTOINCREMENT,
     id                 TEXT NOT NULL UNIQUE,
