@@ -4,8 +4,8 @@
 #   make test   install what is missing, build, run every test (plain and
 #               under AddressSanitizer + UndefinedBehaviorSanitizer)
 #
-# Other targets: make (build/waymark), make asan, make unit, make api,
-# make lint, make format, make clean.
+# Other targets: make (build/waymark), make asan (the tests under the
+# sanitizers only), make unit, make api, make lint, make format, make clean.
 
 CC      ?= cc
 PKGS    := libmicrohttpd jansson sqlite3 libsodium
@@ -80,7 +80,10 @@ build/asan/tests/%: tests/unit/%.c build/asan/libwaymark.a
 	$(CC) $(BASE) $(SANFLAGS) -U_FORTIFY_SOURCE -Isrc $< build/asan/libwaymark.a -o $@ \
 		$(LDLIBS) -lcmocka
 
-asan: build/asan/waymark $(UNIT_ASAN)
+# The unit and API tests against the sanitizer build only.
+asan: deps
+	@$(MAKE) --no-print-directory build/asan/waymark $(UNIT_ASAN)
+	@scripts/run-tests asan
 
 run: deps
 	@$(MAKE) --no-print-directory build/waymark
