@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "batch.h"
 #include "codec.h"
 #include "migrations.h"
 #include "../util/log.h"
@@ -43,12 +44,14 @@ enum stmt {
 	Q_SESSION_USER,
 	Q_SESSION_DELETE,
 	Q_SESSION_DELETE_USER,
+	Q_SESSION_EXPIRE,
 	Q_LOGIN_LOCKED,
 	Q_LOGIN_COUNT,
 	Q_LOGIN_INSERT,
 	Q_LOGIN_FORGET_OLD,
 	Q_LOGIN_CLEAR,
 	Q_LOGIN_LOCK,
+	Q_LOGIN_UNLOCK_OLD,
 	Q_SURV_INSERT,
 	Q_SURV_GET,
 	Q_SURV_ORG,
@@ -94,11 +97,13 @@ static const char *const sql_text[Q_COUNT] = {
 		       "WHERE s.token_hash = ?1 AND s.expires_at > ?2 AND u.disabled = 0",
     [Q_SESSION_DELETE] = "DELETE FROM sessions WHERE token_hash = ?1",
     [Q_SESSION_DELETE_USER] = "DELETE FROM sessions WHERE user_id = ?1",
+    [Q_SESSION_EXPIRE] = "DELETE FROM sessions WHERE expires_at <= ?1",
     [Q_LOGIN_LOCKED] = "SELECT until FROM login_locks WHERE user_key = ?1 AND until > ?2",
     [Q_LOGIN_COUNT] = "SELECT count(*) FROM login_failures WHERE user_key = ?1 AND at > ?2",
     [Q_LOGIN_INSERT] = "INSERT INTO login_failures(user_key, at) VALUES (?1, ?2)",
     [Q_LOGIN_FORGET_OLD] = "DELETE FROM login_failures WHERE at <= ?1",
     [Q_LOGIN_CLEAR] = "DELETE FROM login_failures WHERE user_key = ?1",
+    [Q_LOGIN_UNLOCK_OLD] = "DELETE FROM login_locks WHERE until <= ?1",
     [Q_LOGIN_LOCK] = "INSERT INTO login_locks(user_key, until) VALUES (?1, ?2) "
 		     "ON CONFLICT(user_key) DO UPDATE SET until = excluded.until",
     [Q_SURV_INSERT] = "INSERT INTO survivors(id, org_id, advocate_id, status, entered_service_on, "
@@ -138,6 +143,7 @@ struct store {
 	struct conn *conns;
 	int count;
 	int schema_version;
+	struct batch *audit; /* group commit of read-audit entries */
 };
 
 /* ---- connections ---- */
@@ -231,6 +237,16 @@ static wm_err exec_stmt(sqlite3_stmt *s)
 	return map_rc(rc);
 }
 
+/* Runs a statement that takes one integer and returns no rows. */
+static wm_err exec_int(struct conn *c, enum stmt q, int64_t v)
+{
+	sqlite3_stmt *s = stmt(c, q);
+	if (!s)
+		return WM_ERR_IO;
+	sqlite3_bind_int64(s, 1, v);
+	return exec_stmt(s);
+}
+
 static wm_err begin(struct conn *c)
 {
 	return exec_stmt(stmt(c, Q_BEGIN));
@@ -261,6 +277,8 @@ static void copy_col(sqlite3_stmt *s, int i, char *out, size_t cap)
 	const unsigned char *t = sqlite3_column_text(s, i);
 	snprintf(out, cap, "%s", t ? (const char *)t : "");
 }
+
+static wm_err audit_commit(void *ctx, const struct store_audit *entries, size_t n);
 
 /* ---- opening, migrations, key check ---- */
 
@@ -469,6 +487,12 @@ wm_err store_open(const char *url, const struct keyring *keys, enum store_mode m
 		st->conns[i].next_free = st->free_list;
 		st->free_list = &st->conns[i];
 	}
+	st->audit = batch_start(audit_commit, st);
+	if (!st->audit) {
+		snprintf(msg, msgcap, "cannot start the audit writer");
+		store_close(st);
+		return WM_ERR_NOMEM;
+	}
 	*out = st;
 	return WM_OK;
 }
@@ -477,6 +501,7 @@ void store_close(struct store *st)
 {
 	if (!st)
 		return;
+	batch_stop(st->audit); /* commits what is pending first */
 	for (int i = 0; i < st->count; i++)
 		close_conn(&st->conns[i]);
 	pthread_mutex_destroy(&st->lock);
@@ -718,15 +743,22 @@ wm_err store_session_create(struct store *st, const unsigned char *digest, size_
 			    const char *user_id, int64_t now, int64_t expires_at)
 {
 	struct conn *c = acquire(st);
-	sqlite3_stmt *s = stmt(c, Q_SESSION_INSERT);
-	wm_err e = WM_ERR_IO;
-	if (s) {
+	wm_err e = begin(c);
+	sqlite3_stmt *s = e == WM_OK ? stmt(c, Q_SESSION_INSERT) : NULL;
+	if (e == WM_OK && !s)
+		e = WM_ERR_IO;
+	if (e == WM_OK) {
 		sqlite3_bind_blob(s, 1, digest, (int)len, SQLITE_STATIC);
 		sqlite3_bind_text(s, 2, user_id, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(s, 3, now);
 		sqlite3_bind_int64(s, 4, expires_at);
 		e = exec_stmt(s);
 	}
+	if (e == WM_OK) {
+		/* Logins sweep away expired sessions, so the table stays small. */
+		e = exec_int(c, Q_SESSION_EXPIRE, now);
+	}
+	e = finish(c, e);
 	release(st, c);
 	return e;
 }
@@ -834,13 +866,10 @@ wm_err store_login_failed(struct store *st, const char *username, int64_t now, i
 			e = exec_key(c, Q_LOGIN_CLEAR, key, sizeof key, false, 0);
 	}
 	if (e == WM_OK) {
-		sqlite3_stmt *s = stmt(c, Q_LOGIN_FORGET_OLD);
-		if (!s) {
-			e = WM_ERR_IO;
-		} else {
-			sqlite3_bind_int64(s, 1, now - 86400);
-			e = exec_stmt(s);
-		}
+		e = exec_int(c, Q_LOGIN_FORGET_OLD, now - 86400);
+	}
+	if (e == WM_OK) {
+		e = exec_int(c, Q_LOGIN_UNLOCK_OLD, now);
 	}
 	e = finish(c, e);
 	release(st, c);
@@ -1096,10 +1125,10 @@ wm_err store_survivor_list(struct store *st, const struct store_survivor_filter 
 
 /* ---- audit ---- */
 
-wm_err store_audit_append(struct store *st, const struct store_audit *entries, size_t n)
+/* Commits a batch of audit entries in one transaction (the writer thread). */
+static wm_err audit_commit(void *ctx, const struct store_audit *entries, size_t n)
 {
-	if (n == 0)
-		return WM_OK;
+	struct store *st = ctx;
 	struct conn *c = acquire(st);
 	wm_err e = begin(c);
 	for (size_t i = 0; e == WM_OK && i < n; i++)
@@ -1107,6 +1136,11 @@ wm_err store_audit_append(struct store *st, const struct store_audit *entries, s
 	e = finish(c, e);
 	release(st, c);
 	return e;
+}
+
+wm_err store_audit_append(struct store *st, const struct store_audit *entries, size_t n)
+{
+	return batch_append(st->audit, entries, n);
 }
 
 wm_err store_access_log(struct store *st, const char *survivor_id, int64_t before, int limit,

@@ -200,7 +200,9 @@ wm_err store_survivor_list(struct store *st, const struct store_survivor_filter 
 			   int limit, void (*each)(void *ctx, const struct store_survivor *s),
 			   void *ctx, bool *more);
 
-/* Appends audit entries of reads, in one transaction. */
+/* Appends audit entries of reads and returns once they are committed.
+ * Entries from concurrent callers are committed together (group commit), so
+ * reads do not queue behind one fsync each. */
 wm_err store_audit_append(struct store *st, const struct store_audit *entries, size_t n);
 
 /* Calls each for up to limit entries of one survivor with seq < before (0:

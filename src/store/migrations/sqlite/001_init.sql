@@ -41,6 +41,7 @@ CREATE TABLE sessions (
     expires_at INTEGER NOT NULL
 );
 CREATE INDEX sessions_user ON sessions(user_id);
+CREATE INDEX sessions_expiry ON sessions(expires_at);
 
 CREATE TABLE login_failures (
     user_key BLOB NOT NULL,

@@ -1,0 +1,140 @@
+/*
+ * batch.c - a mutex, two condition variables and a growable array.
+ *
+ * Each appender waits on its own stack-allocated ticket, so it learns the
+ * result of exactly the batch that held its entries.
+ */
+#include "batch.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store.h"
+
+struct ticket {
+	bool done;
+	wm_err result;
+	struct ticket *next;
+};
+
+struct batch {
+	batch_commit_fn commit;
+	void *ctx;
+	pthread_t writer;
+	pthread_mutex_t lock;
+	pthread_cond_t work; /* entries are pending, or stop was asked */
+	pthread_cond_t done; /* a batch was committed */
+	bool stop;
+	struct store_audit *pending;
+	size_t count, cap;
+	struct ticket *tickets;
+};
+
+static void *writer_main(void *arg)
+{
+	struct batch *b = arg;
+	struct store_audit *taken = NULL;
+	size_t taken_cap = 0;
+	pthread_mutex_lock(&b->lock);
+	for (;;) {
+		while (b->count == 0 && !b->stop)
+			pthread_cond_wait(&b->work, &b->lock);
+		if (b->count == 0 && b->stop)
+			break;
+		/* Take the whole pending batch; swap buffers so appenders can
+		 * fill the other one while this commits. */
+		struct store_audit *entries = b->pending;
+		size_t n = b->count, cap = b->cap;
+		struct ticket *tickets = b->tickets;
+		b->pending = taken;
+		b->cap = taken_cap;
+		b->count = 0;
+		b->tickets = NULL;
+		pthread_mutex_unlock(&b->lock);
+
+		wm_err e = b->commit(b->ctx, entries, n);
+
+		pthread_mutex_lock(&b->lock);
+		for (struct ticket *t = tickets; t; t = t->next) {
+			t->result = e;
+			t->done = true;
+		}
+		taken = entries;
+		taken_cap = cap;
+		pthread_cond_broadcast(&b->done);
+	}
+	pthread_mutex_unlock(&b->lock);
+	free(taken);
+	return NULL;
+}
+
+struct batch *batch_start(batch_commit_fn commit, void *ctx)
+{
+	struct batch *b = calloc(1, sizeof *b);
+	if (!b)
+		return NULL;
+	b->commit = commit;
+	b->ctx = ctx;
+	pthread_mutex_init(&b->lock, NULL);
+	pthread_cond_init(&b->work, NULL);
+	pthread_cond_init(&b->done, NULL);
+	if (pthread_create(&b->writer, NULL, writer_main, b) != 0) {
+		pthread_mutex_destroy(&b->lock);
+		pthread_cond_destroy(&b->work);
+		pthread_cond_destroy(&b->done);
+		free(b);
+		return NULL;
+	}
+	return b;
+}
+
+wm_err batch_append(struct batch *b, const struct store_audit *entries, size_t n)
+{
+	if (n == 0)
+		return WM_OK;
+	struct ticket t = {false, WM_OK, NULL};
+	pthread_mutex_lock(&b->lock);
+	if (b->stop) {
+		pthread_mutex_unlock(&b->lock);
+		return WM_ERR_IO;
+	}
+	if (b->count + n > b->cap) {
+		size_t cap = b->cap ? b->cap : 64;
+		while (cap < b->count + n)
+			cap *= 2;
+		struct store_audit *grown = realloc(b->pending, cap * sizeof *grown);
+		if (!grown) {
+			pthread_mutex_unlock(&b->lock);
+			return WM_ERR_NOMEM;
+		}
+		b->pending = grown;
+		b->cap = cap;
+	}
+	memcpy(b->pending + b->count, entries, n * sizeof *entries);
+	b->count += n;
+	t.next = b->tickets;
+	b->tickets = &t;
+	pthread_cond_signal(&b->work);
+	while (!t.done)
+		pthread_cond_wait(&b->done, &b->lock);
+	pthread_mutex_unlock(&b->lock);
+	return t.result;
+}
+
+void batch_stop(struct batch *b)
+{
+	if (!b)
+		return;
+	pthread_mutex_lock(&b->lock);
+	b->stop = true;
+	pthread_cond_signal(&b->work);
+	pthread_mutex_unlock(&b->lock);
+	pthread_join(b->writer, NULL);
+	free(b->pending);
+	pthread_mutex_destroy(&b->lock);
+	pthread_cond_destroy(&b->work);
+	pthread_cond_destroy(&b->done);
+	free(b);
+}

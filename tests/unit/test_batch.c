@@ -1,0 +1,132 @@
+/* Unit tests for store/batch: group commit of audit entries. */
+#define _POSIX_C_SOURCE 200809L
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "store/batch.h"
+#include "store/store.h"
+
+/* A fake backend that records what it was asked to commit. */
+struct sink {
+	pthread_mutex_t lock;
+	size_t entries, commits, largest;
+	int fail_when_seeing; /* fail the batch holding this seq (0: never) */
+	char seen[4096];      /* seen[seq] = times committed */
+};
+
+static wm_err commit(void *ctx, const struct store_audit *e, size_t n)
+{
+	struct sink *s = ctx;
+	struct timespec pause = {0, 200000}; /* 0.2 ms: lets others gather */
+	nanosleep(&pause, NULL);
+	pthread_mutex_lock(&s->lock);
+	wm_err result = WM_OK;
+	for (size_t i = 0; i < n; i++)
+		if (s->fail_when_seeing && e[i].seq == s->fail_when_seeing)
+			result = WM_ERR_IO;
+	if (result == WM_OK) {
+		for (size_t i = 0; i < n; i++)
+			s->seen[e[i].seq]++;
+		s->entries += n;
+	}
+	s->commits++;
+	if (n > s->largest)
+		s->largest = n;
+	pthread_mutex_unlock(&s->lock);
+	return result;
+}
+
+struct worker {
+	struct batch *b;
+	int first, count;
+	int failures;
+};
+
+static void *work(void *arg)
+{
+	struct worker *w = arg;
+	for (int i = 0; i < w->count; i++) {
+		struct store_audit a = {.seq = w->first + i};
+		snprintf(a.action, sizeof a.action, "read");
+		if (batch_append(w->b, &a, 1) != WM_OK)
+			w->failures++;
+	}
+	return NULL;
+}
+
+static void every_entry_committed_once_and_batched(void **state)
+{
+	(void)state;
+	static struct sink s = {.lock = PTHREAD_MUTEX_INITIALIZER};
+	struct batch *b = batch_start(commit, &s);
+	assert_non_null(b);
+	enum { THREADS = 8, EACH = 200 };
+	pthread_t th[THREADS];
+	struct worker w[THREADS];
+	for (int i = 0; i < THREADS; i++) {
+		w[i] = (struct worker){b, 1 + i * EACH, EACH, 0};
+		assert_int_equal(pthread_create(&th[i], NULL, work, &w[i]), 0);
+	}
+	for (int i = 0; i < THREADS; i++) {
+		pthread_join(th[i], NULL);
+		assert_int_equal(w[i].failures, 0);
+	}
+	batch_stop(b);
+	assert_int_equal(s.entries, THREADS * EACH);
+	for (int seq = 1; seq <= THREADS * EACH; seq++)
+		assert_int_equal(s.seen[seq], 1);
+	/* Concurrent appenders share commits: fewer commits than entries. */
+	assert_true(s.commits < s.entries);
+	assert_true(s.largest > 1);
+}
+
+static void a_failed_commit_is_reported_to_its_appenders(void **state)
+{
+	(void)state;
+	static struct sink s = {.lock = PTHREAD_MUTEX_INITIALIZER, .fail_when_seeing = 7};
+	struct batch *b = batch_start(commit, &s);
+	assert_non_null(b);
+	struct store_audit a = {.seq = 6};
+	assert_int_equal(batch_append(b, &a, 1), WM_OK);
+	a.seq = 7;
+	assert_int_equal(batch_append(b, &a, 1), WM_ERR_IO);
+	a.seq = 8;
+	assert_int_equal(batch_append(b, &a, 1), WM_OK);
+	assert_int_equal(batch_append(b, &a, 0), WM_OK);
+	batch_stop(b);
+	assert_int_equal(s.seen[6], 1);
+	assert_int_equal(s.seen[7], 0);
+	assert_int_equal(s.seen[8], 1);
+}
+
+static void several_entries_at_once(void **state)
+{
+	(void)state;
+	static struct sink s = {.lock = PTHREAD_MUTEX_INITIALIZER};
+	struct batch *b = batch_start(commit, &s);
+	struct store_audit many[300];
+	memset(many, 0, sizeof many);
+	for (int i = 0; i < 300; i++)
+		many[i].seq = 1000 + i;
+	assert_int_equal(batch_append(b, many, 300), WM_OK);
+	batch_stop(b);
+	assert_int_equal(s.entries, 300);
+	assert_int_equal(s.commits, 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(every_entry_committed_once_and_batched),
+	    cmocka_unit_test(a_failed_commit_is_reported_to_its_appenders),
+	    cmocka_unit_test(several_entries_at_once),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
