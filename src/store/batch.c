@@ -115,6 +115,9 @@ wm_err batch_append(struct batch *b, const struct store_audit *entries, size_t n
 	memcpy(b->pending + b->count, entries, n * sizeof *entries);
 	b->count += n;
 	t.next = b->tickets;
+	/* The ticket outlives its place in the list: the writer unlinks the
+	 * whole list and marks it done under the lock before we can return. */
+	// cppcheck-suppress autoVariables
 	b->tickets = &t;
 	pthread_cond_signal(&b->work);
 	while (!t.done)
