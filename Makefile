@@ -28,7 +28,7 @@ ASAN_OBJ := $(SRC:src/%.c=build/asan/obj/%.o) $(GEN:build/gen/%.c=build/asan/obj
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/tests/%)
 UNIT_ASAN := $(UNIT_SRC:tests/unit/%.c=build/asan/tests/%)
 
-.PHONY: all deps run test asan unit api lint format format-check clean
+.PHONY: all deps run test asan unit api lint format format-check fuzz clean
 
 all: build/waymark
 
@@ -110,11 +110,30 @@ lint:
 		--suppress=ctuuninitvar \
 		-I src src
 
+# libFuzzer targets (clang), each run FUZZ_SECONDS from its seed corpus.
+FUZZ_SECONDS ?= 30
+FUZZ_LIB := $(sort $(wildcard src/domain/*.c src/util/*.c) src/http/router.c)
+FUZZ_BIN := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+
+build/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB)
+	@mkdir -p $(@D)
+	clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -Isrc \
+		$(shell pkg-config --cflags jansson) $< $(FUZZ_LIB) -o $@ $(shell pkg-config --libs jansson)
+
+fuzz: deps
+	@$(MAKE) --no-print-directory $(FUZZ_BIN)
+	@for f in $(FUZZ_BIN); do \
+		n=$$(basename $$f | sed 's/^fuzz_//'); mkdir -p build/fuzz/corpus-$$n; \
+		echo "== $$f ($(FUZZ_SECONDS) s)"; \
+		$$f -max_total_time=$(FUZZ_SECONDS) -max_len=4096 build/fuzz/corpus-$$n tests/fuzz/corpus/$$n \
+			|| exit 1; \
+	done
+
 format:
-	clang-format -i $$(find src tests/unit -name '*.[ch]')
+	clang-format -i $$(find src tests/unit tests/fuzz -name '*.[ch]')
 
 format-check:
-	clang-format --dry-run --Werror $$(find src tests/unit -name '*.[ch]')
+	clang-format --dry-run --Werror $$(find src tests/unit tests/fuzz -name '*.[ch]')
 
 clean:
 	rm -rf build
