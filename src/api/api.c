@@ -7,6 +7,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "call.h"
 
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -174,6 +175,41 @@ bool call_allow(struct call *c, enum action act, const struct resource *res)
 	}
 }
 
+/* Cursors are sealed: opaque to clients, bound to the route and the user
+ * they were given to, and revealing nothing (such as how many records other
+ * organisations hold) through the position they carry. */
+#define CURSOR_PLAIN  8
+#define CURSOR_SEALED (4 + CURSOR_PLAIN + KEYRING_OVERHEAD)
+#define CURSOR_TEXT   (CURSOR_SEALED * 4 / 3 + 4)
+
+static void cursor_ad(const struct call *c, char *ad, size_t cap)
+{
+	snprintf(ad, cap, "cursor:%s:%s", call_route(c), c->user.id);
+}
+
+static bool cursor_decode(const struct call *c, const char *text, int64_t *seq)
+{
+	unsigned char sealed[CURSOR_SEALED];
+	size_t len = 0;
+	if (strlen(text) >= CURSOR_TEXT ||
+	    sodium_base642bin(sealed, sizeof sealed, text, strlen(text), NULL, &len, NULL,
+			      sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
+	    len != sizeof sealed)
+		return false;
+	int key_id = (int)((unsigned)sealed[0] << 24 | (unsigned)sealed[1] << 16 |
+			   (unsigned)sealed[2] << 8 | sealed[3]);
+	unsigned char plain[CURSOR_PLAIN];
+	char ad[160];
+	cursor_ad(c, ad, sizeof ad);
+	if (keyring_open(c->app->keys, key_id, sealed + 4, sizeof sealed - 4, ad, plain) != WM_OK)
+		return false;
+	uint64_t v = 0;
+	for (int i = 0; i < CURSOR_PLAIN; i++)
+		v = v << 8 | plain[i];
+	*seq = (int64_t)v;
+	return *seq > 0;
+}
+
 bool call_page(struct call *c, int *limit, int64_t *after)
 {
 	*limit = 50;
@@ -188,23 +224,33 @@ bool call_page(struct call *c, int *limit, int64_t *after)
 		*limit = (int)v;
 	}
 	const char *cur = http_query(c->req, "cursor");
-	if (cur && cur[0]) {
-		char *end;
-		long long v = strtoll(cur, &end, 10);
-		if (*end || v < 1 || strlen(cur) > 18 || cur[0] < '1' || cur[0] > '9')
-			return call_invalid(c, "cursor", "cursor is not one this server gave");
-		*after = v;
-	}
+	if (cur && cur[0] && !cursor_decode(c, cur, after))
+		return call_invalid(c, "cursor", "cursor is not one this server gave");
 	return true;
 }
 
-json_t *call_list(json_t *items, bool more, int64_t last_seq)
+json_t *call_list(const struct call *c, json_t *items, bool more, int64_t last_seq)
 {
 	json_t *next = json_null();
 	if (more) {
-		char buf[24];
-		snprintf(buf, sizeof buf, "%lld", (long long)last_seq);
-		next = json_string(buf);
+		unsigned char plain[CURSOR_PLAIN], sealed[CURSOR_SEALED];
+		uint64_t v = (uint64_t)last_seq;
+		for (int i = CURSOR_PLAIN - 1; i >= 0; i--, v >>= 8)
+			plain[i] = (unsigned char)(v & 0xff);
+		char ad[160];
+		cursor_ad(c, ad, sizeof ad);
+		int key_id;
+		if (keyring_seal(c->app->keys, plain, sizeof plain, ad, sealed + 4, &key_id) ==
+		    WM_OK) {
+			sealed[0] = (unsigned char)(key_id >> 24);
+			sealed[1] = (unsigned char)(key_id >> 16);
+			sealed[2] = (unsigned char)(key_id >> 8);
+			sealed[3] = (unsigned char)key_id;
+			char text[CURSOR_TEXT];
+			sodium_bin2base64(text, sizeof text, sealed, sizeof sealed,
+					  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+			next = json_string(text);
+		}
 	}
 	return json_pack("{s:o, s:o}", "items", items, "next_cursor", next);
 }

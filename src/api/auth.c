@@ -6,15 +6,21 @@
  * unknown username costs the same Argon2id work as a wrong password, so the
  * answers never tell whether an account exists.
  */
+#define _POSIX_C_SOURCE 200809L
+#include <semaphore.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "../domain/account.h"
 #include "../domain/date.h"
 #include "call.h"
 
-#define LOCK_WINDOW   (15 * 60)
-#define LOCK_FAILURES 5
+#define LOCK_WINDOW	   (15 * 60)
+#define LOCK_FAILURES	   5
+#define LOGIN_WAIT_SECONDS 10
+
+static void login(struct call *c, const char *username, const char *password);
 
 json_t *user_json(const struct store_user *u)
 {
@@ -45,23 +51,40 @@ void auth_login(struct call *c)
 		return;
 	}
 	char username[257]; /* login_schema allows 256 bytes */
-	const char *password = json_string_value(json_object_get(body, "password"));
 	snprintf(username, sizeof username, "%s",
 		 json_string_value(json_object_get(body, "username")));
 	account_lower(username);
 
+	/* Argon2id costs 64 MiB and a core: bound how many run at once, so a
+	 * flood of logins cannot starve the rest of the service. */
+	struct timespec deadline;
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += LOGIN_WAIT_SECONDS;
+	if (sem_timedwait(&c->app->login_slots, &deadline) != 0) {
+		json_decref(body);
+		http_add_header(c->req, "Retry-After", "1");
+		http_error(c->req, 429, "rate_limited",
+			   "too many logins at once; try again shortly", NULL);
+		return;
+	}
+	login(c, username, json_string_value(json_object_get(body, "password")));
+	sem_post(&c->app->login_slots);
+	json_decref(body);
+}
+
+/* Checks the password under the lock-out rule and opens a session. */
+static void login(struct call *c, const char *username, const char *password)
+{
+	static const struct store_lockout rule = {LOCK_WINDOW, LOCK_FAILURES, LOCK_WINDOW};
 	struct store *st = c->app->store;
 	int64_t until;
-	wm_err e = store_login_locked(st, username, c->now, &until);
+	wm_err e = store_login_begin(st, username, c->now, &rule, &until);
 	if (e != WM_OK) {
-		json_decref(body);
 		call_fail(c, e, NULL);
 		return;
 	}
 	if (until) {
-		/* Locked: not even the right password opens it, and tries made
-		 * now neither count nor extend the lock. */
-		json_decref(body);
+		/* Locked: not even the right password opens it. */
 		locked(c, until - c->now);
 		return;
 	}
@@ -69,13 +92,10 @@ void auth_login(struct call *c)
 	struct store_user u;
 	bool found = strlen(username) <= USERNAME_MAX &&
 		     store_user_by_name(st, username, &u) == WM_OK && !u.disabled;
-	bool ok = secret_verify_password(found ? u.password_hash : NULL, password);
-	json_decref(body);
-	if (!ok) {
+	if (!secret_verify_password(found ? u.password_hash : NULL, password)) {
 		/* The failure that locks still answers 401; the lock shows from
 		 * the next try on. */
-		e = store_login_failed(st, username, c->now, LOCK_WINDOW, LOCK_FAILURES,
-				       LOCK_WINDOW);
+		e = store_login_failed(st, username, c->now, &rule);
 		if (e != WM_OK) {
 			call_fail(c, e, NULL);
 			return;
@@ -89,7 +109,13 @@ void auth_login(struct call *c)
 	unsigned char digest[SECRET_DIGEST];
 	secret_new_token(token, digest);
 	int64_t expires = c->now + c->app->session_ttl;
-	e = store_session_create(st, digest, sizeof digest, u.id, c->now, expires);
+	/* The session is stored only if the account is still as it was when
+	 * its password was checked (not changed or disabled meanwhile). */
+	e = store_session_create(st, digest, sizeof digest, u.id, u.version, c->now, expires);
+	if (e == WM_ERR_NOT_FOUND) {
+		http_error(c->req, 401, "unauthenticated", "wrong username or password", NULL);
+		return;
+	}
 	if (e != WM_OK) {
 		call_fail(c, e, NULL);
 		return;

@@ -10,6 +10,7 @@
 #define WM_CALL_H
 
 #include <jansson.h>
+#include <semaphore.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -25,7 +26,8 @@
 struct app {
 	struct store *store;
 	const struct keyring *keys;
-	int session_ttl; /* seconds a token lives */
+	int session_ttl;   /* seconds a token lives */
+	sem_t login_slots; /* password checks allowed to run at once */
 };
 
 struct call {
@@ -67,8 +69,9 @@ bool call_allow(struct call *c, enum action act, const struct resource *res);
 /* Reads ?limit= (1-500, default 50) and ?cursor=; false after answering 422. */
 bool call_page(struct call *c, int *limit, int64_t *after);
 
-/* Builds {"items": items, "next_cursor": ...}; steals items. */
-json_t *call_list(json_t *items, bool more, int64_t last_seq);
+/* Builds {"items": items, "next_cursor": ...}, the cursor sealed for this
+ * route and user; steals items. */
+json_t *call_list(const struct call *c, json_t *items, bool more, int64_t last_seq);
 
 /* Fills an audit entry for the caller touching survivor_id. */
 void call_audit(const struct call *c, const char *survivor_id, const char *action,

@@ -77,5 +77,5 @@ void orgs_list(struct call *c)
 		call_fail(c, e, NULL);
 		return;
 	}
-	http_respond_json(c->req, 200, call_list(l.items, more, l.last));
+	http_respond_json(c->req, 200, call_list(c, l.items, more, l.last));
 }

@@ -110,12 +110,14 @@ static bool load(struct call *c, enum action act, struct store_survivor *s)
 	if (!call_allow(c, act, NULL)) /* roles that may never: 403 whether or not it exists */
 		return false;
 	const char *id = call_param(c, 0);
-	wm_err e = schema_is_id(id) ? store_survivor_get(c->app->store, id, c->who.org_id, s)
-				    : WM_ERR_NOT_FOUND;
+	struct store_survivor_filter vis = {.scope = policy_scope(&c->who, act),
+					    .org_id = c->who.org_id};
+	wm_err e =
+	    schema_is_id(id) ? store_survivor_get(c->app->store, id, &vis, s) : WM_ERR_NOT_FOUND;
 	if (e != WM_OK)
 		return call_fail(c, e, NULL);
 	struct resource res = resource_of(s);
-	if (!call_allow(c, act, &res)) {
+	if (!call_allow(c, act, &res)) { /* the second gate: the store filtered already */
 		store_survivor_clear(s);
 		return false;
 	}
@@ -251,7 +253,7 @@ void survivors_list(struct call *c)
 		json_decref(l->items);
 		call_fail(c, e, NULL);
 	} else {
-		http_respond_json(c->req, 200, call_list(l->items, more, l->last));
+		http_respond_json(c->req, 200, call_list(c, l->items, more, l->last));
 	}
 	free(l);
 }
@@ -304,5 +306,5 @@ void survivors_access_log(struct call *c)
 		call_fail(c, e, NULL);
 		return;
 	}
-	http_respond_json(c->req, 200, call_list(l.items, more, l.last));
+	http_respond_json(c->req, 200, call_list(c, l.items, more, l.last));
 }

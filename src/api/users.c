@@ -108,7 +108,7 @@ void users_list(struct call *c)
 		call_fail(c, e, NULL);
 		return;
 	}
-	http_respond_json(c->req, 200, call_list(l.items, more, l.last));
+	http_respond_json(c->req, 200, call_list(c, l.items, more, l.last));
 }
 
 /* Loads the user named by the path, answering 404 when there is none. */

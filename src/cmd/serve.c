@@ -2,6 +2,7 @@
  * serve.c - `waymark serve`: the API over HTTP until SIGTERM or SIGINT.
  */
 #define _POSIX_C_SOURCE 200809L
+#include <semaphore.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,7 +34,7 @@ int cmd_serve(int argc, char **argv)
 	     NULL},
 	    {"rate-limit", NULL, "N",
 	     "requests per second per client address, bursts of 2N (default 1000; 0: off)", NULL},
-	    {"threads", NULL, "N", "worker threads (default: one per core)", NULL},
+	    {"threads", NULL, "N", "worker threads (default: four per core)", NULL},
 	};
 	bool help;
 	int rc = cmd_parse("serve",
@@ -57,8 +58,10 @@ int cmd_serve(int argc, char **argv)
 		return 2;
 	}
 	if (threads == 0) {
+		/* More threads than cores: a thread waiting on a password hash
+		 * or an fsync must not hold up the connections it serves. */
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
-		threads = n > 0 ? (unsigned)n : 1;
+		threads = 4 * (n > 0 ? (unsigned)n : 1);
 	}
 	char key_path[4096];
 	if (!cmd_key_path(db, opts[2].value, key_path, sizeof key_path))
@@ -84,6 +87,9 @@ int cmd_serve(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	struct app app = {.store = st, .keys = keys, .session_ttl = 12 * 3600};
+	/* One core stays free of password hashing on a machine with two. */
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	sem_init(&app.login_slots, 0, cores > 2 ? (unsigned)(cores - 1) : 1u);
 	struct http_config cfg = {
 	    .listen = opts[1].value ? opts[1].value : "127.0.0.1:8080",
 	    .threads = (int)threads,
@@ -108,6 +114,7 @@ int cmd_serve(int argc, char **argv)
 	http_server_stop(srv, 10000);
 	store_close(st);
 	keyring_free(keys);
+	sem_destroy(&app.login_slots);
 	log_info("stopped");
 	return 0;
 }

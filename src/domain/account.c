@@ -107,7 +107,7 @@ wm_err account_check_user(const json_t *user, struct schema_error *err)
 	const json_t *role = json_object_get(user, "role");
 	enum role r;
 	if (role && role_parse(json_string_value(role), &r) && r != ROLE_ADMIN &&
-	    !json_object_get(user, "org_id")) {
+	    !json_is_string(json_object_get(user, "org_id"))) {
 		schema_fail(err, "org_id", "org_id is required for this role");
 		return WM_ERR_INVALID;
 	}

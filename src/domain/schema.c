@@ -14,13 +14,29 @@
 #define TEXT_MAX_DEFAULT   20000
 #define ARRAY_MAX_DEFAULT  50
 
+/* Cuts a UTF-8 sequence left incomplete at the end of s by truncation. */
+static void trim_partial_utf8(char *s)
+{
+	size_t n = strlen(s), i = n;
+	while (i > 0 && ((unsigned char)s[i - 1] & 0xC0) == 0x80)
+		i--; /* continuation bytes */
+	if (i == 0 || (unsigned char)s[i - 1] < 0xC0)
+		return; /* ends on ASCII or on a complete sequence's tail */
+	unsigned char lead = (unsigned char)s[i - 1];
+	size_t want = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
+	if (n - (i - 1) < want)
+		s[i - 1] = '\0';
+}
+
 void schema_fail(struct schema_error *err, const char *field, const char *fmt, ...)
 {
 	snprintf(err->field, sizeof err->field, "%s", field);
+	trim_partial_utf8(err->field);
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(err->message, sizeof err->message, fmt, ap);
 	va_end(ap);
+	trim_partial_utf8(err->message);
 }
 
 const struct schema_field *schema_find(const struct schema *s, const char *name)

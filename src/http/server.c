@@ -33,8 +33,10 @@ struct http_req {
 	const char *path;
 	char *body;
 	size_t body_len, body_cap;
+	size_t drained; /* bytes of an over-limit body dropped so far */
 	bool too_large;
 	bool answered;
+	bool queued; /* the response has been handed to libmicrohttpd */
 	struct timespec started;
 	char client_ip[INET6_ADDRSTRLEN];
 	const char *route;
@@ -154,10 +156,17 @@ static void client_address(struct MHD_Connection *conn, char *out, size_t cap)
 			  out, (socklen_t)cap);
 }
 
+/* Bytes of an over-limit body read and dropped before the connection is
+ * closed instead: enough for a client to read its 413, not a sink to
+ * stream into for ever. */
+#define DRAIN_MAX (8 * HTTP_BODY_MAX)
+
 static bool append_body(struct http_req *r, const char *data, size_t len)
 {
-	if (r->too_large)
-		return true;
+	if (r->too_large) {
+		r->drained += len;
+		return r->drained <= DRAIN_MAX;
+	}
 	if (r->body_len + len > HTTP_BODY_MAX) {
 		r->too_large = true;
 		free(r->body);
@@ -169,6 +178,8 @@ static bool append_body(struct http_req *r, const char *data, size_t len)
 		size_t cap = r->body_cap ? r->body_cap : 4096;
 		while (cap < r->body_len + len + 1)
 			cap *= 2;
+		if (cap > HTTP_BODY_MAX + 1)
+			cap = HTTP_BODY_MAX + 1;
 		char *nb = realloc(r->body, cap);
 		if (!nb)
 			return false;
@@ -207,6 +218,7 @@ static enum MHD_Result send_response(struct http_req *r)
 		MHD_add_response_header(resp, r->headers[i].name, r->headers[i].value);
 	enum MHD_Result ret = MHD_queue_response(r->conn, r->status, resp);
 	MHD_destroy_response(resp);
+	r->queued = ret == MHD_YES;
 	return ret;
 }
 
@@ -227,11 +239,22 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		r->method = method;
 		r->path = url;
 		client_address(conn, r->client_ip, sizeof r->client_ip);
+		*con_cls = r;
 		const char *cl =
 		    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
-		if (cl && strtoull(cl, NULL, 10) > HTTP_BODY_MAX)
+		const char *expect = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Expect");
+		unsigned long long declared = cl ? strtoull(cl, NULL, 10) : 0;
+		if (declared > HTTP_BODY_MAX && (expect || declared > DRAIN_MAX)) {
+			/* Declared too large, and the client is waiting for our
+			 * word (Expect) or would send more than we drain: answer at
+			 * once, before any of it is read; the connection closes.
+			 * Otherwise the body is read and dropped, so that a client
+			 * that sends before it listens still reads its 413. */
 			r->too_large = true;
-		*con_cls = r;
+			http_error(r, 413, "payload_too_large", "the request body is over 1 MiB",
+				   NULL);
+			return send_response(r);
+		}
 		return MHD_YES;
 	}
 	if (*upload_size) {
@@ -240,6 +263,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		*upload_size = 0;
 		return MHD_YES;
 	}
+	if (r->queued)
+		return MHD_YES; /* answered early (413); nothing more to say */
 	if (r->too_large) {
 		http_error(r, 413, "payload_too_large", "the request body is over 1 MiB", NULL);
 	} else if (srv->limiter && !ratelimit_take(srv->limiter, r->client_ip)) {
@@ -345,8 +370,8 @@ int http_server_start(const struct http_config *cfg, http_handler handler, void 
 	    flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads, MHD_OPTION_NOTIFY_COMPLETED,
 	    on_completed, srv, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000, MHD_OPTION_EXTERNAL_LOGGER, mhd_logger,
-	    NULL, MHD_OPTION_END);
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+	    (unsigned)128, MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL, MHD_OPTION_END);
 	if (!srv->daemon) {
 		snprintf(msg, msgcap, "cannot listen on %s (in use, or not an address here)",
 			 cfg->listen);

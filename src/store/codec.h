@@ -15,11 +15,14 @@
 #include "../crypto/keyring.h"
 #include "../domain/err.h"
 
-/* Seals body for survivor id; *out is malloc'd (caller frees), *len its size. */
+/* Seals body for the row at `place` (its id, and whatever else the value must
+ * stay bound to, such as the owning organisation); *out is malloc'd (caller
+ * frees), *len its size. */
 wm_err codec_seal_record(const struct keyring *k, const char *kind, const char *id,
 			 const json_t *body, unsigned char **out, size_t *len, int *key_id);
 
-/* Opens a sealed record back into a new JSON object (caller owns). */
+/* Opens a sealed record back into a new JSON object (caller owns); fails
+ * unless kind and place are those it was sealed with. */
 wm_err codec_open_record(const struct keyring *k, const char *kind, const char *id, int key_id,
 			 const unsigned char *in, size_t len, json_t **body);
 

@@ -90,7 +90,8 @@ static const char *const sql_text[Q_COUNT] = {
 		      "WHERE id = ?1 AND version = ?8",
     [Q_USER_LIST] = "SELECT " USER_COLS " FROM users WHERE seq > ?1 ORDER BY seq LIMIT ?2",
     [Q_SESSION_INSERT] = "INSERT INTO sessions(token_hash, user_id, created_at, expires_at) "
-			 "VALUES (?1, ?2, ?3, ?4)",
+			 "SELECT ?1, id, ?3, ?4 FROM users "
+			 "WHERE id = ?2 AND version = ?5 AND disabled = 0",
     [Q_SESSION_USER] = "SELECT u.seq, u.id, u.username, u.password_hash, u.display_name, u.role, "
 		       "u.org_id, u.disabled, u.version, u.created_at, u.updated_at, s.expires_at "
 		       "FROM sessions s JOIN users u ON u.id = s.user_id "
@@ -109,7 +110,8 @@ static const char *const sql_text[Q_COUNT] = {
     [Q_SURV_INSERT] = "INSERT INTO survivors(id, org_id, advocate_id, status, entered_service_on, "
 		      "closed_on, known_as_idx, legal_name_idx, key_id, body, version, created_at, "
 		      "updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 1, ?11, ?11)",
-    [Q_SURV_GET] = "SELECT " SURV_COLS " FROM survivors WHERE id = ?1",
+    [Q_SURV_GET] =
+	"SELECT " SURV_COLS " FROM survivors WHERE id = ?1 AND (?2 IS NULL OR org_id = ?2)",
     [Q_SURV_ORG] = "SELECT org_id FROM survivors WHERE id = ?1",
     [Q_SURV_UPDATE] =
 	"UPDATE survivors SET advocate_id = ?2, status = ?3, entered_service_on = ?4, "
@@ -740,7 +742,7 @@ wm_err store_user_list(struct store *st, int64_t after, int limit,
 }
 
 wm_err store_session_create(struct store *st, const unsigned char *digest, size_t len,
-			    const char *user_id, int64_t now, int64_t expires_at)
+			    const char *user_id, int user_version, int64_t now, int64_t expires_at)
 {
 	struct conn *c = acquire(st);
 	wm_err e = begin(c);
@@ -752,7 +754,10 @@ wm_err store_session_create(struct store *st, const unsigned char *digest, size_
 		sqlite3_bind_text(s, 2, user_id, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(s, 3, now);
 		sqlite3_bind_int64(s, 4, expires_at);
+		sqlite3_bind_int(s, 5, user_version);
 		e = exec_stmt(s);
+		if (e == WM_OK && sqlite3_changes(c->db) == 0)
+			e = WM_ERR_NOT_FOUND;
 	}
 	if (e == WM_OK) {
 		/* Logins sweep away expired sessions, so the table stays small. */
@@ -801,27 +806,6 @@ wm_err store_session_delete(struct store *st, const unsigned char *digest, size_
 
 /* ---- login lock-out ---- */
 
-wm_err store_login_locked(struct store *st, const char *username, int64_t now, int64_t *until)
-{
-	unsigned char key[KEYRING_BLIND_LEN];
-	codec_username_index(st->keys, username, key);
-	*until = 0;
-	struct conn *c = acquire(st);
-	sqlite3_stmt *s = stmt(c, Q_LOGIN_LOCKED);
-	wm_err e = WM_ERR_IO;
-	if (s) {
-		sqlite3_bind_blob(s, 1, key, sizeof key, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 2, now);
-		int rc = sqlite3_step(s);
-		if (rc == SQLITE_ROW)
-			*until = sqlite3_column_int64(s, 0);
-		e = rc == SQLITE_ROW || rc == SQLITE_DONE ? WM_OK : map_rc(rc);
-		done(s);
-	}
-	release(st, c);
-	return e;
-}
-
 /* Runs a statement bound to one blob key and, optionally, one integer. */
 static wm_err exec_key(struct conn *c, enum stmt q, const unsigned char *key, size_t len,
 		       bool with_int, int64_t v)
@@ -835,42 +819,74 @@ static wm_err exec_key(struct conn *c, enum stmt q, const unsigned char *key, si
 	return exec_stmt(s);
 }
 
-wm_err store_login_failed(struct store *st, const char *username, int64_t now, int64_t window,
-			  int threshold, int64_t lock_for)
+/* Reads one integer from a statement bound to a key and an integer; *out is
+ * 0 when there is no row. */
+static wm_err query_key(struct conn *c, enum stmt q, const unsigned char *key, size_t len,
+			int64_t v, int64_t *out)
+{
+	*out = 0;
+	sqlite3_stmt *s = stmt(c, q);
+	if (!s)
+		return WM_ERR_IO;
+	sqlite3_bind_blob(s, 1, key, (int)len, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, v);
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*out = sqlite3_column_int64(s, 0);
+	done(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? WM_OK : map_rc(rc);
+}
+
+/* Locks key until now + lock_for and forgets its failures. */
+static wm_err lock_key(struct conn *c, const unsigned char *key, size_t len, int64_t until)
+{
+	wm_err e = exec_key(c, Q_LOGIN_LOCK, key, len, true, until);
+	if (e == WM_OK)
+		e = exec_key(c, Q_LOGIN_CLEAR, key, len, false, 0);
+	return e;
+}
+
+wm_err store_login_begin(struct store *st, const char *username, int64_t now,
+			 const struct store_lockout *rule, int64_t *until)
 {
 	unsigned char key[KEYRING_BLIND_LEN];
 	codec_username_index(st->keys, username, key);
 	struct conn *c = acquire(st);
 	wm_err e = begin(c);
 	if (e == WM_OK)
-		e = exec_key(c, Q_LOGIN_INSERT, key, sizeof key, true, now);
-	int count = 0;
-	if (e == WM_OK) {
-		sqlite3_stmt *s = stmt(c, Q_LOGIN_COUNT);
-		if (!s) {
-			e = WM_ERR_IO;
+		e = query_key(c, Q_LOGIN_LOCKED, key, sizeof key, now, until);
+	int64_t count = 0;
+	if (e == WM_OK && *until == 0)
+		e = query_key(c, Q_LOGIN_COUNT, key, sizeof key, now - rule->window, &count);
+	if (e == WM_OK && *until == 0) {
+		if (count >= rule->threshold) {
+			*until = now + rule->lock_for;
+			e = lock_key(c, key, sizeof key, *until);
 		} else {
-			sqlite3_bind_blob(s, 1, key, sizeof key, SQLITE_STATIC);
-			sqlite3_bind_int64(s, 2, now - window);
-			int rc = sqlite3_step(s);
-			if (rc == SQLITE_ROW)
-				count = sqlite3_column_int(s, 0);
-			else
-				e = map_rc(rc);
-			done(s);
+			e = exec_key(c, Q_LOGIN_INSERT, key, sizeof key, true, now);
 		}
 	}
-	if (e == WM_OK && count >= threshold) {
-		e = exec_key(c, Q_LOGIN_LOCK, key, sizeof key, true, now + lock_for);
-		if (e == WM_OK)
-			e = exec_key(c, Q_LOGIN_CLEAR, key, sizeof key, false, 0);
-	}
-	if (e == WM_OK) {
+	e = finish(c, e);
+	release(st, c);
+	return e;
+}
+
+wm_err store_login_failed(struct store *st, const char *username, int64_t now,
+			  const struct store_lockout *rule)
+{
+	unsigned char key[KEYRING_BLIND_LEN];
+	codec_username_index(st->keys, username, key);
+	struct conn *c = acquire(st);
+	wm_err e = begin(c);
+	int64_t count = 0;
+	if (e == WM_OK)
+		e = query_key(c, Q_LOGIN_COUNT, key, sizeof key, now - rule->window, &count);
+	if (e == WM_OK && count >= rule->threshold)
+		e = lock_key(c, key, sizeof key, now + rule->lock_for);
+	if (e == WM_OK)
 		e = exec_int(c, Q_LOGIN_FORGET_OLD, now - 86400);
-	}
-	if (e == WM_OK) {
+	if (e == WM_OK)
 		e = exec_int(c, Q_LOGIN_UNLOCK_OLD, now);
-	}
 	e = finish(c, e);
 	release(st, c);
 	return e;
@@ -899,6 +915,14 @@ static const char *body_str(const json_t *body, const char *key)
 	return json_string_value(json_object_get(body, key));
 }
 
+/* A survivor's sealed record is bound to its id and its organisation: moved
+ * to another row or, by editing the clear org_id column, to another
+ * organisation, it no longer opens. */
+static void survivor_place(const char *id, const char *org_id, char out[2 * STORE_ID_LEN])
+{
+	snprintf(out, 2 * STORE_ID_LEN, "%s:%s", id, org_id);
+}
+
 /* The columns derived from a body: what lists filter on, and sealed text. */
 struct surv_cols {
 	unsigned char known_idx[KEYRING_BLIND_LEN];
@@ -922,7 +946,9 @@ static wm_err surv_cols_make(struct store *st, const struct store_survivor *s,
 			return WM_ERR_INVALID;
 		cols->has_legal = true;
 	}
-	return codec_seal_record(st->keys, "survivor", s->id, s->body, &cols->sealed,
+	char place[2 * STORE_ID_LEN];
+	survivor_place(s->id, s->org_id, place);
+	return codec_seal_record(st->keys, "survivor", place, s->body, &cols->sealed,
 				 &cols->sealed_len, &cols->key_id);
 }
 
@@ -992,19 +1018,27 @@ static wm_err read_survivor(struct store *st, sqlite3_stmt *s, struct store_surv
 	int key_id = sqlite3_column_int(s, 6);
 	const unsigned char *blob = sqlite3_column_blob(s, 7);
 	size_t len = (size_t)sqlite3_column_bytes(s, 7);
-	return codec_open_record(st->keys, "survivor", out->id, key_id, blob, len, &out->body);
+	char place[2 * STORE_ID_LEN];
+	survivor_place(out->id, out->org_id, place);
+	return codec_open_record(st->keys, "survivor", place, key_id, blob, len, &out->body);
 }
 
-wm_err store_survivor_get(struct store *st, const char *id, const char *viewer_org,
+wm_err store_survivor_get(struct store *st, const char *id, const struct store_survivor_filter *vis,
 			  struct store_survivor *out)
 {
-	(void)viewer_org; /* sharing consents arrive with the consents table */
 	out->body = NULL;
+	/* Rows the caller may not see are never read, let alone decrypted.
+	 * Sharing by consent arrives with the consents table; until then a
+	 * shared scope sees nothing. */
+	if (vis->scope == SCOPE_NONE || vis->scope == SCOPE_SHARED ||
+	    (vis->scope == SCOPE_ORG && !vis->org_id))
+		return WM_ERR_NOT_FOUND;
 	struct conn *c = acquire(st);
 	sqlite3_stmt *s = stmt(c, Q_SURV_GET);
 	wm_err e = WM_ERR_IO;
 	if (s) {
 		sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+		bind_text(s, 2, vis->scope == SCOPE_ORG ? vis->org_id : NULL);
 		int rc = sqlite3_step(s);
 		if (rc == SQLITE_ROW)
 			e = read_survivor(st, s, out);

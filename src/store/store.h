@@ -113,9 +113,10 @@ wm_err store_user_list(struct store *st, int64_t after, int limit,
 		       void (*each)(void *ctx, const struct store_user *user), void *ctx,
 		       bool *more);
 
-/* Stores a session under the digest of its token. */
+/* Stores a session under the digest of its token, if the user is still at
+ * user_version and not disabled (WM_ERR_NOT_FOUND otherwise). */
 wm_err store_session_create(struct store *st, const unsigned char *digest, size_t len,
-			    const char *user_id, int64_t now, int64_t expires_at);
+			    const char *user_id, int user_version, int64_t now, int64_t expires_at);
 
 /* The user of a live session (not expired at now, user not disabled);
  * WM_ERR_NOT_FOUND otherwise. */
@@ -127,16 +128,29 @@ wm_err store_session_delete(struct store *st, const unsigned char *digest, size_
 
 /* ---- login lock-out (keyed by a blind index of the username) ---- */
 
-/* When username is locked at now, *until is the end of the lock; else 0. */
-wm_err store_login_locked(struct store *st, const char *username, int64_t now, int64_t *until);
+/* The caller's lock-out rule: `threshold` failures within `window` seconds
+ * lock a username for `lock_for` seconds. */
+struct store_lockout {
+	int64_t window;
+	int threshold;
+	int64_t lock_for;
+};
 
-/* Records a failed login at now. When this makes `threshold` failures within
- * `window` seconds, locks the username until now + lock_for and forgets the
- * failures. Failures older than a day are forgotten. */
-wm_err store_login_failed(struct store *st, const char *username, int64_t now, int64_t window,
-			  int threshold, int64_t lock_for);
+/* Called before a password is checked, in one transaction: when username
+ * is locked, or already has `threshold` failures in the window (then it is
+ * locked now), *until is the end of the lock. Otherwise the attempt is
+ * counted as a failure in advance, so that attempts made in parallel cannot
+ * outnumber the threshold, and *until is 0. */
+wm_err store_login_begin(struct store *st, const char *username, int64_t now,
+			 const struct store_lockout *rule, int64_t *until);
 
-/* Forgets the failures of username (after a successful login). */
+/* Called after a failed check: locks the username when its failures in the
+ * window reach the threshold. Forgets failures older than a day and locks
+ * that have ended. */
+wm_err store_login_failed(struct store *st, const char *username, int64_t now,
+			  const struct store_lockout *rule);
+
+/* Called after a successful check: forgets the username's failures. */
 wm_err store_login_succeeded(struct store *st, const char *username);
 
 /* ---- survivors and their audit trail ---- */
@@ -172,9 +186,13 @@ void store_survivor_clear(struct store_survivor *s);
 wm_err store_survivor_create(struct store *st, const struct store_survivor *s,
 			     const struct store_audit *audit);
 
-/* Reads a survivor; shared_with_org tells whether viewer_org (may be NULL)
- * holds an active sharing consent. The caller clears *out. */
-wm_err store_survivor_get(struct store *st, const char *id, const char *viewer_org,
+struct store_survivor_filter;
+
+/* Reads a survivor if it is within vis (its scope and org_id; the list
+ * filters are ignored): a record outside it answers WM_ERR_NOT_FOUND
+ * without being read. shared_with_org tells whether it is shared with
+ * vis->org_id by an active consent. The caller clears *out. */
+wm_err store_survivor_get(struct store *st, const char *id, const struct store_survivor_filter *vis,
 			  struct store_survivor *out);
 
 /* The organisation that owns a survivor, without opening the record. */

@@ -125,3 +125,13 @@ test('a route that does not take the method answers 405 with Allow', async () =>
   assert.match(d.headers.get('allow'), /GET/);
   assert.match(d.headers.get('allow'), /PATCH/);
 });
+
+test('guesses sent in parallel cannot outnumber the lock-out', async () => {
+  await s.call('POST', '/api/v1/users', { token: ctx.tokens.admin, body: {
+    username: 'parallel', password: PASSWORD, display_name: 'P', role: 'advocate', org_id: ctx.orgs.agency.id } });
+  const tries = await Promise.all(Array.from({ length: 16 }, (_, i) => login('parallel', 'guess number ' + i)));
+  const statuses = tries.map((t) => t.status);
+  assert.equal(statuses.filter((x) => x === 401).length, 5, statuses.join());
+  assert.equal(statuses.filter((x) => x === 429).length, 11, statuses.join());
+  assert.equal((await login('parallel', PASSWORD)).status, 429);
+});

@@ -1,6 +1,7 @@
 // Sensitive text never rests in the clear, and never reaches the log.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { Server, survivorBody } from './harness.mjs';
 
 let s, ctx, rec;
@@ -41,6 +42,16 @@ test('the database files hold no sensitive text in the clear', async () => {
   const g = await s.call('GET', `/api/v1/survivors/${rec.id}`, { token: ctx.tokens.advocate });
   assert.equal(g.json.legal_name, secrets.legal_name);
   assert.equal(g.json.contact.phone, secrets.phone);
+});
+
+test('a record moved to another organisation in the database no longer opens', async () => {
+  const r = (await s.call('POST', '/api/v1/survivors', { token: ctx.tokens.advocate, body: survivorBody({ known_as: 'Moved-Marker' }) })).json;
+  const res = spawnSync('sqlite3', [s.db, `UPDATE survivors SET org_id = '${ctx.orgs.other.id}' WHERE id = '${r.id}'`], { encoding: 'utf8' });
+  assert.equal(res.status, 0, res.stderr);
+  const g = await s.call('GET', `/api/v1/survivors/${r.id}`, { token: ctx.tokens.otherAdvocate });
+  assert.equal(g.status, 500);
+  assert.ok(!g.text.includes('Moved-Marker'));
+  assert.equal((await s.call('GET', `/api/v1/survivors/${r.id}`, { token: ctx.tokens.advocate })).status, 404);
 });
 
 test('the server log has one line per request with the route pattern only', async () => {

@@ -2,6 +2,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { Server } from './harness.mjs';
 
 let s;
@@ -47,4 +48,42 @@ test('each client address is rate limited when asked', async () => {
     assert.ok(Number(retry) >= 1);
     assert.equal(body.error.code, 'rate_limited');
   } finally { await limited.stop(); }
+});
+
+// Writes raw bytes to the server and collects what comes back until it
+// closes the connection or `ms` pass.
+function rawExchange(port, head, { body = null, chunks = 0, ms = 3000 } = {}) {
+  return new Promise((resolve) => {
+    const sock = connect(port, '127.0.0.1');
+    let got = '', done = false;
+    const finish = (why) => { if (!done) { done = true; sock.destroy(); resolve({ got, why }); } };
+    sock.on('data', (d) => { got += d.toString('latin1'); });
+    sock.on('close', () => finish('closed'));
+    sock.on('error', () => finish('error'));
+    setTimeout(() => finish('timeout'), ms);
+    sock.write(head);
+    if (body) sock.write(body);
+    const mib = Buffer.alloc(1024 * 1024, 97);
+    (async () => {
+      for (let i = 0; i < chunks && !done; i++) {
+        const ok = sock.write(`100000\r\n`) && sock.write(mib) && sock.write('\r\n');
+        if (!ok) await new Promise((r) => sock.once('drain', r));
+      }
+    })().catch(() => {});
+  });
+}
+
+test('a body declared too large is refused before it is sent', async () => {
+  const r = await rawExchange(s.port,
+    'POST /api/v1/login HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 50000000\r\n\r\n');
+  assert.match(r.got, /^HTTP\/1\.1 413 /);
+  assert.ok(!r.got.includes('100 Continue'));
+  assert.match(r.got, /"payload_too_large"/);
+});
+
+test('an endless chunked body is cut off, not read for ever', async () => {
+  const r = await rawExchange(s.port,
+    'POST /api/v1/login HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n', { chunks: 64, ms: 15000 });
+  assert.notEqual(r.why, 'timeout', 'the server closed the connection');
+  assert.equal((await s.call('GET', '/healthz')).status, 200);
 });

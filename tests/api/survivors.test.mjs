@@ -291,3 +291,23 @@ test('unknown or server-set fields are refused even when null', async () => {
   assert.equal(dup.status, 422);
   assert.equal(dup.json.error.field, 'exploitation_types[1]');
 });
+
+test('cursors are opaque, and good only for the user and list they came from', async () => {
+  for (let i = 0; i < 3; i++) await create(ctx.tokens.advocate, survivorBody({ known_as: `Cursor ${i}` }));
+  const page = await s.call('GET', '/api/v1/survivors?limit=1', { token: ctx.tokens.advocate });
+  const cursor = page.json.next_cursor;
+  assert.ok(cursor);
+  assert.doesNotMatch(cursor, /^\d+$/, 'no record count shows through');
+  const again = await s.call('GET', '/api/v1/survivors?limit=1', { token: ctx.tokens.advocate });
+  assert.notEqual(again.json.next_cursor, cursor);
+  const ok = await s.call('GET', `/api/v1/survivors?limit=1&cursor=${cursor}`, { token: ctx.tokens.advocate });
+  assert.equal(ok.status, 200);
+  assert.notEqual(ok.json.items[0].id, page.json.items[0].id);
+  const other = await s.call('GET', `/api/v1/survivors?limit=1&cursor=${cursor}`, { token: ctx.tokens.advocate2 });
+  assert.equal(other.status, 422);
+  assert.equal(other.json.error.field, 'cursor');
+  const elsewhere = await s.call('GET', `/api/v1/orgs?limit=1&cursor=${cursor}`, { token: ctx.tokens.advocate });
+  assert.equal(elsewhere.status, 422);
+  const tampered = cursor.slice(0, -2) + (cursor.endsWith('AA') ? 'AB' : 'AA');
+  assert.equal((await s.call('GET', `/api/v1/survivors?limit=1&cursor=${tampered}`, { token: ctx.tokens.advocate })).status, 422);
+});
