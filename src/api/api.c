@@ -267,3 +267,14 @@ void call_audit(const struct call *c, const char *survivor_id, const char *actio
 	snprintf(out->action, sizeof out->action, "%s", action);
 	snprintf(out->route, sizeof out->route, "%s", call_route(c));
 }
+
+void call_account_event(const struct call *c, const char *action, const char *target_id,
+			const char *fields, struct store_account_event *out)
+{
+	memset(out, 0, sizeof *out);
+	instant_format(c->now, out->at);
+	snprintf(out->actor_id, sizeof out->actor_id, "%s", c->user.id);
+	snprintf(out->action, sizeof out->action, "%s", action);
+	snprintf(out->target_id, sizeof out->target_id, "%s", target_id);
+	snprintf(out->fields, sizeof out->fields, "%s", fields);
+}

@@ -77,6 +77,11 @@ json_t *call_list(const struct call *c, json_t *items, bool more, int64_t last_s
 void call_audit(const struct call *c, const char *survivor_id, const char *action,
 		struct store_audit *out);
 
+/* Fills an account-trail entry for the caller's change to target_id;
+ * fields names the fields changed (comma-separated). */
+void call_account_event(const struct call *c, const char *action, const char *target_id,
+			const char *fields, struct store_account_event *out);
+
 /* Handlers, one group per file. */
 void health_get(struct call *c);
 void openapi_get(struct call *c);

@@ -36,7 +36,9 @@ void orgs_create(struct call *c)
 	o.version = 1;
 	instant_format(c->now, o.created_at);
 	memcpy(o.updated_at, o.created_at, sizeof o.updated_at);
-	wm_err e = store_org_create(c->app->store, &o);
+	struct store_account_event ev;
+	call_account_event(c, "org.create", o.id, "name,kind", &ev);
+	wm_err e = store_org_create(c->app->store, &o, &ev);
 	if (e == WM_ERR_CONFLICT) {
 		http_error(c->req, 409, "conflict", "an organisation with that name exists",
 			   "name");

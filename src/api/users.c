@@ -68,7 +68,10 @@ void users_create(struct call *c)
 	u.version = 1;
 	instant_format(c->now, u.created_at);
 	memcpy(u.updated_at, u.created_at, sizeof u.updated_at);
-	e = store_user_create(c->app->store, &u);
+	struct store_account_event ev;
+	call_account_event(c, "user.create", u.id, "username,password,display_name,role,org_id",
+			   &ev);
+	e = store_user_create(c->app->store, &u, &ev);
 	if (e == WM_ERR_CONFLICT) {
 		http_error(c->req, 409, "conflict", "that username is taken", "username");
 		return;
@@ -166,6 +169,13 @@ void users_patch(struct call *c)
 	if ((v = json_object_get(body, "role")) && json_is_string(v)) {
 		enum role r;
 		role_parse(json_string_value(v), &r);
+		if (r != u.role && strcmp(u.id, c->user.id) == 0) {
+			/* Separation of duties: an administrator cannot make
+			 * themselves a manager and so a reader of cases. */
+			json_decref(body);
+			call_invalid(c, "role", "an administrator cannot change their own role");
+			return;
+		}
 		revoke |= r != u.role;
 		u.role = r;
 	}
@@ -197,13 +207,26 @@ void users_patch(struct call *c)
 		}
 		revoke = true;
 	}
-	json_decref(body);
 	if (u.role != ROLE_ADMIN && !u.org_id[0]) {
+		json_decref(body);
 		call_invalid(c, "org_id", "org_id is required for this role");
 		return;
 	}
+	/* The trail names the fields sent, never their values. */
+	char fields[128] = "";
+	static const char *const names[] = {"display_name", "role", "org_id", "disabled",
+					    "password"};
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (json_object_get(body, names[i])) {
+			size_t used = strlen(fields);
+			snprintf(fields + used, sizeof fields - used, "%s%s", used ? "," : "",
+				 names[i]);
+		}
+	json_decref(body);
 	instant_format(c->now, u.updated_at);
-	e = store_user_update(c->app->store, &u, expected, revoke);
+	struct store_account_event ev;
+	call_account_event(c, "user.update", u.id, fields, &ev);
+	e = store_user_update(c->app->store, &u, expected, revoke, &ev);
 	if (e != WM_OK) {
 		call_fail(c, e, NULL);
 		return;

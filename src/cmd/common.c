@@ -141,7 +141,12 @@ bool cmd_create_user(struct store *st, const char *username, const char *passwor
 	u.version = 1;
 	instant_format((int64_t)time(NULL), u.created_at);
 	memcpy(u.updated_at, u.created_at, sizeof u.updated_at);
-	wm_err e = store_user_create(st, &u);
+	struct store_account_event ev = {0};
+	memcpy(ev.at, u.created_at, sizeof ev.at);
+	snprintf(ev.action, sizeof ev.action, "user.create");
+	memcpy(ev.target_id, u.id, sizeof ev.target_id);
+	snprintf(ev.fields, sizeof ev.fields, "username,password,display_name,role,org_id");
+	wm_err e = store_user_create(st, &u, &ev);
 	if (e != WM_OK) {
 		fprintf(stderr, "waymark: cannot create user '%s': %s\n", u.username,
 			e == WM_ERR_CONFLICT ? "the username is taken" : wm_err_str(e));

@@ -72,7 +72,12 @@ static bool seed(struct store *st, int today)
 		snprintf(orgs[i].kind, sizeof orgs[i].kind, "%s", kinds[i]);
 		instant_format(now, orgs[i].created_at);
 		memcpy(orgs[i].updated_at, orgs[i].created_at, sizeof orgs[i].updated_at);
-		if (store_org_create(st, &orgs[i]) != WM_OK)
+		struct store_account_event ev = {0};
+		memcpy(ev.at, orgs[i].created_at, sizeof ev.at);
+		snprintf(ev.action, sizeof ev.action, "org.create");
+		memcpy(ev.target_id, orgs[i].id, sizeof ev.target_id);
+		snprintf(ev.fields, sizeof ev.fields, "name,kind");
+		if (store_org_create(st, &orgs[i], &ev) != WM_OK)
 			return false;
 	}
 	struct store_user users[5];

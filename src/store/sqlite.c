@@ -32,6 +32,7 @@ enum stmt {
 	Q_PING,
 	Q_META_GET,
 	Q_META_PUT,
+	Q_ACCOUNT_EVENT,
 	Q_ORG_INSERT,
 	Q_ORG_GET,
 	Q_ORG_LIST,
@@ -76,6 +77,8 @@ static const char *const sql_text[Q_COUNT] = {
     [Q_PING] = "SELECT 1",
     [Q_META_GET] = "SELECT value FROM meta WHERE name = ?1",
     [Q_META_PUT] = "INSERT INTO meta(name, value) VALUES (?1, ?2)",
+    [Q_ACCOUNT_EVENT] = "INSERT INTO account_audit(at, actor_id, action, target_id, fields) "
+			"VALUES (?1, ?2, ?3, ?4, ?5)",
     [Q_ORG_INSERT] = "INSERT INTO orgs(id, name, name_key, kind, version, created_at, updated_at) "
 		     "VALUES (?1, ?2, ?3, ?4, 1, ?5, ?6)",
     [Q_ORG_GET] = "SELECT " ORG_COLS " FROM orgs WHERE id = ?1",
@@ -540,15 +543,31 @@ static void read_org(sqlite3_stmt *s, struct store_org *o)
 	copy_col(s, 6, o->updated_at, sizeof o->updated_at);
 }
 
-wm_err store_org_create(struct store *st, const struct store_org *org)
+static wm_err account_event(struct conn *c, const struct store_account_event *ev)
+{
+	sqlite3_stmt *s = stmt(c, Q_ACCOUNT_EVENT);
+	if (!s)
+		return WM_ERR_IO;
+	sqlite3_bind_text(s, 1, ev->at, -1, SQLITE_STATIC);
+	bind_text(s, 2, ev->actor_id);
+	sqlite3_bind_text(s, 3, ev->action, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, ev->target_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, ev->fields, -1, SQLITE_STATIC);
+	return exec_stmt(s);
+}
+
+wm_err store_org_create(struct store *st, const struct store_org *org,
+			const struct store_account_event *ev)
 {
 	char key[STORE_NAME_LEN * 4];
 	if (!text_fold(org->name, key, sizeof key))
 		return WM_ERR_INVALID;
 	struct conn *c = acquire(st);
-	sqlite3_stmt *s = stmt(c, Q_ORG_INSERT);
-	wm_err e = WM_ERR_IO;
-	if (s) {
+	wm_err e = begin(c);
+	sqlite3_stmt *s = e == WM_OK ? stmt(c, Q_ORG_INSERT) : NULL;
+	if (e == WM_OK && !s)
+		e = WM_ERR_IO;
+	if (e == WM_OK) {
 		sqlite3_bind_text(s, 1, org->id, -1, SQLITE_STATIC);
 		sqlite3_bind_text(s, 2, org->name, -1, SQLITE_STATIC);
 		sqlite3_bind_text(s, 3, key, -1, SQLITE_STATIC);
@@ -557,6 +576,9 @@ wm_err store_org_create(struct store *st, const struct store_org *org)
 		sqlite3_bind_text(s, 6, org->updated_at, -1, SQLITE_STATIC);
 		e = exec_stmt(s);
 	}
+	if (e == WM_OK)
+		e = account_event(c, ev);
+	e = finish(c, e);
 	release(st, c);
 	return e;
 }
@@ -627,12 +649,15 @@ static void read_user(sqlite3_stmt *s, struct store_user *u)
 	copy_col(s, 10, u->updated_at, sizeof u->updated_at);
 }
 
-wm_err store_user_create(struct store *st, const struct store_user *u)
+wm_err store_user_create(struct store *st, const struct store_user *u,
+			 const struct store_account_event *ev)
 {
 	struct conn *c = acquire(st);
-	sqlite3_stmt *s = stmt(c, Q_USER_INSERT);
-	wm_err e = WM_ERR_IO;
-	if (s) {
+	wm_err e = begin(c);
+	sqlite3_stmt *s = e == WM_OK ? stmt(c, Q_USER_INSERT) : NULL;
+	if (e == WM_OK && !s)
+		e = WM_ERR_IO;
+	if (e == WM_OK) {
 		sqlite3_bind_text(s, 1, u->id, -1, SQLITE_STATIC);
 		sqlite3_bind_text(s, 2, u->username, -1, SQLITE_STATIC);
 		sqlite3_bind_text(s, 3, u->password_hash, -1, SQLITE_STATIC);
@@ -644,6 +669,9 @@ wm_err store_user_create(struct store *st, const struct store_user *u)
 		sqlite3_bind_text(s, 9, u->updated_at, -1, SQLITE_STATIC);
 		e = exec_stmt(s);
 	}
+	if (e == WM_OK)
+		e = account_event(c, ev);
+	e = finish(c, e);
 	release(st, c);
 	return e;
 }
@@ -679,7 +707,7 @@ wm_err store_user_by_name(struct store *st, const char *username, struct store_u
 }
 
 wm_err store_user_update(struct store *st, const struct store_user *u, int expected,
-			 bool revoke_sessions)
+			 bool revoke_sessions, const struct store_account_event *ev)
 {
 	struct conn *c = acquire(st);
 	wm_err e = begin(c);
@@ -699,6 +727,8 @@ wm_err store_user_update(struct store *st, const struct store_user *u, int expec
 		if (e == WM_OK && sqlite3_changes(c->db) == 0)
 			e = WM_ERR_CONFLICT;
 	}
+	if (e == WM_OK)
+		e = account_event(c, ev);
 	if (e == WM_OK && revoke_sessions) {
 		s = stmt(c, Q_SESSION_DELETE_USER);
 		if (!s)

@@ -55,6 +55,19 @@ int store_schema_latest(void);
 /* WM_OK when the database answers a query. */
 wm_err store_ping(struct store *st);
 
+/* ---- the trail of account changes ---- */
+
+/* One change to an account or organisation: who, what, which fields (their
+ * names, comma-separated, never their values). Written in the same
+ * transaction as the change. */
+struct store_account_event {
+	char at[INSTANT_TEXT_LEN];
+	char actor_id[STORE_ID_LEN]; /* "" for the command line */
+	char action[24];	     /* org.create, user.create, user.update */
+	char target_id[STORE_ID_LEN];
+	char fields[128];
+};
+
 /* ---- organisations ---- */
 
 struct store_org {
@@ -67,9 +80,10 @@ struct store_org {
 	char updated_at[INSTANT_TEXT_LEN];
 };
 
-/* Inserts org (id, name, kind, times set by the caller; version 1).
+/* Inserts org (id, name, kind, times set by the caller; version 1) and ev.
  * WM_ERR_CONFLICT when the name is taken, compared case-insensitively. */
-wm_err store_org_create(struct store *st, const struct store_org *org);
+wm_err store_org_create(struct store *st, const struct store_org *org,
+			const struct store_account_event *ev);
 
 /* Reads one organisation by id. */
 wm_err store_org_get(struct store *st, const char *id, struct store_org *out);
@@ -95,18 +109,19 @@ struct store_user {
 	char updated_at[INSTANT_TEXT_LEN];
 };
 
-/* Inserts a user; WM_ERR_CONFLICT when the username is taken. */
-wm_err store_user_create(struct store *st, const struct store_user *user);
+/* Inserts a user and ev; WM_ERR_CONFLICT when the username is taken. */
+wm_err store_user_create(struct store *st, const struct store_user *user,
+			 const struct store_account_event *ev);
 
 /* Reads a user by id, or by (lower-case) username. */
 wm_err store_user_get(struct store *st, const char *id, struct store_user *out);
 wm_err store_user_by_name(struct store *st, const char *username, struct store_user *out);
 
-/* Replaces a user's mutable fields when its stored version is expected;
+/* Replaces a user's mutable fields, and writes ev, when its stored version is expected;
  * WM_ERR_CONFLICT otherwise. A disabled user, or one whose password or role
  * changes, loses every session in the same transaction. */
 wm_err store_user_update(struct store *st, const struct store_user *user, int expected,
-			 bool revoke_sessions);
+			 bool revoke_sessions, const struct store_account_event *ev);
 
 /* Lists users in seq order (see store_org_list). */
 wm_err store_user_list(struct store *st, int64_t after, int limit,

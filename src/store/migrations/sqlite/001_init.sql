@@ -1,4 +1,5 @@
--- 001_init: organisations, users, sessions, login failures, survivors, audit.
+-- 001_init: organisations, users, sessions, login failures, survivors, audit,
+-- and the trail of changes to accounts.
 -- Times are RFC 3339 UTC text (sortable); instants used for arithmetic
 -- (expiry, lock-out) are integer seconds. Sensitive text lives only in
 -- sealed blobs beside the id of the key that sealed them.
@@ -86,3 +87,15 @@ CREATE TABLE audit (
     route       TEXT NOT NULL
 );
 CREATE INDEX audit_survivor ON audit(survivor_id, seq);
+
+-- Who created or changed which account or organisation, and which fields
+-- (names only, never values). actor_id is NULL for the command line.
+CREATE TABLE account_audit (
+    seq       INTEGER PRIMARY KEY AUTOINCREMENT,
+    at        TEXT NOT NULL,
+    actor_id  TEXT,
+    action    TEXT NOT NULL,
+    target_id TEXT NOT NULL,
+    fields    TEXT NOT NULL
+);
+CREATE INDEX account_audit_target ON account_audit(target_id, seq);
