@@ -100,7 +100,7 @@ unit: build/waymark $(UNIT_BIN)
 	@for t in $(UNIT_BIN); do $$t || exit 1; done
 
 api: build/waymark
-	WAYMARK_BIN=build/waymark node --test tests/api/
+	WAYMARK_BIN=build/waymark node --test tests/api/*.test.mjs
 
 # ctuuninitvar is suppressed: it flags every out-parameter struct passed
 # uninitialised to a function that only writes it.
