@@ -10,7 +10,6 @@
 #define WM_CALL_H
 
 #include <jansson.h>
-#include <semaphore.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -26,8 +25,7 @@
 struct app {
 	struct store *store;
 	const struct keyring *keys;
-	int session_ttl;   /* seconds a token lives */
-	sem_t login_slots; /* password checks allowed to run at once */
+	int session_ttl; /* seconds a token lives */
 };
 
 struct call {

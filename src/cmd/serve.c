@@ -2,7 +2,6 @@
  * serve.c - `waymark serve`: the API over HTTP until SIGTERM or SIGINT.
  */
 #define _POSIX_C_SOURCE 200809L
-#include <semaphore.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,13 +86,15 @@ int cmd_serve(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	struct app app = {.store = st, .keys = keys, .session_ttl = 12 * 3600};
-	/* One core stays free of password hashing on a machine with two. */
+	/* Password checks run on threads of their own: one on a machine with
+	 * two cores (the other stays free for everything else), cores - 1 above. */
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
-	sem_init(&app.login_slots, 0, cores > 2 ? (unsigned)(cores - 1) : 1u);
 	struct http_config cfg = {
 	    .listen = opts[1].value ? opts[1].value : "127.0.0.1:8080",
 	    .threads = (int)threads,
 	    .rate_limit = rate,
+	    .slow_threads = cores > 2 ? (int)cores - 1 : 1,
+	    .slow_queue = 64,
 	};
 	struct http_server *srv;
 	if (http_server_start(&cfg, api_handle, &app, &srv, msg, sizeof msg) != 0) {
@@ -114,7 +115,6 @@ int cmd_serve(int argc, char **argv)
 	http_server_stop(srv, 10000);
 	store_close(st);
 	keyring_free(keys);
-	sem_destroy(&app.login_slots);
 	log_info("stopped");
 	return 0;
 }

@@ -22,8 +22,10 @@ typedef void (*http_handler)(struct http_req *r, void *app);
 
 struct http_config {
 	const char *listen;  /* "127.0.0.1:8080", "[::1]:8080"; port 0 picks one */
-	int threads;	     /* worker threads (0: one per core) */
+	int threads;	     /* connection threads (0: one per core) */
 	unsigned rate_limit; /* requests per second per client address; 0: off */
+	int slow_threads;    /* threads for deferred work (0: one) */
+	int slow_queue;	     /* deferred jobs that may wait (0: 64) */
 };
 
 struct http_server;
@@ -63,6 +65,15 @@ void http_respond_json(struct http_req *r, unsigned status, json_t *j);
  * {"error": {"code", "message", "field"?}}. field may be NULL. */
 void http_error(struct http_req *r, unsigned status, const char *code, const char *message,
 		const char *field);
+
+/* Hands slow work (a password hash) to a thread apart from the connection
+ * threads, so the other connections this thread serves are not held up:
+ * fn(r, arg) runs there and sets the response; the handler must return at
+ * once and not touch r again. fn owns arg. When too much work is waiting
+ * already, fn is not run and the request answers 429 with Retry-After (arg
+ * is then passed to fn_drop, which frees it). */
+void http_defer(struct http_req *r, void (*fn)(struct http_req *r, void *arg),
+		void (*fn_drop)(void *arg), void *arg);
 
 /* Adds a response header (name and value copied). */
 void http_add_header(struct http_req *r, const char *name, const char *value);

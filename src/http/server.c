@@ -19,6 +19,7 @@
 
 #include "../util/log.h"
 #include "ratelimit.h"
+#include "workers.h"
 
 #define MAX_EXTRA_HEADERS 4
 
@@ -46,6 +47,13 @@ struct http_req {
 	size_t resp_len;
 	int nheaders;
 	struct header headers[MAX_EXTRA_HEADERS];
+	/* Deferred work (http_defer): run elsewhere while the connection is
+	 * suspended; the answer is sent when it resumes. */
+	void (*defer_fn)(struct http_req *r, void *arg);
+	void (*defer_drop)(void *arg);
+	void *defer_arg;
+	bool suspended;
+	atomic_bool defer_done;
 };
 
 struct http_server {
@@ -53,6 +61,7 @@ struct http_server {
 	http_handler handler;
 	void *app;
 	struct ratelimit *limiter;
+	struct workers *slow;
 	atomic_int in_flight;
 };
 
@@ -127,6 +136,23 @@ void http_error(struct http_req *r, unsigned status, const char *code, const cha
 	if (err && field && field[0])
 		json_object_set_new(err, "field", json_string(field));
 	http_respond_json(r, status, err ? json_pack("{s:o}", "error", err) : NULL);
+}
+
+void http_defer(struct http_req *r, void (*fn)(struct http_req *r, void *arg),
+		void (*fn_drop)(void *arg), void *arg)
+{
+	r->defer_fn = fn;
+	r->defer_drop = fn_drop;
+	r->defer_arg = arg;
+}
+
+/* On a slow worker: the deferred work, then wake the connection. */
+static void run_deferred(void *arg)
+{
+	struct http_req *r = arg;
+	r->defer_fn(r, r->defer_arg);
+	atomic_store(&r->defer_done, true);
+	MHD_resume_connection(r->conn);
 }
 
 void http_add_header(struct http_req *r, const char *name, const char *value)
@@ -265,6 +291,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	}
 	if (r->queued)
 		return MHD_YES; /* answered early (413); nothing more to say */
+	if (r->suspended) {
+		/* Resumed: the deferred work has set the answer. */
+		if (!atomic_load(&r->defer_done))
+			return MHD_YES;
+		return send_response(r);
+	}
 	if (r->too_large) {
 		http_error(r, 413, "payload_too_large", "the request body is over 1 MiB", NULL);
 	} else if (srv->limiter && !ratelimit_take(srv->limiter, r->client_ip)) {
@@ -272,6 +304,19 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		http_error(r, 429, "rate_limited", "too many requests; try again shortly", NULL);
 	} else {
 		srv->handler(r, srv->app);
+	}
+	if (r->defer_fn) {
+		MHD_suspend_connection(conn);
+		r->suspended = true;
+		if (workers_submit(srv->slow, run_deferred, r))
+			return MHD_YES;
+		/* Too much waiting already: answer now instead. */
+		r->defer_drop(r->defer_arg);
+		http_add_header(r, "Retry-After", "1");
+		http_error(r, 429, "rate_limited", "the server is busy; try again shortly", NULL);
+		atomic_store(&r->defer_done, true);
+		MHD_resume_connection(conn);
+		return MHD_YES;
 	}
 	return send_response(r);
 }
@@ -363,7 +408,16 @@ int http_server_start(const struct http_config *cfg, http_handler handler, void 
 	int threads = cfg->threads > 0 ? cfg->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
 	if (threads < 1)
 		threads = 1;
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+	srv->slow = workers_start(cfg->slow_threads > 0 ? cfg->slow_threads : 1,
+				  cfg->slow_queue > 0 ? cfg->slow_queue : 64);
+	if (!srv->slow) {
+		snprintf(msg, msgcap, "cannot start worker threads");
+		ratelimit_free(srv->limiter);
+		free(srv);
+		return -1;
+	}
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
+			 MHD_ALLOW_SUSPEND_RESUME;
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	srv->daemon = MHD_start_daemon(
@@ -375,6 +429,7 @@ int http_server_start(const struct http_config *cfg, http_handler handler, void 
 	if (!srv->daemon) {
 		snprintf(msg, msgcap, "cannot listen on %s (in use, or not an address here)",
 			 cfg->listen);
+		workers_stop(srv->slow);
 		ratelimit_free(srv->limiter);
 		free(srv);
 		return -1;
@@ -395,10 +450,14 @@ void http_server_stop(struct http_server *s, int grace_ms)
 	if (!s)
 		return;
 	MHD_quiesce_daemon(s->daemon);
-	for (int waited = 0; atomic_load(&s->in_flight) > 0 && waited < grace_ms; waited += 10) {
-		struct timespec ts = {0, 10 * 1000 * 1000};
-		nanosleep(&ts, NULL);
-	}
+	struct timespec tick = {0, 10 * 1000 * 1000};
+	for (int waited = 0; atomic_load(&s->in_flight) > 0 && waited < grace_ms; waited += 10)
+		nanosleep(&tick, NULL);
+	/* Finish deferred work, so that no connection stays suspended (the
+	 * daemon must not stop with one), and let its answers go out. */
+	workers_stop(s->slow);
+	for (int waited = 0; atomic_load(&s->in_flight) > 0 && waited < 1000; waited += 10)
+		nanosleep(&tick, NULL);
 	MHD_stop_daemon(s->daemon);
 	ratelimit_free(s->limiter);
 	free(s);
