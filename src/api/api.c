@@ -278,3 +278,49 @@ void call_account_event(const struct call *c, const char *action, const char *ta
 	snprintf(out->target_id, sizeof out->target_id, "%s", target_id);
 	snprintf(out->fields, sizeof out->fields, "%s", fields);
 }
+
+/* A held answer waiting for its audit entries. */
+struct audit_hold {
+	struct store *store;
+	struct http_req *req;
+	size_t n;
+	struct store_audit entries[];
+};
+
+/* On the store's writer thread, once the entries are committed. */
+static void audit_done(void *ctx, wm_err e)
+{
+	struct audit_hold *h = ctx;
+	if (e != WM_OK) {
+		log_internal_error(wm_err_str(e));
+		http_error(h->req, 500, "internal", "internal error", NULL);
+	}
+	http_resume(h->req);
+	free(h);
+}
+
+/* Once the connection is suspended: queue the entries. */
+static void audit_start(struct http_req *r, void *arg)
+{
+	struct audit_hold *h = arg;
+	h->req = r;
+	wm_err e = store_audit_append_async(h->store, h->entries, h->n, audit_done, h);
+	if (e != WM_OK)
+		audit_done(h, e);
+}
+
+void call_answer_after_audit(struct call *c, const struct store_audit *entries, size_t n)
+{
+	if (n == 0)
+		return; /* nothing was shown: answer as it is */
+	struct audit_hold *h = malloc(sizeof *h + n * sizeof *entries);
+	if (!h) {
+		call_fail(c, WM_ERR_NOMEM, NULL);
+		return;
+	}
+	h->store = c->app->store;
+	h->req = c->req;
+	h->n = n;
+	memcpy(h->entries, entries, n * sizeof *entries);
+	http_hold(c->req, audit_start, h);
+}

@@ -75,6 +75,12 @@ json_t *call_list(const struct call *c, json_t *items, bool more, int64_t last_s
 void call_audit(const struct call *c, const char *survivor_id, const char *action,
 		struct store_audit *out);
 
+/* Holds the answer the handler has set until the read-audit entries are
+ * committed, without holding the connection thread; if they cannot be, the
+ * answer becomes a 500 (a record is never shown unaudited). Copies entries.
+ * The handler returns right after. */
+void call_answer_after_audit(struct call *c, const struct store_audit *entries, size_t n);
+
 /* Fills an account-trail entry for the caller's change to target_id;
  * fields names the fields changed (comma-separated). */
 void call_account_event(const struct call *c, const char *action, const char *target_id,

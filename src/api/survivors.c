@@ -131,11 +131,8 @@ void survivors_get(struct call *c)
 		return;
 	struct store_audit a;
 	call_audit(c, s.id, "read", &a);
-	wm_err e = store_audit_append(c->app->store, &a, 1);
-	if (e != WM_OK)
-		call_fail(c, e, NULL);
-	else
-		http_respond_json(c->req, 200, survivor_json(&s));
+	http_respond_json(c->req, 200, survivor_json(&s));
+	call_answer_after_audit(c, &a, 1);
 	store_survivor_clear(&s);
 }
 
@@ -247,13 +244,12 @@ void survivors_list(struct call *c)
 	l->items = json_array();
 	bool more;
 	wm_err e = store_survivor_list(c->app->store, &f, after, limit, add_survivor, l, &more);
-	if (e == WM_OK)
-		e = store_audit_append(c->app->store, l->audit, l->n);
 	if (e != WM_OK) {
 		json_decref(l->items);
 		call_fail(c, e, NULL);
 	} else {
 		http_respond_json(c->req, 200, call_list(c, l->items, more, l->last));
+		call_answer_after_audit(c, l->audit, l->n);
 	}
 	free(l);
 }
@@ -295,16 +291,15 @@ void survivors_access_log(struct call *c)
 	struct log_list l = {json_array(), 0};
 	bool more;
 	e = store_access_log(c->app->store, id, after, limit, add_entry, &l, &more);
-	/* Reading who looked is itself a look at the record: logged after the
-	 * list is taken, so it shows from the next reading on. */
-	struct store_audit a;
-	call_audit(c, id, "read", &a);
-	if (e == WM_OK)
-		e = store_audit_append(c->app->store, &a, 1);
 	if (e != WM_OK) {
 		json_decref(l.items);
 		call_fail(c, e, NULL);
 		return;
 	}
 	http_respond_json(c->req, 200, call_list(c, l.items, more, l.last));
+	/* Reading who looked is itself a look at the record: logged after the
+	 * list is taken, so it shows from the next reading on. */
+	struct store_audit a;
+	call_audit(c, id, "read", &a);
+	call_answer_after_audit(c, &a, 1);
 }

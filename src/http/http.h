@@ -75,6 +75,16 @@ void http_error(struct http_req *r, unsigned status, const char *code, const cha
 void http_defer(struct http_req *r, void (*fn)(struct http_req *r, void *arg),
 		void (*fn_drop)(void *arg), void *arg);
 
+/* Holds the answer already set until an event elsewhere: once the handler
+ * returns, the connection is suspended and start(r, arg) is called; start,
+ * or what it sets going, must call http_resume(r) exactly once, from any
+ * thread, after changing the answer if it must. The connection thread is
+ * free meanwhile. */
+void http_hold(struct http_req *r, void (*start)(struct http_req *r, void *arg), void *arg);
+
+/* Sends the answer of a held or deferred request. */
+void http_resume(struct http_req *r);
+
 /* Adds a response header (name and value copied). */
 void http_add_header(struct http_req *r, const char *name, const char *value);
 

@@ -52,6 +52,8 @@ struct http_req {
 	void (*defer_fn)(struct http_req *r, void *arg);
 	void (*defer_drop)(void *arg);
 	void *defer_arg;
+	void (*hold_start)(struct http_req *r, void *arg);
+	void *hold_arg;
 	bool suspended;
 	atomic_bool defer_done;
 };
@@ -146,13 +148,24 @@ void http_defer(struct http_req *r, void (*fn)(struct http_req *r, void *arg),
 	r->defer_arg = arg;
 }
 
+void http_hold(struct http_req *r, void (*start)(struct http_req *r, void *arg), void *arg)
+{
+	r->hold_start = start;
+	r->hold_arg = arg;
+}
+
+void http_resume(struct http_req *r)
+{
+	atomic_store(&r->defer_done, true);
+	MHD_resume_connection(r->conn);
+}
+
 /* On a slow worker: the deferred work, then wake the connection. */
 static void run_deferred(void *arg)
 {
 	struct http_req *r = arg;
 	r->defer_fn(r, r->defer_arg);
-	atomic_store(&r->defer_done, true);
-	MHD_resume_connection(r->conn);
+	http_resume(r);
 }
 
 void http_add_header(struct http_req *r, const char *name, const char *value)
@@ -305,6 +318,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	} else {
 		srv->handler(r, srv->app);
 	}
+	if (r->hold_start) {
+		MHD_suspend_connection(conn);
+		r->suspended = true;
+		r->hold_start(r, r->hold_arg);
+		return MHD_YES;
+	}
 	if (r->defer_fn) {
 		MHD_suspend_connection(conn);
 		r->suspended = true;
@@ -314,8 +333,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		r->defer_drop(r->defer_arg);
 		http_add_header(r, "Retry-After", "1");
 		http_error(r, 429, "rate_limited", "the server is busy; try again shortly", NULL);
-		atomic_store(&r->defer_done, true);
-		MHD_resume_connection(conn);
+		http_resume(r);
 		return MHD_YES;
 	}
 	return send_response(r);

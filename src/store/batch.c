@@ -17,6 +17,9 @@ struct ticket {
 	bool done;
 	wm_err result;
 	struct ticket *next;
+	/* Asynchronous tickets (on the heap) are told by a call instead. */
+	void (*notify)(void *ctx, wm_err result);
+	void *ctx;
 };
 
 struct batch {
@@ -57,13 +60,29 @@ static void *writer_main(void *arg)
 		wm_err e = b->commit(b->ctx, entries, n);
 
 		pthread_mutex_lock(&b->lock);
-		for (struct ticket *t = tickets; t; t = t->next) {
+		struct ticket *calls = NULL, *next;
+		for (struct ticket *t = tickets; t; t = next) {
+			next = t->next;
 			t->result = e;
-			t->done = true;
+			if (t->notify) {
+				t->next = calls;
+				calls = t;
+			} else {
+				t->done = true;
+			}
 		}
 		taken = entries;
 		taken_cap = cap;
 		pthread_cond_broadcast(&b->done);
+		if (calls) {
+			pthread_mutex_unlock(&b->lock);
+			for (struct ticket *t = calls; t; t = next) {
+				next = t->next;
+				t->notify(t->ctx, t->result);
+				free(t);
+			}
+			pthread_mutex_lock(&b->lock);
+		}
 	}
 	pthread_mutex_unlock(&b->lock);
 	free(taken);
@@ -90,40 +109,64 @@ struct batch *batch_start(batch_commit_fn commit, void *ctx)
 	return b;
 }
 
-wm_err batch_append(struct batch *b, const struct store_audit *entries, size_t n)
+/* Adds entries and t to the pending batch; the lock is held. */
+static wm_err enqueue(struct batch *b, const struct store_audit *entries, size_t n,
+		      struct ticket *t)
 {
-	if (n == 0)
-		return WM_OK;
-	struct ticket t = {false, WM_OK, NULL};
-	pthread_mutex_lock(&b->lock);
-	if (b->stop) {
-		pthread_mutex_unlock(&b->lock);
+	if (b->stop)
 		return WM_ERR_IO;
-	}
 	if (b->count + n > b->cap) {
 		size_t cap = b->cap ? b->cap : 64;
 		while (cap < b->count + n)
 			cap *= 2;
 		struct store_audit *grown = realloc(b->pending, cap * sizeof *grown);
-		if (!grown) {
-			pthread_mutex_unlock(&b->lock);
+		if (!grown)
 			return WM_ERR_NOMEM;
-		}
 		b->pending = grown;
 		b->cap = cap;
 	}
 	memcpy(b->pending + b->count, entries, n * sizeof *entries);
 	b->count += n;
-	t.next = b->tickets;
+	t->next = b->tickets;
+	b->tickets = t;
+	pthread_cond_signal(&b->work);
+	return WM_OK;
+}
+
+wm_err batch_append(struct batch *b, const struct store_audit *entries, size_t n)
+{
+	if (n == 0)
+		return WM_OK;
+	struct ticket t = {false, WM_OK, NULL, NULL, NULL};
+	pthread_mutex_lock(&b->lock);
 	/* The ticket outlives its place in the list: the writer unlinks the
 	 * whole list and marks it done under the lock before we can return. */
 	// cppcheck-suppress autoVariables
-	b->tickets = &t;
-	pthread_cond_signal(&b->work);
-	while (!t.done)
+	wm_err e = enqueue(b, entries, n, &t);
+	while (e == WM_OK && !t.done)
 		pthread_cond_wait(&b->done, &b->lock);
 	pthread_mutex_unlock(&b->lock);
-	return t.result;
+	return e == WM_OK ? t.result : e;
+}
+
+wm_err batch_append_async(struct batch *b, const struct store_audit *entries, size_t n,
+			  void (*notify)(void *ctx, wm_err result), void *ctx)
+{
+	if (n == 0) {
+		notify(ctx, WM_OK); /* nothing to wait for */
+		return WM_OK;
+	}
+	struct ticket *t = calloc(1, sizeof *t);
+	if (!t)
+		return WM_ERR_NOMEM;
+	t->notify = notify;
+	t->ctx = ctx;
+	pthread_mutex_lock(&b->lock);
+	wm_err e = enqueue(b, entries, n, t);
+	pthread_mutex_unlock(&b->lock);
+	if (e != WM_OK)
+		free(t);
+	return e;
 }
 
 void batch_stop(struct batch *b)

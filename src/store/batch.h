@@ -29,7 +29,15 @@ struct batch *batch_start(batch_commit_fn commit, void *ctx);
  * committed; returns the commit's result. Safe from any thread. */
 wm_err batch_append(struct batch *b, const struct store_audit *entries, size_t n);
 
-/* Commits what is pending, stops the writer and frees the queue. */
+/* Copies n entries into the next batch and returns at once; notify(ctx,
+ * result) is called on the writer thread once that batch is committed (at
+ * once, on this thread, when n is 0). On an error return nothing was queued
+ * and notify will not be called. */
+wm_err batch_append_async(struct batch *b, const struct store_audit *entries, size_t n,
+			  void (*notify)(void *ctx, wm_err result), void *ctx);
+
+/* Commits what is pending (telling every appender), stops the writer and
+ * frees the queue. */
 void batch_stop(struct batch *b);
 
 #endif

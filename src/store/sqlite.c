@@ -1202,9 +1202,10 @@ static wm_err audit_commit(void *ctx, const struct store_audit *entries, size_t 
 	return e;
 }
 
-wm_err store_audit_append(struct store *st, const struct store_audit *entries, size_t n)
+wm_err store_audit_append_async(struct store *st, const struct store_audit *entries, size_t n,
+				void (*notify)(void *ctx, wm_err result), void *ctx)
 {
-	return batch_append(st->audit, entries, n);
+	return batch_append_async(st->audit, entries, n, notify, ctx);
 }
 
 wm_err store_access_log(struct store *st, const char *survivor_id, int64_t before, int limit,

@@ -233,10 +233,13 @@ wm_err store_survivor_list(struct store *st, const struct store_survivor_filter 
 			   int limit, void (*each)(void *ctx, const struct store_survivor *s),
 			   void *ctx, bool *more);
 
-/* Appends audit entries of reads and returns once they are committed.
- * Entries from concurrent callers are committed together (group commit), so
- * reads do not queue behind one fsync each. */
-wm_err store_audit_append(struct store *st, const struct store_audit *entries, size_t n);
+/* Appends audit entries of reads: copies them and returns at once; done(ctx,
+ * result) is called, on the store's writer thread, once they are committed
+ * (on an error return it is never called). Entries from concurrent callers
+ * are committed together (group commit), so reads neither queue behind one
+ * fsync each nor hold a thread while they wait. */
+wm_err store_audit_append_async(struct store *st, const struct store_audit *entries, size_t n,
+				void (*done)(void *ctx, wm_err result), void *ctx);
 
 /* Calls each for up to limit entries of one survivor with seq < before (0:
  * from the newest), newest first. */

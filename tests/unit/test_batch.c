@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -121,12 +122,47 @@ static void several_entries_at_once(void **state)
 	assert_int_equal(s.commits, 1);
 }
 
+static atomic_int notified, notified_ok;
+
+static void on_commit(void *ctx, wm_err result)
+{
+	(void)ctx;
+	atomic_fetch_add(&notified, 1);
+	if (result == WM_OK)
+		atomic_fetch_add(&notified_ok, 1);
+}
+
+static void async_appenders_are_told_once_each(void **state)
+{
+	(void)state;
+	static struct sink s = {.lock = PTHREAD_MUTEX_INITIALIZER, .fail_when_seeing = 3000};
+	struct batch *b = batch_start(commit, &s);
+	for (int i = 0; i < 1000; i++) {
+		struct store_audit a = {.seq = 2000 + i};
+		assert_int_equal(batch_append_async(b, &a, 1, on_commit, NULL), WM_OK);
+	}
+	struct store_audit bad = {.seq = 3000};
+	assert_int_equal(batch_append_async(b, &bad, 1, on_commit, NULL), WM_OK);
+	/* Nothing to commit: told at once. */
+	assert_int_equal(batch_append_async(b, &bad, 0, on_commit, NULL), WM_OK);
+	batch_stop(b); /* commits and tells what is still pending */
+	assert_int_equal(atomic_load(&notified), 1002);
+	/* The failing entry fails its whole batch, and only that batch. */
+	assert_true(atomic_load(&notified_ok) < 1002);
+	assert_int_equal(s.seen[3000], 0);
+	size_t committed = 0;
+	for (int i = 0; i < 1000; i++)
+		committed += (size_t)s.seen[2000 + i];
+	assert_int_equal(committed + (1002 - 1 - (size_t)atomic_load(&notified_ok)), 1000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(every_entry_committed_once_and_batched),
 	    cmocka_unit_test(a_failed_commit_is_reported_to_its_appenders),
 	    cmocka_unit_test(several_entries_at_once),
+	    cmocka_unit_test(async_appenders_are_told_once_each),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
