@@ -18,25 +18,34 @@
 #include "../util/log.h"
 #include "../util/text.h"
 
+/* The route table: everything the API can do, and who may call it. The
+ * action is checked against the caller's role before the handler runs (403
+ * for a role that may never); the record-level check (404 for what the caller
+ * may not see) stays with the handler that loads the record. Public routes
+ * alone may name ACT_NONE. */
+#define PUBLIC ACT_NONE, ROUTE_PUBLIC
+/* clang-format off */
 const struct route api_routes[] = {
-    /* method   pattern                                  handler                flags */
-    {"GET", "/healthz", health_get, ROUTE_PUBLIC},
-    {"GET", "/api/v1/openapi.json", openapi_get, ROUTE_PUBLIC},
-    {"POST", "/api/v1/login", auth_login, ROUTE_PUBLIC},
-    {"POST", "/api/v1/logout", auth_logout, 0},
-    {"GET", "/api/v1/me", auth_me, 0},
-    {"GET", "/api/v1/orgs", orgs_list, 0},
-    {"POST", "/api/v1/orgs", orgs_create, 0},
-    {"GET", "/api/v1/users", users_list, 0},
-    {"POST", "/api/v1/users", users_create, 0},
-    {"GET", "/api/v1/users/{id}", users_get, 0},
-    {"PATCH", "/api/v1/users/{id}", users_patch, 0},
-    {"GET", "/api/v1/survivors", survivors_list, 0},
-    {"POST", "/api/v1/survivors", survivors_create, 0},
-    {"GET", "/api/v1/survivors/{id}", survivors_get, 0},
-    {"PATCH", "/api/v1/survivors/{id}", survivors_patch, 0},
-    {"GET", "/api/v1/survivors/{id}/access-log", survivors_access_log, 0},
+    /* method  pattern                                  handler               action, flags */
+    {"GET",    "/healthz",                              health_get,           PUBLIC},
+    {"GET",    "/api/v1/openapi.json",                  openapi_get,          PUBLIC},
+    {"POST",   "/api/v1/login",                         auth_login,           PUBLIC},
+    {"POST",   "/api/v1/logout",                        auth_logout,          ACT_SESSION, 0},
+    {"GET",    "/api/v1/me",                            auth_me,              ACT_SESSION, 0},
+    {"GET",    "/api/v1/orgs",                          orgs_list,            ACT_ORG_LIST, 0},
+    {"POST",   "/api/v1/orgs",                          orgs_create,          ACT_ORG_CREATE, 0},
+    {"GET",    "/api/v1/users",                         users_list,           ACT_USER_LIST, 0},
+    {"POST",   "/api/v1/users",                         users_create,         ACT_USER_CREATE, 0},
+    {"GET",    "/api/v1/users/{id}",                    users_get,            ACT_USER_READ, 0},
+    {"PATCH",  "/api/v1/users/{id}",                    users_patch,          ACT_USER_UPDATE, 0},
+    {"GET",    "/api/v1/survivors",                     survivors_list,       ACT_SURVIVOR_LIST, 0},
+    {"POST",   "/api/v1/survivors",                     survivors_create,     ACT_SURVIVOR_CREATE, 0},
+    {"GET",    "/api/v1/survivors/{id}",                survivors_get,        ACT_SURVIVOR_READ, 0},
+    {"PATCH",  "/api/v1/survivors/{id}",                survivors_patch,      ACT_SURVIVOR_UPDATE, 0},
+    {"GET",    "/api/v1/survivors/{id}/access-log",     survivors_access_log, ACT_ACCESS_LOG_READ, 0},
 };
+/* clang-format on */
+#undef PUBLIC
 const size_t api_route_count = sizeof api_routes / sizeof api_routes[0];
 
 /* Reads "Authorization: Bearer TOKEN" and loads the session's user. */
@@ -88,8 +97,12 @@ void api_handle(struct http_req *r, void *app)
 	c.match = &m;
 	c.now = (int64_t)time(NULL);
 	c.today = instant_day(c.now);
-	if (!(m.route->flags & ROUTE_PUBLIC) && !authenticate(&c))
-		return;
+	if (!(m.route->flags & ROUTE_PUBLIC)) {
+		/* The route's own action, before anything else: a role that
+		 * may never call it gets 403 whether or not a record exists. */
+		if (!authenticate(&c) || !call_allow(&c, (enum action)m.route->action, NULL))
+			return;
+	}
 	m.route->handler(&c);
 }
 

@@ -15,59 +15,66 @@
 #include "../util/text.h"
 #include "call.h"
 
-/* The record as the API shows it: server fields around the stored body. */
-static json_t *survivor_json(const struct store_survivor *s)
-{
-	json_t *out =
-	    json_pack("{s:s, s:i, s:s}", "id", s->id, "version", s->version, "org_id", s->org_id);
-	if (!out)
-		return NULL;
-	json_object_update(out, s->body);
-	json_object_set_new(out, "created_at", json_string(s->created_at));
-	json_object_set_new(out, "updated_at", json_string(s->updated_at));
-	return out;
-}
-
 static struct resource resource_of(const struct store_survivor *s)
 {
 	return (struct resource){.org_id = s->org_id, .shared_with_org = s->shared_with_org};
 }
 
-/* Checks that advocate_id names an active advocate or manager of the
- * caller's organisation; 422 otherwise. */
+/* The record as the API shows it to this caller: server fields around the
+ * part of the stored body the caller's view holds (policy_view). */
+static json_t *survivor_json(const struct call *c, const struct store_survivor *s)
+{
+	struct resource res = resource_of(s);
+	json_t *body = schema_view(&survivor_schema, s->body, policy_view(&c->who, &res));
+	json_t *out =
+	    json_pack("{s:s, s:i, s:s}", "id", s->id, "version", s->version, "org_id", s->org_id);
+	if (!out || !body) {
+		json_decref(out);
+		json_decref(body);
+		return NULL;
+	}
+	json_object_update(out, body);
+	json_decref(body);
+	json_object_set_new(out, "created_at", json_string(s->created_at));
+	json_object_set_new(out, "updated_at", json_string(s->updated_at));
+	return out;
+}
+
+/* Checks that advocate_id may hold a case of the caller's organisation
+ * (survivor_may_hold_case); 422 otherwise. */
 static bool advocate_ok(struct call *c, const char *advocate_id)
 {
 	struct store_user u;
 	wm_err e = store_user_get(c->app->store, advocate_id, &u);
 	if (e != WM_OK && e != WM_ERR_NOT_FOUND)
 		return call_fail(c, e, NULL);
-	if (e == WM_ERR_NOT_FOUND || u.disabled || strcmp(u.org_id, c->user.org_id) != 0 ||
-	    (u.role != ROLE_ADVOCATE && u.role != ROLE_MANAGER))
+	struct case_holder h = {.role = u.role, .disabled = u.disabled, .org_id = u.org_id};
+	if (e == WM_ERR_NOT_FOUND || !survivor_may_hold_case(&h, c->user.org_id))
 		return call_invalid(
 		    c, "advocate_id",
 		    "advocate_id must name an advocate or manager of your organisation");
 	return true;
 }
 
-/* Who may set advocate_id from before to after (either may be NULL): an
- * unassigned case may be taken by its creator or any advocate for
- * themselves; any other change (giving it to someone else, moving it, or
- * unassigning it) is reassignment, a manager's call. */
+/* Setting advocate_id from before to after (either may be NULL): the
+ * domain says what the change amounts to, the policy who may make it. */
 static bool assignment_ok(struct call *c, const char *before, const char *after)
 {
-	bool same = (!before && !after) || (before && after && strcmp(before, after) == 0);
-	if (same)
+	switch (survivor_assignment(c->user.id, before, after)) {
+	case ASSIGN_UNCHANGED:
 		return true;
-	bool taking_unassigned = !before && strcmp(after, c->user.id) == 0;
-	if (!taking_unassigned && !call_allow(c, ACT_SURVIVOR_REASSIGN, NULL))
-		return false;
+	case ASSIGN_REASSIGN:
+		if (!call_allow(c, ACT_SURVIVOR_REASSIGN, NULL))
+			return false;
+		break;
+	case ASSIGN_TAKE:
+		break;
+	}
 	return !after || advocate_ok(c, after);
 }
 
 void survivors_create(struct call *c)
 {
-	if (!call_allow(c, ACT_SURVIVOR_CREATE, NULL))
-		return;
 	json_t *body = call_body(c);
 	if (!body)
 		return;
@@ -78,8 +85,9 @@ void survivors_create(struct call *c)
 		call_fail(c, e, &se);
 		return;
 	}
-	if (!json_object_get(body, "advocate_id") && c->user.role == ROLE_ADVOCATE)
-		json_object_set_new(body, "advocate_id", json_string(c->user.id));
+	const char *dflt = survivor_default_advocate(c->user.role, c->user.id);
+	if (!json_object_get(body, "advocate_id") && dflt)
+		json_object_set_new(body, "advocate_id", json_string(dflt));
 	if (!assignment_ok(c, NULL, json_string_value(json_object_get(body, "advocate_id")))) {
 		json_decref(body);
 		return;
@@ -99,16 +107,15 @@ void survivors_create(struct call *c)
 		call_fail(c, e, NULL);
 		return;
 	}
-	http_respond_json(c->req, 201, survivor_json(&s));
+	http_respond_json(c->req, 201, survivor_json(c, &s));
 	store_survivor_clear(&s);
 }
 
-/* Loads the survivor of the path and asks the policy about act on it. */
+/* Loads the survivor of the path and asks the policy about act on it (the
+ * route's own check has already refused the roles that may never). */
 static bool load(struct call *c, enum action act, struct store_survivor *s)
 {
 	s->body = NULL;
-	if (!call_allow(c, act, NULL)) /* roles that may never: 403 whether or not it exists */
-		return false;
 	const char *id = call_param(c, 0);
 	struct store_survivor_filter vis = {.scope = policy_scope(&c->who, act),
 					    .org_id = c->who.org_id};
@@ -131,7 +138,7 @@ void survivors_get(struct call *c)
 		return;
 	struct store_audit a;
 	call_audit(c, s.id, "read", &a);
-	http_respond_json(c->req, 200, survivor_json(&s));
+	http_respond_json(c->req, 200, survivor_json(c, &s));
 	call_answer_after_audit(c, &a, 1);
 	store_survivor_clear(&s);
 }
@@ -182,7 +189,7 @@ void survivors_patch(struct call *c)
 		call_fail(c, e, NULL);
 		goto out;
 	}
-	http_respond_json(c->req, 200, survivor_json(&s));
+	http_respond_json(c->req, 200, survivor_json(c, &s));
 out:
 	json_decref(patch);
 	json_decref(merged);
@@ -202,7 +209,7 @@ struct survivor_list {
 static void add_survivor(void *ctx, const struct store_survivor *s)
 {
 	struct survivor_list *l = ctx;
-	json_array_append_new(l->items, survivor_json(s));
+	json_array_append_new(l->items, survivor_json(l->c, s));
 	l->last = s->seq;
 	if (l->n < LIST_MAX)
 		call_audit(l->c, s->id, "read", &l->audit[l->n++]);
@@ -210,8 +217,6 @@ static void add_survivor(void *ctx, const struct store_survivor *s)
 
 void survivors_list(struct call *c)
 {
-	if (!call_allow(c, ACT_SURVIVOR_LIST, NULL))
-		return;
 	struct store_survivor_filter f = {.scope = policy_scope(&c->who, ACT_SURVIVOR_LIST),
 					  .org_id = c->who.org_id};
 	const char *adv = http_query(c->req, "advocate");
@@ -272,8 +277,6 @@ static void add_entry(void *ctx, const struct store_audit *a)
 
 void survivors_access_log(struct call *c)
 {
-	if (!call_allow(c, ACT_ACCESS_LOG_READ, NULL))
-		return;
 	const char *id = call_param(c, 0);
 	char org[STORE_ID_LEN];
 	wm_err e = schema_is_id(id) ? store_survivor_org(c->app->store, id, org) : WM_ERR_NOT_FOUND;

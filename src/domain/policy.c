@@ -21,6 +21,8 @@ struct rule {
 
 /*                                              admin manager advocate clinician analyst */
 static const struct rule rules[ACT_COUNT] = {
+    [ACT_NONE] = {"none", {N, N, N, N, N}},
+    [ACT_SESSION] = {"session", {A, A, A, A, A}},
     [ACT_ORG_CREATE] = {"org.create", {A, N, N, N, N}},
     [ACT_ORG_LIST] = {"org.list", {A, A, A, A, A}},
     [ACT_USER_CREATE] = {"user.create", {A, N, N, N, N}},
@@ -68,6 +70,16 @@ enum decision policy_decide(const struct subject *who, enum action act, const st
 	default:
 		return POLICY_FORBIDDEN;
 	}
+}
+
+enum schema_view policy_view(const struct subject *who, const struct resource *res)
+{
+	/* Fails towards the narrower view: only the owning organisation's
+	 * own staff see case-team fields. */
+	bool own =
+	    who && res && who->org_id && res->org_id && strcmp(who->org_id, res->org_id) == 0;
+	bool case_team = who && (who->role == ROLE_MANAGER || who->role == ROLE_ADVOCATE);
+	return own && case_team ? VIEW_CASE_TEAM : VIEW_SHARED;
 }
 
 const char *policy_action_name(enum action act)

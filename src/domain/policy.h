@@ -13,8 +13,11 @@
 #include <stdbool.h>
 
 #include "account.h"
+#include "schema.h"
 
 enum action {
+	ACT_NONE,    /* no action named: refused to every role (a route that forgot its own) */
+	ACT_SESSION, /* what any signed-in account may do to its own session (me, logout) */
 	ACT_ORG_CREATE,
 	ACT_ORG_LIST,
 	ACT_USER_CREATE,
@@ -64,6 +67,11 @@ enum decision policy_decide(const struct subject *who, enum action act, const st
 
 /* The filter a list must apply for this subject and action. */
 enum scope policy_scope(const struct subject *who, enum action act);
+
+/* How much of a record the subject may see once policy_decide allowed the
+ * read: the owning organisation's staff see it all; a clinician reading
+ * under a share sees the shared view (no case-team-only fields). */
+enum schema_view policy_view(const struct subject *who, const struct resource *res);
 
 /* The action's name, for tests and logs. */
 const char *policy_action_name(enum action act);

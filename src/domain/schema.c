@@ -3,6 +3,8 @@
  */
 #include "schema.h"
 
+#include <assert.h>
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -391,4 +393,28 @@ void schema_drop_nulls(const struct schema *s, json_t *obj)
 			}
 		}
 	}
+}
+
+json_t *schema_view(const struct schema *s, const json_t *rec, enum schema_view view)
+{
+	assert(s && json_is_object(rec));
+	json_t *out = json_object();
+	if (!out)
+		return NULL;
+	const char *key;
+	json_t *v;
+	json_object_foreach((json_t *)rec, key, v)
+	{
+		const struct schema_field *f = schema_find(s, key);
+		if (!f || (view == VIEW_SHARED && (f->flags & SCH_CASE_TEAM)))
+			continue;
+		json_t *copy = f->type == SCH_OBJECT && f->object && json_is_object(v)
+				   ? schema_view(f->object, v, view)
+				   : json_deep_copy(v);
+		if (!copy || json_object_set_new(out, key, copy) != 0) {
+			json_decref(out);
+			return NULL;
+		}
+	}
+	return out;
 }

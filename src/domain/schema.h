@@ -34,6 +34,8 @@ enum schema_type {
 #define SCH_REQUIRED 0x1u /* must be present (and a string must not be blank) */
 #define SCH_SERVER   0x2u /* set by the server: rejected in input */
 #define SCH_NONBLANK 0x4u /* when present, a string must not be blank */
+#define SCH_CASE_TEAM                                                                              \
+	0x8u /* shown only to the owning organisation's case team, never through a share */
 
 struct schema;
 
@@ -92,6 +94,17 @@ bool schema_is_country(const char *s);
 
 /* True when s is a well-formed BCP 47 language tag (syntax only). */
 bool schema_is_langtag(const char *s);
+
+/* Who a record is shown to, as the policy decides it (policy_view). */
+enum schema_view {
+	VIEW_CASE_TEAM, /* the owning organisation's staff: every field */
+	VIEW_SHARED,	/* another organisation's clinician under consent: no SCH_CASE_TEAM field */
+};
+
+/* A copy of rec holding the fields of s that view may see, through the nested
+ * objects s describes (a field s does not know is left out). A new reference
+ * the caller owns; NULL only when out of memory. Borrows rec. */
+json_t *schema_view(const struct schema *s, const json_t *rec, enum schema_view view);
 
 /* Looks up a field of s by name; NULL when unknown. */
 const struct schema_field *schema_find(const struct schema *s, const char *name);

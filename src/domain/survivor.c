@@ -28,9 +28,11 @@ static const struct schema_field dependant_fields[] = {
 static const struct schema dependant_schema = {"dependant", dependant_fields, 2};
 
 static const struct schema_field contact_fields[] = {
-    {.name = "phone", .type = SCH_STRING, .max = 40},	{.name = "safe_to_call", .type = SCH_BOOL},
-    {.name = "safe_voicemail", .type = SCH_BOOL},	{.name = "safe_letters", .type = SCH_BOOL},
-    {.name = "address", .type = SCH_TEXT, .max = 1000},
+    {.name = "phone", .type = SCH_STRING, .max = 40},
+    {.name = "safe_to_call", .type = SCH_BOOL},
+    {.name = "safe_voicemail", .type = SCH_BOOL},
+    {.name = "safe_letters", .type = SCH_BOOL},
+    {.name = "address", .type = SCH_TEXT, .flags = SCH_CASE_TEAM, .max = 1000},
 };
 static const struct schema contact_schema = {"contact", contact_fields, 5};
 
@@ -56,6 +58,7 @@ static const struct schema_field survivor_fields[] = {
     {.name = "entered_service_on", .type = SCH_DATE, .flags = SCH_REQUIRED},
     {.name = "exploitation_types",
      .type = SCH_ARRAY,
+     .flags = SCH_CASE_TEAM,
      .items = SCH_ENUM,
      .values = exploitation,
      .max = 5},
@@ -131,4 +134,24 @@ wm_err survivor_validate(json_t *rec, int today, struct schema_error *err)
 size_t survivor_dependant_count(const json_t *rec)
 {
 	return json_array_size(json_object_get(rec, "dependants"));
+}
+
+enum assignment survivor_assignment(const char *actor_id, const char *before, const char *after)
+{
+	if ((!before && !after) || (before && after && strcmp(before, after) == 0))
+		return ASSIGN_UNCHANGED;
+	if (!before && after && actor_id && strcmp(after, actor_id) == 0)
+		return ASSIGN_TAKE;
+	return ASSIGN_REASSIGN;
+}
+
+const char *survivor_default_advocate(enum role actor_role, const char *actor_id)
+{
+	return actor_role == ROLE_ADVOCATE ? actor_id : NULL;
+}
+
+bool survivor_may_hold_case(const struct case_holder *h, const char *case_org)
+{
+	return h && !h->disabled && h->org_id && case_org && strcmp(h->org_id, case_org) == 0 &&
+	       (h->role == ROLE_ADVOCATE || h->role == ROLE_MANAGER);
 }

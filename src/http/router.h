@@ -20,10 +20,14 @@ typedef void (*route_fn)(struct call *c);
 
 #define ROUTE_PUBLIC 0x1u /* no token needed */
 
+/* One row of a route table. `action` is the application's permission tag
+ * for the route (the API layer's policy action): the router only carries it,
+ * so that the table says at a glance who may call what. */
 struct route {
 	const char *method;
 	const char *pattern;
 	route_fn handler;
+	int action;
 	unsigned flags;
 };
 

@@ -22,7 +22,7 @@ test('the OpenAPI document describes every route the server has', async () => {
   assert.equal(r.status, 200);
   assert.match(r.json.openapi, /^3\./);
   const table = readFileSync(new URL('../../src/api/api.c', import.meta.url), 'utf8');
-  const routes = [...table.matchAll(/\{"(GET|POST|PATCH|PUT|DELETE)", "([^"]+)"/g)].map((m) => [m[1], m[2]]);
+  const routes = [...table.matchAll(/\{"(GET|POST|PATCH|PUT|DELETE)",\s+"([^"]+)"/g)].map((m) => [m[1], m[2]]);
   assert.ok(routes.length >= 10);
   for (const [method, path] of routes) {
     assert.ok(r.json.paths[path], `${path} is documented`);

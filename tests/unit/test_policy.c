@@ -55,9 +55,13 @@ struct row {
  *    naming their organisation (else 404); never creates or updates (403).
  *  - analyst: reports only; never a single person's record (403).
  *  - access log: other roles 403.
+ *  - a route that names no action is refused to everyone; every signed-in
+ *    account may act on its own session (me, logout).
  */
 static const struct row table[] = {
     /* role, action, scope; then collection, own, own+shared, other, other+shared */
+    {ROLE_ADMIN, ACT_NONE, SCOPE_NONE, {F, F, F, F, F}},
+    {ROLE_ADMIN, ACT_SESSION, SCOPE_ALL, {Y, Y, Y, Y, Y}},
     {ROLE_ADMIN, ACT_ORG_CREATE, SCOPE_ALL, {Y, Y, Y, Y, Y}},
     {ROLE_ADMIN, ACT_ORG_LIST, SCOPE_ALL, {Y, Y, Y, Y, Y}},
     {ROLE_ADMIN, ACT_USER_CREATE, SCOPE_ALL, {Y, Y, Y, Y, Y}},
@@ -72,6 +76,8 @@ static const struct row table[] = {
     {ROLE_ADMIN, ACT_ACCESS_LOG_READ, SCOPE_NONE, {F, F, F, F, F}},
     {ROLE_ADMIN, ACT_REPORT_READ, SCOPE_NONE, {F, F, F, F, F}},
 
+    {ROLE_MANAGER, ACT_NONE, SCOPE_NONE, {F, F, F, F, F}},
+    {ROLE_MANAGER, ACT_SESSION, SCOPE_ALL, {Y, Y, Y, Y, Y}},
     {ROLE_MANAGER, ACT_ORG_CREATE, SCOPE_NONE, {F, F, F, F, F}},
     {ROLE_MANAGER, ACT_ORG_LIST, SCOPE_ALL, {Y, Y, Y, Y, Y}},
     {ROLE_MANAGER, ACT_USER_CREATE, SCOPE_NONE, {F, F, F, F, F}},
@@ -86,6 +92,8 @@ static const struct row table[] = {
     {ROLE_MANAGER, ACT_ACCESS_LOG_READ, SCOPE_ORG, {Y, Y, Y, H, H}},
     {ROLE_MANAGER, ACT_REPORT_READ, SCOPE_ORG, {Y, Y, Y, H, H}},
 
+    {ROLE_ADVOCATE, ACT_NONE, SCOPE_NONE, {F, F, F, F, F}},
+    {ROLE_ADVOCATE, ACT_SESSION, SCOPE_ALL, {Y, Y, Y, Y, Y}},
     {ROLE_ADVOCATE, ACT_ORG_CREATE, SCOPE_NONE, {F, F, F, F, F}},
     {ROLE_ADVOCATE, ACT_ORG_LIST, SCOPE_ALL, {Y, Y, Y, Y, Y}},
     {ROLE_ADVOCATE, ACT_USER_CREATE, SCOPE_NONE, {F, F, F, F, F}},
@@ -100,6 +108,8 @@ static const struct row table[] = {
     {ROLE_ADVOCATE, ACT_ACCESS_LOG_READ, SCOPE_NONE, {F, F, F, F, F}},
     {ROLE_ADVOCATE, ACT_REPORT_READ, SCOPE_NONE, {F, F, F, F, F}},
 
+    {ROLE_CLINICIAN, ACT_NONE, SCOPE_NONE, {F, F, F, F, F}},
+    {ROLE_CLINICIAN, ACT_SESSION, SCOPE_ALL, {Y, Y, Y, Y, Y}},
     {ROLE_CLINICIAN, ACT_ORG_CREATE, SCOPE_NONE, {F, F, F, F, F}},
     {ROLE_CLINICIAN, ACT_ORG_LIST, SCOPE_ALL, {Y, Y, Y, Y, Y}},
     {ROLE_CLINICIAN, ACT_USER_CREATE, SCOPE_NONE, {F, F, F, F, F}},
@@ -114,6 +124,8 @@ static const struct row table[] = {
     {ROLE_CLINICIAN, ACT_ACCESS_LOG_READ, SCOPE_NONE, {F, F, F, F, F}},
     {ROLE_CLINICIAN, ACT_REPORT_READ, SCOPE_NONE, {F, F, F, F, F}},
 
+    {ROLE_ANALYST, ACT_NONE, SCOPE_NONE, {F, F, F, F, F}},
+    {ROLE_ANALYST, ACT_SESSION, SCOPE_ALL, {Y, Y, Y, Y, Y}},
     {ROLE_ANALYST, ACT_ORG_CREATE, SCOPE_NONE, {F, F, F, F, F}},
     {ROLE_ANALYST, ACT_ORG_LIST, SCOPE_ALL, {Y, Y, Y, Y, Y}},
     {ROLE_ANALYST, ACT_USER_CREATE, SCOPE_NONE, {F, F, F, F, F}},

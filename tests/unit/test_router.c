@@ -18,20 +18,20 @@ static void h(struct call *c)
 }
 
 static const struct route table[] = {
-    {"GET", "/healthz", h, ROUTE_PUBLIC},		     /* 0 */
-    {"POST", "/api/v1/login", h, ROUTE_PUBLIC},		     /* 1 */
-    {"GET", "/api/v1/orgs", h, 0},			     /* 2 */
-    {"POST", "/api/v1/orgs", h, 0},			     /* 3 */
-    {"GET", "/api/v1/survivors", h, 0},			     /* 4 */
-    {"POST", "/api/v1/survivors", h, 0},		     /* 5 */
-    {"GET", "/api/v1/survivors/{id}", h, 0},		     /* 6 */
-    {"PATCH", "/api/v1/survivors/{id}", h, 0},		     /* 7 */
-    {"GET", "/api/v1/survivors/{id}/notes", h, 0},	     /* 8 */
-    {"POST", "/api/v1/survivors/{id}/notes", h, 0},	     /* 9 */
-    {"GET", "/api/v1/survivors/{id}/notes/{item_id}", h, 0}, /* 10 */
-    {"GET", "/api/v1/survivors/{id}/access-log", h, 0},	     /* 11 */
-    {"PUT", "/api/v1/survivors/{id}/nrm", h, 0},	     /* 12 */
-    {"GET", "/api/v1/survivors/{id}/nrm", h, 0},	     /* 13 */
+    {"GET", "/healthz", h, 0, ROUTE_PUBLIC},			/* 0 */
+    {"POST", "/api/v1/login", h, 0, ROUTE_PUBLIC},		/* 1 */
+    {"GET", "/api/v1/orgs", h, 0, 0},				/* 2 */
+    {"POST", "/api/v1/orgs", h, 0, 0},				/* 3 */
+    {"GET", "/api/v1/survivors", h, 0, 0},			/* 4 */
+    {"POST", "/api/v1/survivors", h, 0, 0},			/* 5 */
+    {"GET", "/api/v1/survivors/{id}", h, 0, 0},			/* 6 */
+    {"PATCH", "/api/v1/survivors/{id}", h, 0, 0},		/* 7 */
+    {"GET", "/api/v1/survivors/{id}/notes", h, 0, 0},		/* 8 */
+    {"POST", "/api/v1/survivors/{id}/notes", h, 0, 0},		/* 9 */
+    {"GET", "/api/v1/survivors/{id}/notes/{item_id}", h, 0, 0}, /* 10 */
+    {"GET", "/api/v1/survivors/{id}/access-log", h, 0, 0},	/* 11 */
+    {"PUT", "/api/v1/survivors/{id}/nrm", h, 0, 0},		/* 12 */
+    {"GET", "/api/v1/survivors/{id}/nrm", h, 0, 0},		/* 13 */
 };
 #define NROUTES (sizeof table / sizeof table[0])
 
@@ -247,7 +247,7 @@ static void patterns_with_many_params(void **state)
 {
 	(void)state;
 	static const struct route four[] = {
-	    {"GET", "/a/{p1}/b/{p2}/c/{p3}/d/{p4}", h, 0},
+	    {"GET", "/a/{p1}/b/{p2}/c/{p3}/d/{p4}", h, 0, 0},
 	};
 	struct route_match m;
 	memset(&m, 0, sizeof m);
