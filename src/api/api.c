@@ -116,6 +116,44 @@ const char *call_route(const struct call *c)
 	return c->match->route->pattern;
 }
 
+/* Writes into out the path ("a.b[2]") of the first number in v that no
+ * 64-bit integer holds; true when there is one. Field names are bounded
+ * and control characters cut, as schema paths are. */
+static bool find_out_of_range(const json_t *v, const char *path, char *out, size_t cap)
+{
+	char sub[SCHEMA_PATH_MAX];
+	if (json_is_real(v)) {
+		double d = json_real_value(v);
+		if (d >= 9223372036854775808.0 || d < -9223372036854775808.0) {
+			snprintf(out, cap, "%s", path);
+			return true;
+		}
+		return false;
+	}
+	if (json_is_array(v)) {
+		size_t i;
+		const json_t *item;
+		json_array_foreach(v, i, item)
+		{
+			snprintf(sub, sizeof sub, "%s[%zu]", path, i);
+			if (find_out_of_range(item, sub, out, cap))
+				return true;
+		}
+		return false;
+	}
+	const char *key;
+	const json_t *item;
+	json_object_foreach((json_t *)v, key, item)
+	{
+		if (text_has_newline_or_control(key))
+			continue;
+		snprintf(sub, sizeof sub, path[0] ? "%s.%.64s" : "%s%.64s", path, key);
+		if (find_out_of_range(item, sub, out, cap))
+			return true;
+	}
+	return false;
+}
+
 json_t *call_body(struct call *c)
 {
 	size_t len;
@@ -127,8 +165,19 @@ json_t *call_body(struct call *c)
 	json_error_t jerr;
 	/* Any JSON value and NUL characters parse, so that well-formed JSON of
 	 * the wrong shape is a 422 naming the field, not a 400. */
-	json_t *j =
-	    json_loadb(body, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
+	const size_t flags = JSON_REJECT_DUPLICATES | JSON_DECODE_ANY | JSON_ALLOW_NUL;
+	json_t *j = json_loadb(body, len, flags, &jerr);
+	if (!j && json_error_code(&jerr) == json_error_numeric_overflow) {
+		/* Well-formed JSON with a number too big for any field: a 422
+		 * naming the field, found by reading the numbers as reals. */
+		char path[SCHEMA_PATH_MAX] = "";
+		json_t *reals = json_loadb(body, len, flags | JSON_DECODE_INT_AS_REAL, &jerr);
+		if (reals)
+			find_out_of_range(reals, "", path, sizeof path);
+		json_decref(reals);
+		call_invalid(c, path[0] ? path : NULL, "a number is out of range for its field");
+		return NULL;
+	}
 	if (!j) {
 		http_error(c->req, 400, "bad_request", "the body is not valid JSON", NULL);
 		return NULL;

@@ -274,8 +274,14 @@ static wm_err check_value(const struct schema_field *f, enum schema_type t, cons
 				return WM_ERR_INVALID;
 			}
 			enum schema_type it = f->object ? SCH_OBJECT : f->items;
-			if (it == SCH_ARRAY)
-				return WM_ERR_INVALID; /* nested lists are not described */
+			/* Lists of lists are not described by any schema: a table
+			 * that declares one is a bug. */
+			assert(it != SCH_ARRAY);
+			if (it == SCH_ARRAY) {
+				schema_fail(err, ipath, "%s is not a value this field takes",
+					    ipath);
+				return WM_ERR_INVALID;
+			}
 			wm_err e = check_value(f, it, item, ipath, err);
 			if (e != WM_OK)
 				return e;
@@ -289,6 +295,8 @@ static wm_err check_value(const struct schema_field *f, enum schema_type t, cons
 		return WM_OK;
 	}
 	}
+	assert(!"a schema field of an unknown type");
+	schema_fail(err, path, "%s is not a value this field takes", path);
 	return WM_ERR_INVALID;
 }
 
@@ -334,6 +342,9 @@ static wm_err check_object(const struct schema *s, const json_t *obj, const char
 
 wm_err schema_check(const struct schema *s, const json_t *obj, struct schema_error *err)
 {
+	assert(s && err);
+	/* Whatever path returns, err is never left unfilled. */
+	schema_fail(err, "", "the request is not valid");
 	if (!json_is_object(obj)) {
 		schema_fail(err, "", "the body must be a JSON object");
 		return WM_ERR_INVALID;
