@@ -74,7 +74,7 @@ static const char *const sql_text[Q_COUNT] = {
     [Q_BEGIN] = "BEGIN IMMEDIATE",
     [Q_COMMIT] = "COMMIT",
     [Q_ROLLBACK] = "ROLLBACK",
-    [Q_PING] = "SELECT 1",
+    [Q_PING] = "SELECT count(*) FROM meta",
     [Q_META_GET] = "SELECT value FROM meta WHERE name = ?1",
     [Q_META_PUT] = "INSERT INTO meta(name, value) VALUES (?1, ?2)",
     [Q_ACCOUNT_EVENT] = "INSERT INTO account_audit(at, actor_id, action, target_id, fields) "

@@ -1,0 +1,160 @@
+// Every status code the OpenAPI document lists for a route is one the server
+// really sends there: each is provoked by a real request. A documented status
+// without a way to provoke it fails the test, so the document cannot promise
+// (or warn of) what the server never does. 500 ("a bug") is the one status
+// no test can provoke on purpose; 503 is provoked by breaking the database.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { request } from 'node:http';
+import { openSync, writeSync, closeSync, fstatSync } from 'node:fs';
+import { Server, survivorBody, PASSWORD, ADMIN_PASSWORD } from './harness.mjs';
+
+let s, ctx, ids, limited;
+const missing = '0123456789abcdef0123456789abcdef';
+const ROLES = ['admin', 'manager', 'advocate', 'clinician', 'analyst'];
+
+before(async () => {
+  s = await Server.start();
+  ctx = await s.seed();
+  const sv = await s.call('POST', '/api/v1/survivors', { token: ctx.tokens.advocate, body: survivorBody() });
+  ids = { survivor: sv.json.id, user: ctx.users.advocate2.id };
+  // The same database behind a server that rate-limits hard.
+  limited = new Server();
+  limited.dir = s.dir;
+  limited.db = s.db;
+  await limited.spawn(['--rate-limit', '1']);
+});
+after(async () => { await limited.stop(); await s.destroy(); });
+
+// Sends any method with any body (fetch refuses a body on GET).
+function send(srv, method, path, { token, body, type = 'application/json' } = {}) {
+  return new Promise((res, rej) => {
+    const headers = {};
+    if (token) headers.Authorization = `Bearer ${token}`;
+    if (body !== undefined) { headers['Content-Type'] = type; headers['Content-Length'] = Buffer.byteLength(body); }
+    const req = request(srv.base + path, { method, headers }, (r) => {
+      r.resume();
+      r.on('end', () => res(r.statusCode));
+    });
+    req.on('error', (e) => (e.code === 'ECONNRESET' || e.code === 'EPIPE' ? res(413) : rej(e)));
+    req.end(body);
+  });
+}
+
+const fill = (path, id) => path.replace('{id}', id);
+const realId = (path) => (path.startsWith('/api/v1/users/') ? ids.user : ids.survivor);
+const json = (o) => JSON.stringify(o);
+
+// The first role among ROLES for which f(role) answers want; null if none does.
+async function someRole(want, f) {
+  for (const role of ROLES) if ((await f(ctx.tokens[role])) === want) return role;
+  return null;
+}
+
+// Route-specific ways to get a status; generic ones below cover the rest.
+const specific = {
+  'GET /healthz': { 200: () => send(s, 'GET', '/healthz'), 503: brokenDatabase },
+  'GET /api/v1/openapi.json': { 200: () => send(s, 'GET', '/api/v1/openapi.json') },
+  'POST /api/v1/login': {
+    200: () => send(s, 'POST', '/api/v1/login', { body: json({ username: 'admin', password: ADMIN_PASSWORD }) }),
+    401: () => send(s, 'POST', '/api/v1/login', { body: json({ username: 'nobody-here', password: 'wrong password!' }) }),
+    422: () => send(s, 'POST', '/api/v1/login', { body: json({ username: 'admin' }) }),
+    400: () => send(s, 'POST', '/api/v1/login', { body: '{' }),
+    429: async () => {
+      let last;
+      for (let i = 0; i < 6; i++) last = await send(s, 'POST', '/api/v1/login', { body: json({ username: 'locked-out', password: 'wrong password!' }) });
+      return last;
+    },
+  },
+  'POST /api/v1/logout': { 204: async () => send(s, 'POST', '/api/v1/logout', { token: await s.login('manager') }) },
+  'POST /api/v1/orgs': {
+    201: () => send(s, 'POST', '/api/v1/orgs', { token: ctx.tokens.admin, body: json({ name: `Org ${Math.random()}`, kind: 'health' }) }),
+    409: () => send(s, 'POST', '/api/v1/orgs', { token: ctx.tokens.admin, body: json({ name: 'Agency One', kind: 'health' }) }),
+  },
+  'POST /api/v1/users': {
+    201: () => send(s, 'POST', '/api/v1/users', { token: ctx.tokens.admin, body: json({ username: `u${Date.now()}`, password: PASSWORD, display_name: 'U', role: 'analyst', org_id: ctx.orgs.agency.id }) }),
+    409: () => send(s, 'POST', '/api/v1/users', { token: ctx.tokens.admin, body: json({ username: 'advocate', password: PASSWORD, display_name: 'U', role: 'analyst', org_id: ctx.orgs.agency.id }) }),
+  },
+  'PATCH /api/v1/users/{id}': {
+    200: async () => {
+      const u = await s.call('GET', `/api/v1/users/${ids.user}`, { token: ctx.tokens.admin });
+      return send(s, 'PATCH', `/api/v1/users/${ids.user}`, { token: ctx.tokens.admin, body: json({ version: u.json.version, display_name: 'Renamed' }) });
+    },
+    409: () => send(s, 'PATCH', `/api/v1/users/${ids.user}`, { token: ctx.tokens.admin, body: json({ version: 1000, display_name: 'Stale' }) }),
+  },
+  'POST /api/v1/survivors': { 201: () => send(s, 'POST', '/api/v1/survivors', { token: ctx.tokens.advocate, body: json(survivorBody()) }) },
+  'PATCH /api/v1/survivors/{id}': {
+    200: async () => {
+      const r = await s.call('GET', `/api/v1/survivors/${ids.survivor}`, { token: ctx.tokens.advocate });
+      return send(s, 'PATCH', `/api/v1/survivors/${ids.survivor}`, { token: ctx.tokens.advocate, body: json({ version: r.json.version, gender: 'female' }) });
+    },
+    409: () => send(s, 'PATCH', `/api/v1/survivors/${ids.survivor}`, { token: ctx.tokens.advocate, body: json({ version: 1000, gender: 'male' }) }),
+  },
+};
+
+// Makes the database unreadable under a second server: its health check fails.
+async function brokenDatabase() {
+  const broken = new Server();
+  broken.dir = s.dir;
+  broken.db = s.db.replace(/waymark\.db$/, 'broken.db');
+  const { copyFileSync } = await import('node:fs');
+  copyFileSync(s.db, broken.db);
+  copyFileSync(s.db + '.key', broken.db + '.key');
+  await broken.spawn();
+  try {
+    const fd = openSync(broken.db, 'r+');
+    const size = fstatSync(fd).size;
+    writeSync(fd, Buffer.alloc(Math.min(size, 1 << 16), 0xff), 0, Math.min(size, 1 << 16), 0);
+    closeSync(fd);
+    return await send(broken, 'GET', '/healthz');
+  } finally {
+    await broken.stop();
+  }
+}
+
+// Generic ways, from what the route is: its method, its path, and who may call it.
+function generic(method, path, status) {
+  const withId = path.includes('{id}');
+  const body = method === 'GET' ? undefined : json({ version: 1, surely_not_a_field: true });
+  const ok = (token, p = fill(path, realId(path)), b = body) => send(s, method, p, { token, body: b });
+  switch (status) {
+    case '401': return () => send(s, method, fill(path, realId(path)), { body });
+    case '403': return async () => ((await someRole(403, (t) => ok(t))) ? 403 : 'no role gets 403');
+    case '404': return withId && (async () => ((await someRole(404, (t) => ok(t, fill(path, missing)))) ? 404 : 'no role gets 404'));
+    case '413': return () => send(s, method, fill(path, realId(path)), { token: ctx.tokens.manager, body: 'x'.repeat(1024 * 1024 + 10) });
+    case '429': return async () => {
+      let last;
+      for (let i = 0; i < 6 && last !== 429; i++) last = await send(limited, method, fill(path, realId(path)));
+      return last;
+    };
+    case '422': return async () => {
+      if (method === 'GET') return (await someRole(422, (t) => ok(t, fill(path, realId(path)) + '?limit=0'))) ? 422 : 'no role gets 422';
+      return (await someRole(422, (t) => ok(t))) ? 422 : 'no role gets 422';
+    };
+    case '400': return method !== 'GET' && (async () => ((await someRole(400, (t) => ok(t, undefined, '{'))) ? 400 : 'no role gets 400'));
+    case '200': return method === 'GET' && (async () => ((await someRole(200, (t) => ok(t))) ? 200 : 'no role gets 200'));
+    default: return null;
+  }
+}
+
+test('every documented status of every route is one the server sends', async () => {
+  const doc = (await s.call('GET', '/api/v1/openapi.json')).json;
+  const problems = [];
+  let checked = 0;
+  for (const [path, ops] of Object.entries(doc.paths)) {
+    for (const [m, op] of Object.entries(ops)) {
+      if (m === 'parameters') continue;
+      const method = m.toUpperCase();
+      for (const status of Object.keys(op.responses)) {
+        if (status === '500') continue; // a bug: documented everywhere, provoked nowhere
+        const way = specific[`${method} ${path}`]?.[status] ?? generic(method, path, status);
+        if (!way) { problems.push(`${method} ${path} ${status}: no way to provoke it`); continue; }
+        const got = await way();
+        checked++;
+        if (String(got) !== status) problems.push(`${method} ${path} ${status}: got ${got}`);
+      }
+    }
+  }
+  assert.deepEqual(problems, []);
+  assert.ok(checked > 80, `checked ${checked}`);
+});
