@@ -1,9 +1,8 @@
 // Server behaviour: rate limit, security headers, the OpenAPI document.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { Server } from './harness.mjs';
+import { Server, run } from './harness.mjs';
 
 let s;
 before(async () => { s = await Server.start(); });
@@ -21,8 +20,8 @@ test('the OpenAPI document describes every route the server has', async () => {
   const r = await s.call('GET', '/api/v1/openapi.json');
   assert.equal(r.status, 200);
   assert.match(r.json.openapi, /^3\./);
-  const table = readFileSync(new URL('../../src/api/api.c', import.meta.url), 'utf8');
-  const routes = [...table.matchAll(/\{"(GET|POST|PATCH|PUT|DELETE)",\s+"([^"]+)"/g)].map((m) => [m[1], m[2]]);
+  // The server's own route table, as `waymark routes` prints it.
+  const routes = run(['routes']).stdout.trim().split('\n').slice(1).map((l) => l.split(/\s+/));
   assert.ok(routes.length >= 10);
   for (const [method, path] of routes) {
     assert.ok(r.json.paths[path], `${path} is documented`);
@@ -101,4 +100,17 @@ test('a flood of logins is queued, then turned away with 429, never dropped', as
     assert.ok(Number(b.headers.get('retry-after')) >= 1);
   }
   assert.equal((await s.call('GET', '/healthz')).status, 200);
+});
+
+test('waymark routes tells who may call each route', () => {
+  const out = run(['routes']);
+  assert.equal(out.status, 0);
+  const rows = Object.fromEntries(out.stdout.trim().split('\n').slice(1)
+    .map((l) => l.split(/\s+/)).map(([m, p, act, ...roles]) => [`${m} ${p}`, { act, roles }]));
+  assert.deepEqual(rows['GET /healthz'].roles, ['public']);
+  assert.deepEqual(rows['GET /api/v1/survivors/{id}'], { act: 'survivor.read', roles: ['manager', 'advocate', 'clinician'] });
+  assert.deepEqual(rows['PATCH /api/v1/users/{id}'].roles, ['admin']);
+  assert.deepEqual(rows['GET /api/v1/survivors/{id}/access-log'].roles, ['manager']);
+  // No signed-in route is left without an action.
+  for (const [k, v] of Object.entries(rows)) if (v.roles[0] !== 'public') assert.notEqual(v.act, 'none', k);
 });
