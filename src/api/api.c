@@ -218,7 +218,7 @@ bool call_page(struct call *c, int *limit, int64_t *after)
 	if (l) {
 		char *end;
 		long v = strtol(l, &end, 10);
-		if (!l[0] || *end || v < 1 || v > 500)
+		if (!l[0] || *end || v < 1 || v > STORE_LIST_MAX)
 			return call_invalid(c, "limit",
 					    "limit must be a whole number from 1 to 500");
 		*limit = (int)v;
