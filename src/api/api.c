@@ -36,6 +36,7 @@ const struct route api_routes[] = {
     {"GET", "/api/v1/survivors/{id}", survivors_get, 0},
     {"PATCH", "/api/v1/survivors/{id}", survivors_patch, 0},
     {"GET", "/api/v1/survivors/{id}/access-log", survivors_access_log, 0},
+    {"GET", "/api/v1/bulk-access", monitor_bulk_access, 0},
 };
 const size_t api_route_count = sizeof api_routes / sizeof api_routes[0];
 

@@ -268,8 +268,9 @@ void survivors_list(struct call *c)
 	l->c = c;
 	l->items = json_array();
 	bool more = false;
-	wm_err e = reach ? store_survivor_list(c->app->store, &f, after, limit, add_survivor, l, &more)
-			 : WM_OK;
+	wm_err e =
+	    reach ? store_survivor_list(c->app->store, &f, after, limit, add_survivor, l, &more)
+		  : WM_OK;
 	if (e != WM_OK) {
 		json_decref(l->items);
 		call_fail(c, e, NULL);

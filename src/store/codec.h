@@ -41,10 +41,10 @@ void codec_username_index(const struct keyring *k, const char *username,
  * fields they come from is declared once, in codec.c: the backends' SQL
  * names only these columns, never a field of the record. */
 enum codec_col {
-	CODEC_COL_ADVOCATE,    /* text: the assigned advocate's id, or NULL */
-	CODEC_COL_STATUS,      /* text: the status code */
-	CODEC_COL_ENTERED,     /* text: the date service began */
-	CODEC_COL_CLOSED,      /* text: the date it ended, or NULL */
+	CODEC_COL_ADVOCATE, /* text: the assigned advocate's id, or NULL */
+	CODEC_COL_STATUS,   /* text: the status code */
+	CODEC_COL_ENTERED,  /* text: the date service began */
+	CODEC_COL_CLOSED,   /* text: the date it ended, or NULL */
 	CODEC_COL_TEXT_COUNT,
 };
 

@@ -21,6 +21,7 @@
 #include "batch.h"
 #include "codec.h"
 #include "migrations.h"
+#include "sqlite.h"
 #include "../util/log.h"
 #include "../util/text.h"
 
@@ -81,27 +82,32 @@ enum stmt {
 #define USER_COLS                                                                                  \
 	"seq, id, username, password_hash, display_name, role, org_id, disabled, version, "        \
 	"created_at, updated_at"
-#define SURV_COLS  "seq, id, org_id, version, created_at, updated_at, key_id, body"
+#define SURV_COLS "seq, id, org_id, version, created_at, updated_at, key_id, body"
 
 /* The survivor list, one statement per shape: which of advocate (bit 0),
  * status (bit 1) and name (bit 2) are filtered, and whether the filter is
  * one organisation or all of them (bit 3). A statement with "? IS NULL OR"
  * for every filter cannot use an index for any of them: SQLite then sorts
  * the whole organisation. Names are searched in two indexes, merged in seq
- * order by a compound SELECT (UNION also drops a record found by both). */
-#define L_FROM	 "SELECT " SURV_COLS " FROM survivors WHERE "
-#define L_ORG	 "org_id = $org AND seq > $after"
-#define L_ALL	 "seq > $after"
-#define L_ADV	 " AND advocate_id = $adv"
-#define L_STATUS " AND status = $status"
-#define L_END	 " ORDER BY seq LIMIT $limit"
+ * order by a compound SELECT (UNION also drops a record found by both).
+ * The name indexes are named: a name is the most selective filter, and
+ * their rows (name, seq) come in seq order whatever else is filtered, where
+ * SQLite, without statistics, may prefer the organisation's index. */
+#define L_FROM		     "SELECT " SURV_COLS " FROM survivors WHERE "
+#define L_ORG		     "org_id = $org AND seq > $after"
+#define L_ALL		     "seq > $after"
+#define L_ADV		     " AND advocate_id = $adv"
+#define L_STATUS	     " AND status = $status"
+#define L_END		     " ORDER BY seq LIMIT $limit"
 #define L_PLAIN(where, more) L_FROM where more L_END
 #define L_NAME(where, more)                                                                        \
-	L_FROM "known_as_idx = $name AND " where more " UNION " L_FROM                             \
-	       "legal_name_idx = $name AND " where more L_END
+	"SELECT " SURV_COLS " FROM survivors INDEXED BY survivors_known_as WHERE "                 \
+	"known_as_idx = $name AND " where more " UNION SELECT " SURV_COLS                          \
+	" FROM survivors INDEXED BY survivors_legal_name WHERE legal_name_idx = $name AND " where  \
+	    more L_END
 #define L_SHAPES(where)                                                                            \
-	L_PLAIN(where, ""), L_PLAIN(where, L_ADV), L_PLAIN(where, L_STATUS),                        \
-	    L_PLAIN(where, L_ADV L_STATUS), L_NAME(where, ""), L_NAME(where, L_ADV),                \
+	L_PLAIN(where, ""), L_PLAIN(where, L_ADV), L_PLAIN(where, L_STATUS),                       \
+	    L_PLAIN(where, L_ADV L_STATUS), L_NAME(where, ""), L_NAME(where, L_ADV),               \
 	    L_NAME(where, L_STATUS), L_NAME(where, L_ADV L_STATUS)
 static const char *const list_sql[16] = {L_SHAPES(L_ORG), L_SHAPES(L_ALL)};
 
@@ -164,34 +170,38 @@ static const char *const sql_text[Q_COUNT] = {
 	"WHERE id = ?1 AND version = ?11",
     [Q_ROUTE_GET] = "SELECT id FROM audit_routes WHERE pattern = ?1",
     [Q_ROUTE_ADD] = "INSERT INTO audit_routes(pattern) VALUES (?1)",
-    [Q_AUDIT_INSERT] = "INSERT INTO audit(at, survivor_seq, user_seq, org_seq, role, action, route) "
-		       "VALUES (?1, " SEQ_OF_SURVIVOR("?2") ", " SEQ_OF_USER("?3") ", " SEQ_OF_ORG(
-			   "?4") ", ?5, ?6, ?7)",
+    [Q_AUDIT_INSERT] =
+	"INSERT INTO audit(at, survivor_seq, user_seq, org_seq, role, action, route) "
+	"VALUES (?1, " SEQ_OF_SURVIVOR("?2") ", " SEQ_OF_USER("?3") ", " SEQ_OF_ORG(
+	    "?4") ", ?5, ?6, ?7)",
     [Q_AUDIT_LIST] = "SELECT a.seq, a.at, u.id, a.role, o.id, a.action, r.pattern FROM audit a "
 		     "JOIN users u ON u.seq = a.user_seq LEFT JOIN orgs o ON o.seq = a.org_seq "
 		     "JOIN audit_routes r ON r.id = a.route "
 		     "WHERE a.survivor_seq = " SEQ_OF_SURVIVOR("?1") " AND a.seq < ?2 "
-		     "ORDER BY a.seq DESC LIMIT ?3",
+								     "ORDER BY a.seq DESC LIMIT ?3",
     /* Bulk-access detection (see bulk_check). */
     [Q_RECENT_READ] = "INSERT INTO recent_reads(user_seq, survivor_seq, at) "
 		      "SELECT user_seq, survivor_seq, at FROM audit WHERE seq = ?1 "
 		      "ON CONFLICT(user_seq, survivor_seq) DO UPDATE SET at = max(at, excluded.at)",
-    [Q_RECENT_PRUNE] = "DELETE FROM recent_reads WHERE user_seq = " SEQ_OF_USER("?1") " AND at <= ?2",
-    [Q_RECENT_COUNT] = "SELECT count(*) FROM (SELECT 1 FROM recent_reads WHERE user_seq = " SEQ_OF_USER(
-	"?1") " AND at > ?2 LIMIT ?3)",
+    [Q_RECENT_PRUNE] =
+	"DELETE FROM recent_reads WHERE user_seq = " SEQ_OF_USER("?1") " AND at <= ?2",
+    [Q_RECENT_COUNT] =
+	"SELECT count(*) FROM (SELECT 1 FROM recent_reads WHERE user_seq = " SEQ_OF_USER(
+	    "?1") " AND at > ?2 LIMIT ?3)",
     [Q_CASELOAD] = "SELECT count(*) FROM survivors WHERE org_id = ?1 AND advocate_id = ?2",
-    [Q_BULK_OPEN] = "SELECT seq FROM bulk_access WHERE user_seq = " SEQ_OF_USER("?1") " AND "
-		    "detected_at > ?2 ORDER BY detected_at DESC LIMIT 1",
+    [Q_BULK_OPEN] = "SELECT seq FROM bulk_access WHERE user_seq = " SEQ_OF_USER(
+	"?1") " AND "
+	      "detected_at > ?2 ORDER BY detected_at DESC LIMIT 1",
     [Q_BULK_INSERT] = "INSERT INTO bulk_access(user_seq, org_seq, role, window_start, window_end, "
-		      "distinct_survivors, threshold, detected_at) VALUES (" SEQ_OF_USER("?1") ", " SEQ_OF_ORG(
-			  "?2") ", ?3, ?4, ?5, ?6, ?7, ?5)",
+		      "distinct_survivors, threshold, detected_at) VALUES (" SEQ_OF_USER(
+			  "?1") ", " SEQ_OF_ORG("?2") ", ?3, ?4, ?5, ?6, ?7, ?5)",
     [Q_BULK_UPDATE] = "UPDATE bulk_access SET window_end = ?2, distinct_survivors = "
 		      "max(distinct_survivors, ?3) WHERE seq = ?1",
     [Q_BULK_LIST] = "SELECT b.seq, u.id, b.role, o.id, b.window_start, b.window_end, "
 		    "b.distinct_survivors, b.threshold, b.detected_at FROM bulk_access b "
 		    "JOIN users u ON u.seq = b.user_seq JOIN orgs o ON o.seq = b.org_seq "
 		    "WHERE b.org_seq = " SEQ_OF_ORG("?1") " AND b.seq < ?2 "
-		    "ORDER BY b.seq DESC LIMIT ?3",
+							  "ORDER BY b.seq DESC LIMIT ?3",
 };
 
 struct conn {
@@ -280,11 +290,12 @@ static void release(struct store *st, struct conn *c)
 static sqlite3_stmt *stmt(struct conn *c, enum stmt q)
 {
 	if (!c->stmts[q]) {
-		const char *sql =
-		    q >= Q_SURV_LIST && q <= Q_SURV_LIST_LAST ? list_sql[q - Q_SURV_LIST] : sql_text[q];
+		const char *sql = q >= Q_SURV_LIST && q <= Q_SURV_LIST_LAST
+				      ? list_sql[q - Q_SURV_LIST]
+				      : sql_text[q];
 		assert(sql != NULL);
-		if (sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
-				       &c->stmts[q], NULL) != SQLITE_OK) {
+		if (sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &c->stmts[q],
+				       NULL) != SQLITE_OK) {
 			/* A bug or a damaged schema: the SQL and SQLite's reason hold
 			 * no personal data, and the operator needs them. */
 			log_info("cannot prepare statement %d: %s", (int)q, sqlite3_errmsg(c->db));
@@ -1101,7 +1112,8 @@ static void bind_cols(sqlite3_stmt *s, int first, const struct surv_cols *cols)
 	for (int i = 0; i < 2; i++)
 		if (cols->plain.has_name[i])
 			sqlite3_bind_blob(s, first + CODEC_COL_TEXT_COUNT + i,
-					  cols->plain.name_idx[i], KEYRING_BLIND_LEN, SQLITE_STATIC);
+					  cols->plain.name_idx[i], KEYRING_BLIND_LEN,
+					  SQLITE_STATIC);
 	sqlite3_bind_int(s, first + CODEC_COL_TEXT_COUNT + 2, cols->key_id);
 	sqlite3_bind_blob(s, first + CODEC_COL_TEXT_COUNT + 3, cols->sealed, (int)cols->sealed_len,
 			  SQLITE_STATIC);
@@ -1264,9 +1276,33 @@ wm_err store_survivor_update(struct store *st, struct store_survivor *sv, int ex
 /* The list statement for a filter's shape (see list_sql). */
 static enum stmt list_shape(const struct store_survivor_filter *f, bool all_orgs)
 {
-	int shape = (given(f->advocate_id) ? 1 : 0) | (given(f->status) ? 2 : 0) |
-		    (f->name ? 4 : 0) | (all_orgs ? 8 : 0);
+	int shape = (given(f->advocate_id) ? STORE_SHAPE_ADVOCATE : 0) |
+		    (given(f->status) ? STORE_SHAPE_STATUS : 0) | (f->name ? STORE_SHAPE_NAME : 0) |
+		    (all_orgs ? STORE_SHAPE_ALL_ORGS : 0);
 	return (enum stmt)(Q_SURV_LIST + shape);
+}
+
+wm_err store_sqlite_list_plan(struct store *st, int shape, char *out, size_t cap)
+{
+	assert(shape >= 0 && shape < STORE_SHAPES && cap > 0);
+	char sql[2048];
+	snprintf(sql, sizeof sql, "EXPLAIN QUERY PLAN %s", list_sql[shape]);
+	out[0] = '\0';
+	struct conn *c = acquire(st);
+	sqlite3_stmt *s;
+	wm_err e = WM_ERR_IO;
+	if (sqlite3_prepare_v2(c->db, sql, -1, &s, NULL) == SQLITE_OK) {
+		size_t used = 0;
+		while (sqlite3_step(s) == SQLITE_ROW && used < cap) {
+			int n = snprintf(out + used, cap - used, "%s\n",
+					 (const char *)sqlite3_column_text(s, 3));
+			used += n > 0 ? (size_t)n : 0;
+		}
+		sqlite3_finalize(s);
+		e = WM_OK;
+	}
+	release(st, c);
+	return e;
 }
 
 /* Binds text to a named parameter the statement has (shapes use some). */
@@ -1428,8 +1464,7 @@ static wm_err query_text_int(struct conn *c, enum stmt q, const char *t, int64_t
  * organisation's managers (one per hour, its count kept up to date). Cheap
  * for everyone below the floor: one count over at most BULK_MIN + 1 index
  * entries. */
-static wm_err bulk_check(struct store *st, struct conn *c, const struct store_audit *a,
-			 int64_t now)
+static wm_err bulk_check(struct store *st, struct conn *c, const struct store_audit *a, int64_t now)
 {
 	if (!given(a->org_id))
 		return WM_OK; /* no organisation, no managers to tell (and no records) */
@@ -1596,8 +1631,8 @@ wm_err store_access_log(struct store *st, const char *survivor_id, int64_t befor
 }
 
 wm_err store_bulk_access_list(struct store *st, const char *org_id, int64_t before, int limit,
-			      void (*each)(void *ctx, const struct store_bulk_access *b),
-			      void *ctx, bool *more)
+			      void (*each)(void *ctx, const struct store_bulk_access *b), void *ctx,
+			      bool *more)
 {
 	*more = false;
 	if (!given(org_id))

@@ -204,12 +204,12 @@ struct store_survivor {
  * WM_ERR_INVALID) unless all_orgs is set, which only an administration scope
  * may ask for. "" counts as absent. Strings are borrowed. */
 struct store_survivor_filter {
-	bool all_orgs;		        /* every organisation (never "no org means all") */
-	const char *org_id;	        /* owned by this organisation */
+	bool all_orgs;			/* every organisation (never "no org means all") */
+	const char *org_id;		/* owned by this organisation */
 	const char *shared_with_org_id; /* shared with this organisation by consent */
-	const char *advocate_id;        /* NULL: any advocate */
-	const char *status;	        /* NULL: any status; else its stored code */
-	const char *name;	        /* NULL: any; else exact, case-insensitive, trimmed */
+	const char *advocate_id;	/* NULL: any advocate */
+	const char *status;		/* NULL: any status; else its stored code */
+	const char *name;		/* NULL: any; else exact, case-insensitive, trimmed */
 };
 
 /* Releases the body of s. */
@@ -290,7 +290,7 @@ void store_set_bulk_threshold(struct store *st, int threshold);
 /* Calls each for up to limit flagged events of accounts of org_id (never ""),
  * with seq < before (0: from the newest), newest first. */
 wm_err store_bulk_access_list(struct store *st, const char *org_id, int64_t before, int limit,
-			      void (*each)(void *ctx, const struct store_bulk_access *b),
-			      void *ctx, bool *more);
+			      void (*each)(void *ctx, const struct store_bulk_access *b), void *ctx,
+			      bool *more);
 
 #endif

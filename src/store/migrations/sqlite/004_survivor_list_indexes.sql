@@ -3,11 +3,7 @@
 --
 -- An index's rows end with the rowid (seq), so (org_id) serves "the
 -- organisation, in seq order" and (org_id, advocate_id) "an advocate's
--- caseload, any status". The name indexes gain org_id so that a search by
--- name stays within one organisation's rows.
+-- caseload, any status". Searches by name keep the name indexes of 001
+-- ((name, seq): in seq order, the organisation checked on each row found).
 CREATE INDEX survivors_org_seq ON survivors(org_id);
 CREATE INDEX survivors_advocate ON survivors(org_id, advocate_id);
-DROP INDEX survivors_known_as;
-DROP INDEX survivors_legal_name;
-CREATE INDEX survivors_known_as ON survivors(known_as_idx, org_id);
-CREATE INDEX survivors_legal_name ON survivors(legal_name_idx, org_id);
