@@ -1439,8 +1439,8 @@ static wm_err audit_insert(struct conn *c, const struct store_audit *a, int64_t 
 	return exec_stmt(s);
 }
 
-/* Runs a statement bound to text and two integers, reading one integer
- * (0 when there is no row). */
+/* Runs a statement bound to text and one or two integers (b only when it
+ * has a third parameter), reading one integer (0 when there is no row). */
 static wm_err query_text_int(struct conn *c, enum stmt q, const char *t, int64_t a, int64_t b,
 			     int64_t *out)
 {
@@ -1450,7 +1450,8 @@ static wm_err query_text_int(struct conn *c, enum stmt q, const char *t, int64_t
 		return WM_ERR_IO;
 	sqlite3_bind_text(s, 1, t, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 2, a);
-	sqlite3_bind_int64(s, 3, b);
+	if (sqlite3_bind_parameter_count(s) >= 3)
+		sqlite3_bind_int64(s, 3, b);
 	int rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
 		*out = sqlite3_column_int64(s, 0);
@@ -1588,39 +1589,28 @@ void store_set_bulk_threshold(struct store *st, int threshold)
 	st->bulk_threshold = threshold > 0 ? threshold : 0;
 }
 
-wm_err store_access_log(struct store *st, const char *survivor_id, int64_t before, int limit,
-			void (*each)(void *ctx, const struct store_audit *a), void *ctx, bool *more)
+/* Runs a newest-first page query bound to (key, before, limit + 1), calling
+ * row(arg, s) on up to limit rows (it may stop with an error); *more is set
+ * when there are further ones. */
+static wm_err page_newest(struct store *st, enum stmt q, const char *key, int64_t before, int limit,
+			  wm_err (*row)(void *arg, sqlite3_stmt *s), void *arg, bool *more)
 {
-	struct conn *c = acquire(st);
-	sqlite3_stmt *s = stmt(c, Q_AUDIT_LIST);
-	wm_err e = WM_ERR_IO;
 	*more = false;
+	struct conn *c = acquire(st);
+	sqlite3_stmt *s = stmt(c, q);
+	wm_err e = WM_ERR_IO;
 	if (s) {
-		sqlite3_bind_text(s, 1, survivor_id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(s, 2, before > 0 ? before : INT64_MAX);
 		sqlite3_bind_int(s, 3, limit + 1);
 		int n = 0, rc;
-		struct store_audit a;
 		e = WM_OK;
-		while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		while (e == WM_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
 			if (n++ == limit) {
 				*more = true;
 				break;
 			}
-			memset(&a, 0, sizeof a);
-			a.seq = sqlite3_column_int64(s, 0);
-			instant_format(sqlite3_column_int64(s, 1), a.at);
-			snprintf(a.survivor_id, sizeof a.survivor_id, "%s", survivor_id);
-			copy_col(s, 2, a.user_id, sizeof a.user_id);
-			const char *action = codec_action_name(sqlite3_column_int(s, 5));
-			if (!codec_role_from_code(sqlite3_column_int(s, 3), &a.role) || !action) {
-				e = WM_ERR_IO; /* a damaged trail: say so, never guess */
-				break;
-			}
-			copy_col(s, 4, a.org_id, sizeof a.org_id);
-			snprintf(a.action, sizeof a.action, "%s", action);
-			copy_col(s, 6, a.route, sizeof a.route);
-			each(ctx, &a);
+			e = row(arg, s);
 		}
 		if (e == WM_OK && rc != SQLITE_ROW && rc != SQLITE_DONE)
 			e = map_rc(rc);
@@ -1630,6 +1620,62 @@ wm_err store_access_log(struct store *st, const char *survivor_id, int64_t befor
 	return e;
 }
 
+struct log_page {
+	const char *survivor_id;
+	void (*each)(void *ctx, const struct store_audit *a);
+	void *ctx;
+};
+
+static wm_err log_row(void *arg, sqlite3_stmt *s)
+{
+	const struct log_page *p = arg;
+	struct store_audit a;
+	memset(&a, 0, sizeof a);
+	a.seq = sqlite3_column_int64(s, 0);
+	instant_format(sqlite3_column_int64(s, 1), a.at);
+	snprintf(a.survivor_id, sizeof a.survivor_id, "%s", p->survivor_id);
+	copy_col(s, 2, a.user_id, sizeof a.user_id);
+	const char *action = codec_action_name(sqlite3_column_int(s, 5));
+	if (!codec_role_from_code(sqlite3_column_int(s, 3), &a.role) || !action)
+		return WM_ERR_IO; /* a damaged trail: say so, never guess */
+	copy_col(s, 4, a.org_id, sizeof a.org_id);
+	snprintf(a.action, sizeof a.action, "%s", action);
+	copy_col(s, 6, a.route, sizeof a.route);
+	p->each(p->ctx, &a);
+	return WM_OK;
+}
+
+wm_err store_access_log(struct store *st, const char *survivor_id, int64_t before, int limit,
+			void (*each)(void *ctx, const struct store_audit *a), void *ctx, bool *more)
+{
+	struct log_page p = {survivor_id, each, ctx};
+	return page_newest(st, Q_AUDIT_LIST, survivor_id, before, limit, log_row, &p, more);
+}
+
+struct bulk_page {
+	void (*each)(void *ctx, const struct store_bulk_access *b);
+	void *ctx;
+};
+
+static wm_err bulk_row(void *arg, sqlite3_stmt *s)
+{
+	const struct bulk_page *p = arg;
+	struct store_bulk_access b;
+	memset(&b, 0, sizeof b);
+	b.seq = sqlite3_column_int64(s, 0);
+	copy_col(s, 1, b.user_id, sizeof b.user_id);
+	if (!codec_role_from_code(sqlite3_column_int(s, 2), &b.role))
+		return WM_ERR_IO;
+	copy_col(s, 3, b.org_id, sizeof b.org_id);
+	instant_format(sqlite3_column_int64(s, 4), b.window_start);
+	instant_format(sqlite3_column_int64(s, 5), b.window_end);
+	b.distinct_survivors = sqlite3_column_int(s, 6);
+	b.threshold = sqlite3_column_int(s, 7);
+	instant_format(sqlite3_column_int64(s, 8), b.detected_at);
+	p->each(p->ctx, &b);
+	return WM_OK;
+}
+
 wm_err store_bulk_access_list(struct store *st, const char *org_id, int64_t before, int limit,
 			      void (*each)(void *ctx, const struct store_bulk_access *b), void *ctx,
 			      bool *more)
@@ -1637,40 +1683,6 @@ wm_err store_bulk_access_list(struct store *st, const char *org_id, int64_t befo
 	*more = false;
 	if (!given(org_id))
 		return WM_ERR_INVALID; /* fails closed, as survivor filters do */
-	struct conn *c = acquire(st);
-	sqlite3_stmt *s = stmt(c, Q_BULK_LIST);
-	wm_err e = WM_ERR_IO;
-	if (s) {
-		sqlite3_bind_text(s, 1, org_id, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 2, before > 0 ? before : INT64_MAX);
-		sqlite3_bind_int(s, 3, limit + 1);
-		int n = 0, rc;
-		struct store_bulk_access b;
-		e = WM_OK;
-		while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-			if (n++ == limit) {
-				*more = true;
-				break;
-			}
-			memset(&b, 0, sizeof b);
-			b.seq = sqlite3_column_int64(s, 0);
-			copy_col(s, 1, b.user_id, sizeof b.user_id);
-			if (!codec_role_from_code(sqlite3_column_int(s, 2), &b.role)) {
-				e = WM_ERR_IO;
-				break;
-			}
-			copy_col(s, 3, b.org_id, sizeof b.org_id);
-			instant_format(sqlite3_column_int64(s, 4), b.window_start);
-			instant_format(sqlite3_column_int64(s, 5), b.window_end);
-			b.distinct_survivors = sqlite3_column_int(s, 6);
-			b.threshold = sqlite3_column_int(s, 7);
-			instant_format(sqlite3_column_int64(s, 8), b.detected_at);
-			each(ctx, &b);
-		}
-		if (e == WM_OK && rc != SQLITE_ROW && rc != SQLITE_DONE)
-			e = map_rc(rc);
-		done(s);
-	}
-	release(st, c);
-	return e;
+	struct bulk_page p = {each, ctx};
+	return page_newest(st, Q_BULK_LIST, org_id, before, limit, bulk_row, &p, more);
 }
