@@ -24,7 +24,6 @@
 #include "../domain/account.h"
 #include "../domain/date.h"
 #include "../domain/err.h"
-#include "../domain/policy.h"
 
 #define STORE_ID_LEN   33
 #define STORE_NAME_LEN 201
