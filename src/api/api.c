@@ -43,6 +43,7 @@ const struct route api_routes[] = {
     {"GET",    "/api/v1/survivors/{id}",                survivors_get,        ACT_SURVIVOR_READ, 0},
     {"PATCH",  "/api/v1/survivors/{id}",                survivors_patch,      ACT_SURVIVOR_UPDATE, 0},
     {"GET",    "/api/v1/survivors/{id}/access-log",     survivors_access_log, ACT_ACCESS_LOG_READ, 0},
+    {"GET",    "/api/v1/bulk-access",                   monitor_bulk_access,  ACT_BULK_ACCESS_READ, 0},
 };
 /* clang-format on */
 #undef PUBLIC
@@ -280,7 +281,7 @@ bool call_page(struct call *c, int *limit, int64_t *after)
 	if (l) {
 		char *end;
 		long v = strtol(l, &end, 10);
-		if (!l[0] || *end || v < 1 || v > 500)
+		if (!l[0] || *end || v < 1 || v > STORE_LIST_MAX)
 			return call_invalid(c, "limit",
 					    "limit must be a whole number from 1 to 500");
 		*limit = (int)v;

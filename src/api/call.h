@@ -64,7 +64,7 @@ bool call_invalid(struct call *c, const char *field, const char *message);
 /* Asks the policy; answers 403 or 404 and returns false when denied. */
 bool call_allow(struct call *c, enum action act, const struct resource *res);
 
-/* Reads ?limit= (1-500, default 50) and ?cursor=; false after answering 422. */
+/* Reads ?limit= (1-STORE_LIST_MAX, default 50) and ?cursor=; false after answering 422. */
 bool call_page(struct call *c, int *limit, int64_t *after);
 
 /* Builds {"items": items, "next_cursor": ...}, the cursor sealed for this
@@ -103,6 +103,7 @@ void survivors_list(struct call *c);
 void survivors_get(struct call *c);
 void survivors_patch(struct call *c);
 void survivors_access_log(struct call *c);
+void monitor_bulk_access(struct call *c);
 
 /* The JSON of a user as the API shows it (no password hash). */
 json_t *user_json(const struct store_user *u);

@@ -6,6 +6,7 @@
  * transaction as the change, a read before the record is answered (a
  * record is never shown without its entry being stored).
  */
+#include <assert.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -111,16 +112,38 @@ void survivors_create(struct call *c)
 	store_survivor_clear(&s);
 }
 
+/* The store's filter for the records the policy lets the caller reach for
+ * act: its organisation's, those shared with it, or (an administration
+ * scope) every organisation's. False when it reaches none. */
+static bool filter_for(const struct call *c, enum action act, struct store_survivor_filter *f)
+{
+	memset(f, 0, sizeof *f);
+	switch (policy_scope(&c->who, act)) {
+	case SCOPE_ORG:
+		f->org_id = c->who.org_id;
+		return true;
+	case SCOPE_SHARED:
+		f->shared_with_org_id = c->who.org_id;
+		return true;
+	case SCOPE_ALL:
+		f->all_orgs = true;
+		return true;
+	case SCOPE_NONE:
+	default:
+		return false;
+	}
+}
+
 /* Loads the survivor of the path and asks the policy about act on it (the
  * route's own check has already refused the roles that may never). */
 static bool load(struct call *c, enum action act, struct store_survivor *s)
 {
 	s->body = NULL;
 	const char *id = call_param(c, 0);
-	struct store_survivor_filter vis = {.scope = policy_scope(&c->who, act),
-					    .org_id = c->who.org_id};
-	wm_err e =
-	    schema_is_id(id) ? store_survivor_get(c->app->store, id, &vis, s) : WM_ERR_NOT_FOUND;
+	struct store_survivor_filter vis;
+	wm_err e = schema_is_id(id) && filter_for(c, act, &vis)
+		       ? store_survivor_get(c->app->store, id, &vis, s)
+		       : WM_ERR_NOT_FOUND;
 	if (e != WM_OK)
 		return call_fail(c, e, NULL);
 	struct resource res = resource_of(s);
@@ -196,29 +219,31 @@ out:
 	store_survivor_clear(&s);
 }
 
-#define LIST_MAX 500
-
 struct survivor_list {
 	const struct call *c;
 	json_t *items;
 	int64_t last;
 	size_t n;
-	struct store_audit audit[LIST_MAX];
+	struct store_audit audit[STORE_LIST_MAX];
 };
 
 static void add_survivor(void *ctx, const struct store_survivor *s)
 {
 	struct survivor_list *l = ctx;
+	/* The store lists at most STORE_LIST_MAX, the size of the buffer: a
+	 * record past it would be shown without its entry, so never shown. */
+	assert(l->n < STORE_LIST_MAX);
+	if (l->n == STORE_LIST_MAX)
+		return;
+	call_audit(l->c, s->id, "read", &l->audit[l->n++]);
 	json_array_append_new(l->items, survivor_json(l->c, s));
 	l->last = s->seq;
-	if (l->n < LIST_MAX)
-		call_audit(l->c, s->id, "read", &l->audit[l->n++]);
 }
 
 void survivors_list(struct call *c)
 {
-	struct store_survivor_filter f = {.scope = policy_scope(&c->who, ACT_SURVIVOR_LIST),
-					  .org_id = c->who.org_id};
+	struct store_survivor_filter f;
+	bool reach = filter_for(c, ACT_SURVIVOR_LIST, &f);
 	const char *adv = http_query(c->req, "advocate");
 	if (adv && strcmp(adv, "me") == 0)
 		f.advocate_id = c->user.id;
@@ -247,8 +272,10 @@ void survivors_list(struct call *c)
 	}
 	l->c = c;
 	l->items = json_array();
-	bool more;
-	wm_err e = store_survivor_list(c->app->store, &f, after, limit, add_survivor, l, &more);
+	bool more = false;
+	wm_err e =
+	    reach ? store_survivor_list(c->app->store, &f, after, limit, add_survivor, l, &more)
+		  : WM_OK;
 	if (e != WM_OK) {
 		json_decref(l->items);
 		call_fail(c, e, NULL);

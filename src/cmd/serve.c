@@ -23,6 +23,13 @@ static bool parse_uint(const char *s, unsigned max, unsigned *out)
 	return true;
 }
 
+/* Lets the reads held for their audit entries go before the server frees
+ * their connections (see http_server_stop). */
+static void drain_audit(void *st)
+{
+	store_audit_drain(st);
+}
+
 int cmd_serve(int argc, char **argv)
 {
 	struct opt opts[] = {
@@ -34,12 +41,16 @@ int cmd_serve(int argc, char **argv)
 	    {"rate-limit", NULL, "N",
 	     "requests per second per client address, bursts of 2N (default 1000; 0: off)", NULL},
 	    {"threads", NULL, "N", "worker threads (default: four per core)", NULL},
+	    {"bulk-read-threshold", NULL, "N",
+	     "flag an account that reads more than N distinct survivors within an hour "
+	     "(default: three times its caseload, at least 100)",
+	     NULL},
 	};
 	bool help;
 	int rc = cmd_parse("serve",
 			   "Serves the Waymark API. Logs one line per request to stderr (method, "
 			   "route,\nstatus, duration); stops cleanly on SIGTERM or SIGINT.",
-			   argc, argv, opts, 5, &help);
+			   argc, argv, opts, 6, &help);
 	if (rc || help)
 		return rc;
 	const char *db = opts[0].value;
@@ -54,6 +65,11 @@ int cmd_serve(int argc, char **argv)
 	}
 	if (opts[4].value && (!parse_uint(opts[4].value, 256, &threads) || threads == 0)) {
 		fprintf(stderr, "waymark serve: --threads must be from 1 to 256\n");
+		return 2;
+	}
+	unsigned bulk = 0;
+	if (opts[5].value && (!parse_uint(opts[5].value, 1000000, &bulk) || bulk == 0)) {
+		fprintf(stderr, "waymark serve: --bulk-read-threshold must be from 1 to 1000000\n");
 		return 2;
 	}
 	if (threads == 0) {
@@ -75,6 +91,7 @@ int cmd_serve(int argc, char **argv)
 		keyring_free(keys);
 		return 1;
 	}
+	store_set_bulk_threshold(st, (int)bulk);
 
 	/* Block the stop signals before threads start so that only this
 	 * thread receives them. */
@@ -112,7 +129,7 @@ int cmd_serve(int argc, char **argv)
 	int sig = 0;
 	sigwait(&stop, &sig);
 	log_info("stopping on signal %d; finishing requests in flight", sig);
-	http_server_stop(srv, 10000);
+	http_server_stop(srv, 10000, drain_audit, st);
 	store_close(st);
 	keyring_free(keys);
 	log_info("stopped");

@@ -37,8 +37,10 @@ int http_server_start(const struct http_config *cfg, http_handler handler, void 
 /* The port actually bound (useful with port 0). */
 unsigned http_server_port(const struct http_server *s);
 
-/* Stops accepting, waits up to grace_ms for requests in flight, then stops. */
-void http_server_stop(struct http_server *s, int grace_ms);
+/* Stops accepting, waits up to grace_ms for requests in flight, calls
+ * drain(arg) (if not NULL) to release every held answer (see http_hold) and
+ * have later ones answered without suspending, then stops. */
+void http_server_stop(struct http_server *s, int grace_ms, void (*drain)(void *arg), void *arg);
 
 /* ---- reading the request ---- */
 

@@ -463,7 +463,7 @@ unsigned http_server_port(const struct http_server *s)
 	return info ? info->port : 0;
 }
 
-void http_server_stop(struct http_server *s, int grace_ms)
+void http_server_stop(struct http_server *s, int grace_ms, void (*drain)(void *arg), void *arg)
 {
 	if (!s)
 		return;
@@ -471,9 +471,12 @@ void http_server_stop(struct http_server *s, int grace_ms)
 	struct timespec tick = {0, 10 * 1000 * 1000};
 	for (int waited = 0; atomic_load(&s->in_flight) > 0 && waited < grace_ms; waited += 10)
 		nanosleep(&tick, NULL);
-	/* Finish deferred work, so that no connection stays suspended (the
-	 * daemon must not stop with one), and let its answers go out. */
+	/* Finish deferred work and held answers, so that no connection stays
+	 * suspended (the daemon frees connections as it stops, and a later
+	 * resume would touch freed memory), and let their answers go out. */
 	workers_stop(s->slow);
+	if (drain)
+		drain(arg);
 	for (int waited = 0; atomic_load(&s->in_flight) > 0 && waited < 1000; waited += 10)
 		nanosleep(&tick, NULL);
 	MHD_stop_daemon(s->daemon);

@@ -30,6 +30,8 @@ struct batch {
 	pthread_cond_t work; /* entries are pending, or stop was asked */
 	pthread_cond_t done; /* a batch was committed */
 	bool stop;
+	bool draining;	   /* after batch_drain: appends wait for their commit */
+	size_t async_open; /* asynchronous tickets whose notify has not returned */
 	struct store_audit *pending;
 	size_t count, cap;
 	struct ticket *tickets;
@@ -76,12 +78,16 @@ static void *writer_main(void *arg)
 		pthread_cond_broadcast(&b->done);
 		if (calls) {
 			pthread_mutex_unlock(&b->lock);
+			size_t told = 0;
 			for (struct ticket *t = calls; t; t = next) {
 				next = t->next;
 				t->notify(t->ctx, t->result);
 				free(t);
+				told++;
 			}
 			pthread_mutex_lock(&b->lock);
+			b->async_open -= told;
+			pthread_cond_broadcast(&b->done);
 		}
 	}
 	pthread_mutex_unlock(&b->lock);
@@ -162,11 +168,30 @@ wm_err batch_append_async(struct batch *b, const struct store_audit *entries, si
 	t->notify = notify;
 	t->ctx = ctx;
 	pthread_mutex_lock(&b->lock);
+	if (b->draining) {
+		/* Stopping: nothing may be left waiting on the writer, so this
+		 * caller waits for the commit and is told on its own thread. */
+		pthread_mutex_unlock(&b->lock);
+		free(t);
+		notify(ctx, batch_append(b, entries, n));
+		return WM_OK;
+	}
 	wm_err e = enqueue(b, entries, n, t);
+	if (e == WM_OK)
+		b->async_open++;
 	pthread_mutex_unlock(&b->lock);
 	if (e != WM_OK)
 		free(t);
 	return e;
+}
+
+void batch_drain(struct batch *b)
+{
+	pthread_mutex_lock(&b->lock);
+	b->draining = true;
+	while (b->async_open > 0)
+		pthread_cond_wait(&b->done, &b->lock);
+	pthread_mutex_unlock(&b->lock);
 }
 
 void batch_stop(struct batch *b)

@@ -31,10 +31,18 @@ wm_err batch_append(struct batch *b, const struct store_audit *entries, size_t n
 
 /* Copies n entries into the next batch and returns at once; notify(ctx,
  * result) is called on the writer thread once that batch is committed (at
- * once, on this thread, when n is 0). On an error return nothing was queued
+ * once, on this thread, when n is 0; on this thread, after the commit, once
+ * batch_drain was called). On an error return nothing was queued
  * and notify will not be called. */
 wm_err batch_append_async(struct batch *b, const struct store_audit *entries, size_t n,
 			  void (*notify)(void *ctx, wm_err result), void *ctx);
+
+/* Blocks until every asynchronous append made before the call is committed
+ * and its notify has returned. Appends after it wait for their commit on
+ * the caller's thread and call notify there before returning, so once this
+ * returns nobody waits on the writer: what was waiting (a suspended
+ * connection) can be freed safely. */
+void batch_drain(struct batch *b);
 
 /* Commits what is pending (telling every appender), stops the writer and
  * frees the queue. */

@@ -123,3 +123,85 @@ wm_err codec_key_check_verify(const struct keyring *k, const unsigned char *in, 
 		e = WM_ERR_CRYPTO;
 	return e;
 }
+
+/* Which fields of a survivor's record are kept as plain columns. The list
+ * filters and, later, reports rely on them; the backends only see the
+ * column numbers. */
+static const struct {
+	const char *field;
+	enum codec_col col;
+	bool required;
+} survivor_text_cols[] = {
+    {"advocate_id", CODEC_COL_ADVOCATE, false},
+    {"status", CODEC_COL_STATUS, true},
+    {"entered_service_on", CODEC_COL_ENTERED, true},
+    {"closed_on", CODEC_COL_CLOSED, false},
+};
+
+/* The names a list can be searched by, in column order. */
+static const struct {
+	const char *field;
+	bool required;
+} survivor_name_cols[2] = {{"known_as", true}, {"legal_name", false}};
+
+wm_err codec_survivor_cols(const struct keyring *k, const json_t *body,
+			   struct codec_survivor_cols *cols)
+{
+	memset(cols, 0, sizeof *cols);
+	for (size_t i = 0; i < sizeof survivor_text_cols / sizeof survivor_text_cols[0]; i++) {
+		const char *v =
+		    json_string_value(json_object_get(body, survivor_text_cols[i].field));
+		if (!v && survivor_text_cols[i].required)
+			return WM_ERR_INVALID;
+		cols->text[survivor_text_cols[i].col] = v;
+	}
+	for (int i = 0; i < 2; i++) {
+		const char *v =
+		    json_string_value(json_object_get(body, survivor_name_cols[i].field));
+		if (!v) {
+			if (survivor_name_cols[i].required)
+				return WM_ERR_INVALID;
+			continue;
+		}
+		if (!codec_name_index(k, v, cols->name_idx[i]))
+			return WM_ERR_INVALID;
+		cols->has_name[i] = true;
+	}
+	return WM_OK;
+}
+
+/* Stored codes: append only. */
+static const enum role role_codes[] = {ROLE_ADMIN, ROLE_MANAGER, ROLE_ADVOCATE, ROLE_CLINICIAN,
+				       ROLE_ANALYST};
+static const char *const action_codes[] = {"read", "create", "update", "export", "handover"};
+
+int codec_role_code(enum role r)
+{
+	for (size_t i = 0; i < sizeof role_codes / sizeof role_codes[0]; i++)
+		if (role_codes[i] == r)
+			return (int)i;
+	return -1;
+}
+
+bool codec_role_from_code(int code, enum role *out)
+{
+	if (code < 0 || (size_t)code >= sizeof role_codes / sizeof role_codes[0])
+		return false;
+	*out = role_codes[code];
+	return true;
+}
+
+int codec_action_code(const char *action)
+{
+	for (size_t i = 0; i < sizeof action_codes / sizeof action_codes[0]; i++)
+		if (strcmp(action_codes[i], action) == 0)
+			return (int)i;
+	return -1;
+}
+
+const char *codec_action_name(int code)
+{
+	if (code < 0 || (size_t)code >= sizeof action_codes / sizeof action_codes[0])
+		return NULL;
+	return action_codes[code];
+}

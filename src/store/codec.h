@@ -13,6 +13,7 @@
 #include <stddef.h>
 
 #include "../crypto/keyring.h"
+#include "../domain/account.h"
 #include "../domain/err.h"
 
 /* Seals body for the row at `place` (its id, and whatever else the value must
@@ -34,6 +35,40 @@ bool codec_name_index(const struct keyring *k, const char *name,
 /* The blind index of a (normalised) username, for the lock-out tables. */
 void codec_username_index(const struct keyring *k, const char *username,
 			  unsigned char out[KEYRING_BLIND_LEN]);
+
+/* The plain columns a backend keeps beside a survivor's sealed body, so
+ * that lists filter and reports count without opening it. Which record
+ * fields they come from is declared once, in codec.c: the backends' SQL
+ * names only these columns, never a field of the record. */
+enum codec_col {
+	CODEC_COL_ADVOCATE, /* text: the assigned advocate's id, or NULL */
+	CODEC_COL_STATUS,   /* text: the status code */
+	CODEC_COL_ENTERED,  /* text: the date service began */
+	CODEC_COL_CLOSED,   /* text: the date it ended, or NULL */
+	CODEC_COL_TEXT_COUNT,
+};
+
+struct codec_survivor_cols {
+	const char *text[CODEC_COL_TEXT_COUNT]; /* borrowed from the body; NULL when absent */
+	/* Blind indexes of the names a list may be searched by: the first is
+	 * required, the second is optional (has_name[1]). */
+	unsigned char name_idx[2][KEYRING_BLIND_LEN];
+	bool has_name[2];
+};
+
+/* Fills cols from a survivor's body (borrowed: the text stays the body's).
+ * WM_ERR_INVALID when a required column is missing or a name cannot be
+ * indexed. */
+wm_err codec_survivor_cols(const struct keyring *k, const json_t *body,
+			   struct codec_survivor_cols *cols);
+
+/* Small stable codes for the audit trail's role and action, so an entry
+ * stores a byte instead of a word; -1 (or NULL) for anything unknown. The
+ * codes are stored: never renumber them. */
+int codec_role_code(enum role r);
+bool codec_role_from_code(int code, enum role *out);
+int codec_action_code(const char *action);
+const char *codec_action_name(int code);
 
 /* Seals and checks the fixed value that proves a key file fits a database. */
 wm_err codec_key_check_make(const struct keyring *k, unsigned char **out, size_t *len);

@@ -21,6 +21,7 @@
 #include "batch.h"
 #include "codec.h"
 #include "migrations.h"
+#include "sqlite.h"
 #include "../util/log.h"
 #include "../util/text.h"
 
@@ -55,11 +56,25 @@ enum stmt {
 	Q_LOGIN_UNLOCK_OLD,
 	Q_SURV_INSERT,
 	Q_SURV_GET,
+	Q_SURV_GET_ANY_ORG,
 	Q_SURV_ORG,
 	Q_SURV_UPDATE,
+	/* One list statement per filter shape (see list_shape), each read
+	 * from an index in seq order: 8 within an organisation, 8 across all. */
 	Q_SURV_LIST,
+	Q_SURV_LIST_LAST = Q_SURV_LIST + 15,
+	Q_ROUTE_GET,
+	Q_ROUTE_ADD,
 	Q_AUDIT_INSERT,
 	Q_AUDIT_LIST,
+	Q_RECENT_READ,
+	Q_RECENT_PRUNE,
+	Q_RECENT_COUNT,
+	Q_CASELOAD,
+	Q_BULK_OPEN,
+	Q_BULK_INSERT,
+	Q_BULK_UPDATE,
+	Q_BULK_LIST,
 	Q_COUNT
 };
 
@@ -67,8 +82,40 @@ enum stmt {
 #define USER_COLS                                                                                  \
 	"seq, id, username, password_hash, display_name, role, org_id, disabled, version, "        \
 	"created_at, updated_at"
-#define SURV_COLS  "seq, id, org_id, version, created_at, updated_at, key_id, body"
-#define AUDIT_COLS "seq, at, survivor_id, user_id, role, org_id, action, route"
+#define SURV_COLS "seq, id, org_id, version, created_at, updated_at, key_id, body"
+
+/* The survivor list, one statement per shape: which of advocate (bit 0),
+ * status (bit 1) and name (bit 2) are filtered, and whether the filter is
+ * one organisation or all of them (bit 3). A statement with "? IS NULL OR"
+ * for every filter cannot use an index for any of them: SQLite then sorts
+ * the whole organisation. Names are searched in two indexes, merged in seq
+ * order by a compound SELECT (UNION also drops a record found by both).
+ * The name indexes are named: a name is the most selective filter, and
+ * their rows (name, seq) come in seq order whatever else is filtered, where
+ * SQLite, without statistics, may prefer the organisation's index. */
+#define L_FROM		     "SELECT " SURV_COLS " FROM survivors WHERE "
+#define L_ORG		     "org_id = $org AND seq > $after"
+#define L_ALL		     "seq > $after"
+#define L_ADV		     " AND advocate_id = $adv"
+#define L_STATUS	     " AND status = $status"
+#define L_END		     " ORDER BY seq LIMIT $limit"
+#define L_PLAIN(where, more) L_FROM where more L_END
+#define L_NAME(where, more)                                                                        \
+	"SELECT " SURV_COLS " FROM survivors INDEXED BY survivors_known_as WHERE "                 \
+	"known_as_idx = $name AND " where more " UNION SELECT " SURV_COLS                          \
+	" FROM survivors INDEXED BY survivors_legal_name WHERE legal_name_idx = $name AND " where  \
+	    more L_END
+#define L_SHAPES(where)                                                                            \
+	L_PLAIN(where, ""), L_PLAIN(where, L_ADV), L_PLAIN(where, L_STATUS),                       \
+	    L_PLAIN(where, L_ADV L_STATUS), L_NAME(where, ""), L_NAME(where, L_ADV),               \
+	    L_NAME(where, L_STATUS), L_NAME(where, L_ADV L_STATUS)
+static const char *const list_sql[16] = {L_SHAPES(L_ORG), L_SHAPES(L_ALL)};
+
+/* Subqueries turning the text ids of an audit entry into the seq the
+ * compact trail stores. */
+#define SEQ_OF_SURVIVOR(p) "(SELECT seq FROM survivors WHERE id = " p ")"
+#define SEQ_OF_USER(p)	   "(SELECT seq FROM users WHERE id = " p ")"
+#define SEQ_OF_ORG(p)	   "(SELECT seq FROM orgs WHERE id = " p ")"
 
 static const char *const sql_text[Q_COUNT] = {
     [Q_BEGIN] = "BEGIN IMMEDIATE",
@@ -113,31 +160,71 @@ static const char *const sql_text[Q_COUNT] = {
     [Q_SURV_INSERT] = "INSERT INTO survivors(id, org_id, advocate_id, status, entered_service_on, "
 		      "closed_on, known_as_idx, legal_name_idx, key_id, body, version, created_at, "
 		      "updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 1, ?11, ?11)",
-    [Q_SURV_GET] =
-	"SELECT " SURV_COLS " FROM survivors WHERE id = ?1 AND (?2 IS NULL OR org_id = ?2)",
+    [Q_SURV_GET] = "SELECT " SURV_COLS " FROM survivors WHERE id = ?1 AND org_id = ?2",
+    [Q_SURV_GET_ANY_ORG] = "SELECT " SURV_COLS " FROM survivors WHERE id = ?1",
     [Q_SURV_ORG] = "SELECT org_id FROM survivors WHERE id = ?1",
     [Q_SURV_UPDATE] =
 	"UPDATE survivors SET advocate_id = ?2, status = ?3, entered_service_on = ?4, "
 	"closed_on = ?5, known_as_idx = ?6, legal_name_idx = ?7, key_id = ?8, "
 	"body = ?9, updated_at = ?10, version = version + 1 "
 	"WHERE id = ?1 AND version = ?11",
-    /* One statement for every filter: an absent filter is a NULL parameter. */
-    [Q_SURV_LIST] = "SELECT " SURV_COLS " FROM survivors "
-		    "WHERE org_id = ?1 AND seq > ?2 "
-		    "AND (?3 IS NULL OR advocate_id = ?3) "
-		    "AND (?4 IS NULL OR status = ?4) "
-		    "AND (?5 IS NULL OR known_as_idx = ?5 OR legal_name_idx = ?5) "
-		    "ORDER BY seq LIMIT ?6",
-    [Q_AUDIT_INSERT] = "INSERT INTO audit(at, survivor_id, user_id, role, org_id, action, route) "
-		       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-    [Q_AUDIT_LIST] = "SELECT " AUDIT_COLS " FROM audit WHERE survivor_id = ?1 "
-		     "AND (?2 = 0 OR seq < ?2) ORDER BY seq DESC LIMIT ?3",
+    [Q_ROUTE_GET] = "SELECT id FROM audit_routes WHERE pattern = ?1",
+    [Q_ROUTE_ADD] = "INSERT INTO audit_routes(pattern) VALUES (?1)",
+    [Q_AUDIT_INSERT] =
+	"INSERT INTO audit(at, survivor_seq, user_seq, org_seq, role, action, route) "
+	"VALUES (?1, " SEQ_OF_SURVIVOR("?2") ", " SEQ_OF_USER("?3") ", " SEQ_OF_ORG(
+	    "?4") ", ?5, ?6, ?7)",
+    [Q_AUDIT_LIST] = "SELECT a.seq, a.at, u.id, a.role, o.id, a.action, r.pattern FROM audit a "
+		     "JOIN users u ON u.seq = a.user_seq LEFT JOIN orgs o ON o.seq = a.org_seq "
+		     "JOIN audit_routes r ON r.id = a.route "
+		     "WHERE a.survivor_seq = " SEQ_OF_SURVIVOR("?1") " AND a.seq < ?2 "
+								     "ORDER BY a.seq DESC LIMIT ?3",
+    /* Bulk-access detection (see bulk_check). */
+    [Q_RECENT_READ] = "INSERT INTO recent_reads(user_seq, survivor_seq, at) "
+		      "SELECT user_seq, survivor_seq, at FROM audit WHERE seq = ?1 "
+		      "ON CONFLICT(user_seq, survivor_seq) DO UPDATE SET at = max(at, excluded.at)",
+    [Q_RECENT_PRUNE] =
+	"DELETE FROM recent_reads WHERE user_seq = " SEQ_OF_USER("?1") " AND at <= ?2",
+    [Q_RECENT_COUNT] =
+	"SELECT count(*) FROM (SELECT 1 FROM recent_reads WHERE user_seq = " SEQ_OF_USER(
+	    "?1") " AND at > ?2 LIMIT ?3)",
+    [Q_CASELOAD] = "SELECT count(*) FROM survivors WHERE org_id = ?1 AND advocate_id = ?2",
+    [Q_BULK_OPEN] = "SELECT seq FROM bulk_access WHERE user_seq = " SEQ_OF_USER(
+	"?1") " AND "
+	      "detected_at > ?2 ORDER BY detected_at DESC LIMIT 1",
+    [Q_BULK_INSERT] = "INSERT INTO bulk_access(user_seq, org_seq, role, window_start, window_end, "
+		      "distinct_survivors, threshold, detected_at) VALUES (" SEQ_OF_USER(
+			  "?1") ", " SEQ_OF_ORG("?2") ", ?3, ?4, ?5, ?6, ?7, ?5)",
+    [Q_BULK_UPDATE] = "UPDATE bulk_access SET window_end = ?2, distinct_survivors = "
+		      "max(distinct_survivors, ?3) WHERE seq = ?1",
+    [Q_BULK_LIST] = "SELECT b.seq, u.id, b.role, o.id, b.window_start, b.window_end, "
+		    "b.distinct_survivors, b.threshold, b.detected_at FROM bulk_access b "
+		    "JOIN users u ON u.seq = b.user_seq JOIN orgs o ON o.seq = b.org_seq "
+		    "WHERE b.org_seq = " SEQ_OF_ORG("?1") " AND b.seq < ?2 "
+							  "ORDER BY b.seq DESC LIMIT ?3",
 };
 
 struct conn {
 	sqlite3 *db;
 	sqlite3_stmt *stmts[Q_COUNT];
 	struct conn *next_free;
+	struct store *st;
+	bool gated; /* holds the write turn (see gate_enter) */
+};
+
+/* Writers of this process take turns in arrival order. SQLite's own wait
+ * for the write lock (the busy handler) sleeps and polls: behind an audit
+ * writer that commits batch after batch under a read flood, a change could
+ * wait up to the busy timeout, holding a connection thread of the server
+ * and every connection on it. Here a writer waits at most for the writers
+ * ahead of it, each one transaction (an audit batch is committed in chunks
+ * of AUDIT_CHUNK entries, so none is long), and is woken the moment its
+ * turn comes. The busy handler still covers other processes (the command
+ * line). */
+struct gate {
+	pthread_mutex_t lock;
+	pthread_cond_t turn;
+	uint64_t next, serving;
 };
 
 struct store {
@@ -149,6 +236,8 @@ struct store {
 	int count;
 	int schema_version;
 	struct batch *audit; /* group commit of read-audit entries */
+	struct gate gate;
+	int bulk_threshold; /* 0: three times the caseload, at least 100 */
 };
 
 /* ---- connections ---- */
@@ -201,9 +290,12 @@ static void release(struct store *st, struct conn *c)
 static sqlite3_stmt *stmt(struct conn *c, enum stmt q)
 {
 	if (!c->stmts[q]) {
-		assert(sql_text[q] != NULL);
-		if (sqlite3_prepare_v3(c->db, sql_text[q], -1, SQLITE_PREPARE_PERSISTENT,
-				       &c->stmts[q], NULL) != SQLITE_OK) {
+		const char *sql = q >= Q_SURV_LIST && q <= Q_SURV_LIST_LAST
+				      ? list_sql[q - Q_SURV_LIST]
+				      : sql_text[q];
+		assert(sql != NULL);
+		if (sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &c->stmts[q],
+				       NULL) != SQLITE_OK) {
 			/* A bug or a damaged schema: the SQL and SQLite's reason hold
 			 * no personal data, and the operator needs them. */
 			log_info("cannot prepare statement %d: %s", (int)q, sqlite3_errmsg(c->db));
@@ -252,8 +344,34 @@ static wm_err exec_int(struct conn *c, enum stmt q, int64_t v)
 	return exec_stmt(s);
 }
 
+static void gate_enter(struct conn *c)
+{
+	struct gate *g = &c->st->gate;
+	assert(!c->gated);
+	pthread_mutex_lock(&g->lock);
+	uint64_t ticket = g->next++;
+	while (g->serving != ticket)
+		pthread_cond_wait(&g->turn, &g->lock);
+	pthread_mutex_unlock(&g->lock);
+	c->gated = true;
+}
+
+static void gate_leave(struct conn *c)
+{
+	struct gate *g = &c->st->gate;
+	if (!c->gated)
+		return;
+	c->gated = false;
+	pthread_mutex_lock(&g->lock);
+	g->serving++;
+	pthread_cond_broadcast(&g->turn);
+	pthread_mutex_unlock(&g->lock);
+}
+
+/* Begins a write transaction in this process's turn; finish ends both. */
 static wm_err begin(struct conn *c)
 {
+	gate_enter(c);
 	return exec_stmt(stmt(c, Q_BEGIN));
 }
 
@@ -261,11 +379,14 @@ static wm_err finish(struct conn *c, wm_err e)
 {
 	if (e == WM_OK) {
 		e = exec_stmt(stmt(c, Q_COMMIT));
-		if (e == WM_OK)
+		if (e == WM_OK) {
+			gate_leave(c);
 			return WM_OK;
+		}
 	}
 	if (!sqlite3_get_autocommit(c->db))
 		exec_stmt(stmt(c, Q_ROLLBACK));
+	gate_leave(c);
 	return e;
 }
 
@@ -470,6 +591,10 @@ wm_err store_open(const char *url, const struct keyring *keys, enum store_mode m
 	}
 	pthread_mutex_init(&st->lock, NULL);
 	pthread_cond_init(&st->freed, NULL);
+	pthread_mutex_init(&st->gate.lock, NULL);
+	pthread_cond_init(&st->gate.turn, NULL);
+	for (int i = 0; i < pool_size; i++)
+		st->conns[i].st = st;
 
 	wm_err e = open_conn(url, mode == STORE_CREATE, &st->conns[0]);
 	st->count = 1;
@@ -511,6 +636,8 @@ void store_close(struct store *st)
 		close_conn(&st->conns[i]);
 	pthread_mutex_destroy(&st->lock);
 	pthread_cond_destroy(&st->freed);
+	pthread_mutex_destroy(&st->gate.lock);
+	pthread_cond_destroy(&st->gate.turn);
 	free(st->conns);
 	free(st);
 }
@@ -824,12 +951,15 @@ wm_err store_session_user(struct store *st, const unsigned char *digest, size_t 
 wm_err store_session_delete(struct store *st, const unsigned char *digest, size_t len)
 {
 	struct conn *c = acquire(st);
-	sqlite3_stmt *s = stmt(c, Q_SESSION_DELETE);
-	wm_err e = WM_ERR_IO;
-	if (s) {
+	wm_err e = begin(c);
+	sqlite3_stmt *s = e == WM_OK ? stmt(c, Q_SESSION_DELETE) : NULL;
+	if (e == WM_OK && !s)
+		e = WM_ERR_IO;
+	if (e == WM_OK) {
 		sqlite3_bind_blob(s, 1, digest, (int)len, SQLITE_STATIC);
 		e = exec_stmt(s);
 	}
+	e = finish(c, e);
 	release(st, c);
 	return e;
 }
@@ -927,7 +1057,10 @@ wm_err store_login_succeeded(struct store *st, const char *username)
 	unsigned char key[KEYRING_BLIND_LEN];
 	codec_username_index(st->keys, username, key);
 	struct conn *c = acquire(st);
-	wm_err e = exec_key(c, Q_LOGIN_CLEAR, key, sizeof key, false, 0);
+	wm_err e = begin(c);
+	if (e == WM_OK)
+		e = exec_key(c, Q_LOGIN_CLEAR, key, sizeof key, false, 0);
+	e = finish(c, e);
 	release(st, c);
 	return e;
 }
@@ -940,11 +1073,6 @@ void store_survivor_clear(struct store_survivor *s)
 	s->body = NULL;
 }
 
-static const char *body_str(const json_t *body, const char *key)
-{
-	return json_string_value(json_object_get(body, key));
-}
-
 /* A survivor's sealed record is bound to its id and its organisation: moved
  * to another row or, by editing the clear org_id column, to another
  * organisation, it no longer opens. */
@@ -953,11 +1081,10 @@ static void survivor_place(const char *id, const char *org_id, char out[2 * STOR
 	snprintf(out, 2 * STORE_ID_LEN, "%s:%s", id, org_id);
 }
 
-/* The columns derived from a body: what lists filter on, and sealed text. */
+/* The columns derived from a body (codec.c says which fields), and the
+ * sealed body itself. */
 struct surv_cols {
-	unsigned char known_idx[KEYRING_BLIND_LEN];
-	unsigned char legal_idx[KEYRING_BLIND_LEN];
-	bool has_legal;
+	struct codec_survivor_cols plain;
 	unsigned char *sealed;
 	size_t sealed_len;
 	int key_id;
@@ -966,36 +1093,34 @@ struct surv_cols {
 static wm_err surv_cols_make(struct store *st, const struct store_survivor *s,
 			     struct surv_cols *cols)
 {
-	memset(cols, 0, sizeof *cols);
-	const char *known = body_str(s->body, "known_as");
-	const char *legal = body_str(s->body, "legal_name");
-	if (!known || !codec_name_index(st->keys, known, cols->known_idx))
-		return WM_ERR_INVALID;
-	if (legal) {
-		if (!codec_name_index(st->keys, legal, cols->legal_idx))
-			return WM_ERR_INVALID;
-		cols->has_legal = true;
-	}
+	cols->sealed = NULL;
+	wm_err e = codec_survivor_cols(st->keys, s->body, &cols->plain);
+	if (e != WM_OK)
+		return e;
 	char place[2 * STORE_ID_LEN];
 	survivor_place(s->id, s->org_id, place);
 	return codec_seal_record(st->keys, "survivor", place, s->body, &cols->sealed,
 				 &cols->sealed_len, &cols->key_id);
 }
 
-static wm_err audit_insert(struct conn *c, const struct store_audit *a)
+/* Binds the derived columns at first, first + 1, ...: advocate, status,
+ * entered, closed, the two name indexes, key id, sealed body. */
+static void bind_cols(sqlite3_stmt *s, int first, const struct surv_cols *cols)
 {
-	sqlite3_stmt *s = stmt(c, Q_AUDIT_INSERT);
-	if (!s)
-		return WM_ERR_IO;
-	sqlite3_bind_text(s, 1, a->at, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, a->survivor_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, a->user_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, role_name(a->role), -1, SQLITE_STATIC);
-	bind_text(s, 5, a->org_id);
-	sqlite3_bind_text(s, 6, a->action, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 7, a->route, -1, SQLITE_STATIC);
-	return exec_stmt(s);
+	for (int i = 0; i < CODEC_COL_TEXT_COUNT; i++)
+		bind_text(s, first + i, cols->plain.text[i]);
+	for (int i = 0; i < 2; i++)
+		if (cols->plain.has_name[i])
+			sqlite3_bind_blob(s, first + CODEC_COL_TEXT_COUNT + i,
+					  cols->plain.name_idx[i], KEYRING_BLIND_LEN,
+					  SQLITE_STATIC);
+	sqlite3_bind_int(s, first + CODEC_COL_TEXT_COUNT + 2, cols->key_id);
+	sqlite3_bind_blob(s, first + CODEC_COL_TEXT_COUNT + 3, cols->sealed, (int)cols->sealed_len,
+			  SQLITE_STATIC);
 }
+
+static wm_err audit_record(struct store *st, struct conn *c, const struct store_audit *entries,
+			   size_t n);
 
 wm_err store_survivor_create(struct store *st, const struct store_survivor *sv,
 			     const struct store_audit *audit)
@@ -1014,21 +1139,12 @@ wm_err store_survivor_create(struct store *st, const struct store_survivor *sv,
 	if (e == WM_OK) {
 		sqlite3_bind_text(s, 1, sv->id, -1, SQLITE_STATIC);
 		sqlite3_bind_text(s, 2, sv->org_id, -1, SQLITE_STATIC);
-		bind_text(s, 3, body_str(sv->body, "advocate_id"));
-		sqlite3_bind_text(s, 4, body_str(sv->body, "status"), -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 5, body_str(sv->body, "entered_service_on"), -1,
-				  SQLITE_STATIC);
-		bind_text(s, 6, body_str(sv->body, "closed_on"));
-		sqlite3_bind_blob(s, 7, cols.known_idx, KEYRING_BLIND_LEN, SQLITE_STATIC);
-		if (cols.has_legal)
-			sqlite3_bind_blob(s, 8, cols.legal_idx, KEYRING_BLIND_LEN, SQLITE_STATIC);
-		sqlite3_bind_int(s, 9, cols.key_id);
-		sqlite3_bind_blob(s, 10, cols.sealed, (int)cols.sealed_len, SQLITE_STATIC);
+		bind_cols(s, 3, &cols);
 		sqlite3_bind_text(s, 11, sv->created_at, -1, SQLITE_STATIC);
 		e = exec_stmt(s);
 	}
 	if (e == WM_OK)
-		e = audit_insert(c, audit);
+		e = audit_record(st, c, audit, 1);
 	e = finish(c, e);
 	release(st, c);
 	free(cols.sealed);
@@ -1053,22 +1169,46 @@ static wm_err read_survivor(struct store *st, sqlite3_stmt *s, struct store_surv
 	return codec_open_record(st->keys, "survivor", place, key_id, blob, len, &out->body);
 }
 
+static bool given(const char *v)
+{
+	return v && v[0];
+}
+
+/* How the filter reaches rows: through one organisation, through all of
+ * them (asked for explicitly), or through consents only (none yet). A
+ * filter that names no organisation has no reach: it fails closed. */
+enum reach { REACH_NONE, REACH_ORG, REACH_ALL, REACH_SHARED };
+
+static enum reach reach_of(const struct store_survivor_filter *f)
+{
+	if (f->all_orgs)
+		return REACH_ALL;
+	if (given(f->org_id))
+		return REACH_ORG;
+	if (given(f->shared_with_org_id))
+		return REACH_SHARED;
+	return REACH_NONE;
+}
+
 wm_err store_survivor_get(struct store *st, const char *id, const struct store_survivor_filter *vis,
 			  struct store_survivor *out)
 {
 	out->body = NULL;
 	/* Rows the caller may not see are never read, let alone decrypted.
 	 * Sharing by consent arrives with the consents table; until then a
-	 * shared scope sees nothing. */
-	if (vis->scope == SCOPE_NONE || vis->scope == SCOPE_SHARED ||
-	    (vis->scope == SCOPE_ORG && !vis->org_id))
+	 * filter reaching only shared records finds nothing. */
+	enum reach r = reach_of(vis);
+	if (r == REACH_NONE)
+		return WM_ERR_INVALID;
+	if (r == REACH_SHARED)
 		return WM_ERR_NOT_FOUND;
 	struct conn *c = acquire(st);
-	sqlite3_stmt *s = stmt(c, Q_SURV_GET);
+	sqlite3_stmt *s = stmt(c, r == REACH_ALL ? Q_SURV_GET_ANY_ORG : Q_SURV_GET);
 	wm_err e = WM_ERR_IO;
 	if (s) {
 		sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-		bind_text(s, 2, vis->scope == SCOPE_ORG ? vis->org_id : NULL);
+		if (r == REACH_ORG)
+			sqlite3_bind_text(s, 2, vis->org_id, -1, SQLITE_STATIC);
 		int rc = sqlite3_step(s);
 		if (rc == SQLITE_ROW)
 			e = read_survivor(st, s, out);
@@ -1116,16 +1256,7 @@ wm_err store_survivor_update(struct store *st, struct store_survivor *sv, int ex
 		e = WM_ERR_IO;
 	if (e == WM_OK) {
 		sqlite3_bind_text(s, 1, sv->id, -1, SQLITE_STATIC);
-		bind_text(s, 2, body_str(sv->body, "advocate_id"));
-		sqlite3_bind_text(s, 3, body_str(sv->body, "status"), -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 4, body_str(sv->body, "entered_service_on"), -1,
-				  SQLITE_STATIC);
-		bind_text(s, 5, body_str(sv->body, "closed_on"));
-		sqlite3_bind_blob(s, 6, cols.known_idx, KEYRING_BLIND_LEN, SQLITE_STATIC);
-		if (cols.has_legal)
-			sqlite3_bind_blob(s, 7, cols.legal_idx, KEYRING_BLIND_LEN, SQLITE_STATIC);
-		sqlite3_bind_int(s, 8, cols.key_id);
-		sqlite3_bind_blob(s, 9, cols.sealed, (int)cols.sealed_len, SQLITE_STATIC);
+		bind_cols(s, 2, &cols);
 		sqlite3_bind_text(s, 10, sv->updated_at, -1, SQLITE_STATIC);
 		sqlite3_bind_int(s, 11, expected);
 		e = exec_stmt(s);
@@ -1133,7 +1264,7 @@ wm_err store_survivor_update(struct store *st, struct store_survivor *sv, int ex
 			e = WM_ERR_CONFLICT;
 	}
 	if (e == WM_OK)
-		e = audit_insert(c, audit);
+		e = audit_record(st, c, audit, 1);
 	e = finish(c, e);
 	release(st, c);
 	free(cols.sealed);
@@ -1142,29 +1273,80 @@ wm_err store_survivor_update(struct store *st, struct store_survivor *sv, int ex
 	return e;
 }
 
+/* The list statement for a filter's shape (see list_sql). */
+static enum stmt list_shape(const struct store_survivor_filter *f, bool all_orgs)
+{
+	int shape = (given(f->advocate_id) ? STORE_SHAPE_ADVOCATE : 0) |
+		    (given(f->status) ? STORE_SHAPE_STATUS : 0) | (f->name ? STORE_SHAPE_NAME : 0) |
+		    (all_orgs ? STORE_SHAPE_ALL_ORGS : 0);
+	return (enum stmt)(Q_SURV_LIST + shape);
+}
+
+wm_err store_sqlite_list_plan(struct store *st, int shape, char *out, size_t cap)
+{
+	assert(shape >= 0 && shape < STORE_SHAPES && cap > 0);
+	char sql[2048];
+	snprintf(sql, sizeof sql, "EXPLAIN QUERY PLAN %s", list_sql[shape]);
+	out[0] = '\0';
+	struct conn *c = acquire(st);
+	sqlite3_stmt *s;
+	wm_err e = WM_ERR_IO;
+	if (sqlite3_prepare_v2(c->db, sql, -1, &s, NULL) == SQLITE_OK) {
+		size_t used = 0;
+		while (sqlite3_step(s) == SQLITE_ROW && used < cap) {
+			int n = snprintf(out + used, cap - used, "%s\n",
+					 (const char *)sqlite3_column_text(s, 3));
+			used += n > 0 ? (size_t)n : 0;
+		}
+		sqlite3_finalize(s);
+		e = WM_OK;
+	}
+	release(st, c);
+	return e;
+}
+
+/* Binds text to a named parameter the statement has (shapes use some). */
+static void bind_named(sqlite3_stmt *s, const char *name, const void *v, int len)
+{
+	int i = sqlite3_bind_parameter_index(s, name);
+	if (i == 0)
+		return;
+	if (len < 0)
+		sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_blob(s, i, v, len, SQLITE_STATIC);
+}
+
 wm_err store_survivor_list(struct store *st, const struct store_survivor_filter *f, int64_t after,
 			   int limit, void (*each)(void *ctx, const struct store_survivor *s),
 			   void *ctx, bool *more)
 {
 	*more = false;
-	/* Sharing by consent arrives with the consents table; until then an
-	 * organisation sees only what it owns, and a shared scope is empty. */
-	if (f->scope != SCOPE_ORG || !f->org_id)
+	assert(limit >= 1 && limit <= STORE_LIST_MAX);
+	enum reach r = reach_of(f);
+	if (r == REACH_NONE)
+		return WM_ERR_INVALID;
+	/* Sharing by consent arrives with the consents table; until then a
+	 * filter reaching only shared records lists nothing. */
+	if (r == REACH_SHARED)
 		return WM_OK;
 	unsigned char idx[KEYRING_BLIND_LEN];
 	if (f->name && !codec_name_index(st->keys, f->name, idx))
 		return WM_OK; /* a name that cannot be folded matches nobody */
 	struct conn *c = acquire(st);
-	sqlite3_stmt *s = stmt(c, Q_SURV_LIST);
+	sqlite3_stmt *s = stmt(c, list_shape(f, r == REACH_ALL));
 	wm_err e = WM_ERR_IO;
 	if (s) {
-		sqlite3_bind_text(s, 1, f->org_id, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 2, after);
-		bind_text(s, 3, f->advocate_id);
-		bind_text(s, 4, f->status);
+		if (r == REACH_ORG)
+			bind_named(s, "$org", f->org_id, -1);
+		sqlite3_bind_int64(s, sqlite3_bind_parameter_index(s, "$after"), after);
+		if (given(f->advocate_id))
+			bind_named(s, "$adv", f->advocate_id, -1);
+		if (given(f->status))
+			bind_named(s, "$status", f->status, -1);
 		if (f->name)
-			sqlite3_bind_blob(s, 5, idx, sizeof idx, SQLITE_STATIC);
-		sqlite3_bind_int(s, 6, limit + 1);
+			bind_named(s, "$name", idx, sizeof idx);
+		sqlite3_bind_int(s, sqlite3_bind_parameter_index(s, "$limit"), limit + 1);
 		int n = 0, rc;
 		e = WM_OK;
 		while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -1189,15 +1371,204 @@ wm_err store_survivor_list(struct store *st, const struct store_survivor_filter 
 
 /* ---- audit ---- */
 
-/* Commits a batch of audit entries in one transaction (the writer thread). */
+/* Entries per transaction of the audit writer: a change waiting for its
+ * turn (see struct gate) waits for at most this many. */
+#define AUDIT_CHUNK 256
+
+/* An hour: the window of bulk-access detection. */
+#define BULK_WINDOW 3600
+#define BULK_MIN    100 /* the default threshold's floor */
+
+/* The id of a route pattern in audit_routes, added when new. */
+static wm_err route_id(struct conn *c, const char *pattern, int64_t *id)
+{
+	sqlite3_stmt *s = stmt(c, Q_ROUTE_GET);
+	if (!s)
+		return WM_ERR_IO;
+	sqlite3_bind_text(s, 1, pattern, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*id = sqlite3_column_int64(s, 0);
+	done(s);
+	if (rc == SQLITE_ROW)
+		return WM_OK;
+	if (rc != SQLITE_DONE)
+		return map_rc(rc);
+	s = stmt(c, Q_ROUTE_ADD);
+	if (!s)
+		return WM_ERR_IO;
+	sqlite3_bind_text(s, 1, pattern, -1, SQLITE_STATIC);
+	wm_err e = exec_stmt(s);
+	*id = sqlite3_last_insert_rowid(c->db);
+	return e;
+}
+
+/* Actions that show a record to the account, counted by bulk-access
+ * detection (creating one shows nothing its author did not type). */
+static bool discloses(const char *action)
+{
+	return strcmp(action, "create") != 0;
+}
+
+static wm_err audit_insert(struct conn *c, const struct store_audit *a, int64_t at)
+{
+	int role = codec_role_code(a->role);
+	int action = codec_action_code(a->action);
+	int64_t route = 0;
+	if (role < 0 || action < 0)
+		return WM_ERR_INVALID; /* a caller's bug: never store what cannot be read back */
+	wm_err e = route_id(c, a->route, &route);
+	sqlite3_stmt *s = e == WM_OK ? stmt(c, Q_AUDIT_INSERT) : NULL;
+	if (!s)
+		return e == WM_OK ? WM_ERR_IO : e;
+	sqlite3_bind_int64(s, 1, at);
+	sqlite3_bind_text(s, 2, a->survivor_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, a->user_id, -1, SQLITE_STATIC);
+	bind_text(s, 4, a->org_id);
+	sqlite3_bind_int(s, 5, role);
+	sqlite3_bind_int(s, 6, action);
+	sqlite3_bind_int64(s, 7, route);
+	e = exec_stmt(s);
+	if (e != WM_OK || !discloses(a->action))
+		return e;
+	/* Remember the survivor among those the account touched this hour. */
+	s = stmt(c, Q_RECENT_READ);
+	if (!s)
+		return WM_ERR_IO;
+	sqlite3_bind_int64(s, 1, sqlite3_last_insert_rowid(c->db));
+	return exec_stmt(s);
+}
+
+/* Runs a statement bound to text and one or two integers (b only when it
+ * has a third parameter), reading one integer (0 when there is no row). */
+static wm_err query_text_int(struct conn *c, enum stmt q, const char *t, int64_t a, int64_t b,
+			     int64_t *out)
+{
+	*out = 0;
+	sqlite3_stmt *s = stmt(c, q);
+	if (!s)
+		return WM_ERR_IO;
+	sqlite3_bind_text(s, 1, t, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, a);
+	if (sqlite3_bind_parameter_count(s) >= 3)
+		sqlite3_bind_int64(s, 3, b);
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*out = sqlite3_column_int64(s, 0);
+	done(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? WM_OK : map_rc(rc);
+}
+
+/* Bulk-access detection for the account of a, which has just touched
+ * records at `now`: when it has touched more distinct survivors within the
+ * last hour than its threshold, an event is recorded for its
+ * organisation's managers (one per hour, its count kept up to date). Cheap
+ * for everyone below the floor: one count over at most BULK_MIN + 1 index
+ * entries. */
+static wm_err bulk_check(struct store *st, struct conn *c, const struct store_audit *a, int64_t now)
+{
+	if (!given(a->org_id))
+		return WM_OK; /* no organisation, no managers to tell (and no records) */
+	int64_t since = now - BULK_WINDOW;
+	int64_t open, count, ignored;
+	wm_err e = query_text_int(c, Q_RECENT_PRUNE, a->user_id, since, 0, &ignored);
+	if (e == WM_OK)
+		e = query_text_int(c, Q_BULK_OPEN, a->user_id, since, 0, &open);
+	if (e != WM_OK)
+		return e;
+	if (open) {
+		e = query_text_int(c, Q_RECENT_COUNT, a->user_id, since, INT64_MAX, &count);
+		sqlite3_stmt *s = e == WM_OK ? stmt(c, Q_BULK_UPDATE) : NULL;
+		if (!s)
+			return e == WM_OK ? WM_ERR_IO : e;
+		sqlite3_bind_int64(s, 1, open);
+		sqlite3_bind_int64(s, 2, now);
+		sqlite3_bind_int64(s, 3, count);
+		return exec_stmt(s);
+	}
+	int64_t threshold = st->bulk_threshold;
+	int64_t floor = threshold ? threshold : BULK_MIN;
+	e = query_text_int(c, Q_RECENT_COUNT, a->user_id, since, floor + 1, &count);
+	if (e != WM_OK || count <= floor)
+		return e;
+	if (!threshold) {
+		sqlite3_stmt *s = stmt(c, Q_CASELOAD);
+		if (!s)
+			return WM_ERR_IO;
+		sqlite3_bind_text(s, 1, a->org_id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 2, a->user_id, -1, SQLITE_STATIC);
+		int rc = sqlite3_step(s);
+		int64_t caseload = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+		done(s);
+		if (rc != SQLITE_ROW)
+			return map_rc(rc);
+		threshold = 3 * caseload > BULK_MIN ? 3 * caseload : BULK_MIN;
+	}
+	e = query_text_int(c, Q_RECENT_COUNT, a->user_id, since, INT64_MAX, &count);
+	if (e != WM_OK || count <= threshold)
+		return e;
+	sqlite3_stmt *s = stmt(c, Q_BULK_INSERT);
+	if (!s)
+		return WM_ERR_IO;
+	sqlite3_bind_text(s, 1, a->user_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, a->org_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 3, codec_role_code(a->role));
+	sqlite3_bind_int64(s, 4, since);
+	sqlite3_bind_int64(s, 5, now);
+	sqlite3_bind_int64(s, 6, count);
+	sqlite3_bind_int64(s, 7, threshold);
+	return exec_stmt(s);
+}
+
+/* Inserts entries (in the caller's transaction), then checks each account
+ * among them once for bulk access. */
+static wm_err audit_record(struct store *st, struct conn *c, const struct store_audit *entries,
+			   size_t n)
+{
+	assert(c->gated);
+	int64_t at[AUDIT_CHUNK];
+	assert(n <= AUDIT_CHUNK);
+	for (size_t i = 0; i < n; i++) {
+		if (!instant_parse(entries[i].at, &at[i]))
+			return WM_ERR_INVALID;
+		wm_err e = audit_insert(c, &entries[i], at[i]);
+		if (e != WM_OK)
+			return e;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!discloses(entries[i].action))
+			continue;
+		/* Check each account once, at its latest entry here. */
+		bool later = false;
+		for (size_t j = i + 1; j < n && !later; j++)
+			later = strcmp(entries[j].user_id, entries[i].user_id) == 0 &&
+				discloses(entries[j].action);
+		if (later)
+			continue;
+		wm_err e = bulk_check(st, c, &entries[i], at[i]);
+		if (e != WM_OK)
+			return e;
+	}
+	return WM_OK;
+}
+
+/* Commits a batch of audit entries (the writer thread), in transactions of
+ * at most AUDIT_CHUNK entries so that a change never waits behind a long
+ * one. Should a later chunk fail, the whole batch reports the failure: its
+ * reads answer 500, and a record is never shown unaudited (an entry
+ * committed for a read not shown is harmless). */
 static wm_err audit_commit(void *ctx, const struct store_audit *entries, size_t n)
 {
 	struct store *st = ctx;
 	struct conn *c = acquire(st);
-	wm_err e = begin(c);
-	for (size_t i = 0; e == WM_OK && i < n; i++)
-		e = audit_insert(c, &entries[i]);
-	e = finish(c, e);
+	wm_err e = WM_OK;
+	for (size_t off = 0; e == WM_OK && off < n; off += AUDIT_CHUNK) {
+		size_t k = n - off < AUDIT_CHUNK ? n - off : AUDIT_CHUNK;
+		e = begin(c);
+		if (e == WM_OK)
+			e = audit_record(st, c, entries + off, k);
+		e = finish(c, e);
+	}
 	release(st, c);
 	return e;
 }
@@ -1208,38 +1579,110 @@ wm_err store_audit_append_async(struct store *st, const struct store_audit *entr
 	return batch_append_async(st->audit, entries, n, notify, ctx);
 }
 
-wm_err store_access_log(struct store *st, const char *survivor_id, int64_t before, int limit,
-			void (*each)(void *ctx, const struct store_audit *a), void *ctx, bool *more)
+void store_audit_drain(struct store *st)
 {
-	struct conn *c = acquire(st);
-	sqlite3_stmt *s = stmt(c, Q_AUDIT_LIST);
-	wm_err e = WM_ERR_IO;
+	batch_drain(st->audit);
+}
+
+void store_set_bulk_threshold(struct store *st, int threshold)
+{
+	st->bulk_threshold = threshold > 0 ? threshold : 0;
+}
+
+/* Runs a newest-first page query bound to (key, before, limit + 1), calling
+ * row(arg, s) on up to limit rows (it may stop with an error); *more is set
+ * when there are further ones. */
+static wm_err page_newest(struct store *st, enum stmt q, const char *key, int64_t before, int limit,
+			  wm_err (*row)(void *arg, sqlite3_stmt *s), void *arg, bool *more)
+{
 	*more = false;
+	struct conn *c = acquire(st);
+	sqlite3_stmt *s = stmt(c, q);
+	wm_err e = WM_ERR_IO;
 	if (s) {
-		sqlite3_bind_text(s, 1, survivor_id, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 2, before);
+		sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 2, before > 0 ? before : INT64_MAX);
 		sqlite3_bind_int(s, 3, limit + 1);
 		int n = 0, rc;
-		struct store_audit a;
-		while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		e = WM_OK;
+		while (e == WM_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
 			if (n++ == limit) {
 				*more = true;
 				break;
 			}
-			a.seq = sqlite3_column_int64(s, 0);
-			copy_col(s, 1, a.at, sizeof a.at);
-			copy_col(s, 2, a.survivor_id, sizeof a.survivor_id);
-			copy_col(s, 3, a.user_id, sizeof a.user_id);
-			if (!role_parse((const char *)sqlite3_column_text(s, 4), &a.role))
-				a.role = ROLE_ANALYST;
-			copy_col(s, 5, a.org_id, sizeof a.org_id);
-			copy_col(s, 6, a.action, sizeof a.action);
-			copy_col(s, 7, a.route, sizeof a.route);
-			each(ctx, &a);
+			e = row(arg, s);
 		}
-		e = rc == SQLITE_ROW || rc == SQLITE_DONE ? WM_OK : map_rc(rc);
+		if (e == WM_OK && rc != SQLITE_ROW && rc != SQLITE_DONE)
+			e = map_rc(rc);
 		done(s);
 	}
 	release(st, c);
 	return e;
+}
+
+struct log_page {
+	const char *survivor_id;
+	void (*each)(void *ctx, const struct store_audit *a);
+	void *ctx;
+};
+
+static wm_err log_row(void *arg, sqlite3_stmt *s)
+{
+	const struct log_page *p = arg;
+	struct store_audit a;
+	memset(&a, 0, sizeof a);
+	a.seq = sqlite3_column_int64(s, 0);
+	instant_format(sqlite3_column_int64(s, 1), a.at);
+	snprintf(a.survivor_id, sizeof a.survivor_id, "%s", p->survivor_id);
+	copy_col(s, 2, a.user_id, sizeof a.user_id);
+	const char *action = codec_action_name(sqlite3_column_int(s, 5));
+	if (!codec_role_from_code(sqlite3_column_int(s, 3), &a.role) || !action)
+		return WM_ERR_IO; /* a damaged trail: say so, never guess */
+	copy_col(s, 4, a.org_id, sizeof a.org_id);
+	snprintf(a.action, sizeof a.action, "%s", action);
+	copy_col(s, 6, a.route, sizeof a.route);
+	p->each(p->ctx, &a);
+	return WM_OK;
+}
+
+wm_err store_access_log(struct store *st, const char *survivor_id, int64_t before, int limit,
+			void (*each)(void *ctx, const struct store_audit *a), void *ctx, bool *more)
+{
+	struct log_page p = {survivor_id, each, ctx};
+	return page_newest(st, Q_AUDIT_LIST, survivor_id, before, limit, log_row, &p, more);
+}
+
+struct bulk_page {
+	void (*each)(void *ctx, const struct store_bulk_access *b);
+	void *ctx;
+};
+
+static wm_err bulk_row(void *arg, sqlite3_stmt *s)
+{
+	const struct bulk_page *p = arg;
+	struct store_bulk_access b;
+	memset(&b, 0, sizeof b);
+	b.seq = sqlite3_column_int64(s, 0);
+	copy_col(s, 1, b.user_id, sizeof b.user_id);
+	if (!codec_role_from_code(sqlite3_column_int(s, 2), &b.role))
+		return WM_ERR_IO;
+	copy_col(s, 3, b.org_id, sizeof b.org_id);
+	instant_format(sqlite3_column_int64(s, 4), b.window_start);
+	instant_format(sqlite3_column_int64(s, 5), b.window_end);
+	b.distinct_survivors = sqlite3_column_int(s, 6);
+	b.threshold = sqlite3_column_int(s, 7);
+	instant_format(sqlite3_column_int64(s, 8), b.detected_at);
+	p->each(p->ctx, &b);
+	return WM_OK;
+}
+
+wm_err store_bulk_access_list(struct store *st, const char *org_id, int64_t before, int limit,
+			      void (*each)(void *ctx, const struct store_bulk_access *b), void *ctx,
+			      bool *more)
+{
+	*more = false;
+	if (!given(org_id))
+		return WM_ERR_INVALID; /* fails closed, as survivor filters do */
+	struct bulk_page p = {each, ctx};
+	return page_newest(st, Q_BULK_LIST, org_id, before, limit, bulk_row, &p, more);
 }

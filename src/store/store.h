@@ -24,7 +24,6 @@
 #include "../domain/account.h"
 #include "../domain/date.h"
 #include "../domain/err.h"
-#include "../domain/policy.h"
 
 #define STORE_ID_LEN   33
 #define STORE_NAME_LEN 201
@@ -170,6 +169,11 @@ wm_err store_login_succeeded(struct store *st, const char *username);
 
 /* ---- survivors and their audit trail ---- */
 
+/* The most items one list answers: the API's page limit, and the size of
+ * the buffer of read-audit entries a list fills (one per record shown). One
+ * constant, so no record can be listed past the end of that buffer. */
+#define STORE_LIST_MAX 500
+
 /* One audit entry: who touched which record, how, through which route. */
 struct store_audit {
 	int64_t seq;
@@ -193,6 +197,20 @@ struct store_survivor {
 	json_t *body;	      /* the record's fields (see domain/survivor.h); owned */
 };
 
+/* Which survivors a read or a list may touch: plain values, no policy. The
+ * caller (which asked the policy) fills it; the store applies it and fails
+ * closed: a filter naming no organisation matches nothing (and answers
+ * WM_ERR_INVALID) unless all_orgs is set, which only an administration scope
+ * may ask for. "" counts as absent. Strings are borrowed. */
+struct store_survivor_filter {
+	bool all_orgs;			/* every organisation (never "no org means all") */
+	const char *org_id;		/* owned by this organisation */
+	const char *shared_with_org_id; /* shared with this organisation by consent */
+	const char *advocate_id;	/* NULL: any advocate */
+	const char *status;		/* NULL: any status; else its stored code */
+	const char *name;		/* NULL: any; else exact, case-insensitive, trimmed */
+};
+
 /* Releases the body of s. */
 void store_survivor_clear(struct store_survivor *s);
 
@@ -201,12 +219,11 @@ void store_survivor_clear(struct store_survivor *s);
 wm_err store_survivor_create(struct store *st, const struct store_survivor *s,
 			     const struct store_audit *audit);
 
-struct store_survivor_filter;
-
-/* Reads a survivor if it is within vis (its scope and org_id; the list
- * filters are ignored): a record outside it answers WM_ERR_NOT_FOUND
- * without being read. shared_with_org tells whether it is shared with
- * vis->org_id by an active consent. The caller clears *out. */
+/* Reads a survivor if it is within vis (its organisation filters; advocate,
+ * status and name are ignored): a record outside it answers
+ * WM_ERR_NOT_FOUND without being read, a filter without an organisation
+ * WM_ERR_INVALID. shared_with_org tells whether it is shared with
+ * vis->shared_with_org_id by an active consent. The caller clears *out. */
 wm_err store_survivor_get(struct store *st, const char *id, const struct store_survivor_filter *vis,
 			  struct store_survivor *out);
 
@@ -219,16 +236,9 @@ wm_err store_survivor_org(struct store *st, const char *id, char org_id[STORE_ID
 wm_err store_survivor_update(struct store *st, struct store_survivor *s, int expected,
 			     const struct store_audit *audit);
 
-struct store_survivor_filter {
-	enum scope scope;	 /* from the policy: SCOPE_ORG or SCOPE_SHARED */
-	const char *org_id;	 /* the viewer's organisation */
-	const char *advocate_id; /* NULL: any advocate */
-	const char *status;	 /* NULL: any status */
-	const char *name;	 /* NULL: any; else exact, case-insensitive, trimmed */
-};
-
-/* Calls each for up to limit visible survivors with seq > after, in seq
- * order; the body is borrowed for the call only. */
+/* Calls each for up to limit (at most STORE_LIST_MAX) survivors within f with
+ * seq > after, in seq order; the body is borrowed for the call only. A
+ * filter without an organisation answers WM_ERR_INVALID and calls nothing. */
 wm_err store_survivor_list(struct store *st, const struct store_survivor_filter *f, int64_t after,
 			   int limit, void (*each)(void *ctx, const struct store_survivor *s),
 			   void *ctx, bool *more);
@@ -237,14 +247,49 @@ wm_err store_survivor_list(struct store *st, const struct store_survivor_filter 
  * result) is called, on the store's writer thread, once they are committed
  * (on an error return it is never called). Entries from concurrent callers
  * are committed together (group commit), so reads neither queue behind one
- * fsync each nor hold a thread while they wait. */
+ * fsync each nor hold a thread while they wait. After store_audit_drain,
+ * entries are committed before this returns and done is called on the
+ * caller's thread. */
 wm_err store_audit_append_async(struct store *st, const struct store_audit *entries, size_t n,
 				void (*done)(void *ctx, wm_err result), void *ctx);
+
+/* Blocks until every entry appended before the call is committed and its
+ * done callback has returned; from then on appends are committed on the
+ * caller's thread (see store_audit_append_async), so nothing waits on the
+ * writer. Called while the server stops, before its connections are freed. */
+void store_audit_drain(struct store *st);
 
 /* Calls each for up to limit entries of one survivor with seq < before (0:
  * from the newest), newest first. */
 wm_err store_access_log(struct store *st, const char *survivor_id, int64_t before, int limit,
 			void (*each)(void *ctx, const struct store_audit *a), void *ctx,
 			bool *more);
+
+/* ---- bulk-access detection ---- */
+
+/* An account that read more distinct survivors within an hour than its
+ * threshold: what its organisation's managers are shown. */
+struct store_bulk_access {
+	int64_t seq;
+	char user_id[STORE_ID_LEN];
+	enum role role;
+	char org_id[STORE_ID_LEN];
+	char window_start[INSTANT_TEXT_LEN];
+	char window_end[INSTANT_TEXT_LEN];
+	int distinct_survivors;
+	int threshold;
+	char detected_at[INSTANT_TEXT_LEN];
+};
+
+/* Sets the threshold: an account is flagged when it reads more than
+ * threshold distinct survivors within an hour (0, the default: three times
+ * its caseload, and at least 100). Call before serving. */
+void store_set_bulk_threshold(struct store *st, int threshold);
+
+/* Calls each for up to limit flagged events of accounts of org_id (never ""),
+ * with seq < before (0: from the newest), newest first. */
+wm_err store_bulk_access_list(struct store *st, const char *org_id, int64_t before, int limit,
+			      void (*each)(void *ctx, const struct store_bulk_access *b), void *ctx,
+			      bool *more);
 
 #endif

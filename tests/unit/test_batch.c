@@ -156,6 +156,42 @@ static void async_appenders_are_told_once_each(void **state)
 	assert_int_equal(committed + (1002 - 1 - (size_t)atomic_load(&notified_ok)), 1000);
 }
 
+static atomic_int drained_told;
+
+static void count_told(void *ctx, wm_err result)
+{
+	(void)ctx;
+	(void)result;
+	struct timespec pause = {0, 100000}; /* a slow callback: drain must wait for it */
+	nanosleep(&pause, NULL);
+	atomic_fetch_add(&drained_told, 1);
+}
+
+static void drain_waits_for_every_callback_then_appends_commit_at_once(void **state)
+{
+	(void)state;
+	static struct sink s = {.lock = PTHREAD_MUTEX_INITIALIZER};
+	struct batch *b = batch_start(commit, &s);
+	for (int i = 0; i < 200; i++) {
+		struct store_audit a = {.seq = 100 + i};
+		assert_int_equal(batch_append_async(b, &a, 1, count_told, NULL), WM_OK);
+	}
+	batch_drain(b);
+	/* Every append made before the drain is committed and told. */
+	assert_int_equal(atomic_load(&drained_told), 200);
+	pthread_mutex_lock(&s.lock);
+	assert_int_equal(s.entries, 200);
+	pthread_mutex_unlock(&s.lock);
+	/* After it, an append is committed and told before it returns: nothing
+	 * is left waiting on the writer. */
+	struct store_audit late = {.seq = 400};
+	assert_int_equal(batch_append_async(b, &late, 1, count_told, NULL), WM_OK);
+	assert_int_equal(atomic_load(&drained_told), 201);
+	assert_int_equal(s.seen[400], 1);
+	batch_drain(b); /* again: nothing to wait for */
+	batch_stop(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -163,6 +199,7 @@ int main(void)
 	    cmocka_unit_test(a_failed_commit_is_reported_to_its_appenders),
 	    cmocka_unit_test(several_entries_at_once),
 	    cmocka_unit_test(async_appenders_are_told_once_each),
+	    cmocka_unit_test(drain_waits_for_every_callback_then_appends_commit_at_once),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,23 @@
+/*
+ * sqlite.h - what the SQLite backend shows beyond store.h, for its tests
+ * and tools only: nothing above the store includes this.
+ */
+#ifndef WM_STORE_SQLITE_H
+#define WM_STORE_SQLITE_H
+
+#include <stddef.h>
+
+#include "store.h"
+
+/* Shapes of the survivor list: which filters are given, one statement each. */
+#define STORE_SHAPE_ADVOCATE 1
+#define STORE_SHAPE_STATUS   2
+#define STORE_SHAPE_NAME     4
+#define STORE_SHAPE_ALL_ORGS 8
+#define STORE_SHAPES	     16
+
+/* Writes SQLite's query plan of the list statement for shape (a sum of
+ * STORE_SHAPE_ flags) into out, one step per line. */
+wm_err store_sqlite_list_plan(struct store *st, int shape, char *out, size_t cap);
+
+#endif
