@@ -798,10 +798,37 @@ static void is_langtag(void **state)
 			fail_msg("schema_is_langtag(\"%s\") should be false", bad[i]);
 }
 
+/* Whatever a check refuses, the error it hands back is filled in: a handler
+ * never answers with what was in the struct before. */
+static void errors_are_always_filled(void **state)
+{
+	(void)state;
+	static const char *const bad[] = {
+	    "[]",
+	    "{}",
+	    "{" BASE ",\"zz\":1}",
+	    "{" BASE ",\"languages\":[[1]]}",
+	    "{" BASE ",\"exploitation_types\":[[\"sexual\"]]}",
+	    "{" BASE ",\"contact\":[]}",
+	    "{" BASE ",\"dependants\":[{\"known_as\":\"B\",\"x\":1}]}",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		json_t *rec = parse(bad[i]);
+		struct schema_error err;
+		memset(&err, 0xAA, sizeof err);
+		assert_int_equal(schema_check(&survivor_schema, rec, &err), WM_ERR_INVALID);
+		assert_non_null(memchr(err.field, '\0', sizeof err.field));
+		assert_non_null(memchr(err.message, '\0', sizeof err.message));
+		assert_true(strlen(err.message) > 0);
+		json_decref(rec);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(minimal_record_is_valid_and_defaults_to_active),
+	    cmocka_unit_test(errors_are_always_filled),
 	    cmocka_unit_test(full_record_is_valid),
 	    cmocka_unit_test(body_must_be_an_object),
 	    cmocka_unit_test(required_fields),
