@@ -2,7 +2,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { Server, PASSWORD } from './harness.mjs';
+import { Server, PASSWORD, survivorBody } from './harness.mjs';
 
 let s, ctx;
 before(async () => { s = await Server.start(); ctx = await s.seed(); });
@@ -177,4 +177,31 @@ test('changes to accounts leave a trail naming fields, never values', async () =
   assert.ok(!all.includes('secret-password-xyz') && !all.includes('another-secret-pass'));
   const org = spawnSync('sqlite3', [s.db, `SELECT action FROM account_audit WHERE target_id = '${ctx.orgs.agency.id}'`], { encoding: 'utf8' });
   assert.equal(org.stdout.trim(), 'org.create');
+});
+
+// Text that cannot deceive: a right-to-left override makes "Ardita" display
+// as another name, so one-line fields refuse it (and C1 controls, line
+// separators, bidirectional isolates) and nothing is stored.
+test('one-line text refuses bidirectional overrides: known_as', async () => {
+  const list = async () => (await s.call('GET', '/api/v1/survivors?limit=500', { token: ctx.tokens.advocate })).json.items.length;
+  const before = await list();
+  for (const known_as of ['Ardita \u202Eahxoh', 'Ardita\u2066x\u2069', 'Ardita\u0085', 'Ardita\u2028Hoxha']) {
+    const r = await s.call('POST', '/api/v1/survivors', { token: ctx.tokens.advocate, body: survivorBody({ known_as }) });
+    assert.equal(r.status, 422, JSON.stringify(known_as));
+    assert.equal(r.json.error.code, 'validation_failed');
+    assert.equal(r.json.error.field, 'known_as');
+  }
+  assert.equal(await list(), before);
+  // Right-to-left scripts themselves are welcome.
+  const ok = await s.call('POST', '/api/v1/survivors', { token: ctx.tokens.advocate, body: survivorBody({ known_as: 'مريم' }) });
+  assert.equal(ok.status, 201);
+});
+
+test('one-line text refuses bidirectional overrides: display_name', async () => {
+  const r = await s.call('POST', '/api/v1/users', { token: ctx.tokens.admin, body: {
+    username: 'bidi', password: PASSWORD, display_name: 'Manager \u202Eeno', role: 'advocate', org_id: ctx.orgs.agency.id } });
+  assert.equal(r.status, 422);
+  assert.equal(r.json.error.field, 'display_name');
+  const list = await s.call('GET', '/api/v1/users?limit=500', { token: ctx.tokens.admin });
+  assert.ok(!list.json.items.some((u) => u.username === 'bidi'));
 });
