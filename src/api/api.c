@@ -87,10 +87,15 @@ void api_handle(struct http_req *r, void *app)
 	c.app = app;
 	c.match = &m;
 	c.now = (int64_t)time(NULL);
-	c.today = instant_day(c.now);
+	c.today = call_today(app, c.now);
 	if (!(m.route->flags & ROUTE_PUBLIC) && !authenticate(&c))
 		return;
 	m.route->handler(&c);
+}
+
+int call_today(const struct app *app, int64_t now)
+{
+	return instant_local_day(app->today_at ? app->today_at : now);
 }
 
 const char *call_param(const struct call *c, int n)

@@ -93,7 +93,7 @@ static void login_deferred(struct http_req *r, void *arg)
 {
 	struct login_job *job = arg;
 	struct call c = {
-	    .req = r, .app = job->app, .now = job->now, .today = instant_day(job->now)};
+	    .req = r, .app = job->app, .now = job->now, .today = call_today(job->app, job->now)};
 	login(&c, job->username, job->password);
 	login_job_free(job);
 }

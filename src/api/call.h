@@ -26,6 +26,8 @@ struct app {
 	struct store *store;
 	const struct keyring *keys;
 	int session_ttl; /* seconds a token lives */
+	int64_t
+	    today_at; /* tests only (serve --today-at): "today" from this instant; 0: the clock */
 };
 
 struct call {
@@ -33,7 +35,7 @@ struct call {
 	struct app *app;
 	const struct route_match *match;
 	int64_t now; /* the request's instant, seconds since the epoch, UTC */
-	int today;   /* its date (UTC) as a day number */
+	int today;   /* its date in the server's time zone, as a day number */
 	/* Set for routes that need a token. */
 	struct store_user user;
 	struct subject who;
@@ -44,6 +46,10 @@ struct call {
 void api_handle(struct http_req *r, void *app);
 extern const struct route api_routes[];
 extern const size_t api_route_count;
+
+/* The day number of "today" at instant now: the date in the server's time
+ * zone (or of the tests' fixed instant). */
+int call_today(const struct app *app, int64_t now);
 
 /* The nth path parameter ("{id}"). */
 const char *call_param(const struct call *c, int n);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "../api/call.h"
+#include "../domain/date.h"
 #include "../http/http.h"
 #include "../util/log.h"
 #include "cmd.h"
@@ -34,12 +35,16 @@ int cmd_serve(int argc, char **argv)
 	    {"rate-limit", NULL, "N",
 	     "requests per second per client address, bursts of 2N (default 1000; 0: off)", NULL},
 	    {"threads", NULL, "N", "worker threads (default: four per core)", NULL},
+	    {"time-zone", "WAYMARK_TIME_ZONE", "ZONE",
+	     "the zone whose date is \"today\" (an IANA name; default Europe/London)", NULL},
+	    {"today-at", NULL, "INSTANT",
+	     "tests only: take \"today\" from this RFC 3339 instant, not the clock", NULL},
 	};
 	bool help;
 	int rc = cmd_parse("serve",
 			   "Serves the Waymark API. Logs one line per request to stderr (method, "
 			   "route,\nstatus, duration); stops cleanly on SIGTERM or SIGINT.",
-			   argc, argv, opts, 5, &help);
+			   argc, argv, opts, sizeof opts / sizeof opts[0], &help);
 	if (rc || help)
 		return rc;
 	const char *db = opts[0].value;
@@ -61,6 +66,22 @@ int cmd_serve(int argc, char **argv)
 		 * or an fsync must not hold up the connections it serves. */
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
 		threads = 4 * (n > 0 ? (unsigned)n : 1);
+	}
+	/* Dates people enter ("not in the future") are judged by the day it
+	 * is where they work, not in UTC: before 1 a.m. in British Summer Time
+	 * the UTC date is still yesterday's. */
+	const char *zone = opts[5].value ? opts[5].value : "Europe/London";
+	if (!date_zone_use(zone)) {
+		fprintf(stderr,
+			"waymark serve: --time-zone: unknown time zone '%s' (an IANA name "
+			"such as Europe/London, from the tz database)\n",
+			date_zone_name_ok(zone) ? zone : "(not a zone name)");
+		return 2;
+	}
+	int64_t today_at = 0;
+	if (opts[6].value && !instant_parse(opts[6].value, &today_at)) {
+		fprintf(stderr, "waymark serve: --today-at must be an RFC 3339 instant\n");
+		return 2;
 	}
 	char key_path[4096];
 	if (!cmd_key_path(db, opts[2].value, key_path, sizeof key_path))
@@ -85,7 +106,8 @@ int cmd_serve(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	struct app app = {.store = st, .keys = keys, .session_ttl = 12 * 3600};
+	struct app app = {
+	    .store = st, .keys = keys, .session_ttl = 12 * 3600, .today_at = today_at};
 	/* Password checks run on threads of their own: one on a machine with
 	 * two cores (the other stays free for everything else), cores - 1 above. */
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
@@ -106,9 +128,9 @@ int cmd_serve(int argc, char **argv)
 	char host[64];
 	snprintf(host, sizeof host, "%.*s", (int)(strrchr(cfg.listen, ':') - cfg.listen),
 		 cfg.listen);
-	log_info("serving on http://%s:%u (schema version %d, %u threads)",
+	log_info("serving on http://%s:%u (schema version %d, %u threads, time zone %s)",
 		 host[0] ? host : "0.0.0.0", http_server_port(srv), store_schema_version(st),
-		 threads);
+		 threads, zone);
 	int sig = 0;
 	sigwait(&stop, &sig);
 	log_info("stopping on signal %d; finishing requests in flight", sig);
