@@ -25,12 +25,14 @@ const struct route api_routes[] = {
     {"POST", "/api/v1/login", auth_login, ROUTE_PUBLIC},
     {"POST", "/api/v1/logout", auth_logout, 0},
     {"GET", "/api/v1/me", auth_me, 0},
+    {"POST", "/api/v1/me/password", auth_change_password, 0},
     {"GET", "/api/v1/orgs", orgs_list, 0},
     {"POST", "/api/v1/orgs", orgs_create, 0},
     {"GET", "/api/v1/users", users_list, 0},
     {"POST", "/api/v1/users", users_create, 0},
     {"GET", "/api/v1/users/{id}", users_get, 0},
     {"PATCH", "/api/v1/users/{id}", users_patch, 0},
+    {"GET", "/api/v1/account-events", account_events_list, 0},
     {"GET", "/api/v1/survivors", survivors_list, 0},
     {"POST", "/api/v1/survivors", survivors_create, 0},
     {"GET", "/api/v1/survivors/{id}", survivors_get, 0},
@@ -66,6 +68,14 @@ static bool authenticate(struct call *c)
 	return true;
 }
 
+/* What a user whose password an administrator set may still do before
+ * changing it: see who they are, sign out, and change it. */
+static bool open_before_password_change(const struct route *rt)
+{
+	return rt->handler == auth_me || rt->handler == auth_logout ||
+	       rt->handler == auth_change_password;
+}
+
 void api_handle(struct http_req *r, void *app)
 {
 	struct route_match m;
@@ -88,8 +98,15 @@ void api_handle(struct http_req *r, void *app)
 	c.match = &m;
 	c.now = (int64_t)time(NULL);
 	c.today = call_today(app, c.now);
-	if (!(m.route->flags & ROUTE_PUBLIC) && !authenticate(&c))
-		return;
+	if (!(m.route->flags & ROUTE_PUBLIC)) {
+		if (!authenticate(&c))
+			return;
+		if (c.user.must_change_password && !open_before_password_change(m.route)) {
+			http_error(r, 403, "password_change_required",
+				   "change your password first (POST /api/v1/me/password)", NULL);
+			return;
+		}
+	}
 	m.route->handler(&c);
 }
 
@@ -131,6 +148,27 @@ json_t *call_body(struct call *c)
 		return NULL;
 	}
 	return j;
+}
+
+json_t *call_secret_body(struct call *c)
+{
+	json_t *j = call_body(c);
+	if (!j)
+		http_body_wipe(c->req);
+	return j;
+}
+
+void call_body_drop(struct call *c, json_t *body, const char *const secrets[])
+{
+	for (size_t i = 0; body && secrets[i]; i++) {
+		json_t *v = json_object_get(body, secrets[i]);
+		/* Jansson owns the bytes; overwriting them in place is the only
+		 * way to wipe them before json_decref frees them. */
+		if (json_is_string(v))
+			sodium_memzero((char *)json_string_value(v), json_string_length(v));
+	}
+	json_decref(body);
+	http_body_wipe(c->req);
 }
 
 bool call_invalid(struct call *c, const char *field, const char *message)

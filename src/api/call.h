@@ -61,6 +61,15 @@ const char *call_route(const struct call *c);
  * not an object. NULL after answering; else a reference the caller owns. */
 json_t *call_body(struct call *c);
 
+/* call_body for a body that holds a password: the raw body is wiped
+ * before an error is answered. Release the result with call_body_drop. */
+json_t *call_secret_body(struct call *c);
+
+/* Releases a body from call_secret_body that held secrets: overwrites the named
+ * string members (a NULL-terminated list of top-level names) with zeros,
+ * drops the reference, and wipes the raw request body. body may be NULL. */
+void call_body_drop(struct call *c, json_t *body, const char *const secrets[]);
+
 /* Answers a domain or store error with its status; always returns false. */
 bool call_fail(struct call *c, wm_err e, const struct schema_error *se);
 
@@ -98,12 +107,14 @@ void openapi_get(struct call *c);
 void auth_login(struct call *c);
 void auth_logout(struct call *c);
 void auth_me(struct call *c);
+void auth_change_password(struct call *c);
 void orgs_create(struct call *c);
 void orgs_list(struct call *c);
 void users_create(struct call *c);
 void users_list(struct call *c);
 void users_get(struct call *c);
 void users_patch(struct call *c);
+void account_events_list(struct call *c);
 void survivors_create(struct call *c);
 void survivors_list(struct call *c);
 void survivors_get(struct call *c);
