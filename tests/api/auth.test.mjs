@@ -250,6 +250,24 @@ test('accounts made on the command line need no change', async () => {
   assert.equal((await s.call('GET', '/api/v1/orgs', { token: r.json.token })).status, 200);
 });
 
+test('the demo logins work at once, with nothing to change', async () => {
+  const demo = new Server();
+  demo.dir = s.dir;
+  demo.db = s.dir + '/demo.db';
+  const r = run(['demo', '--db', demo.db]);
+  assert.equal(r.status, 0, r.stderr);
+  const password = r.stdout.match(/every password is (\S+)\)/)[1];
+  await demo.spawn();
+  try {
+    const l = await demo.call('POST', '/api/v1/login', { body: { username: 'advocate', password } });
+    assert.equal(l.status, 200);
+    assert.equal(l.json.password_change_required, false);
+    assert.equal((await demo.call('GET', '/api/v1/survivors', { token: l.json.token })).status, 200);
+  } finally {
+    await demo.stop();
+  }
+});
+
 test('a wrong current password counts toward the lock-out', async () => {
   await newUser('guessed');
   const token = await s.login('guessed', FIRST);
