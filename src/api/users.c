@@ -136,7 +136,7 @@ void users_get(struct call *c)
 	http_respond_json(c->req, 200, user_json(&u));
 }
 
-/* Applies body to u (loaded at *expected's version); false after answering
+/* Applies body to u (as loaded) and stores it; false after answering
  * an error. */
 static bool patch(struct call *c, const json_t *body, struct store_user *u)
 {

@@ -131,6 +131,8 @@ int cmd_serve(int argc, char **argv)
 	log_info("serving on http://%s:%u (schema version %d, %u threads, time zone %s)",
 		 host[0] ? host : "0.0.0.0", http_server_port(srv), store_schema_version(st),
 		 threads, zone);
+	if (today_at)
+		log_info("--today-at: \"today\" is fixed (tests only)");
 	int sig = 0;
 	sigwait(&stop, &sig);
 	log_info("stopping on signal %d; finishing requests in flight", sig);

@@ -152,13 +152,28 @@ int instant_day(int64_t t)
 	return (int)day;
 }
 
+/* Bumped by date_zone_use, so that a day remembered under one zone is not
+ * answered under another. Written only before threads start. */
+static unsigned zone_generation;
+
 int instant_local_day(int64_t t)
 {
+	/* Every request asks, and glibc's localtime_r takes a process-wide
+	 * lock: each thread remembers its last answer, good for the second. */
+	static _Thread_local int64_t last_t = INT64_MIN;
+	static _Thread_local unsigned last_gen;
+	static _Thread_local int last_day;
+	if (t == last_t && last_gen == zone_generation)
+		return last_day;
 	time_t tt = (time_t)t;
 	struct tm tm;
-	if (!localtime_r(&tt, &tm))
-		return instant_day(t); /* out of the C library's range: UTC */
-	return date_from_ymd(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+	int day = localtime_r(&tt, &tm)
+		      ? date_from_ymd(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday)
+		      : instant_day(t); /* out of the C library's range: UTC */
+	last_t = t;
+	last_gen = zone_generation;
+	last_day = day;
+	return day;
 }
 
 bool date_zone_name_ok(const char *name)
@@ -202,5 +217,6 @@ bool date_zone_use(const char *name)
 	if (!tzif || setenv("TZ", name, 1) != 0)
 		return false;
 	tzset();
+	zone_generation++;
 	return true;
 }

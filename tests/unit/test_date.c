@@ -116,6 +116,8 @@ static void today_in_london_around_midnight(void **state)
 	assert_string_equal(local_day("2026-12-31T23:59:59Z"), "2026-12-31");
 	assert_string_equal(local_day("2027-01-01T00:00:00Z"), "2027-01-01");
 
+	/* The same instant asked again under another zone is answered anew. */
+	assert_string_equal(local_day("2026-06-30T23:30:00Z"), "2026-07-01");
 	assert_true(date_zone_use("UTC"));
 	assert_string_equal(local_day("2026-06-30T23:30:00Z"), "2026-06-30");
 	assert_true(date_zone_use("America/New_York"));
