@@ -160,13 +160,7 @@ json_t *call_secret_body(struct call *c)
 
 void call_body_drop(struct call *c, json_t *body, const char *const secrets[])
 {
-	for (size_t i = 0; body && secrets[i]; i++) {
-		json_t *v = json_object_get(body, secrets[i]);
-		/* Jansson owns the bytes; overwriting them in place is the only
-		 * way to wipe them before json_decref frees them. */
-		if (json_is_string(v))
-			sodium_memzero((char *)json_string_value(v), json_string_length(v));
-	}
+	secret_wipe_json(body, secrets);
 	json_decref(body);
 	http_body_wipe(c->req);
 }

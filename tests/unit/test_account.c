@@ -7,6 +7,7 @@
 
 #include <string.h>
 
+#include "crypto/secret.h"
 #include "domain/account.h"
 
 #define ORG_A "11111111111111111111111111111111"
@@ -141,6 +142,34 @@ static void password_change_schema_needs_both(void **state)
 	json_decref(extra);
 }
 
+/* The passwords of a parsed request are overwritten where jansson keeps
+ * them, and nothing else is touched. */
+static void parsed_passwords_are_wiped_in_place(void **state)
+{
+	(void)state;
+	json_t *body = json_loads("{\"current_password\": \"hunter2hunter2\", "
+				  "\"new_password\": \"correct horse battery\", "
+				  "\"username\": \"advocate\", \"version\": 3}",
+				  0, NULL);
+	assert_non_null(body);
+	const char *cur = json_string_value(json_object_get(body, "current_password"));
+	const char *next = json_string_value(json_object_get(body, "new_password"));
+	size_t cur_len = strlen(cur), next_len = strlen(next);
+	static const char *const names[] = {"current_password", "new_password", "version", "absent",
+					    NULL};
+	secret_wipe_json(body, names);
+	/* Same bytes, same length, all zero. */
+	assert_ptr_equal(json_string_value(json_object_get(body, "current_password")), cur);
+	for (size_t i = 0; i < cur_len; i++)
+		assert_int_equal(cur[i], 0);
+	for (size_t i = 0; i < next_len; i++)
+		assert_int_equal(next[i], 0);
+	assert_string_equal(json_string_value(json_object_get(body, "username")), "advocate");
+	assert_int_equal(json_integer_value(json_object_get(body, "version")), 3);
+	secret_wipe_json(NULL, names);
+	json_decref(body);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -150,6 +179,7 @@ int main(void)
 	    cmocka_unit_test(who_set_a_password_decides_whether_it_must_change),
 	    cmocka_unit_test(a_new_password_is_long_enough_and_new),
 	    cmocka_unit_test(password_change_schema_needs_both),
+	    cmocka_unit_test(parsed_passwords_are_wiped_in_place),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
