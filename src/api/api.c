@@ -32,12 +32,14 @@ const struct route api_routes[] = {
     {"POST",   "/api/v1/login",                         auth_login,           PUBLIC},
     {"POST",   "/api/v1/logout",                        auth_logout,          ACT_SESSION, 0},
     {"GET",    "/api/v1/me",                            auth_me,              ACT_SESSION, 0},
+    {"POST",   "/api/v1/me/password",                   auth_change_password, ACT_SESSION, 0},
     {"GET",    "/api/v1/orgs",                          orgs_list,            ACT_ORG_LIST, 0},
     {"POST",   "/api/v1/orgs",                          orgs_create,          ACT_ORG_CREATE, 0},
     {"GET",    "/api/v1/users",                         users_list,           ACT_USER_LIST, 0},
     {"POST",   "/api/v1/users",                         users_create,         ACT_USER_CREATE, 0},
     {"GET",    "/api/v1/users/{id}",                    users_get,            ACT_USER_READ, 0},
     {"PATCH",  "/api/v1/users/{id}",                    users_patch,          ACT_USER_UPDATE, 0},
+    {"GET",    "/api/v1/account-events",                account_events_list,  ACT_ACCOUNT_EVENTS_READ, 0},
     {"GET",    "/api/v1/survivors",                     survivors_list,       ACT_SURVIVOR_LIST, 0},
     {"POST",   "/api/v1/survivors",                     survivors_create,     ACT_SURVIVOR_CREATE, 0},
     {"GET",    "/api/v1/survivors/{id}",                survivors_get,        ACT_SURVIVOR_READ, 0},
@@ -97,14 +99,28 @@ void api_handle(struct http_req *r, void *app)
 	c.app = app;
 	c.match = &m;
 	c.now = (int64_t)time(NULL);
-	c.today = instant_day(c.now);
+	c.today = call_today(app, c.now);
 	if (!(m.route->flags & ROUTE_PUBLIC)) {
+		if (!authenticate(&c))
+			return;
+		/* An account whose password an administrator set may act on its
+		 * own session only (me, logout, the change) until it changes it. */
+		if (c.user.must_change_password && m.route->action != ACT_SESSION) {
+			http_error(r, 403, "password_change_required",
+				   "change your password first (POST /api/v1/me/password)", NULL);
+			return;
+		}
 		/* The route's own action, before anything else: a role that
 		 * may never call it gets 403 whether or not a record exists. */
-		if (!authenticate(&c) || !call_allow(&c, (enum action)m.route->action, NULL))
+		if (!call_allow(&c, (enum action)m.route->action, NULL))
 			return;
 	}
 	m.route->handler(&c);
+}
+
+int call_today(const struct app *app, int64_t now)
+{
+	return instant_local_day(app->today_at ? app->today_at : now);
 }
 
 const char *call_param(const struct call *c, int n)
@@ -189,6 +205,21 @@ json_t *call_body(struct call *c)
 		return NULL;
 	}
 	return j;
+}
+
+json_t *call_secret_body(struct call *c)
+{
+	json_t *j = call_body(c);
+	if (!j)
+		http_body_wipe(c->req);
+	return j;
+}
+
+void call_body_drop(struct call *c, json_t *body, const char *const secrets[])
+{
+	secret_wipe_json(body, secrets);
+	json_decref(body);
+	http_body_wipe(c->req);
 }
 
 bool call_invalid(struct call *c, const char *field, const char *message)

@@ -1,10 +1,16 @@
 /*
- * auth.c - logging in and out, and who am I.
+ * auth.c - logging in and out, who am I, and changing one's own password.
  *
  * Five failed logins for one username within 15 minutes lock it for 15
  * minutes. Failures are counted for usernames that do not exist too, and an
  * unknown username costs the same Argon2id work as a wrong password, so the
- * answers never tell whether an account exists.
+ * answers never tell whether an account exists. A wrong current password
+ * in a change of password counts as a failed login of the account, so a
+ * stolen token does not open a way round the lock-out.
+ *
+ * Passwords are wiped once used: the raw body, the strings inside the
+ * parsed JSON, the copies in the deferred job and the stored hash read to
+ * check them (which only these checks read: a session's user carries none).
  */
 #define _POSIX_C_SOURCE 200809L
 #include <sodium.h>
@@ -18,6 +24,11 @@
 
 #define LOCK_WINDOW   (15 * 60)
 #define LOCK_FAILURES 5
+
+static const struct store_lockout lock_rule = {LOCK_WINDOW, LOCK_FAILURES, LOCK_WINDOW};
+/* The request members that hold a password. */
+static const char *const login_secrets[] = {"password", NULL};
+static const char *const change_secrets[] = {"current_password", "new_password", NULL};
 
 /* What a deferred login needs; wiped when done. */
 struct login_job {
@@ -33,11 +44,12 @@ static void login_job_free(void *arg);
 
 json_t *user_json(const struct store_user *u)
 {
-	return json_pack("{s:s, s:s, s:s, s:s, s:o, s:b, s:i, s:s, s:s}", "id", u->id, "username",
-			 u->username, "display_name", u->display_name, "role", role_name(u->role),
-			 "org_id", u->org_id[0] ? json_string(u->org_id) : json_null(), "disabled",
-			 u->disabled, "version", u->version, "created_at", u->created_at,
-			 "updated_at", u->updated_at);
+	return json_pack(
+	    "{s:s, s:s, s:s, s:s, s:o, s:b, s:b, s:i, s:s, s:s}", "id", u->id, "username",
+	    u->username, "display_name", u->display_name, "role", role_name(u->role), "org_id",
+	    u->org_id[0] ? json_string(u->org_id) : json_null(), "disabled", u->disabled,
+	    "password_change_required", u->must_change_password, "version", u->version,
+	    "created_at", u->created_at, "updated_at", u->updated_at);
 }
 
 static void locked(struct call *c, int64_t retry)
@@ -50,12 +62,12 @@ static void locked(struct call *c, int64_t retry)
 
 void auth_login(struct call *c)
 {
-	json_t *body = call_body(c);
+	json_t *body = call_secret_body(c);
 	if (!body)
 		return;
 	struct schema_error se;
 	if (schema_check(&login_schema, body, &se) != WM_OK) {
-		json_decref(body);
+		call_body_drop(c, body, login_secrets);
 		call_fail(c, WM_ERR_INVALID, &se);
 		return;
 	}
@@ -69,7 +81,7 @@ void auth_login(struct call *c)
 	 * nor holds up the connections this thread serves. */
 	struct login_job *job = malloc(sizeof *job);
 	if (!job) {
-		json_decref(body);
+		call_body_drop(c, body, login_secrets);
 		call_fail(c, WM_ERR_NOMEM, NULL);
 		return;
 	}
@@ -78,7 +90,7 @@ void auth_login(struct call *c)
 	memcpy(job->username, username, sizeof job->username);
 	snprintf(job->password, sizeof job->password, "%s",
 		 json_string_value(json_object_get(body, "password")));
-	json_decref(body);
+	call_body_drop(c, body, login_secrets);
 	http_defer(c->req, login_deferred, login_job_free, job);
 }
 
@@ -93,43 +105,61 @@ static void login_deferred(struct http_req *r, void *arg)
 {
 	struct login_job *job = arg;
 	struct call c = {
-	    .req = r, .app = job->app, .now = job->now, .today = instant_day(job->now)};
+	    .req = r, .app = job->app, .now = job->now, .today = call_today(job->app, job->now)};
 	login(&c, job->username, job->password);
 	login_job_free(job);
+}
+
+enum check { CHECK_RIGHT, CHECK_WRONG, CHECK_ANSWERED };
+
+/* Checks password against the account user_id (NULL: none, and the same
+ * Argon2id work is done) under the lock-out rule of username. CHECK_WRONG
+ * has been counted as a failure, unanswered; CHECK_ANSWERED has been
+ * answered (locked: 429, or an error). The failure that locks is still
+ * CHECK_WRONG; the lock shows from the next try on. */
+static enum check check_password(struct call *c, const char *username, const char *user_id,
+				 const char *password)
+{
+	struct store *st = c->app->store;
+	int64_t until;
+	wm_err e = store_login_begin(st, username, c->now, &lock_rule, &until);
+	if (e != WM_OK) {
+		call_fail(c, e, NULL);
+		return CHECK_ANSWERED;
+	}
+	if (until) {
+		/* Locked: not even the right password opens it. */
+		locked(c, until - c->now);
+		return CHECK_ANSWERED;
+	}
+	char hash[STORE_HASH_LEN];
+	bool found = user_id && store_user_password(st, user_id, hash) == WM_OK;
+	bool right = secret_verify_password(found ? hash : NULL, password);
+	sodium_memzero(hash, sizeof hash);
+	if (right) {
+		store_login_succeeded(st, username);
+		return CHECK_RIGHT;
+	}
+	e = store_login_failed(st, username, c->now, &lock_rule);
+	if (e != WM_OK) {
+		call_fail(c, e, NULL);
+		return CHECK_ANSWERED;
+	}
+	return CHECK_WRONG;
 }
 
 /* Checks the password under the lock-out rule and opens a session. */
 static void login(struct call *c, const char *username, const char *password)
 {
-	static const struct store_lockout rule = {LOCK_WINDOW, LOCK_FAILURES, LOCK_WINDOW};
 	struct store *st = c->app->store;
-	int64_t until;
-	wm_err e = store_login_begin(st, username, c->now, &rule, &until);
-	if (e != WM_OK) {
-		call_fail(c, e, NULL);
-		return;
-	}
-	if (until) {
-		/* Locked: not even the right password opens it. */
-		locked(c, until - c->now);
-		return;
-	}
-
 	struct store_user u;
 	bool found = strlen(username) <= USERNAME_MAX &&
 		     store_user_by_name(st, username, &u) == WM_OK && !u.disabled;
-	if (!secret_verify_password(found ? u.password_hash : NULL, password)) {
-		/* The failure that locks still answers 401; the lock shows from
-		 * the next try on. */
-		e = store_login_failed(st, username, c->now, &rule);
-		if (e != WM_OK) {
-			call_fail(c, e, NULL);
-			return;
-		}
+	enum check r = check_password(c, username, found ? u.id : NULL, password);
+	if (r == CHECK_WRONG)
 		http_error(c->req, 401, "unauthenticated", "wrong username or password", NULL);
+	if (r != CHECK_RIGHT)
 		return;
-	}
-	store_login_succeeded(st, username);
 
 	char token[SECRET_TOKEN_LEN];
 	unsigned char digest[SECRET_DIGEST];
@@ -137,7 +167,8 @@ static void login(struct call *c, const char *username, const char *password)
 	int64_t expires = c->now + c->app->session_ttl;
 	/* The session is stored only if the account is still as it was when
 	 * its password was checked (not changed or disabled meanwhile). */
-	e = store_session_create(st, digest, sizeof digest, u.id, u.version, c->now, expires);
+	wm_err e =
+	    store_session_create(st, digest, sizeof digest, u.id, u.version, c->now, expires);
 	if (e == WM_ERR_NOT_FOUND) {
 		http_error(c->req, 401, "unauthenticated", "wrong username or password", NULL);
 		return;
@@ -148,9 +179,103 @@ static void login(struct call *c, const char *username, const char *password)
 	}
 	char exp[INSTANT_TEXT_LEN];
 	instant_format(expires, exp);
-	http_respond_json(
-	    c->req, 200,
-	    json_pack("{s:s, s:s, s:o}", "token", token, "expires_at", exp, "user", user_json(&u)));
+	/* A password an administrator set still signs in, but the token opens
+	 * only /me, logout and the change of password until it is changed. */
+	http_respond_json(c->req, 200,
+			  json_pack("{s:s, s:s, s:b, s:o}", "token", token, "expires_at", exp,
+				    "password_change_required", u.must_change_password, "user",
+				    user_json(&u)));
+	sodium_memzero(token, sizeof token);
+}
+
+/* What a deferred change of password needs; wiped when done. */
+struct password_job {
+	struct app *app;
+	int64_t now;
+	char user_id[STORE_ID_LEN];
+	char username[USERNAME_MAX + 1];
+	int version; /* the account as the request found it */
+	unsigned char digest[SECRET_DIGEST];
+	char current[PASSWORD_MAX_BYTES + 1];
+	char next[PASSWORD_MAX_BYTES + 1];
+};
+
+static void password_job_free(void *arg)
+{
+	sodium_memzero(arg, sizeof(struct password_job));
+	free(arg);
+}
+
+/* Checks the current password (under the lock-out rule) and stores the new
+ * one, ending the account's other sessions. */
+static void change_password(struct call *c, const struct password_job *job)
+{
+	enum check r = check_password(c, job->username, job->user_id, job->current);
+	if (r == CHECK_WRONG)
+		call_invalid(c, "current_password", "current_password is not your password");
+	if (r != CHECK_RIGHT)
+		return;
+	char hash[STORE_HASH_LEN];
+	wm_err e = secret_hash_password(job->next, hash);
+	if (e == WM_OK) {
+		char at[INSTANT_TEXT_LEN];
+		instant_format(c->now, at);
+		struct store_account_event ev;
+		call_account_event(c, "user.password", job->user_id, "password", &ev);
+		e = store_user_set_password(c->app->store, job->user_id, job->version, hash, at,
+					    job->digest, sizeof job->digest, &ev);
+	}
+	sodium_memzero(hash, sizeof hash);
+	if (e != WM_OK) {
+		call_fail(c, e, NULL);
+		return;
+	}
+	http_respond(c->req, 204, NULL, NULL, 0);
+}
+
+/* On a worker thread: the password checks and the answer. */
+static void password_deferred(struct http_req *r, void *arg)
+{
+	struct password_job *job = arg;
+	struct call c = {
+	    .req = r, .app = job->app, .now = job->now, .today = call_today(job->app, job->now)};
+	memcpy(c.user.id, job->user_id, sizeof c.user.id);
+	change_password(&c, job);
+	password_job_free(job);
+}
+
+void auth_change_password(struct call *c)
+{
+	json_t *body = call_secret_body(c);
+	if (!body)
+		return;
+	struct schema_error se;
+	wm_err e = schema_check(&password_change_schema, body, &se);
+	if (e == WM_OK)
+		e = account_check_new_password(
+		    json_string_value(json_object_get(body, "current_password")),
+		    json_string_value(json_object_get(body, "new_password")), &se);
+	struct password_job *job = e == WM_OK ? malloc(sizeof *job) : NULL;
+	if (e == WM_OK && !job)
+		e = WM_ERR_NOMEM;
+	if (e != WM_OK) {
+		call_body_drop(c, body, change_secrets);
+		call_fail(c, e, &se);
+		return;
+	}
+	job->app = c->app;
+	job->now = c->now;
+	memcpy(job->user_id, c->user.id, sizeof job->user_id);
+	memcpy(job->username, c->user.username, sizeof job->username);
+	job->version = c->user.version;
+	memcpy(job->digest, c->token_digest, sizeof job->digest);
+	snprintf(job->current, sizeof job->current, "%s",
+		 json_string_value(json_object_get(body, "current_password")));
+	snprintf(job->next, sizeof job->next, "%s",
+		 json_string_value(json_object_get(body, "new_password")));
+	call_body_drop(c, body, change_secrets);
+	/* Two Argon2id runs: on the password threads, like a login. */
+	http_defer(c->req, password_deferred, password_job_free, job);
 }
 
 void auth_logout(struct call *c)

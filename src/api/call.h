@@ -26,6 +26,8 @@ struct app {
 	struct store *store;
 	const struct keyring *keys;
 	int session_ttl; /* seconds a token lives */
+	int64_t
+	    today_at; /* tests only (serve --today-at): "today" from this instant; 0: the clock */
 };
 
 struct call {
@@ -33,7 +35,7 @@ struct call {
 	struct app *app;
 	const struct route_match *match;
 	int64_t now; /* the request's instant, seconds since the epoch, UTC */
-	int today;   /* its date (UTC) as a day number */
+	int today;   /* its date in the server's time zone, as a day number */
 	/* Set for routes that need a token. */
 	struct store_user user;
 	struct subject who;
@@ -45,6 +47,10 @@ void api_handle(struct http_req *r, void *app);
 extern const struct route api_routes[];
 extern const size_t api_route_count;
 
+/* The day number of "today" at instant now: the date in the server's time
+ * zone (or of the tests' fixed instant). */
+int call_today(const struct app *app, int64_t now);
+
 /* The nth path parameter ("{id}"). */
 const char *call_param(const struct call *c, int n);
 
@@ -54,6 +60,15 @@ const char *call_route(const struct call *c);
 /* Parses the body as a JSON object: 400 when not JSON or not UTF-8, 422 when
  * not an object. NULL after answering; else a reference the caller owns. */
 json_t *call_body(struct call *c);
+
+/* call_body for a body that holds a password: the raw body is wiped
+ * before an error is answered. Release the result with call_body_drop. */
+json_t *call_secret_body(struct call *c);
+
+/* Releases a body from call_secret_body that held secrets: overwrites the named
+ * string members (a NULL-terminated list of top-level names) with zeros,
+ * drops the reference, and wipes the raw request body. body may be NULL. */
+void call_body_drop(struct call *c, json_t *body, const char *const secrets[]);
 
 /* Answers a domain or store error with its status; always returns false. */
 bool call_fail(struct call *c, wm_err e, const struct schema_error *se);
@@ -92,12 +107,14 @@ void openapi_get(struct call *c);
 void auth_login(struct call *c);
 void auth_logout(struct call *c);
 void auth_me(struct call *c);
+void auth_change_password(struct call *c);
 void orgs_create(struct call *c);
 void orgs_list(struct call *c);
 void users_create(struct call *c);
 void users_list(struct call *c);
 void users_get(struct call *c);
 void users_patch(struct call *c);
+void account_events_list(struct call *c);
 void survivors_create(struct call *c);
 void survivors_list(struct call *c);
 void survivors_get(struct call *c);

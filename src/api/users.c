@@ -1,9 +1,14 @@
 /*
  * users.c - accounts, managed by administrators.
  *
- * A user's password, role or being disabled changes who may act as them,
- * so any of those changes revokes every session they hold.
+ * Which changes end a user's sessions, and what an administrator may not
+ * do to their own account, are rules of the domain (account.h). A password
+ * an administrator sets for someone else must be changed by its owner
+ * before anything else (POST /api/v1/me/password); the trail of changes to
+ * an organisation's accounts is its managers' to read.
  */
+#include <assert.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -22,65 +27,63 @@ static bool org_exists(struct call *c, const char *org_id)
 	return true;
 }
 
-void users_create(struct call *c)
+/* The request members that hold a password, wiped once read. */
+static const char *const password_members[] = {"password", NULL};
+
+/* Creates the user described by body; false after answering an error. */
+static bool create(struct call *c, const json_t *body, struct store_user *u)
 {
-	if (!call_allow(c, ACT_USER_CREATE, NULL))
-		return;
-	json_t *body = call_body(c);
-	if (!body)
-		return;
 	struct schema_error se;
 	wm_err e = schema_check(&user_create_schema, body, &se);
 	if (e == WM_OK)
 		e = account_check_user(body, &se);
-	if (e != WM_OK) {
-		json_decref(body);
-		call_fail(c, e, &se);
-		return;
-	}
-	struct store_user u = {0};
-	snprintf(u.username, sizeof u.username, "%s",
+	if (e != WM_OK)
+		return call_fail(c, e, &se);
+	snprintf(u->username, sizeof u->username, "%s",
 		 json_string_value(json_object_get(body, "username")));
-	account_lower(u.username);
-	snprintf(u.display_name, sizeof u.display_name, "%s",
+	account_lower(u->username);
+	snprintf(u->display_name, sizeof u->display_name, "%s",
 		 json_string_value(json_object_get(body, "display_name")));
-	role_parse(json_string_value(json_object_get(body, "role")), &u.role);
+	role_parse(json_string_value(json_object_get(body, "role")), &u->role);
 	const char *org = json_string_value(json_object_get(body, "org_id"));
-	snprintf(u.org_id, sizeof u.org_id, "%s", org ? org : "");
-	if (!account_username_ok(u.username)) {
-		json_decref(body);
-		call_invalid(c, "username",
-			     "username may hold only letters, digits, '.', '_', '-' and '@'");
-		return;
-	}
-	if (org && !org_exists(c, org)) {
-		json_decref(body);
-		return;
-	}
+	snprintf(u->org_id, sizeof u->org_id, "%s", org ? org : "");
+	if (!account_username_ok(u->username))
+		return call_invalid(
+		    c, "username", "username may hold only letters, digits, '.', '_', '-' and '@'");
+	if (org && !org_exists(c, org))
+		return false;
+	secret_new_id(u->id);
+	/* The administrator knows this password: its owner changes it first. */
+	u->must_change_password = account_password_set_by_other(c->user.id, u->id);
 	e = secret_hash_password(json_string_value(json_object_get(body, "password")),
-				 u.password_hash);
-	json_decref(body);
-	if (e != WM_OK) {
-		call_fail(c, e, NULL);
-		return;
-	}
-	secret_new_id(u.id);
-	u.version = 1;
-	instant_format(c->now, u.created_at);
-	memcpy(u.updated_at, u.created_at, sizeof u.updated_at);
+				 u->password_hash);
+	if (e != WM_OK)
+		return call_fail(c, e, NULL);
+	u->version = 1;
+	instant_format(c->now, u->created_at);
+	memcpy(u->updated_at, u->created_at, sizeof u->updated_at);
 	struct store_account_event ev;
-	call_account_event(c, "user.create", u.id, "username,password,display_name,role,org_id",
+	call_account_event(c, "user.create", u->id, "username,password,display_name,role,org_id",
 			   &ev);
-	e = store_user_create(c->app->store, &u, &ev);
+	e = store_user_create(c->app->store, u, &ev);
 	if (e == WM_ERR_CONFLICT) {
 		http_error(c->req, 409, "conflict", "that username is taken", "username");
-		return;
+		return false;
 	}
-	if (e != WM_OK) {
-		call_fail(c, e, NULL);
+	return e == WM_OK || call_fail(c, e, NULL);
+}
+
+void users_create(struct call *c)
+{
+	json_t *body = call_secret_body(c);
+	if (!body)
 		return;
-	}
-	http_respond_json(c->req, 201, user_json(&u));
+	struct store_user u = {0};
+	bool ok = create(c, body, &u);
+	call_body_drop(c, body, password_members);
+	sodium_memzero(u.password_hash, sizeof u.password_hash);
+	if (ok)
+		http_respond_json(c->req, 201, user_json(&u));
 }
 
 struct user_list {
@@ -97,8 +100,6 @@ static void add_user(void *ctx, const struct store_user *u)
 
 void users_list(struct call *c)
 {
-	if (!call_allow(c, ACT_USER_LIST, NULL))
-		return;
 	int limit;
 	int64_t after;
 	if (!call_page(c, &limit, &after))
@@ -127,90 +128,55 @@ static bool load_user(struct call *c, struct store_user *u)
 void users_get(struct call *c)
 {
 	struct store_user u;
-	if (!call_allow(c, ACT_USER_READ, NULL) || !load_user(c, &u))
+	if (!load_user(c, &u))
 		return;
 	http_respond_json(c->req, 200, user_json(&u));
 }
 
-void users_patch(struct call *c)
+/* Applies body to u (as loaded) and stores it; false after answering
+ * an error. */
+static bool patch(struct call *c, const json_t *body, struct store_user *u)
 {
-	struct store_user u;
-	if (!call_allow(c, ACT_USER_UPDATE, NULL) || !load_user(c, &u))
-		return;
-	json_t *body = call_body(c);
-	if (!body)
-		return;
 	struct schema_error se;
 	wm_err e = schema_check(&user_patch_schema, body, &se);
 	if (e == WM_OK)
 		e = account_check_password(body, &se);
-	if (e != WM_OK) {
-		json_decref(body);
-		call_fail(c, e, &se);
-		return;
-	}
+	if (e != WM_OK)
+		return call_fail(c, e, &se);
 	int expected = (int)json_integer_value(json_object_get(body, "version"));
-	bool revoke = false;
-	const json_t *v;
 	/* Only org_id may be removed (an administrator needs none). */
 	static const char *const kept[] = {"display_name", "role", "disabled", "password"};
 	for (size_t i = 0; i < sizeof kept / sizeof kept[0]; i++)
-		if (json_is_null(json_object_get(body, kept[i]))) {
-			json_decref(body);
-			call_invalid(c, kept[i], "this field cannot be removed");
-			return;
-		}
-	if (json_is_null(json_object_get(body, "org_id"))) {
-		revoke |= u.org_id[0] != '\0';
-		u.org_id[0] = '\0';
-	}
+		if (json_is_null(json_object_get(body, kept[i])))
+			return call_invalid(c, kept[i], "this field cannot be removed");
+	char old_org[STORE_ID_LEN];
+	memcpy(old_org, u->org_id, sizeof old_org);
+	const struct account_state before = {u->role, old_org, u->disabled};
+	const json_t *v;
+	if (json_is_null(json_object_get(body, "org_id")))
+		u->org_id[0] = '\0';
 	if ((v = json_object_get(body, "display_name")) && json_is_string(v))
-		snprintf(u.display_name, sizeof u.display_name, "%s", json_string_value(v));
-	if ((v = json_object_get(body, "role")) && json_is_string(v)) {
-		enum role r;
-		role_parse(json_string_value(v), &r);
-		if (r != u.role && strcmp(u.id, c->user.id) == 0) {
-			/* Separation of duties: an administrator cannot make
-			 * themselves a manager and so a reader of cases. */
-			json_decref(body);
-			call_invalid(c, "role", "an administrator cannot change their own role");
-			return;
-		}
-		revoke |= r != u.role;
-		u.role = r;
-	}
+		snprintf(u->display_name, sizeof u->display_name, "%s", json_string_value(v));
+	if ((v = json_object_get(body, "role")) && json_is_string(v))
+		role_parse(json_string_value(v), &u->role);
 	if ((v = json_object_get(body, "org_id")) && json_is_string(v)) {
-		if (!org_exists(c, json_string_value(v))) {
-			json_decref(body);
-			return;
-		}
-		revoke |= strcmp(u.org_id, json_string_value(v)) != 0;
-		snprintf(u.org_id, sizeof u.org_id, "%s", json_string_value(v));
+		if (!org_exists(c, json_string_value(v)))
+			return false;
+		snprintf(u->org_id, sizeof u->org_id, "%s", json_string_value(v));
 	}
-	if ((v = json_object_get(body, "disabled")) && json_is_boolean(v)) {
-		bool disabled = json_is_true(v);
-		if (disabled && strcmp(u.id, c->user.id) == 0) {
-			json_decref(body);
-			call_invalid(c, "disabled",
-				     "an administrator cannot disable their own account");
-			return;
-		}
-		revoke |= disabled;
-		u.disabled = disabled;
-	}
-	if ((v = json_object_get(body, "password")) && json_is_string(v)) {
-		e = secret_hash_password(json_string_value(v), u.password_hash);
-		if (e != WM_OK) {
-			json_decref(body);
-			call_fail(c, e, NULL);
-			return;
-		}
-		revoke = true;
-	}
-	if (u.role != ROLE_ADMIN && !u.org_id[0]) {
-		json_decref(body);
-		call_invalid(c, "org_id", "org_id is required for this role");
-		return;
+	if ((v = json_object_get(body, "disabled")) && json_is_boolean(v))
+		u->disabled = json_is_true(v);
+	const struct account_state after = {u->role, u->org_id, u->disabled};
+	e = account_check_change(&before, &after, strcmp(u->id, c->user.id) == 0, &se);
+	if (e != WM_OK)
+		return call_fail(c, e, &se);
+	bool password_set = (v = json_object_get(body, "password")) && json_is_string(v);
+	if (password_set) {
+		e = secret_hash_password(json_string_value(v), u->password_hash);
+		if (e != WM_OK)
+			return call_fail(c, e, NULL);
+		/* Whoever set it knows it: its owner must change it first. */
+		u->must_change_password = account_password_set_by_other(c->user.id, u->id);
 	}
 	/* The trail names the fields sent, never their values. */
 	char fields[128] = "";
@@ -222,15 +188,65 @@ void users_patch(struct call *c)
 			snprintf(fields + used, sizeof fields - used, "%s%s", used ? "," : "",
 				 names[i]);
 		}
-	json_decref(body);
-	instant_format(c->now, u.updated_at);
+	instant_format(c->now, u->updated_at);
 	struct store_account_event ev;
-	call_account_event(c, "user.update", u.id, fields, &ev);
-	e = store_user_update(c->app->store, &u, expected, revoke, &ev);
+	call_account_event(c, "user.update", u->id, fields, &ev);
+	e = store_user_update(c->app->store, u, expected,
+			      account_change_ends_sessions(&before, &after, password_set), &ev);
+	if (e != WM_OK)
+		return call_fail(c, e, NULL);
+	u->version = expected + 1;
+	return true;
+}
+
+void users_patch(struct call *c)
+{
+	struct store_user u;
+	if (!load_user(c, &u))
+		return;
+	json_t *body = call_secret_body(c);
+	if (!body)
+		return;
+	bool ok = patch(c, body, &u);
+	call_body_drop(c, body, password_members);
+	sodium_memzero(u.password_hash, sizeof u.password_hash);
+	if (ok)
+		http_respond_json(c->req, 200, user_json(&u));
+}
+
+struct event_list {
+	json_t *items;
+	int64_t last;
+};
+
+static void add_event(void *ctx, const struct store_account_event *ev)
+{
+	struct event_list *l = ctx;
+	json_array_append_new(
+	    l->items, json_pack("{s:s, s:o, s:s, s:s, s:s}", "at", ev->at, "actor_id",
+				ev->actor_id[0] ? json_string(ev->actor_id) : json_null(), "action",
+				ev->action, "target_id", ev->target_id, "fields", ev->fields));
+	l->last = ev->seq;
+}
+
+void account_events_list(struct call *c)
+{
+	/* The route's action (account_events.read: a manager, for their own
+	 * organisation) has been checked, and an organisation-scoped action is
+	 * never allowed without an organisation. */
+	assert(c->who.org_id && c->who.org_id[0]);
+	int limit;
+	int64_t before;
+	if (!call_page(c, &limit, &before))
+		return;
+	struct event_list l = {json_array(), 0};
+	bool more;
+	wm_err e = store_account_events_of_org(c->app->store, c->user.org_id, before, limit,
+					       add_event, &l, &more);
 	if (e != WM_OK) {
+		json_decref(l.items);
 		call_fail(c, e, NULL);
 		return;
 	}
-	u.version = expected + 1;
-	http_respond_json(c->req, 200, user_json(&u));
+	http_respond_json(c->req, 200, call_list(c, l.items, more, l.last));
 }

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "../api/call.h"
+#include "../domain/date.h"
 #include "../http/http.h"
 #include "../util/log.h"
 #include "cmd.h"
@@ -45,12 +46,16 @@ int cmd_serve(int argc, char **argv)
 	     "flag an account that reads more than N distinct survivors within an hour "
 	     "(default: three times its caseload, at least 100)",
 	     NULL},
+	    {"time-zone", "WAYMARK_TIME_ZONE", "ZONE",
+	     "the zone whose date is \"today\" (an IANA name; default Europe/London)", NULL},
+	    {"today-at", NULL, "INSTANT",
+	     "tests only: take \"today\" from this RFC 3339 instant, not the clock", NULL},
 	};
 	bool help;
 	int rc = cmd_parse("serve",
 			   "Serves the Waymark API. Logs one line per request to stderr (method, "
 			   "route,\nstatus, duration); stops cleanly on SIGTERM or SIGINT.",
-			   argc, argv, opts, 6, &help);
+			   argc, argv, opts, sizeof opts / sizeof opts[0], &help);
 	if (rc || help)
 		return rc;
 	const char *db = opts[0].value;
@@ -78,6 +83,22 @@ int cmd_serve(int argc, char **argv)
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
 		threads = 4 * (n > 0 ? (unsigned)n : 1);
 	}
+	/* Dates people enter ("not in the future") are judged by the day it
+	 * is where they work, not in UTC: before 1 a.m. in British Summer Time
+	 * the UTC date is still yesterday's. */
+	const char *zone = opts[6].value ? opts[6].value : "Europe/London";
+	if (!date_zone_use(zone)) {
+		fprintf(stderr,
+			"waymark serve: --time-zone: unknown time zone '%s' (an IANA name "
+			"such as Europe/London, from the tz database)\n",
+			date_zone_name_ok(zone) ? zone : "(not a zone name)");
+		return 2;
+	}
+	int64_t today_at = 0;
+	if (opts[7].value && !instant_parse(opts[7].value, &today_at)) {
+		fprintf(stderr, "waymark serve: --today-at must be an RFC 3339 instant\n");
+		return 2;
+	}
 	char key_path[4096];
 	if (!cmd_key_path(db, opts[2].value, key_path, sizeof key_path))
 		return 2;
@@ -102,7 +123,8 @@ int cmd_serve(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	struct app app = {.store = st, .keys = keys, .session_ttl = 12 * 3600};
+	struct app app = {
+	    .store = st, .keys = keys, .session_ttl = 12 * 3600, .today_at = today_at};
 	/* Password checks run on threads of their own: one on a machine with
 	 * two cores (the other stays free for everything else), cores - 1 above. */
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
@@ -123,9 +145,11 @@ int cmd_serve(int argc, char **argv)
 	char host[64];
 	snprintf(host, sizeof host, "%.*s", (int)(strrchr(cfg.listen, ':') - cfg.listen),
 		 cfg.listen);
-	log_info("serving on http://%s:%u (schema version %d, %u threads)",
+	log_info("serving on http://%s:%u (schema version %d, %u threads, time zone %s)",
 		 host[0] ? host : "0.0.0.0", http_server_port(srv), store_schema_version(st),
-		 threads);
+		 threads, zone);
+	if (today_at)
+		log_info("--today-at: \"today\" is fixed (tests only)");
 	int sig = 0;
 	sigwait(&stop, &sig);
 	log_info("stopping on signal %d; finishing requests in flight", sig);

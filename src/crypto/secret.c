@@ -72,3 +72,14 @@ void secret_new_id(char id[SECRET_ID_LEN])
 	randombytes_buf(raw, sizeof raw);
 	sodium_bin2hex(id, SECRET_ID_LEN, raw, sizeof raw);
 }
+
+void secret_wipe_json(json_t *obj, const char *const names[])
+{
+	for (size_t i = 0; obj && names[i]; i++) {
+		json_t *v = json_object_get(obj, names[i]);
+		/* jansson hands out only a const view of bytes it owns; writing
+		 * through it is the only way to wipe them before they are freed. */
+		if (json_is_string(v))
+			sodium_memzero((char *)json_string_value(v), json_string_length(v));
+	}
+}

@@ -8,6 +8,7 @@
 #ifndef WM_SECRET_H
 #define WM_SECRET_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -28,6 +29,12 @@ wm_err secret_hash_password(const char *password, char out[SECRET_HASH_MAX]);
  * NULL it does the same work against a dummy hash and returns false, so an
  * unknown username takes as long as a wrong password. */
 bool secret_verify_password(const char *hash, const char *password);
+
+/* Overwrites with zeros, in place, the string members of obj named in
+ * names (NULL-terminated; top level only), so that a password parsed from a
+ * request is gone before jansson frees its bytes. Other members and
+ * non-string values are left alone; the caller still owns obj. */
+void secret_wipe_json(json_t *obj, const char *const names[]);
 
 /* A new session token (text for the client) and the digest to store. */
 void secret_new_token(char token[SECRET_TOKEN_LEN], unsigned char digest[SECRET_DIGEST]);

@@ -59,6 +59,15 @@ static const struct schema_field login_fields[] = {
 };
 const struct schema login_schema = {"login", login_fields, 3};
 
+static const struct schema_field password_change_fields[] = {
+    {.name = "current_password",
+     .type = SCH_STRING,
+     .flags = SCH_REQUIRED,
+     .max = PASSWORD_MAX_BYTES},
+    {.name = "new_password", .type = SCH_STRING, .flags = SCH_REQUIRED, .max = PASSWORD_MAX_BYTES},
+};
+const struct schema password_change_schema = {"password_change", password_change_fields, 2};
+
 size_t account_utf8_chars(const char *s)
 {
 	size_t n = 0;
@@ -109,6 +118,55 @@ wm_err account_check_user(const json_t *user, struct schema_error *err)
 	if (role && role_parse(json_string_value(role), &r) && r != ROLE_ADMIN &&
 	    !json_is_string(json_object_get(user, "org_id"))) {
 		schema_fail(err, "org_id", "org_id is required for this role");
+		return WM_ERR_INVALID;
+	}
+	return WM_OK;
+}
+
+static bool same_org(const char *a, const char *b)
+{
+	return strcmp(a ? a : "", b ? b : "") == 0;
+}
+
+bool account_change_ends_sessions(const struct account_state *before,
+				  const struct account_state *after, bool password_set)
+{
+	return password_set || after->role != before->role ||
+	       !same_org(before->org_id, after->org_id) || (after->disabled && !before->disabled);
+}
+
+wm_err account_check_change(const struct account_state *before, const struct account_state *after,
+			    bool self, struct schema_error *err)
+{
+	if (self && after->role != before->role) {
+		schema_fail(err, "role", "an administrator cannot change their own role");
+		return WM_ERR_INVALID;
+	}
+	if (self && after->disabled && !before->disabled) {
+		schema_fail(err, "disabled", "an administrator cannot disable their own account");
+		return WM_ERR_INVALID;
+	}
+	if (after->role != ROLE_ADMIN && same_org(after->org_id, "")) {
+		schema_fail(err, "org_id", "org_id is required for this role");
+		return WM_ERR_INVALID;
+	}
+	return WM_OK;
+}
+
+bool account_password_set_by_other(const char *actor_id, const char *target_id)
+{
+	return strcmp(actor_id, target_id) != 0;
+}
+
+wm_err account_check_new_password(const char *current, const char *next, struct schema_error *err)
+{
+	if (account_utf8_chars(next) < PASSWORD_MIN_CHARS) {
+		schema_fail(err, "new_password", "new_password must have at least %d characters",
+			    PASSWORD_MIN_CHARS);
+		return WM_ERR_INVALID;
+	}
+	if (strcmp(current, next) == 0) {
+		schema_fail(err, "new_password", "new_password must differ from the current one");
 		return WM_ERR_INVALID;
 	}
 	return WM_OK;

@@ -3,10 +3,16 @@
  *
  * The conversions are Howard Hinnant's civil-from-days algorithms, exact for
  * every date this program accepts and free of time zones and locales.
+ * Only instant_local_day and date_zone_use know of time zones: they are the
+ * C library's, loaded once at start, so "today" needs no clock here.
  */
+#define _POSIX_C_SOURCE 200809L
 #include "date.h"
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
 int date_from_ymd(int y, int m, int d)
 {
@@ -144,4 +150,73 @@ int instant_day(int64_t t)
 	if (t % 86400 < 0)
 		day--;
 	return (int)day;
+}
+
+/* Bumped by date_zone_use, so that a day remembered under one zone is not
+ * answered under another. Written only before threads start. */
+static unsigned zone_generation;
+
+int instant_local_day(int64_t t)
+{
+	/* Every request asks, and glibc's localtime_r takes a process-wide
+	 * lock: each thread remembers its last answer, good for the second. */
+	static _Thread_local int64_t last_t = INT64_MIN;
+	static _Thread_local unsigned last_gen;
+	static _Thread_local int last_day;
+	if (t == last_t && last_gen == zone_generation)
+		return last_day;
+	time_t tt = (time_t)t;
+	struct tm tm;
+	int day = localtime_r(&tt, &tm)
+		      ? date_from_ymd(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday)
+		      : instant_day(t); /* out of the C library's range: UTC */
+	last_t = t;
+	last_gen = zone_generation;
+	last_day = day;
+	return day;
+}
+
+bool date_zone_name_ok(const char *name)
+{
+	size_t n = name ? strlen(name) : 0;
+	if (n == 0 || n > 128)
+		return false;
+	bool part_start = true;
+	for (size_t i = 0; i < n; i++) {
+		char c = name[i];
+		if (c == '/') {
+			if (part_start)
+				return false; /* leading '/' or an empty part */
+			part_start = true;
+			continue;
+		}
+		if (part_start && c == '.')
+			return false;
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		      c == '_' || c == '+' || c == '-' || c == '.'))
+			return false;
+		part_start = false;
+	}
+	return !part_start;
+}
+
+bool date_zone_use(const char *name)
+{
+	if (!date_zone_name_ok(name))
+		return false;
+	const char *dir = getenv("TZDIR");
+	char path[512];
+	snprintf(path, sizeof path, "%s/%s", dir && dir[0] ? dir : "/usr/share/zoneinfo", name);
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return false;
+	char magic[4];
+	bool tzif = fread(magic, 1, sizeof magic, f) == sizeof magic &&
+		    memcmp(magic, "TZif", sizeof magic) == 0;
+	fclose(f);
+	if (!tzif || setenv("TZ", name, 1) != 0)
+		return false;
+	tzset();
+	zone_generation++;
+	return true;
 }

@@ -43,4 +43,23 @@ void instant_format(int64_t t, char out[INSTANT_TEXT_LEN]);
 /* The UTC calendar day of an instant. */
 int instant_day(int64_t t);
 
+/* The calendar day of an instant in the process's time zone: "today" as
+ * the people using the service count it (Europe/London unless `serve
+ * --time-zone` says otherwise). The zone is the C library's, loaded once by
+ * date_zone_use before threads start; this reads no clock and no file. */
+int instant_local_day(int64_t t);
+
+/* True when name has the shape of an IANA time zone name ("Europe/London",
+ * "UTC", "America/Argentina/Buenos_Aires", "Etc/GMT+1"): letters, digits,
+ * '_', '+', '-' in parts joined by '/', none empty, none starting with '.'
+ * (so never a path out of the zone directory). Says nothing about whether
+ * the zone exists. */
+bool date_zone_name_ok(const char *name);
+
+/* Makes name the process's time zone (TZ) when the tz database has it (a
+ * "TZif" file under $TZDIR or /usr/share/zoneinfo). False, with nothing
+ * changed, for an unknown zone: the C library would otherwise fall back to
+ * UTC silently. Call before threads start: it changes the environment. */
+bool date_zone_use(const char *name);
+
 #endif

@@ -37,6 +37,7 @@ static const struct rule rules[ACT_COUNT] = {
     [ACT_ACCESS_LOG_READ] = {"access_log.read", {N, O, N, N, N}},
     [ACT_REPORT_READ] = {"report.read", {N, O, N, N, A}},
     [ACT_BULK_ACCESS_READ] = {"bulk_access.read", {N, O, N, N, N}},
+    [ACT_ACCOUNT_EVENTS_READ] = {"account_events.read", {N, O, N, N, N}},
 };
 
 #undef N

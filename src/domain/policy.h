@@ -31,7 +31,8 @@ enum action {
 	ACT_SURVIVOR_REASSIGN, /* set or change a survivor's advocate_id to another user */
 	ACT_ACCESS_LOG_READ,
 	ACT_REPORT_READ,
-	ACT_BULK_ACCESS_READ, /* the organisation's list of accounts that read in bulk */
+	ACT_BULK_ACCESS_READ,	 /* the organisation's list of accounts that read in bulk */
+	ACT_ACCOUNT_EVENTS_READ, /* administrative changes to the organisation's accounts */
 	ACT_COUNT
 };
 

@@ -49,6 +49,10 @@ const char *http_path(const struct http_req *r);
 const char *http_query(struct http_req *r, const char *name); /* NULL when absent */
 const char *http_header(struct http_req *r, const char *name);
 const char *http_body(const struct http_req *r, size_t *len); /* NUL-terminated */
+
+/* Overwrites the request body with zeros (it held a password) and empties
+ * it; http_body answers "" afterwards. */
+void http_body_wipe(struct http_req *r);
 const char *http_client_ip(const struct http_req *r);
 
 /* Records the route pattern that matched, for the log line. */

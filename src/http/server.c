@@ -9,6 +9,7 @@
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <sodium.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -93,6 +94,13 @@ const char *http_body(const struct http_req *r, size_t *len)
 {
 	*len = r->body_len;
 	return r->body ? r->body : "";
+}
+
+void http_body_wipe(struct http_req *r)
+{
+	if (r->body)
+		sodium_memzero(r->body, r->body_cap);
+	r->body_len = 0;
 }
 
 const char *http_client_ip(const struct http_req *r)

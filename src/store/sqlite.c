@@ -46,6 +46,10 @@ enum stmt {
 	Q_SESSION_USER,
 	Q_SESSION_DELETE,
 	Q_SESSION_DELETE_USER,
+	Q_USER_PASSWORD,
+	Q_USER_SET_PASSWORD,
+	Q_SESSION_DELETE_OTHERS,
+	Q_ACCOUNT_EVENTS_ORG,
 	Q_SESSION_EXPIRE,
 	Q_LOGIN_LOCKED,
 	Q_LOGIN_COUNT,
@@ -79,8 +83,10 @@ enum stmt {
 };
 
 #define ORG_COLS "seq, id, name, kind, version, created_at, updated_at"
+/* Never the password hash: only store_user_password reads it, where a
+ * password is checked. */
 #define USER_COLS                                                                                  \
-	"seq, id, username, password_hash, display_name, role, org_id, disabled, version, "        \
+	"seq, id, username, must_change_password, display_name, role, org_id, disabled, version, " \
 	"created_at, updated_at"
 #define SURV_COLS "seq, id, org_id, version, created_at, updated_at, key_id, body"
 
@@ -131,23 +137,36 @@ static const char *const sql_text[Q_COUNT] = {
     [Q_ORG_GET] = "SELECT " ORG_COLS " FROM orgs WHERE id = ?1",
     [Q_ORG_LIST] = "SELECT " ORG_COLS " FROM orgs WHERE seq > ?1 ORDER BY seq LIMIT ?2",
     [Q_USER_INSERT] = "INSERT INTO users(id, username, password_hash, display_name, role, org_id, "
-		      "disabled, version, created_at, updated_at) "
-		      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 1, ?8, ?9)",
+		      "disabled, version, created_at, updated_at, must_change_password) "
+		      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 1, ?8, ?9, ?10)",
     [Q_USER_GET] = "SELECT " USER_COLS " FROM users WHERE id = ?1",
     [Q_USER_BY_NAME] = "SELECT " USER_COLS " FROM users WHERE username = ?1",
-    [Q_USER_UPDATE] = "UPDATE users SET password_hash = ?2, display_name = ?3, role = ?4, "
-		      "org_id = ?5, disabled = ?6, updated_at = ?7, version = version + 1 "
+    /* A NULL hash keeps the stored one. */
+    [Q_USER_UPDATE] = "UPDATE users SET password_hash = coalesce(?2, password_hash), "
+		      "display_name = ?3, role = ?4, org_id = ?5, disabled = ?6, updated_at = ?7, "
+		      "must_change_password = ?9, version = version + 1 "
 		      "WHERE id = ?1 AND version = ?8",
     [Q_USER_LIST] = "SELECT " USER_COLS " FROM users WHERE seq > ?1 ORDER BY seq LIMIT ?2",
     [Q_SESSION_INSERT] = "INSERT INTO sessions(token_hash, user_id, created_at, expires_at) "
 			 "SELECT ?1, id, ?3, ?4 FROM users "
 			 "WHERE id = ?2 AND version = ?5 AND disabled = 0",
-    [Q_SESSION_USER] = "SELECT u.seq, u.id, u.username, u.password_hash, u.display_name, u.role, "
+    [Q_SESSION_USER] = "SELECT u.seq, u.id, u.username, u.must_change_password, u.display_name, "
+		       "u.role, "
 		       "u.org_id, u.disabled, u.version, u.created_at, u.updated_at, s.expires_at "
 		       "FROM sessions s JOIN users u ON u.id = s.user_id "
 		       "WHERE s.token_hash = ?1 AND s.expires_at > ?2 AND u.disabled = 0",
     [Q_SESSION_DELETE] = "DELETE FROM sessions WHERE token_hash = ?1",
     [Q_SESSION_DELETE_USER] = "DELETE FROM sessions WHERE user_id = ?1",
+    [Q_USER_PASSWORD] = "SELECT password_hash FROM users WHERE id = ?1",
+    [Q_USER_SET_PASSWORD] = "UPDATE users SET password_hash = ?2, must_change_password = 0, "
+			    "updated_at = ?3, version = version + 1 "
+			    "WHERE id = ?1 AND version = ?4 AND disabled = 0",
+    [Q_SESSION_DELETE_OTHERS] = "DELETE FROM sessions WHERE user_id = ?1 AND token_hash <> ?2",
+    /* The changes to the accounts that are in one organisation now. */
+    [Q_ACCOUNT_EVENTS_ORG] = "SELECT a.seq, a.at, a.actor_id, a.action, a.target_id, a.fields "
+			     "FROM account_audit a JOIN users u ON u.id = a.target_id "
+			     "WHERE u.org_id = ?1 AND (?2 = 0 OR a.seq < ?2) "
+			     "ORDER BY a.seq DESC LIMIT ?3",
     [Q_SESSION_EXPIRE] = "DELETE FROM sessions WHERE expires_at <= ?1",
     [Q_LOGIN_LOCKED] = "SELECT until FROM login_locks WHERE user_key = ?1 AND until > ?2",
     [Q_LOGIN_COUNT] = "SELECT count(*) FROM login_failures WHERE user_key = ?1 AND at > ?2",
@@ -764,7 +783,8 @@ static void read_user(sqlite3_stmt *s, struct store_user *u)
 	u->seq = sqlite3_column_int64(s, 0);
 	copy_col(s, 1, u->id, sizeof u->id);
 	copy_col(s, 2, u->username, sizeof u->username);
-	copy_col(s, 3, u->password_hash, sizeof u->password_hash);
+	u->password_hash[0] = '\0';
+	u->must_change_password = sqlite3_column_int(s, 3) != 0;
 	copy_col(s, 4, u->display_name, sizeof u->display_name);
 	const char *role = (const char *)sqlite3_column_text(s, 5);
 	if (!role_parse(role, &u->role))
@@ -794,6 +814,7 @@ wm_err store_user_create(struct store *st, const struct store_user *u,
 		sqlite3_bind_int(s, 7, u->disabled);
 		sqlite3_bind_text(s, 8, u->created_at, -1, SQLITE_STATIC);
 		sqlite3_bind_text(s, 9, u->updated_at, -1, SQLITE_STATIC);
+		sqlite3_bind_int(s, 10, u->must_change_password);
 		e = exec_stmt(s);
 	}
 	if (e == WM_OK)
@@ -843,13 +864,14 @@ wm_err store_user_update(struct store *st, const struct store_user *u, int expec
 		e = WM_ERR_IO;
 	if (e == WM_OK) {
 		sqlite3_bind_text(s, 1, u->id, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 2, u->password_hash, -1, SQLITE_STATIC);
+		bind_text(s, 2, u->password_hash);
 		sqlite3_bind_text(s, 3, u->display_name, -1, SQLITE_STATIC);
 		sqlite3_bind_text(s, 4, role_name(u->role), -1, SQLITE_STATIC);
 		bind_text(s, 5, u->org_id);
 		sqlite3_bind_int(s, 6, u->disabled);
 		sqlite3_bind_text(s, 7, u->updated_at, -1, SQLITE_STATIC);
 		sqlite3_bind_int(s, 8, expected);
+		sqlite3_bind_int(s, 9, u->must_change_password);
 		e = exec_stmt(s);
 		if (e == WM_OK && sqlite3_changes(c->db) == 0)
 			e = WM_ERR_CONFLICT;
@@ -1685,4 +1707,98 @@ wm_err store_bulk_access_list(struct store *st, const char *org_id, int64_t befo
 		return WM_ERR_INVALID; /* fails closed, as survivor filters do */
 	struct bulk_page p = {each, ctx};
 	return page_newest(st, Q_BULK_LIST, org_id, before, limit, bulk_row, &p, more);
+}
+
+/* ---- accounts: passwords and the trail, by organisation ---- */
+
+wm_err store_user_password(struct store *st, const char *user_id, char hash[STORE_HASH_LEN])
+{
+	hash[0] = '\0';
+	struct conn *c = acquire(st);
+	sqlite3_stmt *s = stmt(c, Q_USER_PASSWORD);
+	wm_err e = WM_ERR_IO;
+	if (s) {
+		sqlite3_bind_text(s, 1, user_id, -1, SQLITE_STATIC);
+		int rc = sqlite3_step(s);
+		if (rc == SQLITE_ROW) {
+			copy_col(s, 0, hash, STORE_HASH_LEN);
+			e = WM_OK;
+		} else {
+			e = rc == SQLITE_DONE ? WM_ERR_NOT_FOUND : map_rc(rc);
+		}
+		done(s);
+	}
+	release(st, c);
+	return e;
+}
+
+wm_err store_user_set_password(struct store *st, const char *user_id, int expected,
+			       const char *hash, const char *updated_at,
+			       const unsigned char *keep_digest, size_t len,
+			       const struct store_account_event *ev)
+{
+	struct conn *c = acquire(st);
+	wm_err e = begin(c);
+	sqlite3_stmt *s = e == WM_OK ? stmt(c, Q_USER_SET_PASSWORD) : NULL;
+	if (e == WM_OK && !s)
+		e = WM_ERR_IO;
+	if (e == WM_OK) {
+		sqlite3_bind_text(s, 1, user_id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 2, hash, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 3, updated_at, -1, SQLITE_STATIC);
+		sqlite3_bind_int(s, 4, expected);
+		e = exec_stmt(s);
+		if (e == WM_OK && sqlite3_changes(c->db) == 0)
+			e = WM_ERR_CONFLICT;
+	}
+	if (e == WM_OK)
+		e = account_event(c, ev);
+	if (e == WM_OK) {
+		s = stmt(c, Q_SESSION_DELETE_OTHERS);
+		if (!s) {
+			e = WM_ERR_IO;
+		} else {
+			sqlite3_bind_text(s, 1, user_id, -1, SQLITE_STATIC);
+			sqlite3_bind_blob(s, 2, keep_digest, (int)len, SQLITE_STATIC);
+			e = exec_stmt(s);
+		}
+	}
+	e = finish(c, e);
+	release(st, c);
+	return e;
+}
+
+wm_err store_account_events_of_org(struct store *st, const char *org_id, int64_t before, int limit,
+				   void (*each)(void *ctx, const struct store_account_event *ev),
+				   void *ctx, bool *more)
+{
+	assert(org_id && org_id[0]); /* fails closed: never "every organisation" */
+	struct conn *c = acquire(st);
+	sqlite3_stmt *s = stmt(c, Q_ACCOUNT_EVENTS_ORG);
+	wm_err e = WM_ERR_IO;
+	*more = false;
+	if (s) {
+		sqlite3_bind_text(s, 1, org_id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 2, before);
+		sqlite3_bind_int(s, 3, limit + 1);
+		int n = 0, rc;
+		struct store_account_event ev;
+		while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+			if (n++ == limit) {
+				*more = true;
+				break;
+			}
+			ev.seq = sqlite3_column_int64(s, 0);
+			copy_col(s, 1, ev.at, sizeof ev.at);
+			copy_col(s, 2, ev.actor_id, sizeof ev.actor_id);
+			copy_col(s, 3, ev.action, sizeof ev.action);
+			copy_col(s, 4, ev.target_id, sizeof ev.target_id);
+			copy_col(s, 5, ev.fields, sizeof ev.fields);
+			each(ctx, &ev);
+		}
+		e = rc == SQLITE_ROW || rc == SQLITE_DONE ? WM_OK : map_rc(rc);
+		done(s);
+	}
+	release(st, c);
+	return e;
 }

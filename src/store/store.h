@@ -27,6 +27,7 @@
 
 #define STORE_ID_LEN   33
 #define STORE_NAME_LEN 201
+#define STORE_HASH_LEN 128 /* an Argon2id hash string and its NUL */
 
 struct store;
 
@@ -60,9 +61,10 @@ wm_err store_ping(struct store *st);
  * names, comma-separated, never their values). Written in the same
  * transaction as the change. */
 struct store_account_event {
+	int64_t seq; /* set by reads */
 	char at[INSTANT_TEXT_LEN];
 	char actor_id[STORE_ID_LEN]; /* "" for the command line */
-	char action[24];	     /* org.create, user.create, user.update */
+	char action[24];	     /* org.create, user.create, user.update, user.password */
 	char target_id[STORE_ID_LEN];
 	char fields[128];
 };
@@ -98,7 +100,10 @@ struct store_user {
 	int64_t seq;
 	char id[STORE_ID_LEN];
 	char username[USERNAME_MAX + 1];
-	char password_hash[128];
+	/* Written by create and update ("" in an update keeps the stored
+	 * hash); never filled by a read: see store_user_password. */
+	char password_hash[STORE_HASH_LEN];
+	bool must_change_password; /* set by an administrator: change at next sign-in */
 	char display_name[STORE_NAME_LEN];
 	enum role role;
 	char org_id[STORE_ID_LEN]; /* "" when none */
@@ -139,6 +144,28 @@ wm_err store_session_user(struct store *st, const unsigned char *digest, size_t 
 
 /* Revokes one session. */
 wm_err store_session_delete(struct store *st, const unsigned char *digest, size_t len);
+
+/* The stored password hash of a user, for checking a password: the only
+ * read that returns it (a session's user, a list or a lookup never carry
+ * it). The caller wipes hash after use. */
+wm_err store_user_password(struct store *st, const char *user_id, char hash[STORE_HASH_LEN]);
+
+/* The owner's own change of password: stores hash, clears
+ * must_change_password and bumps the version, if the user is still at
+ * expected and not disabled (WM_ERR_CONFLICT otherwise); revokes every
+ * session of the user but the one whose digest is keep_digest; writes ev.
+ * One transaction. */
+wm_err store_user_set_password(struct store *st, const char *user_id, int expected,
+			       const char *hash, const char *updated_at,
+			       const unsigned char *keep_digest, size_t len,
+			       const struct store_account_event *ev);
+
+/* Calls each for up to limit entries of the account trail whose target is a
+ * user now in org_id (never empty), with seq < before (0: from the newest),
+ * newest first. */
+wm_err store_account_events_of_org(struct store *st, const char *org_id, int64_t before, int limit,
+				   void (*each)(void *ctx, const struct store_account_event *ev),
+				   void *ctx, bool *more);
 
 /* ---- login lock-out (keyed by a blind index of the username) ---- */
 

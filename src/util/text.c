@@ -107,11 +107,29 @@ bool text_has_control(const char *s)
 	return false;
 }
 
+/* Code points that make one line of text display as something else: C1
+ * controls, the line and paragraph separators (a second line inside one),
+ * and the bidirectional embeddings, overrides and isolates (a name with a
+ * right-to-left override displays as someone else's name). */
+static bool deceives_on_one_line(uint32_t cp)
+{
+	return (cp >= 0x80 && cp <= 0x9F) || cp == 0x2028 || cp == 0x2029 ||
+	       (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
 bool text_has_newline_or_control(const char *s)
 {
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-		if (*p < 0x20 || *p == 0x7F)
+	const unsigned char *p = (const unsigned char *)s;
+	size_t left = strlen(s);
+	while (left > 0) {
+		uint32_t cp;
+		size_t n = decode(p, left, &cp);
+		/* Malformed UTF-8 is refused too: what it displays as is anyone's guess. */
+		if (n == 0 || cp < 0x20 || cp == 0x7F || deceives_on_one_line(cp))
 			return true;
+		p += n;
+		left -= n;
+	}
 	return false;
 }
 

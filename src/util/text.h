@@ -15,7 +15,10 @@ bool text_utf8_valid(const char *s, size_t len);
 /* True when s holds a C0 control character other than tab, CR or LF, or DEL. */
 bool text_has_control(const char *s);
 
-/* True when s holds any C0 control character at all (for one-line fields). */
+/* True when s holds what a one-line field refuses: any C0 control (tab, CR
+ * and LF included) or DEL; a C1 control (U+0080-U+009F); a line or
+ * paragraph separator (U+2028, U+2029); a bidirectional embedding,
+ * override (U+202A-U+202E) or isolate (U+2066-U+2069); or malformed UTF-8. */
 bool text_has_newline_or_control(const char *s);
 
 /* Length in bytes of s without leading and trailing white space. */

@@ -2,7 +2,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { Server, PASSWORD } from './harness.mjs';
+import { Server, PASSWORD, survivorBody } from './harness.mjs';
 
 let s, ctx;
 before(async () => { s = await Server.start(); ctx = await s.seed(); });
@@ -177,4 +177,86 @@ test('changes to accounts leave a trail naming fields, never values', async () =
   assert.ok(!all.includes('secret-password-xyz') && !all.includes('another-secret-pass'));
   const org = spawnSync('sqlite3', [s.db, `SELECT action FROM account_audit WHERE target_id = '${ctx.orgs.agency.id}'`], { encoding: 'utf8' });
   assert.equal(org.stdout.trim(), 'org.create');
+});
+
+// Text that cannot deceive: a right-to-left override makes "Ardita" display
+// as another name, so one-line fields refuse it (and C1 controls, line
+// separators, bidirectional isolates) and nothing is stored.
+test('one-line text refuses bidirectional overrides: known_as', async () => {
+  const list = async () => (await s.call('GET', '/api/v1/survivors?limit=500', { token: ctx.tokens.advocate })).json.items.length;
+  const before = await list();
+  for (const known_as of ['Ardita \u202Eahxoh', 'Ardita\u2066x\u2069', 'Ardita\u0085', 'Ardita\u2028Hoxha']) {
+    const r = await s.call('POST', '/api/v1/survivors', { token: ctx.tokens.advocate, body: survivorBody({ known_as }) });
+    assert.equal(r.status, 422, JSON.stringify(known_as));
+    assert.equal(r.json.error.code, 'validation_failed');
+    assert.equal(r.json.error.field, 'known_as');
+  }
+  assert.equal(await list(), before);
+  // Right-to-left scripts themselves are welcome.
+  const ok = await s.call('POST', '/api/v1/survivors', { token: ctx.tokens.advocate, body: survivorBody({ known_as: 'مريم' }) });
+  assert.equal(ok.status, 201);
+});
+
+test('one-line text refuses bidirectional overrides: display_name', async () => {
+  const r = await s.call('POST', '/api/v1/users', { token: ctx.tokens.admin, body: {
+    username: 'bidi', password: PASSWORD, display_name: 'Manager \u202Eeno', role: 'advocate', org_id: ctx.orgs.agency.id } });
+  assert.equal(r.status, 422);
+  assert.equal(r.json.error.field, 'display_name');
+  const list = await s.call('GET', '/api/v1/users?limit=500', { token: ctx.tokens.admin });
+  assert.ok(!list.json.items.some((u) => u.username === 'bidi'));
+});
+
+// ---- the trail of changes to an organisation's accounts ----
+
+test('managers list every change to their people\'s accounts, newest first; no one else may', async () => {
+  const u = (await s.call('POST', '/api/v1/users', { token: ctx.tokens.admin, body: {
+    username: 'watched', password: 'the first secret pw', display_name: 'W', role: 'advocate', org_id: ctx.orgs.agency.id } })).json;
+  const p = await s.call('PATCH', `/api/v1/users/${u.id}`, { token: ctx.tokens.admin, body: { version: u.version, password: 'the second secret pw' } });
+  assert.equal(p.status, 200);
+  const admin = (await s.call('GET', '/api/v1/me', { token: ctx.tokens.admin })).json;
+  const r = await s.call('GET', '/api/v1/account-events', { token: ctx.tokens.manager });
+  assert.equal(r.status, 200);
+  assert.deepEqual(r.json.items.slice(0, 2).map((e) => [e.actor_id, e.action, e.target_id, e.fields]), [
+    [admin.id, 'user.update', u.id, 'password'],
+    [admin.id, 'user.create', u.id, 'username,password,display_name,role,org_id'],
+  ]);
+  for (const e of r.json.items) {
+    assert.deepEqual(Object.keys(e).sort(), ['action', 'actor_id', 'at', 'fields', 'target_id']);
+    assert.match(e.at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+  }
+  assert.ok(!r.text.includes('secret pw'));
+  // Only accounts of the manager's organisation: the seeded advocate's own
+  // change of password is there, the other agency's people are not.
+  const targets = new Set(r.json.items.map((e) => e.target_id));
+  assert.ok(r.json.items.some((e) => e.target_id === ctx.users.advocate.id && e.action === 'user.password' && e.actor_id === ctx.users.advocate.id));
+  assert.ok(!targets.has(ctx.users.otherAdvocate.id) && !targets.has(ctx.users.otherManager.id) && !targets.has(ctx.users.clinician.id));
+  assert.ok(!targets.has(admin.id));
+  const theirs = await s.call('GET', '/api/v1/account-events?limit=500', { token: ctx.tokens.otherManager });
+  assert.equal(theirs.status, 200);
+  assert.ok(theirs.json.items.length > 0);
+  assert.ok(theirs.json.items.every((e) => [ctx.users.otherManager.id, ctx.users.otherAdvocate.id].includes(e.target_id)));
+  for (const role of ['admin', 'advocate', 'clinician', 'analyst']) {
+    const x = await s.call('GET', '/api/v1/account-events', { token: ctx.tokens[role] });
+    assert.equal(x.status, 403, role);
+    assert.equal(x.json.error.code, 'forbidden', role);
+  }
+});
+
+test('the account trail pages with limit and cursor', async () => {
+  const all = (await s.call('GET', '/api/v1/account-events?limit=500', { token: ctx.tokens.manager })).json.items;
+  assert.ok(all.length >= 4);
+  const seen = [];
+  let cursor = null, pages = 0;
+  do {
+    const r = await s.call('GET', `/api/v1/account-events?limit=2${cursor ? '&cursor=' + cursor : ''}`, { token: ctx.tokens.manager });
+    assert.equal(r.status, 200);
+    assert.ok(r.json.items.length <= 2);
+    seen.push(...r.json.items);
+    cursor = r.json.next_cursor;
+    pages++;
+  } while (cursor && pages < 100);
+  assert.deepEqual(seen, all);
+  const stolen = (await s.call('GET', '/api/v1/account-events?limit=1', { token: ctx.tokens.manager })).json.next_cursor;
+  assert.equal((await s.call('GET', `/api/v1/account-events?cursor=${stolen}`, { token: ctx.tokens.otherManager })).status, 422);
+  assert.equal((await s.call('GET', '/api/v1/account-events?limit=0', { token: ctx.tokens.manager })).status, 422);
 });

@@ -66,6 +66,23 @@ const specific = {
       return last;
     },
   },
+  'POST /api/v1/me/password': {
+    204: async () => {
+      const { token } = await newAccount();
+      return send(s, 'POST', '/api/v1/me/password', { token, body: json({ current_password: 'first password 1', new_password: PASSWORD }) });
+    },
+    // An administrator changes the account while its password is being checked.
+    409: async () => {
+      let got;
+      for (let i = 0; i < 5 && got !== 409; i++) {
+        const { token, user } = await newAccount();
+        const change = send(s, 'POST', '/api/v1/me/password', { token, body: json({ current_password: 'first password 1', new_password: PASSWORD }) });
+        await s.call('PATCH', `/api/v1/users/${user.id}`, { token: ctx.tokens.admin, body: { version: user.version, display_name: 'Changed meanwhile' } });
+        got = await change;
+      }
+      return got;
+    },
+  },
   'POST /api/v1/logout': { 204: async () => send(s, 'POST', '/api/v1/logout', { token: await s.login('manager') }) },
   'POST /api/v1/orgs': {
     201: () => send(s, 'POST', '/api/v1/orgs', { token: ctx.tokens.admin, body: json({ name: `Org ${Math.random()}`, kind: 'health' }) }),
@@ -91,6 +108,14 @@ const specific = {
     409: () => send(s, 'PATCH', `/api/v1/survivors/${ids.survivor}`, { token: ctx.tokens.advocate, body: json({ version: 1000, gender: 'male' }) }),
   },
 };
+
+// An account an administrator just made, signed in with its first password.
+async function newAccount() {
+  const r = await s.call('POST', '/api/v1/users', { token: ctx.tokens.admin, body: {
+    username: `n${Date.now()}${Math.floor(Math.random() * 1e6)}`, password: 'first password 1', display_name: 'N', role: 'analyst', org_id: ctx.orgs.agency.id } });
+  const login = await s.call('POST', '/api/v1/login', { body: { username: r.json.username, password: 'first password 1' } });
+  return { token: login.json.token, user: r.json };
+}
 
 // Makes the database unreadable under a second server: its health check fails.
 async function brokenDatabase() {

@@ -8,6 +8,8 @@ import { join, resolve } from 'node:path';
 export const BIN = resolve(process.env.WAYMARK_BIN || 'build/waymark');
 export const ADMIN_PASSWORD = 'admin-password-for-tests';
 export const PASSWORD = 'correct horse battery';
+// What the administrator gives a seeded account; changed to PASSWORD at once.
+export const FIRST_PASSWORD = 'first password from the admin';
 
 export function run(args, opts = {}) {
   return spawnSync(BIN, args, { encoding: 'utf8', ...opts });
@@ -86,7 +88,7 @@ export class Server {
     const health = await org('Health Centre', 'health');
     const user = async (username, role, org_id) => {
       const r = await this.call('POST', '/api/v1/users', {
-        token: admin, body: { username, password: PASSWORD, display_name: username, role, org_id },
+        token: admin, body: { username, password: FIRST_PASSWORD, display_name: username, role, org_id },
       });
       if (r.status !== 201) throw new Error(`user ${username}: ${r.status} ${r.text}`);
       return r.json;
@@ -101,8 +103,20 @@ export class Server {
       otherAdvocate: await user('otheradvocate', 'advocate', other.id),
     };
     const tokens = { admin };
-    for (const [k, u] of Object.entries(users)) tokens[k] = await this.login(u.username);
+    // The administrator chose each first password: its owner changes it to
+    // PASSWORD at the first sign-in, as a person would, and keeps the token.
+    for (const [k, u] of Object.entries(users)) {
+      tokens[k] = await this.login(u.username, FIRST_PASSWORD);
+      await this.changePassword(tokens[k], FIRST_PASSWORD, PASSWORD);
+      users[k] = (await this.call('GET', '/api/v1/me', { token: tokens[k] })).json;
+    }
     return { orgs: { agency, other, health }, users, tokens };
+  }
+
+  // The signed-in user's own change of password (POST /api/v1/me/password).
+  async changePassword(token, current_password, new_password) {
+    const r = await this.call('POST', '/api/v1/me/password', { token, body: { current_password, new_password } });
+    if (r.status !== 204) throw new Error(`password change: ${r.status} ${r.text}`);
   }
 
   dbFiles() {

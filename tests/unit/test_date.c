@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdlib.h>
 
 #include "domain/date.h"
 
@@ -85,6 +86,72 @@ static void instants(void **state)
 	assert_string_equal(out, "1969-12-31T23:59:59Z");
 }
 
+/* The day of an RFC 3339 instant in the current zone, as text. */
+static const char *local_day(const char *instant)
+{
+	static char out[DATE_TEXT_LEN];
+	int64_t t;
+	assert_true(instant_parse(instant, &t));
+	date_format(instant_local_day(t), out);
+	return out;
+}
+
+/* "Today" is the date in London: in British Summer Time (UTC+1) the day
+ * starts at 23:00 UTC the evening before. */
+static void today_in_london_around_midnight(void **state)
+{
+	(void)state;
+	assert_true(date_zone_use("Europe/London"));
+	assert_string_equal(local_day("2026-06-30T22:59:59Z"), "2026-06-30");
+	assert_string_equal(local_day("2026-06-30T23:00:00Z"), "2026-07-01");
+	assert_string_equal(local_day("2026-06-30T23:30:00Z"), "2026-07-01");
+	assert_string_equal(local_day("2026-07-01T00:30:00Z"), "2026-07-01");
+	/* Last day of BST (25 October 2026): 00:30 UTC is 01:30 BST. */
+	assert_string_equal(local_day("2026-10-24T23:30:00Z"), "2026-10-25");
+	assert_string_equal(local_day("2026-10-25T23:30:00Z"), "2026-10-25");
+	/* First day of BST (29 March 2026) begins in GMT. */
+	assert_string_equal(local_day("2026-03-28T23:30:00Z"), "2026-03-28");
+	assert_string_equal(local_day("2026-03-29T23:30:00Z"), "2026-03-30");
+	/* Winter: London is UTC, so New Year comes at midnight UTC. */
+	assert_string_equal(local_day("2026-12-31T23:59:59Z"), "2026-12-31");
+	assert_string_equal(local_day("2027-01-01T00:00:00Z"), "2027-01-01");
+
+	/* The same instant asked again under another zone is answered anew. */
+	assert_string_equal(local_day("2026-06-30T23:30:00Z"), "2026-07-01");
+	assert_true(date_zone_use("UTC"));
+	assert_string_equal(local_day("2026-06-30T23:30:00Z"), "2026-06-30");
+	assert_true(date_zone_use("America/New_York"));
+	assert_string_equal(local_day("2026-07-01T03:59:59Z"), "2026-06-30");
+	assert_true(date_zone_use("Europe/London"));
+}
+
+static void unknown_zones_are_refused(void **state)
+{
+	(void)state;
+	assert_true(date_zone_use("Europe/London"));
+	static const char *const bad[] = {"",
+					  "Mars/Olympus_Mons",
+					  "Europe/Londres",
+					  "/etc/passwd",
+					  "../../etc/passwd",
+					  "Europe/../UTC",
+					  "Europe//London",
+					  "Europe/London/",
+					  ".hidden",
+					  "Europe/Lon don",
+					  "posixrules\n",
+					  NULL};
+	for (int i = 0; bad[i]; i++)
+		if (date_zone_use(bad[i]))
+			fail_msg("zone '%s' accepted", bad[i]);
+	assert_false(date_zone_use(NULL));
+	/* A refused zone leaves the one in use alone. */
+	assert_string_equal(getenv("TZ"), "Europe/London");
+	assert_true(date_zone_name_ok("America/Argentina/Buenos_Aires"));
+	assert_true(date_zone_name_ok("Etc/GMT+1"));
+	assert_false(date_zone_name_ok("Europe/./London"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -93,6 +160,8 @@ int main(void)
 	    cmocka_unit_test(rejects_impossible_and_malformed_dates),
 	    cmocka_unit_test(weekdays),
 	    cmocka_unit_test(instants),
+	    cmocka_unit_test(today_in_london_around_midnight),
+	    cmocka_unit_test(unknown_zones_are_refused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

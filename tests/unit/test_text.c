@@ -99,6 +99,61 @@ static void control_characters(void **state)
 	assert_true(text_has_newline_or_control("\x01"));
 }
 
+/* Writes code point cp as UTF-8 between "a" and "b". */
+static void around(uint32_t cp, char out[8])
+{
+	char *o = out;
+	*o++ = 'a';
+	if (cp < 0x80) {
+		*o++ = (char)cp;
+	} else if (cp < 0x800) {
+		*o++ = (char)(0xC0 | (cp >> 6));
+		*o++ = (char)(0x80 | (cp & 0x3F));
+	} else {
+		*o++ = (char)(0xE0 | (cp >> 12));
+		*o++ = (char)(0x80 | ((cp >> 6) & 0x3F));
+		*o++ = (char)(0x80 | (cp & 0x3F));
+	}
+	*o++ = 'b';
+	*o = '\0';
+}
+
+/* One-line fields refuse C1 controls, line and paragraph separators and
+ * bidirectional controls; each range is checked at and beside its ends. */
+static void one_line_refuses_deceiving_code_points(void **state)
+{
+	(void)state;
+	static const struct {
+		uint32_t cp;
+		bool refused;
+	} cases[] = {
+	    {0x7E, false},   {0x7F, true},    {0x80, true},    {0x85, true},	{0x9F, true},
+	    {0xA0, false},   {0xAD, false},   {0x2027, false}, {0x2028, true},	{0x2029, true},
+	    {0x202A, true},  {0x202B, true},  {0x202C, true},  {0x202D, true},	{0x202E, true},
+	    {0x202F, false}, {0x2065, false}, {0x2066, true},  {0x2067, true},	{0x2068, true},
+	    {0x2069, true},  {0x206A, false}, {0x200F, false}, {0xFEFF, false},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char s[8];
+		around(cases[i].cp, s);
+		if (text_has_newline_or_control(s) != cases[i].refused)
+			fail_msg("U+%04X: expected %s", (unsigned)cases[i].cp,
+				 cases[i].refused ? "refused" : "allowed");
+	}
+	/* Free text (several lines) is not this check's business. */
+	assert_false(text_has_control("a\xE2\x80\xA8"
+				      "b"));
+	/* A right-to-left override inside a real name, at the end, alone. */
+	assert_true(text_has_newline_or_control("Ardita \xE2\x80\xAE"
+						"ahxoH"));
+	assert_true(text_has_newline_or_control("\xE2\x80\xAE"));
+	assert_true(text_has_newline_or_control("Ardita\xE2\x81\xA9"));
+	/* Malformed UTF-8 is refused rather than guessed at. */
+	assert_true(text_has_newline_or_control("a\xC2"));
+	assert_true(text_has_newline_or_control("a\xC2\x85"));
+	assert_false(text_has_newline_or_control("\xF0\x9F\x98\x80"));
+}
+
 static void trimmed_length(void **state)
 {
 	(void)state;
@@ -292,6 +347,7 @@ int main(void)
 	    cmocka_unit_test(utf8_accepts_well_formed),
 	    cmocka_unit_test(utf8_refuses_malformed),
 	    cmocka_unit_test(control_characters),
+	    cmocka_unit_test(one_line_refuses_deceiving_code_points),
 	    cmocka_unit_test(trimmed_length),
 	    cmocka_unit_test(fold_trims_and_lowercases),
 	    cmocka_unit_test(fold_refuses_invalid_utf8),
