@@ -1,17 +1,31 @@
 /*
  * secret.c - passwords, tokens and ids with libsodium.
  */
+#define _GNU_SOURCE /* malloc_usable_size */
 #include "secret.h"
 
+#include <malloc.h>
 #include <sodium.h>
+#include <stdlib.h>
 #include <string.h>
 
 static char dummy_hash[crypto_pwhash_STRBYTES];
+
+/* jansson's blocks are wiped when freed: a parsed body's strings, and the
+ * lexer's buffer that held a password on its way in, never linger in freed
+ * memory. */
+static void wiping_free(void *p)
+{
+	if (p)
+		sodium_memzero(p, malloc_usable_size(p));
+	free(p);
+}
 
 bool secret_init(void)
 {
 	if (sodium_init() < 0)
 		return false;
+	json_set_alloc_funcs(malloc, wiping_free);
 	if (!dummy_hash[0]) {
 		char pw[33];
 		unsigned char raw[16];
