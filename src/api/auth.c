@@ -79,7 +79,7 @@ void auth_login(struct call *c)
 	snprintf(job->password, sizeof job->password, "%s",
 		 json_string_value(json_object_get(body, "password")));
 	json_decref(body);
-	http_defer(c->req, login_deferred, login_job_free, job);
+	http_defer(c->req, username, login_deferred, login_job_free, job);
 }
 
 static void login_job_free(void *arg)
