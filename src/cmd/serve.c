@@ -34,12 +34,30 @@ int cmd_serve(int argc, char **argv)
 	    {"rate-limit", NULL, "N",
 	     "requests per second per client address, bursts of 2N (default 1000; 0: off)", NULL},
 	    {"threads", NULL, "N", "worker threads (default: four per core)", NULL},
+	    {"trusted-proxy", NULL, "ADDR",
+	     "take the client from X-Forwarded-For on connections from ADDR (an address or "
+	     "range; repeatable)",
+	     NULL},
+	    {"max-connections", NULL, "N", "connections at once (default 1000)", NULL},
+	    {"max-connections-per-client", NULL, "N",
+	     "connections at once per client address (requests, behind a proxy; default 32)",
+	     NULL},
+	    {"header-timeout", NULL, "SECONDS",
+	     "for a request's line and headers, from the connection or previous answer "
+	     "(default 10)",
+	     NULL},
+	    {"body-timeout", NULL, "SECONDS", "for a request's body after its headers (default 30)",
+	     NULL},
+	    {"login-queue", NULL, "N", "password checks that may wait (default 64)", NULL},
+	    {"login-queue-per-client", NULL, "N",
+	     "of those, per client address and per username (default 4)", NULL},
 	};
+	enum { O_TRUSTED = 5, O_MAXCONN, O_PERCLIENT, O_HEADER, O_BODY, O_LQUEUE, O_LPER, O_N };
 	bool help;
 	int rc = cmd_parse("serve",
 			   "Serves the Waymark API. Logs one line per request to stderr (method, "
 			   "route,\nstatus, duration); stops cleanly on SIGTERM or SIGINT.",
-			   argc, argv, opts, 5, &help);
+			   argc, argv, opts, O_N, &help);
 	if (rc || help)
 		return rc;
 	const char *db = opts[0].value;
@@ -55,6 +73,44 @@ int cmd_serve(int argc, char **argv)
 	if (opts[4].value && (!parse_uint(opts[4].value, 256, &threads) || threads == 0)) {
 		fprintf(stderr, "waymark serve: --threads must be from 1 to 256\n");
 		return 2;
+	}
+	/* The limits of the HTTP edge (docs/security.md). */
+	static const struct {
+		int opt;
+		unsigned min, max;
+	} limits[] = {
+	    {O_MAXCONN, 1, 100000}, {O_PERCLIENT, 1, 100000}, {O_HEADER, 1, 3600},
+	    {O_BODY, 1, 3600},	    {O_LQUEUE, 1, 100000},    {O_LPER, 1, 100000},
+	};
+	unsigned vals[O_N] = {0};
+	for (size_t i = 0; i < sizeof limits / sizeof limits[0]; i++) {
+		const char *v = opts[limits[i].opt].value;
+		if (v && (!parse_uint(v, limits[i].max, &vals[limits[i].opt]) ||
+			  vals[limits[i].opt] < limits[i].min)) {
+			fprintf(stderr, "waymark serve: --%s must be from %u to %u\n",
+				opts[limits[i].opt].name, limits[i].min, limits[i].max);
+			return 2;
+		}
+	}
+	/* --trusted-proxy may be given more than once: every value counts
+	 * (cmd_parse keeps the last); each is checked by the server. */
+	const char *trusted[64];
+	size_t ntrusted = 0;
+	for (int i = 1; i < argc; i++) {
+		const char *v = NULL;
+		if (strcmp(argv[i], "--trusted-proxy") == 0 && i + 1 < argc)
+			v = argv[++i];
+		else if (strncmp(argv[i], "--trusted-proxy=", 16) == 0)
+			v = argv[i] + 16;
+		else if (strncmp(argv[i], "--", 2) == 0 && !strchr(argv[i], '='))
+			i++; /* another flag's value (every serve flag takes one) */
+		if (!v)
+			continue;
+		if (ntrusted == sizeof trusted / sizeof trusted[0]) {
+			fprintf(stderr, "waymark serve: at most 64 --trusted-proxy\n");
+			return 2;
+		}
+		trusted[ntrusted++] = v;
 	}
 	if (threads == 0) {
 		/* More threads than cores: a thread waiting on a password hash
@@ -94,7 +150,14 @@ int cmd_serve(int argc, char **argv)
 	    .threads = (int)threads,
 	    .rate_limit = rate,
 	    .slow_threads = cores > 2 ? (int)cores - 1 : 1,
-	    .slow_queue = 64,
+	    .slow_queue = (int)vals[O_LQUEUE],
+	    .slow_per_key = (int)vals[O_LPER],
+	    .header_timeout = vals[O_HEADER],
+	    .body_timeout = vals[O_BODY],
+	    .max_conns = vals[O_MAXCONN],
+	    .max_conns_per_client = vals[O_PERCLIENT],
+	    .trusted_proxies = trusted,
+	    .ntrusted = ntrusted,
 	};
 	struct http_server *srv;
 	if (http_server_start(&cfg, api_handle, &app, &srv, msg, sizeof msg) != 0) {
