@@ -40,8 +40,7 @@ int cmd_serve(int argc, char **argv)
 	     NULL},
 	    {"max-connections", NULL, "N", "connections at once (default 1000)", NULL},
 	    {"max-connections-per-client", NULL, "N",
-	     "connections at once per client address (requests, behind a proxy; default 32)",
-	     NULL},
+	     "connections at once per client address (requests, behind a proxy; default 32)", NULL},
 	    {"header-timeout", NULL, "SECONDS",
 	     "for a request's line and headers, from the connection or previous answer "
 	     "(default 10)",

@@ -86,7 +86,8 @@ bool ratelimit_take(struct ratelimit *rl, const struct netaddr *addr)
 	}
 	if (!b && free_way) {
 		b = free_way;
-		*b = (struct bucket){.addr = *addr, .used = true, .tokens = rl->burst, .stamp = now};
+		*b =
+		    (struct bucket){.addr = *addr, .used = true, .tokens = rl->burst, .stamp = now};
 	}
 	bool ok = false;
 	if (b) {

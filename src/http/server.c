@@ -71,8 +71,8 @@ struct conn {
 	bool peer_trusted; /* a trusted proxy */
 	bool counted;	   /* in the per-address count (see on_accept) */
 	enum phase phase;
-	double since; /* when the phase began, seconds, monotonic */
-	bool shed;    /* closed by the reaper */
+	double since;	     /* when the phase began, seconds, monotonic */
+	bool shed;	     /* closed by the reaper */
 	unsigned lib_status; /* an error the library raised, answered by us */
 	struct conn *prev, *next;
 };
@@ -90,8 +90,8 @@ struct http_req {
 	bool too_large;
 	bool drop_body; /* refused at the headers: read and drop the body */
 	bool answered;
-	bool queued; /* the response has been handed to libmicrohttpd */
-	bool close;  /* close the connection after the answer */
+	bool queued;	      /* the response has been handed to libmicrohttpd */
+	bool close;	      /* close the connection after the answer */
 	bool proxied_counted; /* in srv->proxied (requests per real client) */
 	struct timespec started;
 	struct netaddr client;
@@ -154,8 +154,7 @@ struct http_server {
 };
 
 /* libmicrohttpd's own MHD_queue_response (see the end of this file). */
-static enum MHD_Result (*queue_real)(struct MHD_Connection *, unsigned int,
-				     struct MHD_Response *);
+static enum MHD_Result (*queue_real)(struct MHD_Connection *, unsigned int, struct MHD_Response *);
 
 static double now_s(void)
 {
@@ -556,8 +555,8 @@ static bool is_json(const char *ct)
 }
 
 /* First call, headers in: who the client is, and the edge rules. */
-static enum MHD_Result on_headers(struct http_server *srv, struct http_req *r,
-				  const char *method, const char *version)
+static enum MHD_Result on_headers(struct http_server *srv, struct http_req *r, const char *method,
+				  const char *version)
 {
 	r->seen = true;
 	r->method = method;
@@ -684,7 +683,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (r->defer_fn) {
 		MHD_suspend_connection(conn);
 		r->suspended = true;
-		bool queued = workers_submit(srv->slow, r->client_ip, r->defer_key, run_deferred, r);
+		bool queued =
+		    workers_submit(srv->slow, r->client_ip, r->defer_key, run_deferred, r);
 		sodium_memzero(r->defer_key, sizeof r->defer_key);
 		if (queued)
 			return MHD_YES;
@@ -818,8 +818,8 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 static void *reaper_main(void *arg)
 {
 	struct http_server *srv = arg;
-	double tick = srv->header_timeout < srv->body_timeout ? srv->header_timeout
-							      : srv->body_timeout;
+	double tick =
+	    srv->header_timeout < srv->body_timeout ? srv->header_timeout : srv->body_timeout;
 	tick = tick / 8 < 0.05 ? 0.05 : tick / 8 > 1 ? 1 : tick / 8;
 	pthread_mutex_lock(&srv->conns_lock);
 	while (!srv->stopping) {
@@ -951,9 +951,11 @@ int http_server_start(const struct http_config *cfg, http_handler handler, void 
 	}
 	/* The library's error answers are replaced by ours (see the end of
 	 * this file); that works only if its calls reach our definition. */
-	queue_real = (enum MHD_Result(*)(struct MHD_Connection *, unsigned int,
-					 struct MHD_Response *))dlsym(RTLD_NEXT, "MHD_queue_response");
-	if (!queue_real || dlsym(RTLD_DEFAULT, "MHD_queue_response") != (void *)MHD_queue_response) {
+	queue_real =
+	    (enum MHD_Result(*)(struct MHD_Connection *, unsigned int, struct MHD_Response *))dlsym(
+		RTLD_NEXT, "MHD_queue_response");
+	if (!queue_real ||
+	    dlsym(RTLD_DEFAULT, "MHD_queue_response") != (void *)MHD_queue_response) {
 		snprintf(msg, msgcap,
 			 "cannot take over libmicrohttpd's error answers (link it dynamically)");
 		return -1;
@@ -1005,12 +1007,12 @@ int http_server_start(const struct http_config *cfg, http_handler handler, void 
 	 * (30 s without a byte either way) still applies besides the
 	 * deadlines, to answers a client is slow to read. */
 	srv->daemon = MHD_start_daemon(
-	    flags, 0, on_accept, srv, on_request, srv, MHD_OPTION_SOCK_ADDR,
-	    (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads,
-	    MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
-	    srv, MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv, MHD_OPTION_CONNECTION_TIMEOUT,
-	    (unsigned)30, MHD_OPTION_CONNECTION_LIMIT, srv->max_conns, MHD_OPTION_STRICT_FOR_CLIENT,
-	    (int)1, MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL, MHD_OPTION_END);
+	    flags, 0, on_accept, srv, on_request, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads, MHD_OPTION_URI_LOG_CALLBACK, on_uri,
+	    srv, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_NOTIFY_CONNECTION,
+	    on_connection, srv, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
+	    MHD_OPTION_CONNECTION_LIMIT, srv->max_conns, MHD_OPTION_STRICT_FOR_CLIENT, (int)1,
+	    MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL, MHD_OPTION_END);
 	if (!srv->daemon) {
 		snprintf(msg, msgcap, "cannot listen on %s (in use, or not an address here)",
 			 cfg->listen);
