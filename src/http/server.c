@@ -736,7 +736,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
  * address. Trusted proxies are exempt (they carry many clients; the limit
  * applies per real client to their requests instead, in on_headers). The
  * count is taken here, so that concurrent accepts cannot overshoot, and
- * given back when the connection closes. */
+ * given back when the connection closes (should the library fail to set
+ * the connection up after this, out of memory, the count stays taken: an
+ * address can lose a slot that way, never gain one). */
 static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen)
 {
 	(void)addrlen;
@@ -812,27 +814,67 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 	*socket_context = NULL;
 }
 
-/* Closes connections whose request line and headers, or body, are late.
- * shutdown() wakes the connection's thread, which sees the end of the
- * stream and closes it as usual. */
+/* A connection at least this old (seconds) may be closed to make room. */
+#define SHED_MIN_AGE 1.0
+
+/* The connection to close first under pressure: the one waiting longest
+ * for a request (idle, or sending its headers slowly), else the one waiting
+ * longest for a body; none younger than SHED_MIN_AGE. */
+static struct conn *shed_candidate(struct http_server *srv, double now)
+{
+	struct conn *best = NULL;
+	for (struct conn *cn = srv->conns; cn; cn = cn->next) {
+		if (cn->shed || cn->phase == PHASE_ANSWER || now - cn->since < SHED_MIN_AGE)
+			continue;
+		if (!best || (cn->phase == PHASE_HEAD && best->phase == PHASE_BODY) ||
+		    (cn->phase == best->phase && cn->since < best->since))
+			best = cn;
+	}
+	return best;
+}
+
+/* Closes connections whose request line and headers, or body, are late;
+ * and, when the connections open come within a tenth of the limit, the
+ * ones waiting longest for a request, so that room stays for newcomers
+ * (a slow-loris from many addresses then holds each connection for about
+ * a second instead of the whole deadline). The lock is held. shutdown()
+ * wakes the connection's thread, which sees the end of the stream and
+ * closes it as usual. */
+static void reap(struct http_server *srv)
+{
+	double now = now_s();
+	unsigned live = 0;
+	for (struct conn *cn = srv->conns; cn; cn = cn->next) {
+		double limit = cn->phase == PHASE_HEAD	 ? srv->header_timeout
+			       : cn->phase == PHASE_BODY ? srv->body_timeout
+							 : 0;
+		if (limit > 0 && !cn->shed && now - cn->since > limit) {
+			shutdown(cn->fd, SHUT_RDWR);
+			cn->shed = true;
+		}
+		live += !cn->shed;
+	}
+	unsigned reserve = srv->max_conns / 10 ? srv->max_conns / 10 : 1;
+	while (live + reserve > srv->max_conns) {
+		struct conn *cn = shed_candidate(srv, now);
+		if (!cn)
+			break;
+		shutdown(cn->fd, SHUT_RDWR);
+		cn->shed = true;
+		live--;
+	}
+}
+
 static void *reaper_main(void *arg)
 {
 	struct http_server *srv = arg;
+	/* An eighth of the shorter deadline, from 50 to 250 ms. */
 	double tick =
 	    srv->header_timeout < srv->body_timeout ? srv->header_timeout : srv->body_timeout;
-	tick = tick / 8 < 0.05 ? 0.05 : tick / 8 > 1 ? 1 : tick / 8;
+	tick = tick / 8 < 0.05 ? 0.05 : tick / 8 > 0.25 ? 0.25 : tick / 8;
 	pthread_mutex_lock(&srv->conns_lock);
 	while (!srv->stopping) {
-		double now = now_s();
-		for (struct conn *cn = srv->conns; cn; cn = cn->next) {
-			double limit = cn->phase == PHASE_HEAD	 ? srv->header_timeout
-				       : cn->phase == PHASE_BODY ? srv->body_timeout
-								 : 0;
-			if (limit > 0 && !cn->shed && now - cn->since > limit) {
-				shutdown(cn->fd, SHUT_RDWR);
-				cn->shed = true;
-			}
-		}
+		reap(srv);
 		struct timespec until;
 		clock_gettime(CLOCK_MONOTONIC, &until);
 		long ns = until.tv_nsec + (long)(tick * 1e9);

@@ -74,6 +74,22 @@ test('a slow-loris loses its connections at the deadline, while others are serve
   });
 });
 
+test('near the connection limit, the connections waiting longest make room', async () => {
+  await withServer(['--max-connections', '20', '--max-connections-per-client', '100', '--header-timeout', '60'], async (t) => {
+    // Twenty connections that never send a byte, from one address: all there is.
+    const idle = [];
+    for (let i = 0; i < 20; i++) idle.push(await open(t.port, '127.0.0.60'));
+    const isClosed = (x) => x.destroyed || x.readyState === 'closed';
+    // Long before their 60-second deadline, the oldest are closed to make room...
+    const deadline = Date.now() + 15000;
+    while (Date.now() < deadline && idle.filter(isClosed).length < 2) await sleep(100);
+    assert.ok(idle.filter(isClosed).length >= 2, 'the server made room');
+    // ...so a newcomer is served.
+    for (let i = 0; i < 5; i++) assert.equal((await call(t.port, 'GET', '/healthz', { from: '127.0.0.61' })).status, 200);
+    for (const x of idle) x.destroy();
+  });
+});
+
 test('a body sent slowly loses its connection at the body deadline', async () => {
   await withServer(['--header-timeout', '5', '--body-timeout', '2'], async (t) => {
     const sock = await open(t.port, '127.0.0.5');
