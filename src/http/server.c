@@ -437,11 +437,12 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 
 /* What the framing checks need from the headers. */
 struct framing {
-	unsigned n_cl, n_te, n_ct, n_xff;
+	unsigned n_cl, n_te, n_ct;
 	const char *te, *ct;
 	bool bad_name;
-	char xff[1024]; /* X-Forwarded-For values, joined by commas */
-	bool xff_cut;	/* longer than xff */
+	bool want_xff; /* the peer is a trusted proxy */
+	char *xff;     /* X-Forwarded-For values, joined by commas (malloc'd) */
+	bool xff_oom;  /* could not be kept whole */
 };
 
 static bool is_token(const char *s)
@@ -475,16 +476,20 @@ static enum MHD_Result scan_header(void *cls, enum MHD_ValueKind kind, const cha
 	} else if (strcasecmp(key, "Content-Type") == 0) {
 		f->n_ct++;
 		f->ct = value;
-	} else if (strcasecmp(key, "X-Forwarded-For") == 0 && value) {
-		size_t used = strlen(f->xff), vlen = strlen(value);
-		if (used + vlen + 2 > sizeof f->xff) {
-			f->xff_cut = true;
+	} else if (f->want_xff && value && strcasecmp(key, "X-Forwarded-For") == 0) {
+		/* All of them, in order: the right end is what counts, and a
+		 * client must not push it out by sending a long header. The
+		 * library bounds the headers' size. */
+		size_t used = f->xff ? strlen(f->xff) : 0, vlen = strlen(value);
+		char *grown = realloc(f->xff, used + vlen + 2);
+		if (!grown) {
+			f->xff_oom = true;
 		} else {
+			f->xff = grown;
 			if (used)
 				f->xff[used++] = ',';
 			memcpy(f->xff + used, value, vlen + 1);
 		}
-		f->n_xff++;
 	}
 	return MHD_YES;
 }
@@ -562,10 +567,6 @@ static enum MHD_Result on_headers(struct http_server *srv, struct http_req *r, c
 	r->method = method;
 	set_phase(srv, r->cn, PHASE_BODY);
 
-	struct framing f;
-	memset(&f, 0, sizeof f);
-	MHD_get_connection_values(r->conn, MHD_HEADER_KIND, scan_header, &f);
-
 	struct netaddr peer;
 	memset(&peer, 0, sizeof peer);
 	if (r->cn) {
@@ -576,8 +577,12 @@ static enum MHD_Result on_headers(struct http_server *srv, struct http_req *r, c
 		if (ci)
 			netaddr_from_sockaddr(ci->client_addr, &peer);
 	}
-	r->client = netaddr_client(&peer, f.n_xff && !f.xff_cut ? f.xff : NULL, srv->trusted,
-				   srv->ntrusted);
+	struct framing f;
+	memset(&f, 0, sizeof f);
+	f.want_xff = netmask_contains(srv->trusted, srv->ntrusted, &peer);
+	MHD_get_connection_values(r->conn, MHD_HEADER_KIND, scan_header, &f);
+	r->client = netaddr_client(&peer, f.xff_oom ? NULL : f.xff, srv->trusted, srv->ntrusted);
+	free(f.xff);
 	netaddr_format(&r->client, r->client_ip);
 
 	const char *why = framing_error(&f, version);
