@@ -4,6 +4,11 @@
  * The server owns a request from its first byte to the end of its response;
  * the handler reads the method, path, query, headers and body from it and
  * sets exactly one response. Nothing in a request outlives it.
+ *
+ * Before a handler runs, the server has applied the HTTP edge rules
+ * (docs/security.md): unambiguous framing, a well-formed target, a JSON
+ * media type for any body, the size, rate and connection limits. Every
+ * answer, the server's own included, is JSON with the security headers.
  */
 #ifndef WM_HTTP_H
 #define WM_HTTP_H
@@ -63,8 +68,10 @@ void http_server_stop(struct http_server *s, int grace_ms);
 /* ---- reading the request ---- */
 
 const char *http_method(const struct http_req *r);
+/* The path as sent, still percent-encoded (the router decodes parameters);
+ * it holds no %00, bad escape or control character (those answer 400). */
 const char *http_path(const struct http_req *r);
-const char *http_query(struct http_req *r, const char *name); /* NULL when absent */
+const char *http_query(struct http_req *r, const char *name); /* decoded; NULL when absent */
 const char *http_header(struct http_req *r, const char *name);
 const char *http_body(const struct http_req *r, size_t *len); /* NUL-terminated */
 const char *http_client_ip(const struct http_req *r); /* behind a trusted proxy: the real one */
