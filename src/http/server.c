@@ -1031,6 +1031,8 @@ int http_server_start(const struct http_config *cfg, http_handler handler, void 
 	int threads = cfg->threads > 0 ? cfg->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
 	if (threads < 1)
 		threads = 1;
+	if ((unsigned)threads > srv->max_conns)
+		threads = (int)srv->max_conns; /* each thread gets a share of the limit */
 	if (pthread_create(&srv->reaper, NULL, reaper_main, srv) != 0) {
 		snprintf(msg, msgcap, "cannot start threads");
 		server_free(srv);
