@@ -91,7 +91,7 @@ void auth_login(struct call *c)
 	snprintf(job->password, sizeof job->password, "%s",
 		 json_string_value(json_object_get(body, "password")));
 	call_body_drop(c, body, login_secrets);
-	http_defer(c->req, login_deferred, login_job_free, job);
+	http_defer(c->req, username, login_deferred, login_job_free, job);
 }
 
 static void login_job_free(void *arg)
@@ -275,7 +275,7 @@ void auth_change_password(struct call *c)
 		 json_string_value(json_object_get(body, "new_password")));
 	call_body_drop(c, body, change_secrets);
 	/* Two Argon2id runs: on the password threads, like a login. */
-	http_defer(c->req, password_deferred, password_job_free, job);
+	http_defer(c->req, c->user.username, password_deferred, password_job_free, job);
 }
 
 void auth_logout(struct call *c)

@@ -9,8 +9,8 @@
 #include <unistd.h>
 
 #include "../api/call.h"
-#include "../domain/date.h"
 #include "../http/http.h"
+#include "../domain/date.h"
 #include "../util/log.h"
 #include "cmd.h"
 
@@ -42,6 +42,22 @@ int cmd_serve(int argc, char **argv)
 	    {"rate-limit", NULL, "N",
 	     "requests per second per client address, bursts of 2N (default 1000; 0: off)", NULL},
 	    {"threads", NULL, "N", "worker threads (default: four per core)", NULL},
+	    {"trusted-proxy", NULL, "ADDR",
+	     "take the client from X-Forwarded-For on connections from ADDR (an address or "
+	     "range; repeatable)",
+	     NULL},
+	    {"max-connections", NULL, "N", "connections at once (default 1000)", NULL},
+	    {"max-connections-per-client", NULL, "N",
+	     "connections at once per client address (requests, behind a proxy; default 64)", NULL},
+	    {"header-timeout", NULL, "SECONDS",
+	     "for a request's line and headers, from the connection or previous answer "
+	     "(default 10)",
+	     NULL},
+	    {"body-timeout", NULL, "SECONDS", "for a request's body after its headers (default 30)",
+	     NULL},
+	    {"login-queue", NULL, "N", "password checks that may wait (default 64)", NULL},
+	    {"login-queue-per-client", NULL, "N",
+	     "of those, per client address and per username (default 8)", NULL},
 	    {"bulk-read-threshold", NULL, "N",
 	     "flag an account that reads more than N distinct survivors within an hour "
 	     "(default: three times its caseload, at least 100)",
@@ -51,42 +67,91 @@ int cmd_serve(int argc, char **argv)
 	    {"today-at", NULL, "INSTANT",
 	     "tests only: take \"today\" from this RFC 3339 instant, not the clock", NULL},
 	};
+	/* The rows above, by name. */
+	enum {
+		O_DB,
+		O_LISTEN,
+		O_KEY,
+		O_RATE,
+		O_THREADS,
+		O_TRUSTED,
+		O_MAXCONN,
+		O_PERCLIENT,
+		O_HEADER,
+		O_BODY,
+		O_LQUEUE,
+		O_LPER,
+		O_BULK,
+		O_ZONE,
+		O_TODAY,
+		O_N
+	};
+	_Static_assert(O_N == sizeof opts / sizeof opts[0], "one name per option");
 	bool help;
 	int rc = cmd_parse("serve",
 			   "Serves the Waymark API. Logs one line per request to stderr (method, "
 			   "route,\nstatus, duration); stops cleanly on SIGTERM or SIGINT.",
-			   argc, argv, opts, sizeof opts / sizeof opts[0], &help);
+			   argc, argv, opts, O_N, &help);
 	if (rc || help)
 		return rc;
-	const char *db = opts[0].value;
+	const char *db = opts[O_DB].value;
 	if (!db) {
 		fprintf(stderr, "waymark serve: --db is required (see --help)\n");
 		return 2;
 	}
 	unsigned rate = 1000, threads = 0;
-	if (opts[3].value && !parse_uint(opts[3].value, 1000000, &rate)) {
+	if (opts[O_RATE].value && !parse_uint(opts[O_RATE].value, 1000000, &rate)) {
 		fprintf(stderr, "waymark serve: --rate-limit must be a whole number\n");
 		return 2;
 	}
-	if (opts[4].value && (!parse_uint(opts[4].value, 256, &threads) || threads == 0)) {
+	if (opts[O_THREADS].value &&
+	    (!parse_uint(opts[O_THREADS].value, 256, &threads) || threads == 0)) {
 		fprintf(stderr, "waymark serve: --threads must be from 1 to 256\n");
 		return 2;
 	}
-	unsigned bulk = 0;
-	if (opts[5].value && (!parse_uint(opts[5].value, 1000000, &bulk) || bulk == 0)) {
-		fprintf(stderr, "waymark serve: --bulk-read-threshold must be from 1 to 1000000\n");
-		return 2;
+	/* The limits of the HTTP edge (docs/security.md). */
+	static const struct {
+		int opt;
+		unsigned min, max;
+	} limits[] = {
+	    {O_MAXCONN, 1, 100000}, {O_PERCLIENT, 1, 100000}, {O_HEADER, 1, 3600},
+	    {O_BODY, 1, 3600},	    {O_LQUEUE, 1, 100000},    {O_LPER, 1, 100000},
+	    {O_BULK, 1, 1000000},
+	};
+	unsigned vals[O_N] = {0};
+	for (size_t i = 0; i < sizeof limits / sizeof limits[0]; i++) {
+		const char *v = opts[limits[i].opt].value;
+		if (v && (!parse_uint(v, limits[i].max, &vals[limits[i].opt]) ||
+			  vals[limits[i].opt] < limits[i].min)) {
+			fprintf(stderr, "waymark serve: --%s must be from %u to %u\n",
+				opts[limits[i].opt].name, limits[i].min, limits[i].max);
+			return 2;
+		}
 	}
-	if (threads == 0) {
-		/* More threads than cores: a thread waiting on a password hash
-		 * or an fsync must not hold up the connections it serves. */
-		long n = sysconf(_SC_NPROCESSORS_ONLN);
-		threads = 4 * (n > 0 ? (unsigned)n : 1);
+	/* --trusted-proxy may be given more than once: every value counts
+	 * (cmd_parse keeps the last); each is checked by the server. */
+	const char *trusted[64];
+	size_t ntrusted = 0;
+	for (int i = 1; i < argc; i++) {
+		const char *v = NULL;
+		if (strcmp(argv[i], "--trusted-proxy") == 0 && i + 1 < argc)
+			v = argv[++i];
+		else if (strncmp(argv[i], "--trusted-proxy=", 16) == 0)
+			v = argv[i] + 16;
+		else if (strncmp(argv[i], "--", 2) == 0 && !strchr(argv[i], '='))
+			i++; /* another flag's value (every serve flag takes one) */
+		if (!v)
+			continue;
+		if (ntrusted == sizeof trusted / sizeof trusted[0]) {
+			fprintf(stderr, "waymark serve: at most 64 --trusted-proxy\n");
+			return 2;
+		}
+		trusted[ntrusted++] = v;
 	}
 	/* Dates people enter ("not in the future") are judged by the day it
 	 * is where they work, not in UTC: before 1 a.m. in British Summer Time
 	 * the UTC date is still yesterday's. */
-	const char *zone = opts[6].value ? opts[6].value : "Europe/London";
+	const char *zone = opts[O_ZONE].value ? opts[O_ZONE].value : "Europe/London";
 	if (!date_zone_use(zone)) {
 		fprintf(stderr,
 			"waymark serve: --time-zone: unknown time zone '%s' (an IANA name "
@@ -95,12 +160,18 @@ int cmd_serve(int argc, char **argv)
 		return 2;
 	}
 	int64_t today_at = 0;
-	if (opts[7].value && !instant_parse(opts[7].value, &today_at)) {
+	if (opts[O_TODAY].value && !instant_parse(opts[O_TODAY].value, &today_at)) {
 		fprintf(stderr, "waymark serve: --today-at must be an RFC 3339 instant\n");
 		return 2;
 	}
+	if (threads == 0) {
+		/* More threads than cores: a thread waiting on a password hash
+		 * or an fsync must not hold up the connections it serves. */
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+		threads = 4 * (n > 0 ? (unsigned)n : 1);
+	}
 	char key_path[4096];
-	if (!cmd_key_path(db, opts[2].value, key_path, sizeof key_path))
+	if (!cmd_key_path(db, opts[O_KEY].value, key_path, sizeof key_path))
 		return 2;
 	struct keyring *keys = cmd_load_keys(key_path);
 	if (!keys)
@@ -112,7 +183,7 @@ int cmd_serve(int argc, char **argv)
 		keyring_free(keys);
 		return 1;
 	}
-	store_set_bulk_threshold(st, (int)bulk);
+	store_set_bulk_threshold(st, (int)vals[O_BULK]);
 
 	/* Block the stop signals before threads start so that only this
 	 * thread receives them. */
@@ -129,11 +200,18 @@ int cmd_serve(int argc, char **argv)
 	 * two cores (the other stays free for everything else), cores - 1 above. */
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	struct http_config cfg = {
-	    .listen = opts[1].value ? opts[1].value : "127.0.0.1:8080",
+	    .listen = opts[O_LISTEN].value ? opts[O_LISTEN].value : "127.0.0.1:8080",
 	    .threads = (int)threads,
 	    .rate_limit = rate,
 	    .slow_threads = cores > 2 ? (int)cores - 1 : 1,
-	    .slow_queue = 64,
+	    .slow_queue = (int)vals[O_LQUEUE],
+	    .slow_per_key = (int)vals[O_LPER],
+	    .header_timeout = vals[O_HEADER],
+	    .body_timeout = vals[O_BODY],
+	    .max_conns = vals[O_MAXCONN],
+	    .max_conns_per_client = vals[O_PERCLIENT],
+	    .trusted_proxies = trusted,
+	    .ntrusted = ntrusted,
 	};
 	struct http_server *srv;
 	if (http_server_start(&cfg, api_handle, &app, &srv, msg, sizeof msg) != 0) {

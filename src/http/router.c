@@ -1,10 +1,45 @@
 /*
- * router.c - segment-by-segment matching of paths against patterns.
+ * router.c - segment-by-segment matching of raw paths against patterns.
  */
 #include "router.h"
 
 #include <stdio.h>
 #include <string.h>
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Percent-decodes len bytes of s into out (cap bytes, NUL-terminated);
+ * false on a bad escape, a NUL, or no room. */
+static bool decode(const char *s, size_t len, char *out, size_t cap)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < len; i++) {
+		char c = s[i];
+		if (c == '%') {
+			if (len - i < 3)
+				return false;
+			int hi = hexval(s[i + 1]), lo = hexval(s[i + 2]);
+			if (hi < 0 || lo < 0)
+				return false;
+			c = (char)(hi * 16 + lo);
+			i += 2;
+		}
+		if (c == '\0' || o + 1 >= cap)
+			return false;
+		out[o++] = c;
+	}
+	out[o] = '\0';
+	return true;
+}
 
 /* Matches path against pattern, filling params; false when it does not. */
 static bool match(const char *pattern, const char *path, struct route_match *m)
@@ -18,10 +53,10 @@ static bool match(const char *pattern, const char *path, struct route_match *m)
 		s++;
 		size_t plen = strcspn(p, "/"), slen = strcspn(s, "/");
 		if (p[0] == '{') {
-			if (slen == 0 || slen >= ROUTE_PARAM_MAX || np == ROUTE_MAX_PARAMS)
+			if (slen == 0 || np == ROUTE_MAX_PARAMS ||
+			    !decode(s, slen, m->params[np], sizeof m->params[np]) ||
+			    m->params[np][0] == '\0')
 				return false;
-			memcpy(m->params[np], s, slen);
-			m->params[np][slen] = '\0';
 			np++;
 		} else if (plen != slen || memcmp(p, s, plen) != 0) {
 			return false;
@@ -35,26 +70,40 @@ static bool match(const char *pattern, const char *path, struct route_match *m)
 	return true;
 }
 
+/* Appends a method to the Allow list unless it is there already. */
+static void allow_add(struct route_match *out, size_t *used, const char *method)
+{
+	size_t mlen = strlen(method);
+	for (const char *a = out->allow; (a = strstr(a, method)) != NULL; a += mlen)
+		if ((a == out->allow || a[-1] == ' ') && (a[mlen] == ',' || a[mlen] == '\0'))
+			return;
+	int w = snprintf(out->allow + *used, sizeof out->allow - *used, "%s%s", *used ? ", " : "",
+			 method);
+	if (w > 0 && (size_t)w < sizeof out->allow - *used)
+		*used += (size_t)w;
+	else
+		out->allow[*used] = '\0'; /* no room: the list stays whole */
+}
+
 void router_match(const struct route *table, size_t n, const char *method, const char *path,
 		  struct route_match *out)
 {
 	memset(out, 0, sizeof *out);
+	/* HEAD is GET without the body (the server leaves the body out). */
+	const char *want = strcmp(method, "HEAD") == 0 ? "GET" : method;
 	size_t used = 0;
 	for (size_t i = 0; i < n; i++) {
 		struct route_match tmp;
 		if (!match(table[i].pattern, path, &tmp))
 			continue;
 		out->path_known = true;
-		if (strcmp(table[i].method, method) == 0 && !out->route) {
+		if (strcmp(table[i].method, want) == 0 && !out->route) {
 			memcpy(out->params, tmp.params, sizeof out->params);
 			out->nparams = tmp.nparams;
 			out->route = &table[i];
 		}
-		if (!strstr(out->allow, table[i].method)) {
-			int w = snprintf(out->allow + used, sizeof out->allow - used, "%s%s",
-					 used ? ", " : "", table[i].method);
-			if (w > 0 && (size_t)w < sizeof out->allow - used)
-				used += (size_t)w;
-		}
+		allow_add(out, &used, table[i].method);
+		if (strcmp(table[i].method, "GET") == 0)
+			allow_add(out, &used, "HEAD");
 	}
 }

@@ -4,6 +4,12 @@
  * A pattern is a path of literal segments and "{name}" placeholders
  * ("/api/v1/survivors/{id}/access-log"). The pattern, never the filled-in
  * path, is what logs and audit entries record.
+ *
+ * Paths are matched as they came on the wire, before percent-decoding:
+ * "/" alone separates segments ("%2F" is a character inside a segment),
+ * and a literal segment matches its exact spelling only. A parameter is
+ * decoded after it is cut out; one that holds a bad escape or a NUL
+ * ("%00") matches nothing.
  */
 #ifndef WM_ROUTER_H
 #define WM_ROUTER_H
@@ -39,8 +45,9 @@ struct route_match {
 	char params[ROUTE_MAX_PARAMS][ROUTE_PARAM_MAX];
 };
 
-/* Finds the route for method and path in table (n entries). A path segment
- * too long for a parameter matches nothing. */
+/* Finds the route for method and path (raw, without the query) in table
+ * (n entries). HEAD matches the GET routes, and Allow lists HEAD beside
+ * GET. A path segment too long for a parameter matches nothing. */
 void router_match(const struct route *table, size_t n, const char *method, const char *path,
 		  struct route_match *out);
 

@@ -1,11 +1,27 @@
 /*
- * server.c - libmicrohttpd glue: request lifecycle, body limit, rate limit,
- * security headers, the one log line per request, and graceful stop.
+ * server.c - libmicrohttpd glue: request lifecycle, the HTTP edge rules
+ * (framing, raw paths, JSON bodies), body limit, rate limit, connection
+ * limits and deadlines, the real client behind a trusted proxy, security
+ * headers, the one log line per request, and graceful stop.
+ *
+ * What happens to a request, in order:
+ *  1. The request line arrives: on_uri() keeps the raw target, before the
+ *     library percent-decodes it (the router matches the raw path).
+ *  2. The headers have arrived: the first call of on_request() checks the
+ *     framing (RFC 9112 section 6), the raw target, the media type and the
+ *     declared size, and answers at once when one is wrong.
+ *  3. The body arrives (append_body), capped at HTTP_BODY_MAX.
+ *  4. The last call: rate limit, then the handler; its answer goes out,
+ *     or waits while the connection is suspended (http_hold, http_defer).
+ * A reaper thread closes connections whose headers or body are late.
  */
-#define _POSIX_C_SOURCE 200809L
+#define _GNU_SOURCE /* RTLD_NEXT */
 #include "http.h"
 
 #include <arpa/inet.h>
+#include <assert.h>
+#include <dlfcn.h>
+#include <errno.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -14,33 +30,73 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "../util/log.h"
+#include "netaddr.h"
 #include "ratelimit.h"
 #include "workers.h"
 
-#define MAX_EXTRA_HEADERS 4
+#define MAX_EXTRA_HEADERS 8
+
+/* Every answer carries these, error answers included. */
+static const char *const std_headers[][2] = {
+    {"X-Content-Type-Options", "nosniff"},
+    {"Cache-Control", "no-store"},
+    {"Referrer-Policy", "no-referrer"},
+    {"X-Frame-Options", "DENY"},
+    {"Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"},
+};
+#define N_STD_HEADERS (sizeof std_headers / sizeof std_headers[0])
 
 struct header {
 	char name[32];
 	char value[96];
 };
 
+/* Where a connection is in its current request, for the deadlines. */
+enum phase {
+	PHASE_HEAD,   /* waiting for a request line and headers */
+	PHASE_BODY,   /* headers in, body arriving */
+	PHASE_ANSWER, /* request complete: ours to answer, no deadline */
+};
+
+/* One TCP connection (libmicrohttpd's "socket context"). */
+struct conn {
+	int fd;
+	struct netaddr peer;
+	bool peer_trusted; /* a trusted proxy */
+	bool counted;	   /* in the per-address count (see on_accept) */
+	enum phase phase;
+	double since;	     /* when the phase began, seconds, monotonic */
+	bool shed;	     /* closed by the reaper */
+	unsigned lib_status; /* an error the library raised, answered by us */
+	struct conn *prev, *next;
+};
+
 struct http_req {
 	struct MHD_Connection *conn;
+	struct conn *cn; /* NULL if it could not be tracked */
+	char *target;	 /* the raw request target, as sent */
+	char *path;	 /* its path part, still percent-encoded */
 	const char *method;
-	const char *path;
+	bool seen; /* the headers have been checked (first call done) */
 	char *body;
 	size_t body_len, body_cap;
 	size_t drained; /* bytes of an over-limit body dropped so far */
 	bool too_large;
+	bool drop_body; /* refused at the headers: read and drop the body */
 	bool answered;
-	bool queued; /* the response has been handed to libmicrohttpd */
+	bool headers_overflow; /* http_add_header was called once too often (a bug) */
+	bool queued;	       /* the response has been handed to libmicrohttpd */
+	bool close;	       /* close the connection after the answer */
+	bool proxied_counted;  /* in srv->proxied (requests per real client) */
 	struct timespec started;
-	char client_ip[INET6_ADDRSTRLEN];
+	struct netaddr client;
+	char client_ip[NETADDR_TEXT];
 	const char *route;
 	unsigned status;
 	const char *ctype;
@@ -53,10 +109,26 @@ struct http_req {
 	void (*defer_fn)(struct http_req *r, void *arg);
 	void (*defer_drop)(void *arg);
 	void *defer_arg;
+	char defer_key[WORKERS_KEY_MAX];
 	void (*hold_start)(struct http_req *r, void *arg);
 	void *hold_arg;
 	bool suspended;
 	atomic_bool defer_done;
+};
+
+/* Counts per address (connections, or requests in progress), in a small
+ * chained hash table under the server's conns_lock. Entries exist only
+ * while their count is above zero, so the table never holds more than
+ * there are connections. */
+#define COUNT_BUCKETS 1024
+struct count {
+	struct netaddr addr;
+	unsigned n;
+	struct count *next;
+};
+struct counts {
+	unsigned char key[crypto_shorthash_KEYBYTES];
+	struct count *buckets[COUNT_BUCKETS];
 };
 
 struct http_server {
@@ -66,7 +138,84 @@ struct http_server {
 	struct ratelimit *limiter;
 	struct workers *slow;
 	atomic_int in_flight;
+	/* Limits (seconds, counts), the defaults filled in. */
+	double header_timeout, body_timeout;
+	unsigned max_conns, per_client;
+	struct netmask *trusted;
+	size_t ntrusted;
+	/* Connections, for the reaper; counts per address. */
+	pthread_mutex_t conns_lock;
+	struct conn *conns;
+	struct counts peers;   /* connections per peer address */
+	struct counts proxied; /* requests in progress per client behind a proxy */
+	pthread_t reaper;
+	bool reaper_running;
+	pthread_cond_t reaper_wake;
+	bool stopping;
 };
+
+/* libmicrohttpd's own MHD_queue_response (see the end of this file). */
+static enum MHD_Result (*queue_real)(struct MHD_Connection *, unsigned int, struct MHD_Response *);
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* ---- counts per address ---- */
+
+static struct count **count_slot(struct counts *c, const struct netaddr *a)
+{
+	uint64_t h;
+	crypto_shorthash((unsigned char *)&h, a->b, sizeof a->b, c->key);
+	struct count **p = &c->buckets[h % COUNT_BUCKETS];
+	while (*p && memcmp(&(*p)->addr, a, sizeof *a) != 0)
+		p = &(*p)->next;
+	return p;
+}
+
+static unsigned count_get(struct counts *c, const struct netaddr *a)
+{
+	struct count *e = *count_slot(c, a);
+	return e ? e->n : 0;
+}
+
+/* Adds one (false when out of memory), or takes one away. */
+static bool count_add(struct counts *c, const struct netaddr *a, int delta)
+{
+	struct count **p = count_slot(c, a);
+	if (!*p) {
+		assert(delta > 0);
+		struct count *e = calloc(1, sizeof *e);
+		if (!e)
+			return false;
+		e->addr = *a;
+		*p = e;
+	}
+	struct count *e = *p;
+	if (delta > 0) {
+		e->n++;
+	} else {
+		assert(e->n > 0);
+		if (--e->n == 0) {
+			*p = e->next;
+			free(e);
+		}
+	}
+	return true;
+}
+
+static void counts_free(struct counts *c)
+{
+	for (size_t i = 0; i < COUNT_BUCKETS; i++)
+		while (c->buckets[i]) {
+			struct count *e = c->buckets[i];
+			c->buckets[i] = e->next;
+			free(e);
+		}
+}
 
 /* ---- request accessors ---- */
 
@@ -148,12 +297,13 @@ void http_error(struct http_req *r, unsigned status, const char *code, const cha
 	http_respond_json(r, status, err ? json_pack("{s:o}", "error", err) : NULL);
 }
 
-void http_defer(struct http_req *r, void (*fn)(struct http_req *r, void *arg),
+void http_defer(struct http_req *r, const char *key, void (*fn)(struct http_req *r, void *arg),
 		void (*fn_drop)(void *arg), void *arg)
 {
 	r->defer_fn = fn;
 	r->defer_drop = fn_drop;
 	r->defer_arg = arg;
+	snprintf(r->defer_key, sizeof r->defer_key, "%s", key ? key : "");
 }
 
 void http_hold(struct http_req *r, void (*start)(struct http_req *r, void *arg), void *arg)
@@ -178,30 +328,31 @@ static void run_deferred(void *arg)
 
 void http_add_header(struct http_req *r, const char *name, const char *value)
 {
-	if (r->nheaders == MAX_EXTRA_HEADERS)
+	/* Our own code adds a handful of short headers (Allow, Retry-After,
+	 * Keep-Alive); more, or longer, is a bug to see, not to hide. */
+	assert(r->nheaders < MAX_EXTRA_HEADERS);
+	assert(strlen(name) < sizeof r->headers[0].name);
+	assert(strlen(value) < sizeof r->headers[0].value);
+	if (r->nheaders == MAX_EXTRA_HEADERS) {
+		log_internal_error("too many response headers");
+		r->headers_overflow = true;
 		return;
+	}
 	struct header *h = &r->headers[r->nheaders++];
 	snprintf(h->name, sizeof h->name, "%s", name);
 	snprintf(h->value, sizeof h->value, "%s", value);
 }
 
-/* ---- lifecycle ---- */
-
-static void client_address(struct MHD_Connection *conn, char *out, size_t cap)
+/* Frees a request body, overwriting it first: it may hold a password or a
+ * person's details. */
+static void body_free(char *body, size_t cap)
 {
-	const union MHD_ConnectionInfo *info =
-	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	snprintf(out, cap, "unknown");
-	if (!info || !info->client_addr)
-		return;
-	const struct sockaddr *sa = info->client_addr;
-	if (sa->sa_family == AF_INET)
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out,
-			  (socklen_t)cap);
-	else if (sa->sa_family == AF_INET6)
-		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
-			  out, (socklen_t)cap);
+	if (body)
+		sodium_memzero(body, cap);
+	free(body);
 }
+
+/* ---- lifecycle ---- */
 
 /* Bytes of an over-limit body read and dropped before the connection is
  * closed instead: enough for a client to read its 413, not a sink to
@@ -210,13 +361,13 @@ static void client_address(struct MHD_Connection *conn, char *out, size_t cap)
 
 static bool append_body(struct http_req *r, const char *data, size_t len)
 {
-	if (r->too_large) {
+	if (r->too_large || r->drop_body) {
 		r->drained += len;
 		return r->drained <= DRAIN_MAX;
 	}
 	if (r->body_len + len > HTTP_BODY_MAX) {
 		r->too_large = true;
-		free(r->body);
+		body_free(r->body, r->body_cap);
 		r->body = NULL;
 		r->body_len = r->body_cap = 0;
 		return true;
@@ -227,9 +378,13 @@ static bool append_body(struct http_req *r, const char *data, size_t len)
 			cap *= 2;
 		if (cap > HTTP_BODY_MAX + 1)
 			cap = HTTP_BODY_MAX + 1;
-		char *nb = realloc(r->body, cap);
+		/* Not realloc: the old block is wiped before it is freed. */
+		char *nb = malloc(cap);
 		if (!nb)
 			return false;
+		if (r->body_len)
+			memcpy(nb, r->body, r->body_len);
+		body_free(r->body, r->body_cap);
 		r->body = nb;
 		r->body_cap = cap;
 	}
@@ -239,71 +394,299 @@ static bool append_body(struct http_req *r, const char *data, size_t len)
 	return true;
 }
 
-static void add_std_headers(struct MHD_Response *resp)
+static enum MHD_Result send_response(struct http_server *srv, struct http_req *r)
 {
-	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-	MHD_add_response_header(resp, "Cache-Control", "no-store");
-	MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
-	MHD_add_response_header(resp, "X-Frame-Options", "DENY");
-	MHD_add_response_header(resp, "Content-Security-Policy",
-				"default-src 'none'; frame-ancestors 'none'");
-}
-
-static enum MHD_Result send_response(struct http_req *r)
-{
-	if (!r->answered)
+	if (!r->answered || r->headers_overflow) {
+		/* Never an answer short of what the handler meant to send. */
+		r->nheaders = 0;
+		r->headers_overflow = false;
 		http_error(r, 500, "internal", "internal error", NULL);
+	}
+	/* Never MHD_create_response_from_buffer: see the end of the file. */
 	struct MHD_Response *resp =
-	    MHD_create_response_from_buffer(r->resp_len, r->resp, MHD_RESPMEM_MUST_FREE);
+	    MHD_create_response_from_buffer_with_free_callback(r->resp_len, r->resp, free);
 	if (!resp)
 		return MHD_NO;
 	r->resp = NULL; /* now the response's */
 	if (r->ctype)
 		MHD_add_response_header(resp, "Content-Type", r->ctype);
-	add_std_headers(resp);
+	for (size_t i = 0; i < N_STD_HEADERS; i++)
+		MHD_add_response_header(resp, std_headers[i][0], std_headers[i][1]);
 	for (int i = 0; i < r->nheaders; i++)
 		MHD_add_response_header(resp, r->headers[i].name, r->headers[i].value);
-	enum MHD_Result ret = MHD_queue_response(r->conn, r->status, resp);
+	if (r->close) {
+		MHD_add_response_header(resp, "Connection", "close");
+	} else {
+		/* Tells clients when an idle connection will be closed (the
+		 * header deadline runs from this answer), so that they do not
+		 * send on it just as it closes. */
+		char ka[32];
+		snprintf(ka, sizeof ka, "timeout=%u", (unsigned)srv->header_timeout);
+		MHD_add_response_header(resp, "Keep-Alive", ka);
+	}
+	enum MHD_Result ret = queue_real(r->conn, r->status, resp);
 	MHD_destroy_response(resp);
 	r->queued = ret == MHD_YES;
 	return ret;
+}
+
+static void set_phase(struct http_server *srv, struct conn *cn, enum phase ph)
+{
+	if (!cn)
+		return;
+	pthread_mutex_lock(&srv->conns_lock);
+	cn->phase = ph;
+	cn->since = now_s();
+	pthread_mutex_unlock(&srv->conns_lock);
+}
+
+/* Request line in: keeps the raw target. Its return value becomes the
+ * request's context (the con_cls of on_request and on_completed). */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+	struct http_server *srv = cls;
+	struct http_req *r = calloc(1, sizeof *r);
+	if (!r)
+		return NULL;
+	r->target = strdup(uri ? uri : "");
+	if (!r->target) {
+		free(r);
+		return NULL;
+	}
+	r->path = strndup(r->target, strcspn(r->target, "?"));
+	if (!r->path) {
+		free(r->target);
+		free(r);
+		return NULL;
+	}
+	atomic_fetch_add(&srv->in_flight, 1);
+	clock_gettime(CLOCK_MONOTONIC, &r->started);
+	r->conn = conn;
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	r->cn = ci ? ci->socket_context : NULL;
+	return r;
+}
+
+/* What the framing checks need from the headers. */
+struct framing {
+	unsigned n_cl, n_te, n_ct;
+	const char *te, *ct;
+	bool bad_name;
+	bool want_xff; /* the peer is a trusted proxy */
+	char *xff;     /* X-Forwarded-For values, joined by commas (malloc'd) */
+	bool xff_oom;  /* could not be kept whole */
+};
+
+static bool is_token(const char *s)
+{
+	if (!s[0])
+		return false;
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      strchr("!#$%&'*+-.^_`|~", c)))
+			return false;
+	}
+	return true;
+}
+
+static enum MHD_Result scan_header(void *cls, enum MHD_ValueKind kind, const char *key,
+				   const char *value)
+{
+	(void)kind;
+	struct framing *f = cls;
+	/* A name must be a token: libmicrohttpd keeps whitespace before the
+	 * colon in the name ("Content-Length :"), which would hide the header
+	 * from it while another server in front reads it. */
+	if (!is_token(key))
+		f->bad_name = true;
+	if (strcasecmp(key, "Content-Length") == 0) {
+		f->n_cl++;
+	} else if (strcasecmp(key, "Transfer-Encoding") == 0) {
+		f->n_te++;
+		f->te = value;
+	} else if (strcasecmp(key, "Content-Type") == 0) {
+		f->n_ct++;
+		f->ct = value;
+	} else if (f->want_xff && value && strcasecmp(key, "X-Forwarded-For") == 0) {
+		/* All of them, in order: the right end is what counts, and a
+		 * client must not push it out by sending a long header. The
+		 * library bounds the headers' size. */
+		size_t used = f->xff ? strlen(f->xff) : 0, vlen = strlen(value);
+		char *grown = realloc(f->xff, used + vlen + 2);
+		if (!grown) {
+			f->xff_oom = true;
+		} else {
+			f->xff = grown;
+			if (used)
+				f->xff[used++] = ',';
+			memcpy(f->xff + used, value, vlen + 1);
+		}
+	}
+	return MHD_YES;
+}
+
+/* Why the framing is ambiguous (RFC 9112 section 6), or NULL when it is
+ * not. Two servers in a row must agree on where a request ends, or bytes
+ * of one become another (request smuggling): anything one of them might
+ * read otherwise is refused, and the connection closed. */
+static const char *framing_error(const struct framing *f, const char *version)
+{
+	if (f->bad_name)
+		return "a header name is not a token (whitespace before its colon?)";
+	if (f->n_cl > 1)
+		return "more than one Content-Length header";
+	if (f->n_te) {
+		if (f->n_cl)
+			return "both Content-Length and Transfer-Encoding";
+		if (f->n_te > 1 || !f->te || strcasecmp(f->te, "chunked") != 0)
+			return "Transfer-Encoding other than exactly chunked";
+		if (strcmp(version, MHD_HTTP_VERSION_1_0) == 0)
+			return "Transfer-Encoding in an HTTP/1.0 request";
+	}
+	return NULL;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = (char)(c | 0x20);
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* The raw target is well-formed: every % starts an escape of two hex
+ * digits, none of them %00 (which would cut a C string short wherever it
+ * is decoded), and no control characters. */
+static bool target_ok(const char *t)
+{
+	for (const char *p = t; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+		if (c < 0x20 || c == 0x7f)
+			return false;
+		if (c == '%') {
+			int hi = hexval(p[1]), lo = hi < 0 ? -1 : hexval(p[2]);
+			if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
+				return false;
+			p += 2;
+		}
+	}
+	return true;
+}
+
+/* Content-Type is application/json, with or without parameters
+ * ("application/json; charset=utf-8"), in any case. */
+static bool is_json(const char *ct)
+{
+	static const char want[] = "application/json";
+	if (!ct)
+		return false;
+	while (*ct == ' ' || *ct == '\t')
+		ct++;
+	if (strncasecmp(ct, want, sizeof want - 1) != 0)
+		return false;
+	ct += sizeof want - 1;
+	while (*ct == ' ' || *ct == '\t')
+		ct++;
+	return *ct == '\0' || *ct == ';';
+}
+
+/* First call, headers in: who the client is, and the edge rules. */
+static enum MHD_Result on_headers(struct http_server *srv, struct http_req *r, const char *method,
+				  const char *version)
+{
+	r->seen = true;
+	r->method = method;
+	set_phase(srv, r->cn, PHASE_BODY);
+
+	struct netaddr peer;
+	memset(&peer, 0, sizeof peer);
+	if (r->cn) {
+		peer = r->cn->peer;
+	} else {
+		const union MHD_ConnectionInfo *ci =
+		    MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+		if (ci)
+			netaddr_from_sockaddr(ci->client_addr, &peer);
+	}
+	struct framing f;
+	memset(&f, 0, sizeof f);
+	f.want_xff = netmask_contains(srv->trusted, srv->ntrusted, &peer);
+	MHD_get_connection_values(r->conn, MHD_HEADER_KIND, scan_header, &f);
+	r->client = netaddr_client(&peer, f.xff_oom ? NULL : f.xff, srv->trusted, srv->ntrusted);
+	free(f.xff);
+	netaddr_format(&r->client, r->client_ip);
+
+	const char *why = framing_error(&f, version);
+	if (why) {
+		r->close = true;
+		http_error(r, 400, "bad_request", why, NULL);
+		return send_response(srv, r);
+	}
+	if (!target_ok(r->target)) {
+		http_error(r, 400, "bad_request",
+			   "the path or query holds a NUL (%00), a bad escape or a control "
+			   "character",
+			   NULL);
+		return send_response(srv, r);
+	}
+	const char *cl = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Content-Length");
+	const char *expect = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Expect");
+	unsigned long long declared = cl ? strtoull(cl, NULL, 10) : 0;
+	/* A refused body is read and dropped (up to DRAIN_MAX), so that a
+	 * client that sends before it listens still reads its answer; but
+	 * when the client waits for our word (Expect: 100-continue) or
+	 * declares more than we drain, the answer goes at once, before any
+	 * of it is read, and the connection closes. */
+	bool now = expect || declared > DRAIN_MAX;
+	if (declared > HTTP_BODY_MAX) {
+		r->too_large = true;
+		http_error(r, 413, "payload_too_large", "the request body is over 1 MiB", NULL);
+	} else if ((f.n_te || declared > 0) && (f.n_ct != 1 || !is_json(f.ct))) {
+		/* A body that is not JSON is refused before it is parsed: a
+		 * form or text/plain post is what any web page may send
+		 * cross-site without a CORS preflight. */
+		r->drop_body = true;
+		http_error(r, 415, "unsupported_media_type",
+			   "the body must be JSON, sent as Content-Type: application/json", NULL);
+	}
+	if (r->answered && now) {
+		r->close = true;
+		return send_response(srv, r);
+	}
+	if (r->cn && r->cn->peer_trusted && memcmp(&r->client, &peer, sizeof peer) != 0) {
+		/* Through a proxy, the per-address connection limit sees the
+		 * proxy: the same limit applies here to the requests each real
+		 * client has in progress. */
+		pthread_mutex_lock(&srv->conns_lock);
+		bool over = count_get(&srv->proxied, &r->client) >= srv->per_client;
+		if (!over)
+			r->proxied_counted = count_add(&srv->proxied, &r->client, 1);
+		pthread_mutex_unlock(&srv->conns_lock);
+		if (over) {
+			r->close = true;
+			http_add_header(r, "Retry-After", "1");
+			http_error(r, 429, "rate_limited",
+				   "too many requests at once from this client; try again shortly",
+				   NULL);
+			return send_response(srv, r);
+		}
+	}
+	return MHD_YES;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
 				  const char *method, const char *version, const char *upload,
 				  size_t *upload_size, void **con_cls)
 {
-	(void)version;
+	(void)url; /* decoded: the raw target from on_uri is used instead */
 	struct http_server *srv = cls;
 	struct http_req *r = *con_cls;
-	if (!r) {
-		r = calloc(1, sizeof *r);
-		if (!r)
-			return MHD_NO;
-		atomic_fetch_add(&srv->in_flight, 1);
-		clock_gettime(CLOCK_MONOTONIC, &r->started);
-		r->conn = conn;
-		r->method = method;
-		r->path = url;
-		client_address(conn, r->client_ip, sizeof r->client_ip);
-		*con_cls = r;
-		const char *cl =
-		    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
-		const char *expect = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Expect");
-		unsigned long long declared = cl ? strtoull(cl, NULL, 10) : 0;
-		if (declared > HTTP_BODY_MAX && (expect || declared > DRAIN_MAX)) {
-			/* Declared too large, and the client is waiting for our
-			 * word (Expect) or would send more than we drain: answer at
-			 * once, before any of it is read; the connection closes.
-			 * Otherwise the body is read and dropped, so that a client
-			 * that sends before it listens still reads its 413. */
-			r->too_large = true;
-			http_error(r, 413, "payload_too_large", "the request body is over 1 MiB",
-				   NULL);
-			return send_response(r);
-		}
-		return MHD_YES;
-	}
+	if (!r)
+		return MHD_NO; /* out of memory in on_uri */
+	if (!r->seen)
+		return on_headers(srv, r, method, version);
 	if (*upload_size) {
 		if (!append_body(r, upload, *upload_size))
 			return MHD_NO;
@@ -316,11 +699,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		/* Resumed: the deferred work has set the answer. */
 		if (!atomic_load(&r->defer_done))
 			return MHD_YES;
-		return send_response(r);
+		return send_response(srv, r);
 	}
-	if (r->too_large) {
+	set_phase(srv, r->cn, PHASE_ANSWER);
+	if (r->answered) {
+		/* Refused when the headers came (415, 413); the body is gone. */
+	} else if (r->too_large) {
 		http_error(r, 413, "payload_too_large", "the request body is over 1 MiB", NULL);
-	} else if (srv->limiter && !ratelimit_take(srv->limiter, r->client_ip)) {
+	} else if (srv->limiter && !ratelimit_take(srv->limiter, &r->client)) {
 		http_add_header(r, "Retry-After", "1");
 		http_error(r, 429, "rate_limited", "too many requests; try again shortly", NULL);
 	} else {
@@ -335,7 +721,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (r->defer_fn) {
 		MHD_suspend_connection(conn);
 		r->suspended = true;
-		if (workers_submit(srv->slow, run_deferred, r))
+		bool queued =
+		    workers_submit(srv->slow, r->client_ip, r->defer_key, run_deferred, r);
+		sodium_memzero(r->defer_key, sizeof r->defer_key);
+		if (queued)
 			return MHD_YES;
 		/* Too much waiting already: answer now instead. */
 		r->defer_drop(r->defer_arg);
@@ -344,7 +733,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		http_resume(r);
 		return MHD_YES;
 	}
-	return send_response(r);
+	return send_response(srv, r);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
@@ -360,13 +749,179 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	double ms = (double)(now.tv_sec - r->started.tv_sec) * 1e3 +
 		    (double)(now.tv_nsec - r->started.tv_nsec) / 1e6;
+	unsigned status = r->answered ? r->status : r->cn ? r->cn->lib_status : 0;
 	/* The route pattern, never the path: paths carry ids of people. */
-	log_request(r->method, r->route ? r->route : "-", r->answered ? r->status : 0, ms);
-	free(r->body);
+	log_request(r->method ? r->method : "-", r->route ? r->route : "-", status, ms);
+	if (r->proxied_counted) {
+		pthread_mutex_lock(&srv->conns_lock);
+		count_add(&srv->proxied, &r->client, -1);
+		pthread_mutex_unlock(&srv->conns_lock);
+	}
+	/* The next request's header deadline runs from this answer. */
+	set_phase(srv, r->cn, PHASE_HEAD);
+	free(r->target);
+	free(r->path);
+	body_free(r->body, r->body_cap);
 	free(r->resp);
 	free(r);
 	*con_cls = NULL;
 	atomic_fetch_sub(&srv->in_flight, 1);
+}
+
+/* ---- connections: limits per address, deadlines ---- */
+
+/* Before a connection is set up: at most per_client at once from one
+ * address. Trusted proxies are exempt (they carry many clients; the limit
+ * applies per real client to their requests instead, in on_headers). The
+ * count is taken here, so that concurrent accepts cannot overshoot, and
+ * given back when the connection closes (should the library fail to set
+ * the connection up after this, out of memory, the count stays taken: an
+ * address can lose a slot that way, never gain one). */
+static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen)
+{
+	(void)addrlen;
+	struct http_server *srv = cls;
+	struct netaddr a;
+	if (!netaddr_from_sockaddr(addr, &a))
+		return MHD_NO;
+	if (netmask_contains(srv->trusted, srv->ntrusted, &a))
+		return MHD_YES;
+	pthread_mutex_lock(&srv->conns_lock);
+	bool ok = count_get(&srv->peers, &a) < srv->per_client && count_add(&srv->peers, &a, 1);
+	pthread_mutex_unlock(&srv->conns_lock);
+	return ok ? MHD_YES : MHD_NO;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+			  enum MHD_ConnectionNotificationCode code)
+{
+	struct http_server *srv = cls;
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		struct conn *cn = calloc(1, sizeof *cn);
+		const union MHD_ConnectionInfo *fd =
+		    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		const union MHD_ConnectionInfo *ca =
+		    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+		struct netaddr peer;
+		if (!ca || !netaddr_from_sockaddr(ca->client_addr, &peer))
+			memset(&peer, 0, sizeof peer);
+		bool trusted = netmask_contains(srv->trusted, srv->ntrusted, &peer);
+		if (!cn || !fd) {
+			/* Untracked (no memory): no deadline, but the count
+			 * taken in on_accept is given back now. */
+			free(cn);
+			*socket_context = NULL;
+			if (!trusted) {
+				pthread_mutex_lock(&srv->conns_lock);
+				count_add(&srv->peers, &peer, -1);
+				pthread_mutex_unlock(&srv->conns_lock);
+			}
+			return;
+		}
+		cn->fd = fd->connect_fd;
+		cn->peer = peer;
+		cn->peer_trusted = trusted;
+		cn->counted = !trusted;
+		cn->phase = PHASE_HEAD;
+		cn->since = now_s();
+		pthread_mutex_lock(&srv->conns_lock);
+		cn->next = srv->conns;
+		if (srv->conns)
+			srv->conns->prev = cn;
+		srv->conns = cn;
+		pthread_mutex_unlock(&srv->conns_lock);
+		*socket_context = cn;
+		return;
+	}
+	struct conn *cn = *socket_context;
+	if (!cn)
+		return;
+	/* Removed before libmicrohttpd closes the descriptor: the reaper,
+	 * which works under the same lock, never touches a reused one. */
+	pthread_mutex_lock(&srv->conns_lock);
+	if (cn->prev)
+		cn->prev->next = cn->next;
+	else
+		srv->conns = cn->next;
+	if (cn->next)
+		cn->next->prev = cn->prev;
+	if (cn->counted)
+		count_add(&srv->peers, &cn->peer, -1);
+	pthread_mutex_unlock(&srv->conns_lock);
+	free(cn);
+	*socket_context = NULL;
+}
+
+/* A connection at least this old (seconds) may be closed to make room. */
+#define SHED_MIN_AGE 1.0
+
+/* The connection to close first under pressure: the one waiting longest
+ * for a request (idle, or sending its headers slowly), else the one waiting
+ * longest for a body; none younger than SHED_MIN_AGE. */
+static struct conn *shed_candidate(struct http_server *srv, double now)
+{
+	struct conn *best = NULL;
+	for (struct conn *cn = srv->conns; cn; cn = cn->next) {
+		if (cn->shed || cn->phase == PHASE_ANSWER || now - cn->since < SHED_MIN_AGE)
+			continue;
+		if (!best || (cn->phase == PHASE_HEAD && best->phase == PHASE_BODY) ||
+		    (cn->phase == best->phase && cn->since < best->since))
+			best = cn;
+	}
+	return best;
+}
+
+/* Closes connections whose request line and headers, or body, are late;
+ * and, when the connections open come within a tenth of the limit, the
+ * ones waiting longest for a request, so that room stays for newcomers
+ * (a slow-loris from many addresses then holds each connection for about
+ * a second instead of the whole deadline). The lock is held. shutdown()
+ * wakes the connection's thread, which sees the end of the stream and
+ * closes it as usual. */
+static void reap(struct http_server *srv)
+{
+	double now = now_s();
+	unsigned live = 0;
+	for (struct conn *cn = srv->conns; cn; cn = cn->next) {
+		double limit = cn->phase == PHASE_HEAD	 ? srv->header_timeout
+			       : cn->phase == PHASE_BODY ? srv->body_timeout
+							 : 0;
+		if (limit > 0 && !cn->shed && now - cn->since > limit) {
+			shutdown(cn->fd, SHUT_RDWR);
+			cn->shed = true;
+		}
+		live += !cn->shed;
+	}
+	unsigned reserve = srv->max_conns / 10 ? srv->max_conns / 10 : 1;
+	while (live + reserve > srv->max_conns) {
+		struct conn *cn = shed_candidate(srv, now);
+		if (!cn)
+			break;
+		shutdown(cn->fd, SHUT_RDWR);
+		cn->shed = true;
+		live--;
+	}
+}
+
+static void *reaper_main(void *arg)
+{
+	struct http_server *srv = arg;
+	/* An eighth of the shorter deadline, from 50 to 250 ms. */
+	double tick =
+	    srv->header_timeout < srv->body_timeout ? srv->header_timeout : srv->body_timeout;
+	tick = tick / 8 < 0.05 ? 0.05 : tick / 8 > 0.25 ? 0.25 : tick / 8;
+	pthread_mutex_lock(&srv->conns_lock);
+	while (!srv->stopping) {
+		reap(srv);
+		struct timespec until;
+		clock_gettime(CLOCK_MONOTONIC, &until);
+		long ns = until.tv_nsec + (long)(tick * 1e9);
+		until.tv_sec += ns / 1000000000L;
+		until.tv_nsec = ns % 1000000000L;
+		pthread_cond_timedwait(&srv->reaper_wake, &srv->conns_lock, &until);
+	}
+	pthread_mutex_unlock(&srv->conns_lock);
+	return NULL;
 }
 
 static void mhd_logger(void *cls, const char *fmt, va_list ap)
@@ -415,6 +970,56 @@ static bool parse_listen(const char *listen, struct sockaddr_storage *ss, sockle
 	return inet_pton(AF_INET, host, &a4->sin_addr) == 1;
 }
 
+/* Frees what http_server_start set up; the daemon is stopped already. */
+static void server_free(struct http_server *srv)
+{
+	if (srv->reaper_running) {
+		pthread_mutex_lock(&srv->conns_lock);
+		srv->stopping = true;
+		pthread_cond_signal(&srv->reaper_wake);
+		pthread_mutex_unlock(&srv->conns_lock);
+		pthread_join(srv->reaper, NULL);
+	}
+	pthread_cond_destroy(&srv->reaper_wake);
+	pthread_mutex_destroy(&srv->conns_lock);
+	counts_free(&srv->peers);
+	counts_free(&srv->proxied);
+	ratelimit_free(srv->limiter);
+	free(srv->trusted);
+	free(srv);
+}
+
+/* The limits, defaults filled in; false with msg set on a bad value. */
+static bool configure(struct http_server *srv, const struct http_config *cfg, char *msg,
+		      size_t msgcap)
+{
+	srv->header_timeout = cfg->header_timeout ? cfg->header_timeout : HTTP_HEADER_TIMEOUT;
+	srv->body_timeout = cfg->body_timeout ? cfg->body_timeout : HTTP_BODY_TIMEOUT;
+	srv->max_conns = cfg->max_conns ? cfg->max_conns : HTTP_MAX_CONNS;
+	srv->per_client =
+	    cfg->max_conns_per_client ? cfg->max_conns_per_client : HTTP_MAX_CONNS_CLIENT;
+	if (cfg->ntrusted) {
+		srv->trusted = calloc(cfg->ntrusted, sizeof *srv->trusted);
+		if (!srv->trusted) {
+			snprintf(msg, msgcap, "out of memory");
+			return false;
+		}
+	}
+	for (size_t i = 0; i < cfg->ntrusted; i++) {
+		if (!netmask_parse(cfg->trusted_proxies[i], &srv->trusted[i])) {
+			snprintf(msg, msgcap,
+				 "--trusted-proxy takes an address or a range (10.0.0.0/8), "
+				 "not '%.64s'",
+				 cfg->trusted_proxies[i]);
+			return false;
+		}
+		srv->ntrusted++;
+	}
+	crypto_shorthash_keygen(srv->peers.key);
+	crypto_shorthash_keygen(srv->proxied.key);
+	return true;
+}
+
 int http_server_start(const struct http_config *cfg, http_handler handler, void *app,
 		      struct http_server **out, char *msg, size_t msgcap)
 {
@@ -424,40 +1029,77 @@ int http_server_start(const struct http_config *cfg, http_handler handler, void 
 		snprintf(msg, msgcap, "--listen must be HOST:PORT, e.g. 127.0.0.1:8080");
 		return -1;
 	}
+	/* The library's error answers are replaced by ours (see the end of
+	 * this file); that works only if its calls reach our definition. */
+	queue_real =
+	    (enum MHD_Result(*)(struct MHD_Connection *, unsigned int, struct MHD_Response *))dlsym(
+		RTLD_NEXT, "MHD_queue_response");
+	if (!queue_real ||
+	    dlsym(RTLD_DEFAULT, "MHD_queue_response") != (void *)MHD_queue_response) {
+		snprintf(msg, msgcap,
+			 "cannot take over libmicrohttpd's error answers (link it dynamically)");
+		return -1;
+	}
+	if (sodium_init() < 0) {
+		snprintf(msg, msgcap, "cannot initialise libsodium");
+		return -1;
+	}
 	struct http_server *srv = calloc(1, sizeof *srv);
 	if (!srv)
 		return -1;
+	pthread_mutex_init(&srv->conns_lock, NULL);
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&srv->reaper_wake, &ca);
+	pthread_condattr_destroy(&ca);
 	srv->handler = handler;
 	srv->app = app;
+	if (!configure(srv, cfg, msg, msgcap)) {
+		server_free(srv);
+		return -1;
+	}
 	if (cfg->rate_limit)
 		srv->limiter = ratelimit_new(cfg->rate_limit, 2 * cfg->rate_limit);
 	int threads = cfg->threads > 0 ? cfg->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
 	if (threads < 1)
 		threads = 1;
+	if ((unsigned)threads > srv->max_conns)
+		threads = (int)srv->max_conns; /* each thread gets a share of the limit */
+	if (pthread_create(&srv->reaper, NULL, reaper_main, srv) != 0) {
+		snprintf(msg, msgcap, "cannot start threads");
+		server_free(srv);
+		return -1;
+	}
+	srv->reaper_running = true;
 	srv->slow = workers_start(cfg->slow_threads > 0 ? cfg->slow_threads : 1,
-				  cfg->slow_queue > 0 ? cfg->slow_queue : 64);
+				  cfg->slow_queue > 0 ? cfg->slow_queue : HTTP_SLOW_QUEUE,
+				  cfg->slow_per_key > 0 ? cfg->slow_per_key : HTTP_SLOW_PER_KEY);
 	if (!srv->slow) {
 		snprintf(msg, msgcap, "cannot start worker threads");
-		ratelimit_free(srv->limiter);
-		free(srv);
+		server_free(srv);
 		return -1;
 	}
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
 			 MHD_ALLOW_SUSPEND_RESUME;
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
+	/* Strict client mode: a Host header is required of HTTP/1.1, and
+	 * whitespace inside the request target is refused. The idle timeout
+	 * (30 s without a byte either way) still applies besides the
+	 * deadlines, to answers a client is slow to read. */
 	srv->daemon = MHD_start_daemon(
-	    flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads, MHD_OPTION_NOTIFY_COMPLETED,
-	    on_completed, srv, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-	    (unsigned)128, MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL, MHD_OPTION_END);
+	    flags, 0, on_accept, srv, on_request, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads, MHD_OPTION_URI_LOG_CALLBACK, on_uri,
+	    srv, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_NOTIFY_CONNECTION,
+	    on_connection, srv, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
+	    MHD_OPTION_CONNECTION_LIMIT, srv->max_conns, MHD_OPTION_STRICT_FOR_CLIENT, (int)1,
+	    MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL, MHD_OPTION_END);
 	if (!srv->daemon) {
 		snprintf(msg, msgcap, "cannot listen on %s (in use, or not an address here)",
 			 cfg->listen);
 		workers_stop(srv->slow);
-		ratelimit_free(srv->limiter);
-		free(srv);
+		server_free(srv);
 		return -1;
 	}
 	*out = srv;
@@ -488,6 +1130,114 @@ void http_server_stop(struct http_server *s, int grace_ms, void (*drain)(void *a
 	for (int waited = 0; atomic_load(&s->in_flight) > 0 && waited < 1000; waited += 10)
 		nanosleep(&tick, NULL);
 	MHD_stop_daemon(s->daemon);
-	ratelimit_free(s->limiter);
-	free(s);
+	server_free(s);
+}
+
+/* ---- the library's own error answers ----
+ *
+ * libmicrohttpd answers some requests by itself, before our handler sees
+ * them: a request line or headers too large for its buffer (414, 431), a
+ * malformed request line or header line (400), an HTTP version other than
+ * 1.0 and 1.1 (505), a bad chunk (400, 413), a malformed or too large
+ * Content-Length (400, 413), a missing Host in strict mode (400). Left to
+ * itself it sends an HTML page that names it, without our headers, and for
+ * the last three (raised in parse_connection_headers() in 0.9.75) the state
+ * machine goes on to build the status line and headers a second time.
+ *
+ * Every one of those answers goes through one internal function
+ * (transmit_error_response_len()), whose only way out is a call of
+ * MHD_queue_response() through the library's PLT; the library calls the
+ * public MHD_queue_response() nowhere else but in the HTTP authentication
+ * helpers, which we never use (checked with objdump on libmicrohttpd.so.12
+ * of Debian 12, 0.9.75). So this program defines MHD_queue_response()
+ * itself: the dynamic linker binds the library's call to this definition,
+ * and our own answers go to the library's through queue_real (found with
+ * dlsym(RTLD_NEXT); http_server_start() refuses to start when the
+ * interposition does not hold). Nothing here ever calls
+ * MHD_queue_response() by name for that reason.
+ *
+ * Called, it writes a complete JSON answer in the spec's shape, with the
+ * security headers and "Connection: close", straight to the socket, and
+ * returns MHD_NO: the library then closes the connection without sending
+ * anything of its own, so the status line goes out once. The answer is a
+ * few hundred bytes on a connection that has nothing else in flight, so a
+ * single non-blocking write takes it. tests/api/edge-errors.test.mjs
+ * drives every path above over a raw socket and checks that exactly one
+ * status line and a JSON body come back, so a library built differently
+ * (another PLT layout, other messages) is caught by the tests.
+ */
+
+/* The spec's code and a plain message for a status the library raises. */
+static void lib_error_kind(unsigned status, const char **code, const char **message)
+{
+	switch (status) {
+	case 413:
+		*code = "payload_too_large";
+		*message = "the request body is too large";
+		return;
+	case 414:
+		*code = "uri_too_long";
+		*message = "the request line is too long";
+		return;
+	case 431:
+		*code = "header_too_large";
+		*message = "the request headers are too large";
+		return;
+	case 505:
+		*code = "http_version_not_supported";
+		*message = "only HTTP/1.0 and HTTP/1.1 are served";
+		return;
+	default:
+		if (status >= 500) {
+			*code = "internal";
+			*message = "internal error";
+		} else {
+			*code = "bad_request";
+			*message = "the request is malformed";
+		}
+	}
+}
+
+enum MHD_Result MHD_queue_response(struct MHD_Connection *connection, unsigned int status_code,
+				   struct MHD_Response *response)
+{
+	(void)response; /* the library's page; it destroys it itself */
+	const union MHD_ConnectionInfo *fdi =
+	    MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CONNECTION_FD);
+	const union MHD_ConnectionInfo *sci =
+	    MHD_get_connection_info(connection, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	struct conn *cn = sci ? sci->socket_context : NULL;
+	if (cn)
+		cn->lib_status = status_code; /* for the log line */
+	if (!fdi)
+		return MHD_NO;
+	const char *code, *message;
+	lib_error_kind(status_code, &code, &message);
+	char body[160], head[768];
+	int blen = snprintf(body, sizeof body, "{\"error\":{\"code\":\"%s\",\"message\":\"%s\"}}",
+			    code, message);
+	const char *reason = MHD_get_reason_phrase_for(status_code);
+	int hlen = snprintf(head, sizeof head,
+			    "HTTP/1.1 %u %s\r\nContent-Type: application/json\r\n"
+			    "Content-Length: %d\r\nConnection: close\r\n",
+			    status_code, reason && reason[0] ? reason : "Error", blen);
+	for (size_t i = 0; i < N_STD_HEADERS && hlen > 0 && (size_t)hlen < sizeof head; i++)
+		hlen += snprintf(head + hlen, sizeof head - (size_t)hlen, "%s: %s\r\n",
+				 std_headers[i][0], std_headers[i][1]);
+	if (blen < 0 || (size_t)blen >= sizeof body || hlen < 0 || (size_t)hlen + 2 >= sizeof head)
+		return MHD_NO;
+	memcpy(head + hlen, "\r\n", 2);
+	hlen += 2;
+	int fd = fdi->connect_fd;
+	struct iovec iov[2] = {{head, (size_t)hlen}, {body, (size_t)blen}};
+	struct msghdr mh = {.msg_iov = iov, .msg_iovlen = 2};
+	(void)sendmsg(fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+	/* Read and drop what the client has sent already (up to 64 KiB):
+	 * closing a socket with unread input resets the connection, and the
+	 * client could lose the answer before reading it. */
+	char sink[4096];
+	for (int i = 0; i < 16 && recv(fd, sink, sizeof sink, MSG_DONTWAIT) > 0; i++)
+		;
+	shutdown(fd, SHUT_WR);
+	return MHD_NO;
 }

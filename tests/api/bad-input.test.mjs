@@ -45,7 +45,7 @@ const cases = [
 for (const [name, opts, status, code] of cases) {
   test(`create: ${name} → ${status}`, async () => {
     const before = await snapshot();
-    const r = await s.call('POST', '/api/v1/survivors', { token: ctx.tokens.advocate, ...opts });
+    const r = await s.call('POST', '/api/v1/survivors', { token: ctx.tokens.advocate, headers: { 'Content-Type': 'application/json' }, ...opts });
     assert.equal(r.status, status);
     assert.equal(r.json.error.code, code);
     assert.equal(typeof r.json.error.message, 'string');
@@ -104,7 +104,7 @@ test('invalid UTF-8 is 400 and stores nothing', async () => {
 test('a body over 1 MiB is 413 and stores nothing', async () => {
   const before = await snapshot();
   const big = JSON.stringify(survivorBody({ known_as: 'B', care_needs: { other: 'x'.repeat(1024 * 1024 + 10) } }));
-  const r = await s.call('POST', '/api/v1/survivors', { token: ctx.tokens.advocate, raw: big });
+  const r = await s.call('POST', '/api/v1/survivors', { token: ctx.tokens.advocate, raw: big, headers: { 'Content-Type': 'application/json' } });
   assert.equal(r.status, 413);
   assert.equal(r.json.error.code, 'payload_too_large');
   assert.equal(await snapshot(), before);
@@ -138,9 +138,13 @@ test('hostile strings are stored and returned exactly, and harm nothing', async 
 
 test('path tricks do not reach records', async () => {
   for (const path of ['/api/v1/survivors/..%2F..%2Fetc%2Fpasswd',
-    `/api/v1/survivors/${rec.id.toUpperCase()}`, `/api/v1/survivors/${rec.id}'%20OR%20'1'='1`, '/api/v1/survivors/%00']) {
+    `/api/v1/survivors/${rec.id.toUpperCase()}`, `/api/v1/survivors/${rec.id}'%20OR%20'1'='1`]) {
     const r = await s.call('GET', path, { token: ctx.tokens.advocate });
     assert.equal(r.status, 404, path);
     assert.equal(r.json.error.code, 'not_found');
   }
+  // A NUL is refused outright (400), never cut short into another path.
+  const nul = await s.call('GET', '/api/v1/survivors/%00', { token: ctx.tokens.advocate });
+  assert.equal(nul.status, 400);
+  assert.equal(nul.json.error.code, 'bad_request');
 });

@@ -77,7 +77,8 @@ const specific = {
       for (let i = 0; i < 5 && got !== 409; i++) {
         const { token, user } = await newAccount();
         const change = send(s, 'POST', '/api/v1/me/password', { token, body: json({ current_password: 'first password 1', new_password: PASSWORD }) });
-        await s.call('PATCH', `/api/v1/users/${user.id}`, { token: ctx.tokens.admin, body: { version: user.version, display_name: 'Changed meanwhile' } });
+        const cur = await s.call('GET', `/api/v1/users/${user.id}`, { token: ctx.tokens.admin });
+        await s.call('PATCH', `/api/v1/users/${user.id}`, { token: ctx.tokens.admin, body: { version: cur.json.version, display_name: 'Changed meanwhile' } });
         got = await change;
       }
       return got;
@@ -146,6 +147,7 @@ function generic(method, path, status) {
     case '401': return () => send(s, method, fill(path, realId(path)), { body });
     case '403': return async () => ((await someRole(403, (t) => ok(t))) ? 403 : 'no role gets 403');
     case '404': return withId && (async () => ((await someRole(404, (t) => ok(t, fill(path, missing)))) ? 404 : 'no role gets 404'));
+    case '415': return method !== 'GET' && (() => send(s, method, fill(path, realId(path)), { body: '{}', type: 'text/plain' }));
     case '413': return () => send(s, method, fill(path, realId(path)), { token: ctx.tokens.manager, body: 'x'.repeat(1024 * 1024 + 10) });
     case '429': return async () => {
       let last;

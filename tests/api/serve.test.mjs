@@ -88,13 +88,14 @@ test('an endless chunked body is cut off, not read for ever', async () => {
 });
 
 test('a flood of logins is queued, then turned away with 429, never dropped', async () => {
-  const tries = await Promise.all(Array.from({ length: 90 }, (_, i) =>
+  const tries = await Promise.all(Array.from({ length: 24 }, (_, i) =>
     s.call('POST', '/api/v1/login', { body: { username: `flood${i}`, password: 'not a real password' } })));
   const statuses = tries.map((t) => t.status);
   assert.ok(statuses.every((x) => x === 401 || x === 429), statuses.join());
   const busy = tries.filter((t) => t.status === 429);
   assert.ok(busy.length >= 1, 'beyond the queue, logins are refused at once');
-  assert.ok(statuses.filter((x) => x === 401).length >= 60, 'the queue holds the rest');
+  // One client's share of the queue is a few logins (--login-queue-per-client).
+  assert.ok(statuses.filter((x) => x === 401).length >= 4, 'the queue holds its share');
   for (const b of busy) {
     assert.equal(b.json.error.code, 'rate_limited');
     assert.ok(Number(b.headers.get('retry-after')) >= 1);

@@ -62,7 +62,7 @@ static void literal_paths(void **state)
 	assert_ptr_equal(m.route, &table[2]);
 	assert_true(m.path_known);
 	assert_int_equal(m.nparams, 0);
-	assert_string_equal(m.allow, "GET, POST");
+	assert_string_equal(m.allow, "GET, HEAD, POST");
 
 	match("POST", "/api/v1/orgs", &m);
 	assert_ptr_equal(m.route, &table[3]);
@@ -70,7 +70,7 @@ static void literal_paths(void **state)
 	match("GET", "/healthz", &m);
 	assert_ptr_equal(m.route, &table[0]);
 	assert_true(m.route->flags & ROUTE_PUBLIC);
-	assert_string_equal(m.allow, "GET");
+	assert_string_equal(m.allow, "GET, HEAD");
 
 	match("POST", "/api/v1/login", &m);
 	assert_ptr_equal(m.route, &table[1]);
@@ -88,7 +88,7 @@ static void params_are_captured(void **state)
 	assert_ptr_equal(m.route, &table[6]);
 	assert_int_equal(m.nparams, 1);
 	assert_string_equal(m.params[0], "0123456789abcdef0123456789abcdef");
-	assert_string_equal(m.allow, "GET, PATCH");
+	assert_string_equal(m.allow, "GET, HEAD, PATCH");
 
 	match("PATCH", "/api/v1/survivors/abc", &m);
 	assert_ptr_equal(m.route, &table[7]);
@@ -100,7 +100,7 @@ static void params_are_captured(void **state)
 	assert_int_equal(m.nparams, 2);
 	assert_string_equal(m.params[0], "s1");
 	assert_string_equal(m.params[1], "n2");
-	assert_string_equal(m.allow, "GET");
+	assert_string_equal(m.allow, "GET, HEAD");
 
 	match("POST", "/api/v1/survivors/s1/notes", &m);
 	assert_ptr_equal(m.route, &table[9]);
@@ -144,31 +144,32 @@ static void method_not_allowed_info(void **state)
 	match("DELETE", "/api/v1/survivors/abc", &m);
 	assert_null(m.route);
 	assert_true(m.path_known);
-	assert_string_equal(m.allow, "GET, PATCH");
+	assert_string_equal(m.allow, "GET, HEAD, PATCH");
 
 	match("PUT", "/api/v1/orgs", &m);
 	assert_null(m.route);
 	assert_true(m.path_known);
-	assert_string_equal(m.allow, "GET, POST");
+	assert_string_equal(m.allow, "GET, HEAD, POST");
 
 	match("PATCH", "/api/v1/survivors/abc/notes/n1", &m);
 	assert_null(m.route);
 	assert_true(m.path_known);
-	assert_string_equal(m.allow, "GET");
+	assert_string_equal(m.allow, "GET, HEAD");
 
 	match("POST", "/api/v1/survivors/abc/nrm", &m);
 	assert_null(m.route);
 	assert_true(m.path_known);
-	/* Both methods, each once, whatever their order. */
+	/* Both methods and HEAD, each once, whatever their order. */
 	assert_non_null(strstr(m.allow, "PUT"));
 	assert_non_null(strstr(m.allow, "GET"));
-	assert_int_equal(strlen(m.allow), strlen("GET, PUT"));
+	assert_non_null(strstr(m.allow, "HEAD"));
+	assert_int_equal(strlen(m.allow), strlen("GET, HEAD, PUT"));
 
 	/* Methods are case-sensitive. */
 	match("get", "/api/v1/orgs", &m);
 	assert_null(m.route);
 	assert_true(m.path_known);
-	assert_string_equal(m.allow, "GET, POST");
+	assert_string_equal(m.allow, "GET, HEAD, POST");
 }
 
 static void unknown_paths(void **state)
@@ -263,6 +264,85 @@ static void patterns_with_many_params(void **state)
 	assert_int_equal(m.nparams, 0);
 }
 
+static void head_matches_every_get_route(void **state)
+{
+	(void)state;
+	struct route_match m;
+	for (size_t i = 0; i < NROUTES; i++) {
+		if (strcmp(table[i].method, "GET") != 0)
+			continue;
+		char path[128];
+		/* Fill each {name} with "x". */
+		size_t o = 0;
+		for (const char *p = table[i].pattern; *p && o + 2 < sizeof path; p++) {
+			if (*p == '{') {
+				path[o++] = 'x';
+				p = strchr(p, '}');
+			} else {
+				path[o++] = *p;
+			}
+		}
+		path[o] = '\0';
+		match("HEAD", path, &m);
+		if (m.route != &table[i])
+			fail_msg("HEAD %s did not match GET %s", path, table[i].pattern);
+	}
+	/* Not where there is no GET. */
+	match("HEAD", "/api/v1/login", &m);
+	assert_null(m.route);
+	assert_true(m.path_known);
+	assert_string_equal(m.allow, "POST");
+}
+
+static void paths_are_matched_raw(void **state)
+{
+	(void)state;
+	struct route_match m;
+	/* %2F is a character, never a separator. */
+	expect_no_path("GET", "/api/v1/survivors%2Fabc");
+	expect_no_path("GET", "/api/v1/survivors%2fabc");
+	expect_no_path("GET", "/api%2Fv1%2Forgs");
+	/* Literal segments match their exact spelling only. */
+	expect_no_path("GET", "/api/v1/%6Frgs");
+	expect_no_path("GET", "/healthz%20");
+	/* A parameter is decoded once cut out. */
+	match("GET", "/api/v1/survivors/a%2Fb", &m);
+	assert_ptr_equal(m.route, &table[6]);
+	assert_string_equal(m.params[0], "a/b");
+	match("GET", "/api/v1/survivors/%41%62c%25/notes/%7e", &m);
+	assert_ptr_equal(m.route, &table[10]);
+	assert_string_equal(m.params[0], "Abc%");
+	assert_string_equal(m.params[1], "~");
+	match("GET", "/api/v1/survivors/..%2F..%2Fetc/access-log", &m);
+	assert_ptr_equal(m.route, &table[11]);
+	assert_string_equal(m.params[0], "../../etc");
+}
+
+static void bad_escapes_and_nul_match_nothing(void **state)
+{
+	(void)state;
+	expect_no_path("GET", "/api/v1/survivors/%00");
+	expect_no_path("GET", "/api/v1/survivors/abc%00def");
+	expect_no_path("GET", "/api/v1/survivors/%zz");
+	expect_no_path("GET", "/api/v1/survivors/%4");
+	expect_no_path("GET", "/api/v1/survivors/abc%");
+	expect_no_path("GET", "/api/v1/survivors/%/notes");
+	/* A parameter too long once decoded still matches nothing. */
+	char path[1024];
+	int n = snprintf(path, sizeof path, "/api/v1/survivors/");
+	for (int i = 0; i < ROUTE_PARAM_MAX; i++)
+		n += snprintf(path + n, sizeof path - (size_t)n, "%%41");
+	expect_no_path("GET", path);
+	/* ...and exactly the limit fits: ROUTE_PARAM_MAX - 1 decoded bytes. */
+	n = snprintf(path, sizeof path, "/api/v1/survivors/");
+	for (int i = 0; i < ROUTE_PARAM_MAX - 1; i++)
+		n += snprintf(path + n, sizeof path - (size_t)n, "%%41");
+	struct route_match m;
+	match("GET", path, &m);
+	assert_ptr_equal(m.route, &table[6]);
+	assert_int_equal(strlen(m.params[0]), ROUTE_PARAM_MAX - 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -274,6 +354,9 @@ int main(void)
 	    cmocka_unit_test(long_params),
 	    cmocka_unit_test(dot_segments_are_not_resolved),
 	    cmocka_unit_test(patterns_with_many_params),
+	    cmocka_unit_test(head_matches_every_get_route),
+	    cmocka_unit_test(paths_are_matched_raw),
+	    cmocka_unit_test(bad_escapes_and_nul_match_nothing),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
