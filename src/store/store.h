@@ -24,6 +24,7 @@
 #include "../domain/account.h"
 #include "../domain/date.h"
 #include "../domain/err.h"
+#include "../domain/kind.h"
 
 #define STORE_ID_LEN   33
 #define STORE_NAME_LEN 201
@@ -318,5 +319,52 @@ void store_set_bulk_threshold(struct store *st, int threshold);
 wm_err store_bulk_access_list(struct store *st, const char *org_id, int64_t before, int limit,
 			      void (*each)(void *ctx, const struct store_bulk_access *b), void *ctx,
 			      bool *more);
+
+/* ---- the parts of a survivor's record (domain/kind.h) ---- */
+
+/* One item of a kind: server fields around the body the client sent. The
+ * body is sealed whole (associated data binding it to its kind, id,
+ * survivor and organisation); the kind's columns are kept beside it in
+ * plain, typed columns, kept in step with it on every write. */
+struct store_item {
+	int64_t seq;
+	char id[STORE_ID_LEN];
+	char survivor_id[STORE_ID_LEN];
+	char org_id[STORE_ID_LEN]; /* the survivor's organisation */
+	int version;
+	char created_at[INSTANT_TEXT_LEN];
+	char updated_at[INSTANT_TEXT_LEN];
+	json_t *body; /* owned; released by store_item_clear */
+};
+
+/* Releases the body of it. */
+void store_item_clear(struct store_item *it);
+
+/* Inserts an item of kind k (version 1) and its audit entry in one
+ * transaction. For a KIND_ONE kind, WM_ERR_CONFLICT when the survivor has
+ * one already. Borrows it. */
+wm_err store_item_create(struct store *st, const struct kind *k, const struct store_item *it,
+			 const struct store_audit *audit);
+
+/* Reads the item item_id of kind k belonging to survivor_id of org_id (for a
+ * KIND_ONE kind, item_id is NULL: the survivor's one). WM_ERR_NOT_FOUND when
+ * there is none, or when it belongs to another survivor or organisation
+ * (org_id "" or NULL: refused, WM_ERR_INVALID, before reading anything).
+ * The caller clears *out. */
+wm_err store_item_get(struct store *st, const struct kind *k, const char *org_id,
+		      const char *survivor_id, const char *item_id, struct store_item *out);
+
+/* Replaces an item's body when its stored version is expected (then
+ * version + 1 and updated_at are stored and written back into it), with its
+ * audit entry, in one transaction. WM_ERR_CONFLICT on a stale version. */
+wm_err store_item_replace(struct store *st, const struct kind *k, struct store_item *it,
+			  int expected, const struct store_audit *audit);
+
+/* Calls each for up to limit items of kind k of one survivor (of org_id,
+ * never "") with seq > after, in seq order; the body is borrowed for the
+ * call only. *more is set when there are further ones. */
+wm_err store_item_list(struct store *st, const struct kind *k, const char *org_id,
+		       const char *survivor_id, int64_t after, int limit,
+		       void (*each)(void *ctx, const struct store_item *it), void *ctx, bool *more);
 
 #endif
