@@ -38,6 +38,10 @@ static const struct rule rules[ACT_COUNT] = {
     [ACT_REPORT_READ] = {"report.read", {N, O, N, N, A}},
     [ACT_BULK_ACCESS_READ] = {"bulk_access.read", {N, O, N, N, N}},
     [ACT_ACCOUNT_EVENTS_READ] = {"account_events.read", {N, O, N, N, N}},
+    [ACT_CASE_DETAILS_READ] = {"case_details.read", {N, O, O, N, N}},
+    [ACT_HEALTH_READ] = {"health.read", {N, O, O, S, N}},
+    [ACT_RECORD_WRITE] = {"record.write", {N, O, O, N, N}},
+    [ACT_CARE_ADD] = {"care.add", {N, O, O, S, N}},
 };
 
 #undef N

@@ -33,6 +33,11 @@ enum action {
 	ACT_REPORT_READ,
 	ACT_BULK_ACCESS_READ,	 /* the organisation's list of accounts that read in bulk */
 	ACT_ACCOUNT_EVENTS_READ, /* administrative changes to the organisation's accounts */
+	ACT_CASE_DETAILS_READ,	 /* NRM, asylum, notes: the owning organisation's staff only */
+	ACT_HEALTH_READ,	 /* registrations, appointments, referrals, medication, plan,
+				    consents: also a clinician under a share */
+	ACT_RECORD_WRITE,	 /* add to or change any part of a survivor's record */
+	ACT_CARE_ADD, /* add an appointment or a referral: also a clinician under a share */
 	ACT_COUNT
 };
 
