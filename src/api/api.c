@@ -7,6 +7,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "call.h"
 
+#include <limits.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,26 +27,58 @@
 #define PUBLIC ACT_NONE, ROUTE_PUBLIC
 /* clang-format off */
 const struct route api_routes[] = {
-    /* method  pattern                                  handler               action, flags */
-    {"GET",    "/healthz",                              health_get,           PUBLIC},
-    {"GET",    "/api/v1/openapi.json",                  openapi_get,          PUBLIC},
-    {"POST",   "/api/v1/login",                         auth_login,           PUBLIC},
-    {"POST",   "/api/v1/logout",                        auth_logout,          ACT_SESSION, 0},
-    {"GET",    "/api/v1/me",                            auth_me,              ACT_SESSION, 0},
-    {"POST",   "/api/v1/me/password",                   auth_change_password, ACT_SESSION, 0},
-    {"GET",    "/api/v1/orgs",                          orgs_list,            ACT_ORG_LIST, 0},
-    {"POST",   "/api/v1/orgs",                          orgs_create,          ACT_ORG_CREATE, 0},
-    {"GET",    "/api/v1/users",                         users_list,           ACT_USER_LIST, 0},
-    {"POST",   "/api/v1/users",                         users_create,         ACT_USER_CREATE, 0},
-    {"GET",    "/api/v1/users/{id}",                    users_get,            ACT_USER_READ, 0},
-    {"PATCH",  "/api/v1/users/{id}",                    users_patch,          ACT_USER_UPDATE, 0},
-    {"GET",    "/api/v1/account-events",                account_events_list,  ACT_ACCOUNT_EVENTS_READ, 0},
-    {"GET",    "/api/v1/survivors",                     survivors_list,       ACT_SURVIVOR_LIST, 0},
-    {"POST",   "/api/v1/survivors",                     survivors_create,     ACT_SURVIVOR_CREATE, 0},
-    {"GET",    "/api/v1/survivors/{id}",                survivors_get,        ACT_SURVIVOR_READ, 0},
-    {"PATCH",  "/api/v1/survivors/{id}",                survivors_patch,      ACT_SURVIVOR_UPDATE, 0},
-    {"GET",    "/api/v1/survivors/{id}/access-log",     survivors_access_log, ACT_ACCESS_LOG_READ, 0},
-    {"GET",    "/api/v1/bulk-access",                   monitor_bulk_access,  ACT_BULK_ACCESS_READ, 0},
+    /* method  pattern                                                handler                action, flags */
+    {"GET",    "/healthz",                                            health_get,            PUBLIC},
+    {"GET",    "/api/v1/openapi.json",                                openapi_get,           PUBLIC},
+    {"POST",   "/api/v1/login",                                       auth_login,            PUBLIC},
+    {"POST",   "/api/v1/logout",                                      auth_logout,           ACT_SESSION, 0},
+    {"GET",    "/api/v1/me",                                          auth_me,               ACT_SESSION, 0},
+    {"POST",   "/api/v1/me/password",                                 auth_change_password,  ACT_SESSION, 0},
+    {"GET",    "/api/v1/orgs",                                        orgs_list,             ACT_ORG_LIST, 0},
+    {"POST",   "/api/v1/orgs",                                        orgs_create,           ACT_ORG_CREATE, 0},
+    {"GET",    "/api/v1/users",                                       users_list,            ACT_USER_LIST, 0},
+    {"POST",   "/api/v1/users",                                       users_create,          ACT_USER_CREATE, 0},
+    {"GET",    "/api/v1/users/{id}",                                  users_get,             ACT_USER_READ, 0},
+    {"PATCH",  "/api/v1/users/{id}",                                  users_patch,           ACT_USER_UPDATE, 0},
+    {"GET",    "/api/v1/account-events",                              account_events_list,   ACT_ACCOUNT_EVENTS_READ, 0},
+    {"GET",    "/api/v1/survivors",                                   survivors_list,        ACT_SURVIVOR_LIST, 0},
+    {"POST",   "/api/v1/survivors",                                   survivors_create,      ACT_SURVIVOR_CREATE, 0},
+    {"GET",    "/api/v1/survivors/{id}",                              survivors_get,         ACT_SURVIVOR_READ, 0},
+    {"PATCH",  "/api/v1/survivors/{id}",                              survivors_patch,       ACT_SURVIVOR_UPDATE, 0},
+    {"GET",    "/api/v1/survivors/{id}/access-log",                   survivors_access_log,  ACT_ACCESS_LOG_READ, 0},
+    {"GET",    "/api/v1/survivors/{id}/nrm",                          items_get_one,         ACT_CASE_DETAILS_READ, 0},
+    {"PUT",    "/api/v1/survivors/{id}/nrm",                          items_put,             ACT_RECORD_WRITE, 0},
+    {"GET",    "/api/v1/survivors/{id}/asylum",                       items_get_one,         ACT_CASE_DETAILS_READ, 0},
+    {"PUT",    "/api/v1/survivors/{id}/asylum",                       items_put,             ACT_RECORD_WRITE, 0},
+    {"GET",    "/api/v1/survivors/{id}/plan",                         items_get_one,         ACT_HEALTH_READ, 0},
+    {"PUT",    "/api/v1/survivors/{id}/plan",                         items_put,             ACT_RECORD_WRITE, 0},
+    {"GET",    "/api/v1/survivors/{id}/plan/reviews",                 items_list,            ACT_HEALTH_READ, 0},
+    {"POST",   "/api/v1/survivors/{id}/plan/reviews",                 items_create,          ACT_RECORD_WRITE, 0},
+    {"GET",    "/api/v1/survivors/{id}/plan/reviews/{item_id}",       items_get,             ACT_HEALTH_READ, 0},
+    {"GET",    "/api/v1/survivors/{id}/registrations",                items_list,            ACT_HEALTH_READ, 0},
+    {"POST",   "/api/v1/survivors/{id}/registrations",                items_create,          ACT_RECORD_WRITE, 0},
+    {"GET",    "/api/v1/survivors/{id}/registrations/{item_id}",      items_get,             ACT_HEALTH_READ, 0},
+    {"PATCH",  "/api/v1/survivors/{id}/registrations/{item_id}",      items_patch,           ACT_RECORD_WRITE, 0},
+    {"GET",    "/api/v1/survivors/{id}/appointments",                 items_list,            ACT_HEALTH_READ, 0},
+    {"POST",   "/api/v1/survivors/{id}/appointments",                 items_create,          ACT_CARE_ADD, 0},
+    {"GET",    "/api/v1/survivors/{id}/appointments/{item_id}",       items_get,             ACT_HEALTH_READ, 0},
+    {"PATCH",  "/api/v1/survivors/{id}/appointments/{item_id}",       items_patch,           ACT_RECORD_WRITE, 0},
+    {"GET",    "/api/v1/survivors/{id}/referrals",                    items_list,            ACT_HEALTH_READ, 0},
+    {"POST",   "/api/v1/survivors/{id}/referrals",                    items_create,          ACT_CARE_ADD, 0},
+    {"GET",    "/api/v1/survivors/{id}/referrals/{item_id}",          items_get,             ACT_HEALTH_READ, 0},
+    {"PATCH",  "/api/v1/survivors/{id}/referrals/{item_id}",          items_patch,           ACT_RECORD_WRITE, 0},
+    {"GET",    "/api/v1/survivors/{id}/medications",                  items_list,            ACT_HEALTH_READ, 0},
+    {"POST",   "/api/v1/survivors/{id}/medications",                  items_create,          ACT_RECORD_WRITE, 0},
+    {"GET",    "/api/v1/survivors/{id}/medications/{item_id}",        items_get,             ACT_HEALTH_READ, 0},
+    {"PATCH",  "/api/v1/survivors/{id}/medications/{item_id}",        items_patch,           ACT_RECORD_WRITE, 0},
+    {"GET",    "/api/v1/survivors/{id}/notes",                        items_list,            ACT_CASE_DETAILS_READ, 0},
+    {"POST",   "/api/v1/survivors/{id}/notes",                        items_create,          ACT_RECORD_WRITE, 0},
+    {"GET",    "/api/v1/survivors/{id}/notes/{item_id}",              items_get,             ACT_CASE_DETAILS_READ, 0},
+    {"GET",    "/api/v1/survivors/{id}/consents",                     items_list,            ACT_HEALTH_READ, 0},
+    {"POST",   "/api/v1/survivors/{id}/consents",                     items_create,          ACT_RECORD_WRITE, 0},
+    {"GET",    "/api/v1/survivors/{id}/consents/{item_id}",           items_get,             ACT_HEALTH_READ, 0},
+    {"PATCH",  "/api/v1/survivors/{id}/consents/{item_id}",           items_patch,           ACT_RECORD_WRITE, 0},
+    {"GET",    "/api/v1/bulk-access",                                 monitor_bulk_access,   ACT_BULK_ACCESS_READ, 0},
 };
 /* clang-format on */
 #undef PUBLIC
@@ -220,6 +253,20 @@ void call_body_drop(struct call *c, json_t *body, const char *const secrets[])
 	secret_wipe_json(body, secrets);
 	json_decref(body);
 	http_body_wipe(c->req);
+}
+
+bool call_take_version(struct call *c, json_t *body, bool required, int *expected)
+{
+	*expected = 0;
+	json_t *ver = json_object_get(body, "version");
+	if (!ver && !required)
+		return true;
+	if (!ver || !json_is_integer(ver) || json_integer_value(ver) < 1 ||
+	    json_integer_value(ver) > INT_MAX)
+		return call_invalid(c, "version", "version is required: send the version you read");
+	*expected = (int)json_integer_value(ver);
+	json_object_del(body, "version");
+	return true;
 }
 
 bool call_invalid(struct call *c, const char *field, const char *message)

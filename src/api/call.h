@@ -70,6 +70,16 @@ json_t *call_secret_body(struct call *c);
  * drops the reference, and wipes the raw request body. body may be NULL. */
 void call_body_drop(struct call *c, json_t *body, const char *const secrets[]);
 
+/* Takes "version" out of body into *expected: 422 naming version (and
+ * false) when it is not a whole number from 1 up, or when it is absent and
+ * required; when absent and not required, *expected is 0. */
+bool call_take_version(struct call *c, json_t *body, bool required, int *expected);
+
+/* Loads the survivor of the path ({id}) and asks the policy about act on it
+ * (the route's own check has already refused the roles that may never): 404
+ * when it is not there or not the caller's to see. The caller clears *s. */
+bool survivor_load(struct call *c, enum action act, struct store_survivor *s);
+
 /* Answers a domain or store error with its status; always returns false. */
 bool call_fail(struct call *c, wm_err e, const struct schema_error *se);
 
@@ -120,6 +130,12 @@ void survivors_list(struct call *c);
 void survivors_get(struct call *c);
 void survivors_patch(struct call *c);
 void survivors_access_log(struct call *c);
+void items_put(struct call *c);
+void items_get_one(struct call *c);
+void items_create(struct call *c);
+void items_list(struct call *c);
+void items_get(struct call *c);
+void items_patch(struct call *c);
 void monitor_bulk_access(struct call *c);
 
 /* The JSON of a user as the API shows it (no password hash). */

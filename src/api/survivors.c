@@ -134,9 +134,7 @@ static bool filter_for(const struct call *c, enum action act, struct store_survi
 	}
 }
 
-/* Loads the survivor of the path and asks the policy about act on it (the
- * route's own check has already refused the roles that may never). */
-static bool load(struct call *c, enum action act, struct store_survivor *s)
+bool survivor_load(struct call *c, enum action act, struct store_survivor *s)
 {
 	s->body = NULL;
 	const char *id = call_param(c, 0);
@@ -157,7 +155,7 @@ static bool load(struct call *c, enum action act, struct store_survivor *s)
 void survivors_get(struct call *c)
 {
 	struct store_survivor s;
-	if (!load(c, ACT_SURVIVOR_READ, &s))
+	if (!survivor_load(c, ACT_SURVIVOR_READ, &s))
 		return;
 	struct store_audit a;
 	call_audit(c, s.id, "read", &a);
@@ -169,20 +167,15 @@ void survivors_get(struct call *c)
 void survivors_patch(struct call *c)
 {
 	struct store_survivor s;
-	if (!load(c, ACT_SURVIVOR_UPDATE, &s))
+	if (!survivor_load(c, ACT_SURVIVOR_UPDATE, &s))
 		return;
 	json_t *patch = call_body(c);
 	json_t *merged = NULL;
 	if (!patch)
 		goto out;
-	json_t *ver = json_object_get(patch, "version");
-	if (!ver || !json_is_integer(ver) || json_integer_value(ver) < 1 ||
-	    json_integer_value(ver) > INT_MAX) {
-		call_invalid(c, "version", "version is required: send the version you read");
+	int expected;
+	if (!call_take_version(c, patch, true, &expected))
 		goto out;
-	}
-	int expected = (int)json_integer_value(ver);
-	json_object_del(patch, "version");
 	merged = schema_merge(&survivor_schema, s.body, patch);
 	if (!merged) {
 		call_fail(c, WM_ERR_NOMEM, NULL);

@@ -1,0 +1,281 @@
+/*
+ * items.c - the one path that serves every part of a survivor's record
+ * (domain/kind.h): create, read, list, replace and change, for every kind.
+ *
+ * The route row names the kind (by its pattern) and the action; the kind
+ * says its fields, rules, shape and view. Each handler loads the survivor
+ * first under the action (404 when the caller may not see them), so an
+ * item is never reached through a survivor the caller cannot see. Every
+ * read leaves an audit entry before the answer goes; every change writes
+ * its entry in the change's own transaction.
+ */
+#include <assert.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "call.h"
+
+/* The kind this route serves; every item route names one. */
+static const struct kind *route_kind(const struct call *c)
+{
+	const struct kind *k = kind_of_route(call_route(c));
+	assert(k);
+	return k;
+}
+
+/* The item as the API shows it to this caller: server fields around the
+ * part of the body the caller's view holds. */
+static json_t *item_json(const struct call *c, const struct kind *k,
+			 const struct store_survivor *s, const struct store_item *it)
+{
+	struct resource res = {.org_id = s->org_id, .shared_with_org = s->shared_with_org};
+	json_t *body = schema_view(k->schema, it->body, policy_view(&c->who, &res));
+	json_t *out = json_pack("{s:s, s:i, s:s}", "id", it->id, "version", it->version,
+				"survivor_id", it->survivor_id);
+	if (!out || !body) {
+		json_decref(out);
+		json_decref(body);
+		return NULL;
+	}
+	json_object_update(out, body);
+	json_decref(body);
+	json_object_set_new(out, "created_at", json_string(it->created_at));
+	json_object_set_new(out, "updated_at", json_string(it->updated_at));
+	return out;
+}
+
+/* Checks a complete item (after defaults or a merge) against its kind. */
+static bool item_valid(struct call *c, const struct kind *k, json_t *item,
+		       const struct store_survivor *s)
+{
+	struct schema_error se;
+	schema_drop_nulls(k->schema, item);
+	wm_err e = schema_check(k->schema, item, &se);
+	if (e == WM_OK && k->validate)
+		e = k->validate(item, s->body, c->today, &se);
+	return e == WM_OK || call_fail(c, e, &se);
+}
+
+/* Stores a new item of k for survivor s and answers 201 with it. Takes body. */
+static void create(struct call *c, const struct kind *k, const struct store_survivor *s,
+		   json_t *body)
+{
+	struct store_item it = {.body = body, .version = 1};
+	secret_new_id(it.id);
+	memcpy(it.survivor_id, s->id, sizeof it.survivor_id);
+	memcpy(it.org_id, s->org_id, sizeof it.org_id);
+	instant_format(c->now, it.created_at);
+	memcpy(it.updated_at, it.created_at, sizeof it.updated_at);
+	struct store_audit a;
+	call_audit(c, s->id, "create", &a);
+	wm_err e = store_item_create(c->app->store, k, &it, &a);
+	if (e == WM_OK)
+		http_respond_json(c->req, 201, item_json(c, k, s, &it));
+	else
+		call_fail(c, e, NULL);
+	store_item_clear(&it);
+}
+
+/* Replaces stored (whose version the client read as expected) by next, and
+ * answers 200 with it. Takes next. */
+static void replace(struct call *c, const struct kind *k, const struct store_survivor *s,
+		    struct store_item *stored, int expected, json_t *next)
+{
+	if (expected != stored->version) {
+		json_decref(next);
+		call_fail(c, WM_ERR_CONFLICT, NULL);
+		return;
+	}
+	json_decref(stored->body);
+	stored->body = next;
+	instant_format(c->now, stored->updated_at);
+	struct store_audit a;
+	call_audit(c, s->id, "update", &a);
+	wm_err e = store_item_replace(c->app->store, k, stored, expected, &a);
+	if (e == WM_OK)
+		http_respond_json(c->req, 200, item_json(c, k, s, stored));
+	else
+		call_fail(c, e, NULL);
+}
+
+/* POST /survivors/{id}/KIND */
+void items_create(struct call *c)
+{
+	const struct kind *k = route_kind(c);
+	struct store_survivor s;
+	if (!survivor_load(c, k->create, &s))
+		return;
+	json_t *body = call_body(c);
+	if (body && item_valid(c, k, body, &s)) {
+		create(c, k, &s, body);
+		body = NULL;
+	}
+	json_decref(body);
+	store_survivor_clear(&s);
+}
+
+/* PUT /survivors/{id}/KIND for a one-per-survivor kind: the first creates,
+ * a later one replaces the whole item and must carry the version read. */
+void items_put(struct call *c)
+{
+	const struct kind *k = route_kind(c);
+	assert(k->shape == KIND_ONE);
+	struct store_survivor s;
+	if (!survivor_load(c, k->update, &s))
+		return;
+	struct store_item stored = {0};
+	json_t *body = call_body(c);
+	int expected;
+	if (!body || !call_take_version(c, body, false, &expected))
+		goto out;
+	wm_err e = store_item_get(c->app->store, k, s.org_id, s.id, NULL, &stored);
+	if (e != WM_OK && e != WM_ERR_NOT_FOUND) {
+		call_fail(c, e, NULL);
+		goto out;
+	}
+	if (e == WM_OK && expected == 0) {
+		call_invalid(c, "version",
+			     "version is required to replace what is stored: send the version "
+			     "you read");
+		goto out;
+	}
+	if (!item_valid(c, k, body, &s))
+		goto out;
+	if (e == WM_ERR_NOT_FOUND)
+		create(c, k, &s, body);
+	else
+		replace(c, k, &s, &stored, expected, body);
+	body = NULL;
+out:
+	json_decref(body);
+	store_item_clear(&stored);
+	store_survivor_clear(&s);
+}
+
+/* Answers one item that was read, once its audit entry is stored. */
+static void answer_read(struct call *c, const struct kind *k, const struct store_survivor *s,
+			const struct store_item *it)
+{
+	struct store_audit a;
+	call_audit(c, s->id, "read", &a);
+	http_respond_json(c->req, 200, item_json(c, k, s, it));
+	call_answer_after_audit(c, &a, 1);
+}
+
+/* GET /survivors/{id}/KIND for a one-per-survivor kind. */
+void items_get_one(struct call *c)
+{
+	const struct kind *k = route_kind(c);
+	struct store_survivor s;
+	if (!survivor_load(c, k->read, &s))
+		return;
+	struct store_item it = {0};
+	wm_err e = store_item_get(c->app->store, k, s.org_id, s.id, NULL, &it);
+	if (e == WM_OK)
+		answer_read(c, k, &s, &it);
+	else
+		call_fail(c, e, NULL);
+	store_item_clear(&it);
+	store_survivor_clear(&s);
+}
+
+/* Loads the item {item_id} of the survivor s; 404 when it is not theirs. */
+static bool load_item(struct call *c, const struct kind *k, const struct store_survivor *s,
+		      struct store_item *it)
+{
+	const char *item_id = call_param(c, 1);
+	wm_err e = schema_is_id(item_id)
+		       ? store_item_get(c->app->store, k, s->org_id, s->id, item_id, it)
+		       : WM_ERR_NOT_FOUND;
+	return e == WM_OK || call_fail(c, e, NULL);
+}
+
+/* GET /survivors/{id}/KIND/{item_id} */
+void items_get(struct call *c)
+{
+	const struct kind *k = route_kind(c);
+	struct store_survivor s;
+	if (!survivor_load(c, k->read, &s))
+		return;
+	struct store_item it = {0};
+	if (load_item(c, k, &s, &it))
+		answer_read(c, k, &s, &it);
+	store_item_clear(&it);
+	store_survivor_clear(&s);
+}
+
+/* PATCH /survivors/{id}/KIND/{item_id}: a JSON merge patch plus the version. */
+void items_patch(struct call *c)
+{
+	const struct kind *k = route_kind(c);
+	assert(!k->append_only);
+	struct store_survivor s;
+	if (!survivor_load(c, k->update, &s))
+		return;
+	struct store_item it = {0};
+	json_t *patch = NULL, *merged = NULL;
+	int expected;
+	if (!load_item(c, k, &s, &it) || !(patch = call_body(c)) ||
+	    !call_take_version(c, patch, true, &expected))
+		goto out;
+	merged = schema_merge(k->schema, it.body, patch);
+	if (!merged) {
+		call_fail(c, WM_ERR_NOMEM, NULL);
+		goto out;
+	}
+	if (!item_valid(c, k, merged, &s))
+		goto out;
+	replace(c, k, &s, &it, expected, merged);
+	merged = NULL;
+out:
+	json_decref(patch);
+	json_decref(merged);
+	store_item_clear(&it);
+	store_survivor_clear(&s);
+}
+
+struct item_list {
+	const struct call *c;
+	const struct kind *k;
+	const struct store_survivor *s;
+	json_t *items;
+	int64_t last;
+};
+
+static void add_item(void *ctx, const struct store_item *it)
+{
+	struct item_list *l = ctx;
+	json_array_append_new(l->items, item_json(l->c, l->k, l->s, it));
+	l->last = it->seq;
+}
+
+/* GET /survivors/{id}/KIND: one survivor's items, oldest first. Reading the
+ * list is one look at one survivor's record: one audit entry. */
+void items_list(struct call *c)
+{
+	const struct kind *k = route_kind(c);
+	struct store_survivor s;
+	if (!survivor_load(c, k->read, &s))
+		return;
+	int limit;
+	int64_t after;
+	if (!call_page(c, &limit, &after)) {
+		store_survivor_clear(&s);
+		return;
+	}
+	struct item_list l = {c, k, &s, json_array(), 0};
+	bool more;
+	wm_err e = store_item_list(c->app->store, k, s.org_id, s.id, after, limit, add_item, &l,
+				   &more);
+	if (e != WM_OK) {
+		json_decref(l.items);
+		call_fail(c, e, NULL);
+	} else {
+		struct store_audit a;
+		call_audit(c, s.id, "read", &a);
+		http_respond_json(c->req, 200, call_list(c, l.items, more, l.last));
+		call_answer_after_audit(c, &a, 1);
+	}
+	store_survivor_clear(&s);
+}
