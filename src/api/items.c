@@ -26,8 +26,8 @@ static const struct kind *route_kind(const struct call *c)
 
 /* The item as the API shows it to this caller: server fields around the
  * part of the body the caller's view holds. */
-static json_t *item_json(const struct call *c, const struct kind *k,
-			 const struct store_survivor *s, const struct store_item *it)
+static json_t *item_json(const struct call *c, const struct kind *k, const struct store_survivor *s,
+			 const struct store_item *it)
 {
 	struct resource res = {.org_id = s->org_id, .shared_with_org = s->shared_with_org};
 	json_t *body = schema_view(k->schema, it->body, policy_view(&c->who, &res));
@@ -266,8 +266,8 @@ void items_list(struct call *c)
 	}
 	struct item_list l = {c, k, &s, json_array(), 0};
 	bool more;
-	wm_err e = store_item_list(c->app->store, k, s.org_id, s.id, after, limit, add_item, &l,
-				   &more);
+	wm_err e =
+	    store_item_list(c->app->store, k, s.org_id, s.id, after, limit, add_item, &l, &more);
 	if (e != WM_OK) {
 		json_decref(l.items);
 		call_fail(c, e, NULL);

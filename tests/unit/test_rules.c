@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "api/call.h"
+#include "domain/kind.h"
 #include "domain/policy.h"
 #include "domain/schema.h"
 #include "domain/survivor.h"
@@ -38,6 +39,38 @@ static void every_route_names_its_action(void **state)
 			fail_msg("%s %s: a public route cannot be checked against a role",
 				 r->method, r->pattern);
 	}
+}
+
+/* Every route of a part of the record names the action its kind declares:
+ * reading (GET) the kind's read, adding (POST) its create, replacing or
+ * changing (PUT, PATCH) its update. Every kind is served. */
+static void record_routes_match_their_kinds(void **state)
+{
+	(void)state;
+	int served[64] = {0};
+	assert_true(kind_count > 0 && kind_count < 64);
+	for (size_t i = 0; i < api_route_count; i++) {
+		const struct route *r = &api_routes[i];
+		const struct kind *k = kind_of_route(r->pattern);
+		if (!k)
+			continue;
+		enum action want = strcmp(r->method, "GET") == 0    ? k->read
+				   : strcmp(r->method, "POST") == 0 ? k->create
+								    : k->update;
+		if ((enum action)r->action != want)
+			fail_msg("%s %s checks %s, its kind declares %s", r->method, r->pattern,
+				 policy_action_name((enum action)r->action),
+				 policy_action_name(want));
+		if (k->append_only &&
+		    (strcmp(r->method, "PATCH") == 0 || strcmp(r->method, "PUT") == 0))
+			fail_msg("%s %s changes an append-only kind", r->method, r->pattern);
+		for (size_t j = 0; j < kind_count; j++)
+			if (kind_table[j] == k)
+				served[j]++;
+	}
+	for (size_t j = 0; j < kind_count; j++)
+		if (!served[j])
+			fail_msg("kind %s has no route", kind_table[j]->name);
 }
 
 /* A route that forgot its action is refused to every role (fails closed). */
@@ -185,6 +218,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(every_route_names_its_action),
 	    cmocka_unit_test(no_action_is_refused_to_everyone),
+	    cmocka_unit_test(record_routes_match_their_kinds),
 	    cmocka_unit_test(assignment_kinds),
 	    cmocka_unit_test(default_advocate),
 	    cmocka_unit_test(who_may_hold_a_case),

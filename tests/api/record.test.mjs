@@ -1,0 +1,189 @@
+// The parts of a survivor's record, served by one generic path: one-per-survivor
+// kinds written with PUT, lists with POST/GET/PATCH, append-only notes, the
+// policy on every route, audit on every read and change, sealing at rest.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { Server, survivorBody } from './harness.mjs';
+
+let s, ctx, sv, other;
+const missing = '0123456789abcdef0123456789abcdef';
+
+before(async () => {
+  s = await Server.start();
+  ctx = await s.seed();
+  sv = (await s.call('POST', '/api/v1/survivors', {
+    token: ctx.tokens.advocate,
+    body: survivorBody({ known_as: 'Journey', dependants: [{ known_as: 'Little One', birth_year: 2022 }] }),
+  })).json;
+  other = (await s.call('POST', '/api/v1/survivors', { token: ctx.tokens.otherAdvocate, body: survivorBody() })).json;
+});
+after(async () => { await s.destroy(); });
+
+const at = (kind, id = sv.id) => `/api/v1/survivors/${id}/${kind}`;
+const adv = (method, path, body) => s.call(method, path, { token: ctx.tokens.advocate, body });
+
+// Everything stored for the survivor, as the case team reads it.
+async function snapshot() {
+  const parts = [];
+  for (const k of ['registrations', 'appointments', 'referrals', 'medications', 'notes', 'consents', 'plan/reviews']) {
+    parts.push((await adv('GET', at(k) + '?limit=500')).json);
+  }
+  for (const k of ['nrm', 'asylum', 'plan']) parts.push((await adv('GET', at(k))).json);
+  return JSON.stringify(parts);
+}
+
+test('the NRM: the first PUT creates, a later one replaces with the version read', async () => {
+  assert.equal((await adv('GET', at('nrm'))).status, 404);
+  const first = await adv('PUT', at('nrm'), { referred_on: '2026-09-01', first_responder: 'Police Scotland', duty_to_notify_only: false });
+  assert.equal(first.status, 201, first.text);
+  assert.equal(first.json.version, 1);
+  assert.equal(first.json.survivor_id, sv.id);
+  assert.equal(first.json.referred_on, '2026-09-01');
+  const got = await adv('GET', at('nrm'));
+  assert.equal(got.status, 200);
+  assert.deepEqual(got.json, first.json);
+  // A later PUT without the version it read: 422 on version; stale: 409.
+  const noVersion = await adv('PUT', at('nrm'), { referred_on: '2026-09-01' });
+  assert.equal(noVersion.status, 422);
+  assert.equal(noVersion.json.error.field, 'version');
+  const decided = { referred_on: '2026-09-01', rg_decision_on: '2026-09-20', rg_outcome: 'positive' };
+  const ok = await adv('PUT', at('nrm'), { version: 1, ...decided });
+  assert.equal(ok.status, 200, ok.text);
+  assert.equal(ok.json.version, 2);
+  // Replaced whole: what the second PUT did not send is gone.
+  assert.equal(ok.json.first_responder, undefined);
+  const stale = await adv('PUT', at('nrm'), { version: 1, ...decided, rg_outcome: 'negative' });
+  assert.equal(stale.status, 409);
+  assert.equal(stale.json.error.code, 'conflict');
+  assert.equal((await adv('GET', at('nrm'))).json.rg_outcome, 'positive');
+});
+
+test('decisions follow their referral, and nothing is stored on a refusal', async () => {
+  const before = await snapshot();
+  const cur = (await adv('GET', at('nrm'))).json;
+  const early = await adv('PUT', at('nrm'), { version: cur.version, referred_on: '2026-09-01', rg_decision_on: '2026-08-01', rg_outcome: 'positive' });
+  assert.equal(early.status, 422);
+  assert.equal(early.json.error.field, 'rg_decision_on');
+  const asylum = await adv('PUT', at('asylum'), { claimed_on: '2026-09-10', decision_on: '2026-09-01', outcome: 'granted' });
+  assert.equal(asylum.status, 422);
+  assert.equal(asylum.json.error.field, 'decision_on');
+  const unknown = await adv('PUT', at('asylum'), { claimed_on: '2026-09-10', zzz: 1 });
+  assert.equal(unknown.status, 422);
+  assert.equal(unknown.json.error.field, 'zzz');
+  assert.equal(await snapshot(), before);
+});
+
+test('registrations: refusals and their reasons, a child by position, one date each', async () => {
+  const refused = await adv('POST', at('registrations'), { service: 'gp', provider: 'Riverside Surgery', refused_on: '2026-10-02', refusal_reason: 'no_proof_of_address' });
+  assert.equal(refused.status, 201, refused.text);
+  assert.equal(refused.json.person, 'survivor');
+  const child = await adv('POST', at('registrations'), { service: 'gp', person: 'dependant:1', provider: 'Riverside Surgery', registered_on: '2026-10-09' });
+  assert.equal(child.status, 201, child.text);
+  const before = await snapshot();
+  const noChild = await adv('POST', at('registrations'), { service: 'gp', person: 'dependant:2', registered_on: '2026-10-09' });
+  assert.equal(noChild.status, 422);
+  assert.equal(noChild.json.error.field, 'person');
+  const both = await adv('POST', at('registrations'), { service: 'dental', registered_on: '2026-10-09', refused_on: '2026-10-01' });
+  assert.equal(both.status, 422);
+  const neither = await adv('POST', at('registrations'), { service: 'dental' });
+  assert.equal(neither.status, 422);
+  assert.equal(await snapshot(), before);
+  // Read one, list them with a cursor, change one with the version read.
+  const one = await adv('GET', `${at('registrations')}/${child.json.id}`);
+  assert.equal(one.status, 200);
+  assert.equal(one.json.person, 'dependant:1');
+  const page1 = await adv('GET', at('registrations') + '?limit=1');
+  assert.equal(page1.json.items.length, 1);
+  assert.equal(page1.json.items[0].id, refused.json.id);
+  const page2 = await adv('GET', at('registrations') + `?limit=1&cursor=${page1.json.next_cursor}`);
+  assert.equal(page2.json.items[0].id, child.json.id);
+  assert.equal(page2.json.next_cursor, null);
+  const changed = await adv('PATCH', `${at('registrations')}/${child.json.id}`, { version: 1, provider: 'Hillside Practice' });
+  assert.equal(changed.status, 200, changed.text);
+  assert.equal(changed.json.version, 2);
+  assert.equal(changed.json.registered_on, '2026-10-09');
+  const stale = await adv('PATCH', `${at('registrations')}/${child.json.id}`, { version: 1, provider: 'Elsewhere' });
+  assert.equal(stale.status, 409);
+  const noVersion = await adv('PATCH', `${at('registrations')}/${child.json.id}`, { provider: 'Elsewhere' });
+  assert.equal(noVersion.status, 422);
+  assert.equal(noVersion.json.error.field, 'version');
+  // An item is reached only through its own survivor.
+  assert.equal((await adv('GET', `${at('registrations')}/${missing}`)).status, 404);
+  const mine = await adv('POST', '/api/v1/survivors', survivorBody({ known_as: 'Someone Else' }));
+  assert.equal((await adv('GET', `${at('registrations', mine.json.id)}/${child.json.id}`)).status, 404);
+});
+
+test('appointments: who cancelled is required when cancelled, refused otherwise', async () => {
+  const appt = { kind: 'gp', starts_at: '2026-12-10T09:30:00Z', duration_min: 20, interpreter: { language: 'sq', needed: true, booked: true, provided: false } };
+  const made = await adv('POST', at('appointments'), appt);
+  assert.equal(made.status, 201, made.text);
+  assert.equal(made.json.status, 'scheduled');
+  const cancelled = await adv('PATCH', `${at('appointments')}/${made.json.id}`, { version: 1, status: 'cancelled' });
+  assert.equal(cancelled.status, 422);
+  assert.equal(cancelled.json.error.field, 'cancelled_by');
+  const by = await adv('PATCH', `${at('appointments')}/${made.json.id}`, { version: 1, status: 'cancelled', cancelled_by: 'third_party' });
+  assert.equal(by.status, 200, by.text);
+  const stray = await adv('POST', at('appointments'), { ...appt, cancelled_by: 'survivor' });
+  assert.equal(stray.status, 422);
+  assert.equal(stray.json.error.field, 'cancelled_by');
+});
+
+test('notes are append-only and sealed at rest', async () => {
+  const secret = 'Met at the library; fears her former employer near the station';
+  const note = await adv('POST', at('notes'), { kind: 'visit', body: secret });
+  assert.equal(note.status, 201, note.text);
+  for (const method of ['PATCH', 'PUT', 'DELETE']) {
+    const r = await s.call(method, `${at('notes')}/${note.json.id}`, { token: ctx.tokens.advocate, body: { version: 1, body: 'changed' } });
+    assert.equal(r.status, 405, method);
+    assert.match(r.headers.get('allow'), /GET/);
+    assert.doesNotMatch(r.headers.get('allow'), /PATCH|PUT|DELETE/);
+  }
+  assert.equal((await adv('GET', `${at('notes')}/${note.json.id}`)).json.body, secret);
+  for (const f of s.dbFiles()) {
+    assert.equal(f.includes(Buffer.from('fears her former employer')), false);
+    assert.equal(f.includes(Buffer.from('Riverside Surgery')), false);
+  }
+});
+
+test('who may: the route refuses roles that never may; other organisations and clinicians without consent get 404', async () => {
+  for (const kind of ['nrm', 'registrations', 'notes', 'plan']) {
+    for (const who of ['analyst', 'admin']) {
+      assert.equal((await s.call('GET', at(kind), { token: ctx.tokens[who] })).status, 403, `${who} ${kind}`);
+    }
+    assert.equal((await s.call('GET', at(kind), { token: ctx.tokens.otherManager })).status, 404, kind);
+    assert.equal((await s.call('GET', at(kind), { token: ctx.tokens.clinician })).status, 404, kind);
+    assert.equal((await s.call('GET', at(kind, missing), { token: ctx.tokens.advocate })).status, 404, kind);
+  }
+  // A clinician may never write the NRM, however shared: 403 at the route.
+  assert.equal((await s.call('PUT', at('nrm'), { token: ctx.tokens.clinician, body: { referred_on: '2026-09-01' } })).status, 403);
+  // Another organisation's advocate cannot add to this survivor's record.
+  const r = await s.call('POST', at('registrations'), { token: ctx.tokens.otherAdvocate, body: { service: 'gp', registered_on: '2026-10-01' } });
+  assert.equal(r.status, 404);
+  assert.equal((await s.call('GET', at('registrations', other.id), { token: ctx.tokens.advocate })).status, 404);
+});
+
+test('every read and change is in the access log, by route pattern', async () => {
+  const log = await s.call('GET', `/api/v1/survivors/${sv.id}/access-log?limit=500`, { token: ctx.tokens.manager });
+  assert.equal(log.status, 200);
+  const routes = new Set(log.json.items.map((e) => `${e.action} ${e.route}`));
+  for (const want of [
+    'create /api/v1/survivors/{id}/nrm', 'update /api/v1/survivors/{id}/nrm', 'read /api/v1/survivors/{id}/nrm',
+    'create /api/v1/survivors/{id}/registrations', 'read /api/v1/survivors/{id}/registrations/{item_id}',
+    'update /api/v1/survivors/{id}/registrations/{item_id}', 'read /api/v1/survivors/{id}/registrations',
+    'create /api/v1/survivors/{id}/notes',
+  ]) assert.ok(routes.has(want), want);
+  for (const e of log.json.items) assert.doesNotMatch(e.route, /[0-9a-f]{32}/);
+});
+
+test('the plan: review_every_days defaults to 28; reviews are added and listed', async () => {
+  const plan = await adv('PUT', at('plan'), { goals: [{ domain: 'health', text: 'Register with a GP' }, { domain: 'housing', text: 'Move to a safe flat' }] });
+  assert.equal(plan.status, 201, plan.text);
+  assert.equal(plan.json.review_every_days, 28);
+  assert.equal(plan.json.goals[0].status, 'open');
+  for (const on of ['2026-10-15', '2026-11-12']) {
+    const r = await adv('POST', at('plan/reviews'), { on, notes: 'Reviewed with the survivor and an interpreter' });
+    assert.equal(r.status, 201, r.text);
+  }
+  const list = await adv('GET', at('plan/reviews'));
+  assert.deepEqual(list.json.items.map((x) => x.on), ['2026-10-15', '2026-11-12']);
+});
