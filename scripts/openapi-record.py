@@ -1,0 +1,265 @@
+#!/usr/bin/env python3
+"""Writes the OpenAPI paths and schemas of the parts of a survivor's record
+(src/domain/kind.h) into src/api/openapi.json.
+
+Every part is served by the same generic path, so its routes, answers and
+errors have one shape; only the fields differ. This script states that shape
+once and the fields of each part (as the API spec lists them), and replaces
+the parts' entries in the document. Run it after changing a part's fields:
+
+    scripts/openapi-record.py && git diff src/api/openapi.json
+"""
+import json
+import os
+
+DOC = os.path.join(os.path.dirname(__file__), '..', 'src', 'api', 'openapi.json')
+BASE = '/api/v1/survivors/{id}/'
+
+
+def enum(*values, desc=None):
+    s = {'type': 'string', 'enum': list(values)}
+    if desc:
+        s['description'] = desc
+    return s
+
+
+DATE = {'$ref': '#/components/schemas/Date'}
+INSTANT = {'$ref': '#/components/schemas/Instant'}
+BOOL = {'type': 'boolean'}
+LINE = {'type': 'string', 'maxLength': 200, 'description': 'One line; sealed at rest.'}
+TEXT = {'type': 'string', 'maxLength': 20000, 'description': 'Free text; sealed at rest.'}
+ID = {'$ref': '#/components/schemas/Id'}
+OUTCOME = enum('positive', 'negative')
+
+# name, schema title, shape, append-only, who reads, who adds, fields, required, rules
+KINDS = [
+    ('nrm', 'Nrm', 'one', False, 'case', 'team', {
+        'referred_on': DATE, 'first_responder': LINE, 'duty_to_notify_only': BOOL,
+        'rg_decision_on': DATE, 'rg_outcome': OUTCOME, 'recovery_period_ends_on': DATE,
+        'cg_decision_on': DATE, 'cg_outcome': OUTCOME, 'reconsideration_requested_on': DATE,
+        'support': enum('none', 'victim_care_contract', 'other'),
+    }, ['referred_on'], 'The National Referral Mechanism. Decisions follow their referral: '
+        'a decision dated before the referral, an outcome without its date (or a date without '
+        'its outcome), or a conclusive-grounds decision without a positive reasonable-grounds '
+        'one before it is `422` naming the field.'),
+    ('asylum', 'Asylum', 'one', False, 'case', 'team', {
+        'claimed_on': DATE, 'arc_issued': BOOL, 'support': enum('none', 's95', 's98', 's4'),
+        'screening_on': DATE, 'substantive_interview_on': DATE, 'decision_on': DATE,
+        'outcome': enum('granted', 'refused'), 'appeal_lodged_on': DATE,
+        'legal_representative': LINE,
+    }, ['claimed_on'], 'The asylum claim. No step is dated before the claim; an outcome '
+        'needs its decision date; an appeal follows a refusal (`422` naming the field).'),
+    ('plan', 'Plan', 'one', False, 'health', 'team', {
+        'review_every_days': {'type': 'integer', 'minimum': 1, 'maximum': 365, 'default': 28},
+        'goals': {'type': 'array', 'maxItems': 50, 'items': {
+            'type': 'object', 'additionalProperties': False, 'required': ['domain', 'text'],
+            'properties': {
+                'domain': enum('health', 'mental_health', 'housing', 'safety', 'legal',
+                               'finance', 'education', 'purpose', 'social', 'independence'),
+                'text': TEXT, 'status': enum('open', 'met', 'dropped'),
+            }}},
+    }, [], 'The support plan: goals by domain, reviewed every `review_every_days` (28 '
+        'unless set).'),
+    ('plan/reviews', 'PlanReview', 'list', True, 'health', 'team', {
+        'on': DATE, 'notes': TEXT,
+    }, ['on'], 'A review of the support plan. Append-only.'),
+    ('registrations', 'Registration', 'list', False, 'health', 'team', {
+        'service': enum('gp', 'dental', 'maternity', 'optician', 'sexual_health'),
+        'person': {'type': 'string', 'pattern': '^(survivor|dependant:[1-9][0-9]?)$',
+                   'default': 'survivor',
+                   'description': '`survivor`, or `dependant:N`: the Nth child (from 1) of '
+                                  'the survivor\'s `dependants`, who must exist.'},
+        'provider': LINE, 'registered_on': DATE, 'refused_on': DATE,
+        'refusal_reason': enum('no_proof_of_address', 'no_id', 'no_immigration_status',
+                               'no_nhs_number', 'no_interpreter', 'list_full', 'other'),
+    }, ['service'], 'A registration with a health service, or a refusal. Exactly one of '
+        '`registered_on` and `refused_on`; `refusal_reason` goes with a refusal only (a '
+        'refusal and a later success are two registrations).'),
+    ('appointments', 'Appointment', 'list', False, 'health', 'care', {
+        'kind': enum('gp', 'dental', 'mental_health_assessment', 'talking_therapy',
+                     'counselling', 'ptsd_clinic', 'maternity', 'sexual_health', 'hospital',
+                     'emergency', 'pharmacy', 'other'),
+        'starts_at': INSTANT,
+        'duration_min': {'type': 'integer', 'minimum': 1, 'maximum': 1440},
+        'provider': LINE,
+        'interpreter': {'type': 'object', 'additionalProperties': False, 'properties': {
+            'language': {'type': 'string', 'description': 'A BCP 47 tag.'},
+            'needed': BOOL, 'booked': BOOL, 'provided': BOOL}},
+        'advocate_attends': BOOL,
+        'status': enum('scheduled', 'attended', 'did_not_attend', 'cancelled'),
+        'cancelled_by': enum('survivor', 'advocate', 'provider', 'third_party', 'unknown',
+                             desc='Required when `status` is `cancelled`, refused otherwise.'),
+        'notes': TEXT,
+    }, ['kind', 'starts_at'], 'An appointment. `status` is `scheduled` unless given; '
+        '`cancelled_by` is required when cancelled and refused otherwise.'),
+    ('referrals', 'Referral', 'list', False, 'health', 'care', {
+        'service': enum('mental_health', 'talking_therapy', 'ptsd_clinic', 'counselling',
+                        'legal', 'housing', 'dental', 'sexual_health', 'substance_use',
+                        'education', 'volunteering', 'other'),
+        'provider': LINE, 'sent_on': DATE, 'accepted_on': DATE, 'first_seen_on': DATE,
+        'rejected_on': DATE, 'rejection_reason': TEXT, 'closed_on': DATE,
+    }, ['service', 'sent_on'], 'A referral to a service. Its dates come in order: nothing '
+        'before `sent_on`, first seen not before accepted, not both accepted and rejected '
+        '(`422` naming the field).'),
+    ('medications', 'Medication', 'list', False, 'health', 'team', {
+        'name': LINE,
+        'category': enum('antidepressant', 'antipsychotic', 'hypnotic', 'analgesic', 'other'),
+        'started_on': DATE, 'stopped_on': DATE, 'explained': BOOL,
+        'explained_in_own_language': BOOL,
+    }, ['name', 'category'], 'A medication. `stopped_on` is not before `started_on`.'),
+    ('notes', 'Note', 'list', True, 'case', 'team', {
+        'kind': enum('contact', 'visit', 'call', 'safeguarding', 'other'), 'body': TEXT,
+    }, ['kind', 'body'], 'A case note. Append-only: `PATCH`, `PUT` and `DELETE` answer '
+        '`405`. Never shown to clinicians.'),
+    ('consents', 'Consent', 'list', False, 'health', 'team', {
+        'purpose': enum('share_with_org', 'handover', 'anonymised_research'),
+        'org_id': ID, 'given_on': DATE, 'withdrawn_on': DATE,
+        'method': enum('verbal', 'written'), 'interpreter_used': BOOL,
+    }, ['purpose', 'given_on'], 'A consent given by the survivor. `org_id` is required for '
+        '`share_with_org`; `withdrawn_on` is not before `given_on`.'),
+]
+
+READERS = {
+    'case': '`manager` and `advocate` of the survivor\'s organisation; `clinician`, '
+            '`analyst` and `admin` get `403`.',
+    'health': '`manager` and `advocate` of the survivor\'s organisation, and a `clinician` '
+              'of an organisation the survivor shares their record with (`404` otherwise); '
+              '`analyst` and `admin` get `403`.',
+}
+ADDERS = {
+    'team': '`manager` and `advocate` of the survivor\'s organisation; other roles `403`.',
+    'care': '`manager` and `advocate` of the survivor\'s organisation, and a `clinician` of '
+            'an organisation the survivor shares their record with; `analyst` and `admin` '
+            '`403`.',
+}
+CHANGERS = ADDERS['team']
+
+
+def ref(name):
+    return {'$ref': '#/components/responses/' + name}
+
+
+def body_of(schema):
+    return {'required': True, 'content': {'application/json': {'schema': {
+        '$ref': '#/components/schemas/' + schema}}}}
+
+
+def answer(desc, schema):
+    return {'description': desc, 'content': {'application/json': {'schema': {
+        '$ref': '#/components/schemas/' + schema}}}}
+
+
+def errors(*codes):
+    names = {'400': 'BadRequest', '401': 'Unauthenticated', '403': 'Forbidden',
+             '404': 'NotFound', '409': 'Conflict', '413': 'PayloadTooLarge',
+             '415': 'UnsupportedMediaType', '422': 'ValidationFailed', '429': 'RateLimited',
+             '500': 'Internal'}
+    return {c: ref(names[c]) for c in codes}
+
+
+def op(tag, op_id, summary, desc, responses, body=None):
+    o = {'tags': [tag], 'operationId': op_id, 'summary': summary, 'description': desc,
+         'responses': responses}
+    if body:
+        o['requestBody'] = body
+    return o
+
+
+def main():
+    with open(DOC) as f:
+        doc = json.load(f)
+    paths, schemas = doc['paths'], doc['components']['schemas']
+    if not any(t['name'] == 'record' for t in doc.setdefault('tags', [])):
+        doc['tags'].append({'name': 'record', 'description': (
+            'The parts of a survivor\'s record: the NRM and asylum processes, the support '
+            'plan and its reviews, registrations, appointments, referrals, medication, '
+            'notes and consents. One path serves them all: every read and change is '
+            'audited, free text is sealed at rest, and what a clinician may see comes from '
+            'the survivor\'s consent.')})
+    for p in [p for p in paths if p.startswith(BASE) and p[len(BASE):].split('/')[0] in
+              {k[0].split('/')[0] for k in KINDS}]:
+        del paths[p]
+    item_param = {'name': 'item_id', 'in': 'path', 'required': True,
+                  'schema': {'$ref': '#/components/schemas/Id'}}
+    id_param = {'$ref': '#/components/parameters/Id'}
+    for name, title, shape, append_only, readers, adders, fields, required, rules in KINDS:
+        tag = 'record'
+        server = {'id': ID, 'version': {'type': 'integer', 'minimum': 1},
+                  'survivor_id': ID, 'created_at': INSTANT, 'updated_at': INSTANT}
+        schemas[title + 'Input'] = {
+            'type': 'object', 'additionalProperties': False, 'required': required,
+            'description': rules + ' Unknown fields and server-set ones are `422`.',
+            'properties': fields}
+        schemas[title] = {
+            'type': 'object', 'additionalProperties': False,
+            'required': ['id', 'version', 'survivor_id', 'created_at', 'updated_at'],
+            'description': rules, 'properties': {**server, **fields}}
+        if shape == 'list':
+            schemas[title + 'List'] = {
+                'type': 'object', 'additionalProperties': False,
+                'required': ['items', 'next_cursor'],
+                'description': 'A page, oldest first; `next_cursor` is null on the last.',
+                'properties': {'items': {'type': 'array', 'items': {
+                    '$ref': '#/components/schemas/' + title}},
+                    'next_cursor': {'type': 'string', 'nullable': True}}}
+        read_desc = READERS[readers] + ' The read is audited (`read`).'
+        if shape == 'one':
+            put_in = dict(schemas[title + 'Input'])
+            put_in['properties'] = {'version': {
+                'type': 'integer', 'minimum': 1,
+                'description': 'Required to replace what is stored (the version read); '
+                               'not needed for the first `PUT`.'}, **fields}
+            schemas[title + 'Input'] = put_in
+            paths[BASE + name] = {
+                'parameters': [id_param],
+                'get': op(tag, 'get' + title, 'Read the survivor\'s ' + name, read_desc,
+                          {'200': answer('The stored ' + name + '.', title),
+                           **errors('401', '403', '404', '413', '429', '500')}),
+                'put': op(tag, 'put' + title, 'Create or replace the survivor\'s ' + name,
+                          CHANGERS + ' The first `PUT` creates (`201`); a later one replaces '
+                          'the whole ' + name + ' and must carry the `version` read (`409` '
+                          'when stale, `422` on `version` when missing). Audited (`create`, '
+                          '`update`) in the same transaction.',
+                          {'200': answer('Replaced.', title), '201': answer('Created.', title),
+                           **errors('400', '401', '403', '404', '409', '413', '415', '422',
+                                    '429', '500')}, body_of(title + 'Input')),
+            }
+            continue
+        paths[BASE + name] = {
+            'parameters': [id_param],
+            'get': op(tag, 'list' + title, 'List the survivor\'s ' + name, read_desc +
+                      ' One audit entry for the list.',
+                      {'200': answer('A page of ' + name + '.', title + 'List'),
+                       **errors('401', '403', '404', '413', '422', '429', '500')}),
+            'post': op(tag, 'add' + title, 'Add to the survivor\'s ' + name,
+                       ADDERS[adders] + ' Audited (`create`) in the same transaction.',
+                       {'201': answer('Stored.', title),
+                        **errors('400', '401', '403', '404', '413', '415', '422', '429',
+                                 '500')}, body_of(title + 'Input')),
+        }
+        item = {
+            'parameters': [id_param, item_param],
+            'get': op(tag, 'get' + title, 'Read one of the survivor\'s ' + name, read_desc,
+                      {'200': answer('The stored item.', title),
+                       **errors('401', '403', '404', '413', '429', '500')}),
+        }
+        if not append_only:
+            schemas[title + 'Patch'] = {
+                'type': 'object', 'additionalProperties': False, 'required': ['version'],
+                'description': 'Members sent replace the stored ones; null removes one.',
+                'properties': {'version': {'type': 'integer', 'minimum': 1}, **fields}}
+            item['patch'] = op(
+                tag, 'change' + title, 'Change one of the survivor\'s ' + name,
+                CHANGERS + ' A JSON merge patch plus the `version` read (`409` when stale); '
+                'the merged item must pass every rule of a new one. Audited (`update`).',
+                {'200': answer('The stored item.', title),
+                 **errors('400', '401', '403', '404', '409', '413', '415', '422', '429',
+                          '500')}, body_of(title + 'Patch'))
+        paths[BASE + name + '/{item_id}'] = item
+    with open(DOC, 'w') as f:
+        json.dump(doc, f, indent=2, ensure_ascii=False)
+        f.write('\n')
+
+
+if __name__ == '__main__':
+    main()
