@@ -18,6 +18,13 @@ before(async () => {
   ctx = await s.seed();
   const sv = await s.call('POST', '/api/v1/survivors', { token: ctx.tokens.advocate, body: survivorBody() });
   ids = { survivor: sv.json.id, user: ctx.users.advocate2.id };
+  // One of each part of the record, for the routes that read or change one.
+  for (const [kind, body] of Object.entries(examples)) {
+    const one = ['nrm', 'asylum', 'plan'].includes(kind);
+    const r = await s.call(one ? 'PUT' : 'POST', `/api/v1/survivors/${ids.survivor}/${kind}`, { token: ctx.tokens.advocate, body });
+    if (r.status !== 201) throw new Error(`${kind}: ${r.status} ${r.text}`);
+    itemIds[kind] = r.json.id;
+  }
   // The same database behind a server that rate-limits hard.
   limited = new Server();
   limited.dir = s.dir;
@@ -41,7 +48,24 @@ function send(srv, method, path, { token, body, type = 'application/json' } = {}
   });
 }
 
-const fill = (path, id) => path.replace('{id}', id);
+// The part of the record a path serves ("registrations"), if any.
+const RECORD = '/api/v1/survivors/{id}/';
+const kindOf = (path) => (path.startsWith(RECORD) && path !== RECORD + 'access-log'
+  ? path.slice(RECORD.length).replace('/{item_id}', '') : null);
+const examples = {
+  nrm: { referred_on: '2026-09-01' },
+  asylum: { claimed_on: '2026-09-10' },
+  plan: { goals: [{ domain: 'health', text: 'Register with a GP' }] },
+  'plan/reviews': { on: '2026-10-01' },
+  registrations: { service: 'gp', registered_on: '2026-10-01' },
+  appointments: { kind: 'gp', starts_at: '2026-12-10T09:30:00Z' },
+  referrals: { service: 'mental_health', sent_on: '2026-10-01' },
+  medications: { name: 'Sertraline', category: 'antidepressant' },
+  notes: { kind: 'call', body: 'Called to confirm the appointment' },
+  consents: { purpose: 'handover', given_on: '2026-10-01' },
+};
+const itemIds = {};
+const fill = (path, id) => path.replace('{id}', id).replace('{item_id}', itemIds[kindOf(path)] ?? missing);
 const realId = (path) => (path.startsWith('/api/v1/users/') ? ids.user : ids.survivor);
 const json = (o) => JSON.stringify(o);
 
@@ -138,6 +162,25 @@ async function brokenDatabase() {
   }
 }
 
+// The ways to get a part of the record's own answers: created, replaced,
+// changed, and a stale version refused.
+function recordWay(method, path, status) {
+  const kind = kindOf(path);
+  if (!kind) return null;
+  const token = ctx.tokens.advocate;
+  const url = fill(path, ids.survivor);
+  const current = async () => (await s.call('GET', url, { token })).json.version;
+  const body = examples[kind];
+  if (method === 'PUT' && status === '201') return async () => {
+    const fresh = await s.call('POST', '/api/v1/survivors', { token, body: survivorBody() });
+    return send(s, 'PUT', fill(path, fresh.json.id), { token, body: json(body) });
+  };
+  if ((method === 'PUT' || method === 'PATCH') && status === '200') return async () => send(s, method, url, { token, body: json({ version: await current(), ...body }) });
+  if ((method === 'PUT' || method === 'PATCH') && status === '409') return () => send(s, method, url, { token, body: json({ version: 1000, ...body }) });
+  if (method === 'POST' && status === '201') return () => send(s, 'POST', url, { token, body: json(body) });
+  return null;
+}
+
 // Generic ways, from what the route is: its method, its path, and who may call it.
 function generic(method, path, status) {
   const withId = path.includes('{id}');
@@ -174,7 +217,7 @@ test('every documented status of every route is one the server sends', async () 
       const method = m.toUpperCase();
       for (const status of Object.keys(op.responses)) {
         if (status === '500') continue; // a bug: documented everywhere, provoked nowhere
-        const way = specific[`${method} ${path}`]?.[status] ?? generic(method, path, status);
+        const way = specific[`${method} ${path}`]?.[status] ?? recordWay(method, path, status) ?? generic(method, path, status);
         if (!way) { problems.push(`${method} ${path} ${status}: no way to provoke it`); continue; }
         const got = await way();
         checked++;
