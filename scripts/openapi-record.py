@@ -177,7 +177,7 @@ def main():
             'audited, free text is sealed at rest, and what a clinician may see comes from '
             'the survivor\'s consent.')})
     for p in [p for p in paths if p.startswith(BASE) and p[len(BASE):].split('/')[0] in
-              {k[0].split('/')[0] for k in KINDS}]:
+              {k[0].split('/')[0] for k in KINDS} | {'record'}]:
         del paths[p]
     item_param = {'name': 'item_id', 'in': 'path', 'required': True,
                   'schema': {'$ref': '#/components/schemas/Id'}}
@@ -256,6 +256,30 @@ def main():
                  **errors('400', '401', '403', '404', '409', '413', '415', '422', '429',
                           '500')}, body_of(title + 'Patch'))
         paths[BASE + name + '/{item_id}'] = item
+    whole = {'survivor': {'$ref': '#/components/schemas/Survivor'}}
+    for name, title, shape, *_ in KINDS:
+        if name == 'plan/reviews':
+            continue
+        if shape == 'one':
+            whole[name] = {'allOf': [{'$ref': '#/components/schemas/' + title}],
+                           'nullable': True}
+        else:
+            whole[name] = {'type': 'array', 'items': {'$ref': '#/components/schemas/' + title}}
+    whole['plan'] = {'nullable': True, 'allOf': [{'$ref': '#/components/schemas/Plan'}],
+                     'description': 'With `reviews`: the plan\'s reviews, oldest first.'}
+    schemas['Record'] = {
+        'type': 'object', 'required': ['survivor'], 'properties': whole,
+        'description': 'The whole record in one answer. A part the caller may never see '
+                       '(a clinician: `nrm`, `asylum`, `notes`) is absent; a part that '
+                       'does not exist yet is null (or an empty list).'}
+    paths[BASE + 'record'] = {
+        'parameters': [id_param],
+        'get': op('record', 'getRecord', 'Read the whole record in one call',
+                  READERS['health'] + ' Each part is there only if the caller may read it. '
+                  'One audit entry (`read`) for the whole.',
+                  {'200': answer('The survivor and every part the caller may see.',
+                                 'Record'),
+                   **errors('401', '403', '404', '413', '429', '500')})}
     with open(DOC, 'w') as f:
         json.dump(doc, f, indent=2, ensure_ascii=False)
         f.write('\n')

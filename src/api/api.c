@@ -46,6 +46,7 @@ const struct route api_routes[] = {
     {"GET",    "/api/v1/survivors/{id}",                              survivors_get,         ACT_SURVIVOR_READ, 0},
     {"PATCH",  "/api/v1/survivors/{id}",                              survivors_patch,       ACT_SURVIVOR_UPDATE, 0},
     {"GET",    "/api/v1/survivors/{id}/access-log",                   survivors_access_log,  ACT_ACCESS_LOG_READ, 0},
+    {"GET",    "/api/v1/survivors/{id}/record",                       record_get,            ACT_SURVIVOR_READ, 0},
     {"GET",    "/api/v1/survivors/{id}/nrm",                          items_get_one,         ACT_CASE_DETAILS_READ, 0},
     {"PUT",    "/api/v1/survivors/{id}/nrm",                          items_put,             ACT_RECORD_WRITE, 0},
     {"GET",    "/api/v1/survivors/{id}/asylum",                       items_get_one,         ACT_CASE_DETAILS_READ, 0},

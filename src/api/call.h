@@ -80,6 +80,9 @@ bool call_take_version(struct call *c, json_t *body, bool required, int *expecte
  * when it is not there or not the caller's to see. The caller clears *s. */
 bool survivor_load(struct call *c, enum action act, struct store_survivor *s);
 
+/* The survivor's record as the API shows it to the caller (their view). */
+json_t *survivor_json(const struct call *c, const struct store_survivor *s);
+
 /* Answers a domain or store error with its status; always returns false. */
 bool call_fail(struct call *c, wm_err e, const struct schema_error *se);
 
@@ -136,6 +139,7 @@ void items_create(struct call *c);
 void items_list(struct call *c);
 void items_get(struct call *c);
 void items_patch(struct call *c);
+void record_get(struct call *c);
 void monitor_bulk_access(struct call *c);
 
 /* The JSON of a user as the API shows it (no password hash). */

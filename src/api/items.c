@@ -279,3 +279,67 @@ void items_list(struct call *c)
 	}
 	store_survivor_clear(&s);
 }
+
+/* Adds every item of k of survivor s to arr, page by page. */
+static wm_err all_items(struct call *c, const struct kind *k, const struct store_survivor *s,
+			json_t *arr)
+{
+	struct item_list l = {c, k, s, arr, 0};
+	bool more = true;
+	wm_err e = WM_OK;
+	while (e == WM_OK && more)
+		e = store_item_list(c->app->store, k, s->org_id, s->id, l.last, STORE_LIST_MAX,
+				    add_item, &l, &more);
+	return e;
+}
+
+/* GET /survivors/{id}/record: the survivor and every part of the record the
+ * caller may see, in one answer and one audit entry. A part they may never
+ * see is absent; one they may see but that does not exist is null (or []). */
+void record_get(struct call *c)
+{
+	struct store_survivor s;
+	if (!survivor_load(c, ACT_SURVIVOR_READ, &s))
+		return;
+	struct resource res = {.org_id = s.org_id, .shared_with_org = s.shared_with_org};
+	json_t *out = json_pack("{s:o}", "survivor", survivor_json(c, &s));
+	wm_err e = out ? WM_OK : WM_ERR_NOMEM;
+	json_t *reviews = NULL;
+	for (size_t i = 0; e == WM_OK && i < kind_count; i++) {
+		const struct kind *k = kind_table[i];
+		if (policy_decide(&c->who, k->read, &res) != POLICY_ALLOW)
+			continue;
+		if (k->shape == KIND_LIST) {
+			json_t *arr = json_array();
+			e = arr ? all_items(c, k, &s, arr) : WM_ERR_NOMEM;
+			if (e == WM_OK && strcmp(k->name, "plan/reviews") == 0)
+				reviews = json_incref(arr);
+			else if (e == WM_OK)
+				json_object_set(out, k->name, arr);
+			json_decref(arr);
+			continue;
+		}
+		struct store_item it = {0};
+		e = store_item_get(c->app->store, k, s.org_id, s.id, NULL, &it);
+		if (e == WM_OK)
+			json_object_set_new(out, k->name, item_json(c, k, &s, &it));
+		else if (e == WM_ERR_NOT_FOUND)
+			e = json_object_set_new(out, k->name, json_null()) ? WM_ERR_NOMEM : WM_OK;
+		store_item_clear(&it);
+	}
+	/* The plan's reviews travel inside the plan. */
+	json_t *plan = json_object_get(out, "plan");
+	if (e == WM_OK && json_is_object(plan))
+		json_object_set(plan, "reviews", reviews ? reviews : json_array());
+	json_decref(reviews);
+	if (e != WM_OK) {
+		json_decref(out);
+		call_fail(c, e, NULL);
+	} else {
+		struct store_audit a;
+		call_audit(c, s.id, "read", &a);
+		http_respond_json(c->req, 200, out);
+		call_answer_after_audit(c, &a, 1);
+	}
+	store_survivor_clear(&s);
+}

@@ -23,7 +23,7 @@ static struct resource resource_of(const struct store_survivor *s)
 
 /* The record as the API shows it to this caller: server fields around the
  * part of the stored body the caller's view holds (policy_view). */
-static json_t *survivor_json(const struct call *c, const struct store_survivor *s)
+json_t *survivor_json(const struct call *c, const struct store_survivor *s)
 {
 	struct resource res = resource_of(s);
 	json_t *body = schema_view(&survivor_schema, s->body, policy_view(&c->who, &res));

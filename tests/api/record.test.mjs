@@ -187,3 +187,25 @@ test('the plan: review_every_days defaults to 28; reviews are added and listed',
   const list = await adv('GET', at('plan/reviews'));
   assert.deepEqual(list.json.items.map((x) => x.on), ['2026-10-15', '2026-11-12']);
 });
+
+test('the whole record in one call, with one audit entry', async () => {
+  const logBefore = (await s.call('GET', `/api/v1/survivors/${sv.id}/access-log?limit=500`, { token: ctx.tokens.manager })).json.items.length;
+  const r = await adv('GET', `/api/v1/survivors/${sv.id}/record`);
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json.survivor.id, sv.id);
+  assert.equal(r.json.nrm.rg_outcome, 'positive');
+  assert.ok(r.json.asylum === null || typeof r.json.asylum === 'object');
+  assert.equal(r.json.registrations.length >= 2, true);
+  assert.ok(Array.isArray(r.json.appointments) && Array.isArray(r.json.referrals) && Array.isArray(r.json.medications));
+  assert.ok(r.json.notes.some((n) => n.kind === 'visit'));
+  assert.deepEqual(r.json.plan.reviews.map((x) => x.on), ['2026-10-15', '2026-11-12']);
+  assert.equal(r.json['plan/reviews'], undefined);
+  const log = (await s.call('GET', `/api/v1/survivors/${sv.id}/access-log?limit=500`, { token: ctx.tokens.manager })).json.items;
+  // The manager's own read of the log came after; the record read is one entry.
+  const recordReads = log.filter((e) => e.route === '/api/v1/survivors/{id}/record');
+  assert.equal(recordReads.length, 1);
+  assert.ok(log.length >= logBefore + 1);
+  // Roles that may never read a case, and other organisations.
+  assert.equal((await s.call('GET', `/api/v1/survivors/${sv.id}/record`, { token: ctx.tokens.analyst })).status, 403);
+  assert.equal((await s.call('GET', `/api/v1/survivors/${sv.id}/record`, { token: ctx.tokens.otherManager })).status, 404);
+});
