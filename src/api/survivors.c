@@ -124,6 +124,7 @@ static bool filter_for(const struct call *c, enum action act, struct store_survi
 		return true;
 	case SCOPE_SHARED:
 		f->shared_with_org_id = c->who.org_id;
+		f->today = c->today;
 		return true;
 	case SCOPE_ALL:
 		f->all_orgs = true;

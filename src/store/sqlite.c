@@ -61,6 +61,8 @@ enum stmt {
 	Q_SURV_INSERT,
 	Q_SURV_GET,
 	Q_SURV_GET_ANY_ORG,
+	Q_SURV_GET_SHARED,
+	Q_SURV_LIST_SHARED,
 	Q_SURV_ORG,
 	Q_SURV_UPDATE,
 	/* One list statement per filter shape (see list_shape), each read
@@ -89,6 +91,13 @@ enum stmt {
 	"seq, id, username, must_change_password, display_name, role, org_id, disabled, version, " \
 	"created_at, updated_at"
 #define SURV_COLS "seq, id, org_id, version, created_at, updated_at, key_id, body"
+/* The survivors shared with organisation $org on day $today: an active
+ * share_with_org consent (given, not withdrawn by then) names it. Driven by
+ * the consents of that organisation, a short list, so a clinician's reads
+ * never scan the survivors of every organisation. */
+#define SHARED_IDS                                                                                 \
+	"SELECT survivor_id FROM consents WHERE org_id = $org AND purpose = 'share_with_org'"      \
+	" AND given_on <= $today AND (withdrawn_on IS NULL OR withdrawn_on > $today)"
 
 /* The survivor list, one statement per shape: which of advocate (bit 0),
  * status (bit 1) and name (bit 2) are filtered, and whether the filter is
@@ -181,6 +190,13 @@ static const char *const sql_text[Q_COUNT] = {
 		      "updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 1, ?11, ?11)",
     [Q_SURV_GET] = "SELECT " SURV_COLS " FROM survivors WHERE id = ?1 AND org_id = ?2",
     [Q_SURV_GET_ANY_ORG] = "SELECT " SURV_COLS " FROM survivors WHERE id = ?1",
+    [Q_SURV_GET_SHARED] =
+	"SELECT " SURV_COLS " FROM survivors WHERE id = $id AND id IN (" SHARED_IDS ")",
+    [Q_SURV_LIST_SHARED] = "SELECT " SURV_COLS " FROM survivors WHERE id IN (" SHARED_IDS ")"
+			   " AND seq > $after AND ($adv IS NULL OR advocate_id = $adv)"
+			   " AND ($status IS NULL OR status = $status)"
+			   " AND ($name IS NULL OR known_as_idx = $name OR legal_name_idx = $name)"
+			   " ORDER BY seq LIMIT $limit",
     [Q_SURV_ORG] = "SELECT org_id FROM survivors WHERE id = ?1",
     [Q_SURV_UPDATE] =
 	"UPDATE survivors SET advocate_id = ?2, status = ?3, entered_service_on = ?4, "
@@ -1197,7 +1213,7 @@ static bool given(const char *v)
 }
 
 /* How the filter reaches rows: through one organisation, through all of
- * them (asked for explicitly), or through consents only (none yet). A
+ * them (asked for explicitly), or through active consents only. A
  * filter that names no organisation has no reach: it fails closed. */
 enum reach { REACH_NONE, REACH_ORG, REACH_ALL, REACH_SHARED };
 
@@ -1212,28 +1228,48 @@ static enum reach reach_of(const struct store_survivor_filter *f)
 	return REACH_NONE;
 }
 
+/* Binds text to a named parameter the statement has (shapes use some). */
+static void bind_named(sqlite3_stmt *s, const char *name, const void *v, int len)
+{
+	int i = sqlite3_bind_parameter_index(s, name);
+	if (i == 0)
+		return;
+	if (len < 0)
+		sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_blob(s, i, v, len, SQLITE_STATIC);
+}
+
 wm_err store_survivor_get(struct store *st, const char *id, const struct store_survivor_filter *vis,
 			  struct store_survivor *out)
 {
 	out->body = NULL;
-	/* Rows the caller may not see are never read, let alone decrypted.
-	 * Sharing by consent arrives with the consents table; until then a
-	 * filter reaching only shared records finds nothing. */
+	/* Rows the caller may not see are never read, let alone decrypted:
+	 * a shared-with filter reaches only survivors whose active
+	 * share_with_org consent names that organisation (SHARED_IDS). */
 	enum reach r = reach_of(vis);
 	if (r == REACH_NONE)
 		return WM_ERR_INVALID;
-	if (r == REACH_SHARED)
-		return WM_ERR_NOT_FOUND;
 	struct conn *c = acquire(st);
-	sqlite3_stmt *s = stmt(c, r == REACH_ALL ? Q_SURV_GET_ANY_ORG : Q_SURV_GET);
+	sqlite3_stmt *s = stmt(c, r == REACH_ALL      ? Q_SURV_GET_ANY_ORG
+				  : r == REACH_SHARED ? Q_SURV_GET_SHARED
+						      : Q_SURV_GET);
 	wm_err e = WM_ERR_IO;
 	if (s) {
-		sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-		if (r == REACH_ORG)
-			sqlite3_bind_text(s, 2, vis->org_id, -1, SQLITE_STATIC);
+		if (r == REACH_SHARED) {
+			bind_named(s, "$id", id, -1);
+			bind_named(s, "$org", vis->shared_with_org_id, -1);
+			sqlite3_bind_int(s, sqlite3_bind_parameter_index(s, "$today"), vis->today);
+		} else {
+			sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+			if (r == REACH_ORG)
+				sqlite3_bind_text(s, 2, vis->org_id, -1, SQLITE_STATIC);
+		}
 		int rc = sqlite3_step(s);
 		if (rc == SQLITE_ROW)
 			e = read_survivor(st, s, out);
+		if (rc == SQLITE_ROW && e == WM_OK)
+			out->shared_with_org = r == REACH_SHARED;
 		else
 			e = rc == SQLITE_DONE ? WM_ERR_NOT_FOUND : map_rc(rc);
 		done(s);
@@ -1327,18 +1363,6 @@ wm_err store_sqlite_list_plan(struct store *st, int shape, char *out, size_t cap
 	return e;
 }
 
-/* Binds text to a named parameter the statement has (shapes use some). */
-static void bind_named(sqlite3_stmt *s, const char *name, const void *v, int len)
-{
-	int i = sqlite3_bind_parameter_index(s, name);
-	if (i == 0)
-		return;
-	if (len < 0)
-		sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_blob(s, i, v, len, SQLITE_STATIC);
-}
-
 wm_err store_survivor_list(struct store *st, const struct store_survivor_filter *f, int64_t after,
 			   int limit, void (*each)(void *ctx, const struct store_survivor *s),
 			   void *ctx, bool *more)
@@ -1348,19 +1372,20 @@ wm_err store_survivor_list(struct store *st, const struct store_survivor_filter 
 	enum reach r = reach_of(f);
 	if (r == REACH_NONE)
 		return WM_ERR_INVALID;
-	/* Sharing by consent arrives with the consents table; until then a
-	 * filter reaching only shared records lists nothing. */
-	if (r == REACH_SHARED)
-		return WM_OK;
 	unsigned char idx[KEYRING_BLIND_LEN];
 	if (f->name && !codec_name_index(st->keys, f->name, idx))
 		return WM_OK; /* a name that cannot be folded matches nobody */
 	struct conn *c = acquire(st);
-	sqlite3_stmt *s = stmt(c, list_shape(f, r == REACH_ALL));
+	sqlite3_stmt *s =
+	    stmt(c, r == REACH_SHARED ? Q_SURV_LIST_SHARED : list_shape(f, r == REACH_ALL));
 	wm_err e = WM_ERR_IO;
 	if (s) {
 		if (r == REACH_ORG)
 			bind_named(s, "$org", f->org_id, -1);
+		if (r == REACH_SHARED) {
+			bind_named(s, "$org", f->shared_with_org_id, -1);
+			sqlite3_bind_int(s, sqlite3_bind_parameter_index(s, "$today"), f->today);
+		}
 		sqlite3_bind_int64(s, sqlite3_bind_parameter_index(s, "$after"), after);
 		if (given(f->advocate_id))
 			bind_named(s, "$adv", f->advocate_id, -1);
@@ -1380,6 +1405,7 @@ wm_err store_survivor_list(struct store *st, const struct store_survivor_filter 
 			e = read_survivor(st, s, &sv);
 			if (e != WM_OK)
 				break;
+			sv.shared_with_org = r == REACH_SHARED;
 			each(ctx, &sv);
 			store_survivor_clear(&sv);
 		}

@@ -234,9 +234,10 @@ struct store_survivor_filter {
 	bool all_orgs;			/* every organisation (never "no org means all") */
 	const char *org_id;		/* owned by this organisation */
 	const char *shared_with_org_id; /* shared with this organisation by consent */
-	const char *advocate_id;	/* NULL: any advocate */
-	const char *status;		/* NULL: any status; else its stored code */
-	const char *name;		/* NULL: any; else exact, case-insensitive, trimmed */
+	int today; /* the day sharing is judged on: consents given by then, not withdrawn */
+	const char *advocate_id; /* NULL: any advocate */
+	const char *status;	 /* NULL: any status; else its stored code */
+	const char *name;	 /* NULL: any; else exact, case-insensitive, trimmed */
 };
 
 /* Releases the body of s. */
