@@ -209,3 +209,44 @@ test('the whole record in one call, with one audit entry', async () => {
   assert.equal((await s.call('GET', `/api/v1/survivors/${sv.id}/record`, { token: ctx.tokens.analyst })).status, 403);
   assert.equal((await s.call('GET', `/api/v1/survivors/${sv.id}/record`, { token: ctx.tokens.otherManager })).status, 404);
 });
+
+test('consent to share: a clinician reads the allowed parts, adds care, and loses access at withdrawal', async () => {
+  const cli = (method, path, body) => s.call(method, path, { token: ctx.tokens.clinician, body });
+  const shared = (await adv('POST', '/api/v1/survivors', survivorBody({
+    known_as: 'Shared', exploitation_types: ['sexual'], contact: { phone: '07700 900789', address: '3 Hidden Lane' },
+  }))).json;
+  const on = (kind) => at(kind, shared.id);
+  await adv('POST', on('registrations'), { service: 'gp', refused_on: '2026-10-02', refusal_reason: 'no_id' });
+  await adv('PUT', on('nrm'), { referred_on: '2026-09-01' });
+  await adv('POST', on('notes'), { kind: 'safeguarding', body: 'Not for the GP' });
+  assert.equal((await cli('GET', `/api/v1/survivors/${shared.id}`)).status, 404);
+  const consent = await adv('POST', on('consents'), { purpose: 'share_with_org', org_id: ctx.orgs.health.id, given_on: '2026-10-01', method: 'written' });
+  assert.equal(consent.status, 201, consent.text);
+
+  const seen = await cli('GET', `/api/v1/survivors/${shared.id}`);
+  assert.equal(seen.status, 200, seen.text);
+  assert.equal(seen.json.known_as, 'Shared');
+  assert.equal(seen.json.exploitation_types, undefined);
+  assert.equal(seen.json.contact.address, undefined);
+  const list = await cli('GET', '/api/v1/survivors');
+  assert.deepEqual(list.json.items.map((x) => x.id), [shared.id]);
+  assert.equal((await cli('GET', on('registrations'))).json.items.length, 1);
+  for (const kind of ['nrm', 'notes', 'asylum']) assert.equal((await cli('GET', on(kind))).status, 403, kind);
+  const whole = await cli('GET', `/api/v1/survivors/${shared.id}/record`);
+  assert.equal(whole.status, 200);
+  for (const k of ['nrm', 'asylum', 'notes']) assert.equal(k in whole.json, false, k);
+  assert.equal(whole.json.registrations.length, 1);
+  const appt = await cli('POST', on('appointments'), { kind: 'gp', starts_at: '2026-12-20T10:00:00Z', interpreter: { language: 'sq', needed: true, booked: true } });
+  assert.equal(appt.status, 201, appt.text);
+  assert.equal((await cli('POST', on('registrations'), { service: 'dental', registered_on: '2026-10-03' })).status, 403);
+  // Another survivor of the agency stays hidden.
+  assert.equal((await cli('GET', `/api/v1/survivors/${sv.id}`)).status, 404);
+
+  const today = new Date().toLocaleDateString('en-CA', { timeZone: 'Europe/London' });
+  const withdrawn = await adv('PATCH', `${on('consents')}/${consent.json.id}`, { version: 1, withdrawn_on: today });
+  assert.equal(withdrawn.status, 200, withdrawn.text);
+  for (const path of [`/api/v1/survivors/${shared.id}`, on('registrations'), on('appointments'), `/api/v1/survivors/${shared.id}/record`]) {
+    assert.equal((await cli('GET', path)).status, 404, path);
+  }
+  assert.deepEqual((await cli('GET', '/api/v1/survivors')).json.items, []);
+});
