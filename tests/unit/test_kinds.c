@@ -149,8 +149,20 @@ static const struct example examples[] = {
 static void every_example_is_valid(void **state)
 {
 	(void)state;
-	for (size_t i = 0; i < sizeof examples / sizeof examples[0]; i++)
-		json_decref(valid(examples[i].kind, examples[i].text));
+	for (size_t i = 0; i < sizeof examples / sizeof examples[0]; i++) {
+		json_t *item = valid(examples[i].kind, examples[i].text);
+		/* A stored item validates again unchanged (a PATCH validates the
+		 * merge of one). */
+		json_t *copy = json_deep_copy(item);
+		json_t *surv = survivor();
+		struct schema_error err;
+		assert_int_equal(kind(examples[i].kind)->validate(item, surv, today(), &err),
+				 WM_OK);
+		assert_true(json_equal(item, copy));
+		json_decref(surv);
+		json_decref(copy);
+		json_decref(item);
+	}
 	/* Every kind has at least one example. */
 	for (size_t k = 0; k < kind_count; k++) {
 		bool seen = false;

@@ -78,8 +78,9 @@ static wm_err appointment_validate(json_t *item, const json_t *survivor, int tod
 	if ((strcmp(status, "attended") == 0 || strcmp(status, "did_not_attend") == 0) &&
 	    instant_parse(kind_str(item, "starts_at"), &starts) &&
 	    instant_local_day(starts) > today) {
-		schema_fail(err, "status", "status cannot be %s before the appointment's day",
-			    status);
+		schema_fail(err, "status",
+			    "status cannot say whether it was attended before the appointment's "
+			    "day");
 		return WM_ERR_INVALID;
 	}
 	return WM_OK;
