@@ -1850,12 +1850,27 @@ static bool ident_ok(const char *s)
 	return true;
 }
 
+/* True when name is one of the server's columns of an item table: a kind
+ * column named so would be set twice by an update (SQLite takes the last),
+ * letting a body's field overwrite the organisation or the version. */
+static bool server_column(const char *name)
+{
+	static const char *const names[] = {"seq",	  "id",	     "survivor_id",
+					    "org_id",	  "version", "created_at",
+					    "updated_at", "key_id",  "body"};
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (strcmp(names[i], name) == 0)
+			return true;
+	return false;
+}
+
 static bool kind_ok(const struct kind *k)
 {
 	if (!ident_ok(k->table) || (k->ncolumns && !k->columns))
 		return false;
 	for (size_t i = 0; i < k->ncolumns; i++)
-		if (!ident_ok(k->columns[i].column) || !k->columns[i].field)
+		if (!ident_ok(k->columns[i].column) || server_column(k->columns[i].column) ||
+		    !k->columns[i].field)
 			return false;
 	return true;
 }
@@ -1932,7 +1947,7 @@ static sqlite3_stmt *item_stmt(struct conn *c, const struct kind *k, enum item_q
 	if (!slot) {
 		if (!kind_ok(k)) {
 			log_info("kind declaration refused: its table or a column is not a plain "
-				 "identifier");
+				 "identifier, or names a server column");
 			return NULL;
 		}
 		if (c->nitems == ITEM_KINDS_MAX) {

@@ -678,6 +678,18 @@ static void a_declaration_that_is_not_plain_sql_is_refused(void **state)
 			 WM_ERR_IO);
 	assert_int_equal(create(f, &evil_col, 0, f->org_a, visit_body("2026-11-20", 1), NULL),
 			 WM_ERR_IO);
+	/* A plain name, but the server's: a field of the body would move the
+	 * item to another organisation on its next update. */
+	static const struct kind_column server_cols[] = {{"org", "org_id", COLUMN_ID}};
+	static const struct kind server_col = {
+	    .name = "evil3",
+	    .table = "test_visits",
+	    .shape = KIND_LIST,
+	    .columns = server_cols,
+	    .ncolumns = 1,
+	};
+	assert_int_equal(create(f, &server_col, 0, f->org_a, visit_body("2026-11-20", 1), NULL),
+			 WM_ERR_IO);
 	assert_int_equal(store_sqlite_item_prepares(f->st), 0);
 	struct store_survivor_filter a = {.org_id = f->org_a};
 	struct store_survivor s;
