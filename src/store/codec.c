@@ -8,14 +8,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../domain/date.h"
 #include "../util/text.h"
 
 #define NAME_FOLD_MAX 1024
+#define AD_MAX	      256 /* "item/<table>:<id>:<survivor>:<org>" fits with room */
 static const char key_check_text[] = "waymark key check v1";
 
-static void make_ad(char *ad, size_t cap, const char *kind, const char *id)
+/* The associated data binding a sealed value to its place. False when it
+ * would not fit: a truncated binding would leave part of the place
+ * unchecked, so nothing is sealed or opened with one. */
+static bool make_ad(char ad[AD_MAX], const char *kind, const char *id)
 {
-	snprintf(ad, cap, "%s:%s", kind, id);
+	int n = snprintf(ad, AD_MAX, "%s:%s", kind, id);
+	return n > 0 && n < AD_MAX;
 }
 
 wm_err codec_seal_record(const struct keyring *k, const char *kind, const char *id,
@@ -31,9 +37,9 @@ wm_err codec_seal_record(const struct keyring *k, const char *kind, const char *
 		free(plain);
 		return WM_ERR_NOMEM;
 	}
-	char ad[96];
-	make_ad(ad, sizeof ad, kind, id);
-	wm_err e = keyring_seal(k, plain, plen, ad, sealed, key_id);
+	char ad[AD_MAX];
+	wm_err e = make_ad(ad, kind, id) ? keyring_seal(k, plain, plen, ad, sealed, key_id)
+					 : WM_ERR_INVALID;
 	sodium_memzero(plain, plen);
 	free(plain);
 	if (e != WM_OK) {
@@ -54,9 +60,9 @@ wm_err codec_open_record(const struct keyring *k, const char *kind, const char *
 	unsigned char *plain = malloc(plen + 1);
 	if (!plain)
 		return WM_ERR_NOMEM;
-	char ad[96];
-	make_ad(ad, sizeof ad, kind, id);
-	wm_err e = keyring_open(k, key_id, in, len, ad, plain);
+	char ad[AD_MAX];
+	wm_err e =
+	    make_ad(ad, kind, id) ? keyring_open(k, key_id, in, len, ad, plain) : WM_ERR_CRYPTO;
 	if (e == WM_OK) {
 		json_error_t jerr;
 		*body = json_loadb((const char *)plain, plen, JSON_REJECT_DUPLICATES, &jerr);
@@ -167,6 +173,109 @@ wm_err codec_survivor_cols(const struct keyring *k, const json_t *body,
 			return WM_ERR_INVALID;
 		cols->has_name[i] = true;
 	}
+	return WM_OK;
+}
+
+/* ---- items of a kind ---- */
+
+/* An item's place: its kind's table, its id, its survivor and organisation,
+ * so a sealed body copied to another row, survivor or organisation (or
+ * another kind's table) no longer opens. */
+static bool item_place(const char *table, const char *id, const char *survivor_id,
+		       const char *org_id, char kind[AD_MAX], char place[AD_MAX])
+{
+	int a = snprintf(kind, AD_MAX, "item/%s", table);
+	int b = snprintf(place, AD_MAX, "%s:%s:%s", id, survivor_id, org_id);
+	return a > 0 && a < AD_MAX && b > 0 && b < AD_MAX;
+}
+
+wm_err codec_seal_item(const struct keyring *k, const char *table, const char *id,
+		       const char *survivor_id, const char *org_id, const json_t *body,
+		       unsigned char **out, size_t *len, int *key_id)
+{
+	char kind[AD_MAX], place[AD_MAX];
+	if (!item_place(table, id, survivor_id, org_id, kind, place))
+		return WM_ERR_INVALID;
+	return codec_seal_record(k, kind, place, body, out, len, key_id);
+}
+
+wm_err codec_open_item(const struct keyring *k, const char *table, const char *id,
+		       const char *survivor_id, const char *org_id, int key_id,
+		       const unsigned char *in, size_t len, json_t **body)
+{
+	*body = NULL;
+	char kind[AD_MAX], place[AD_MAX];
+	if (!item_place(table, id, survivor_id, org_id, kind, place))
+		return WM_ERR_CRYPTO;
+	return codec_open_record(k, kind, place, key_id, in, len, body);
+}
+
+/* The value at a dotted path ("interpreter.provided"); NULL when a part of
+ * the way is missing or null. *bad is set when a part of the way is there
+ * but is not an object. */
+static const json_t *at_path(const json_t *body, const char *path, bool *bad)
+{
+	const json_t *v = body;
+	const char *p = path;
+	*bad = false;
+	for (;;) {
+		const char *dot = strchr(p, '.');
+		size_t n = dot ? (size_t)(dot - p) : strlen(p);
+		if (!json_is_object(v)) {
+			*bad = v != NULL && !json_is_null(v);
+			return NULL;
+		}
+		v = json_object_getn(v, p, n);
+		if (!dot)
+			return json_is_null(v) ? NULL : v;
+		p = dot + 1;
+	}
+}
+
+wm_err codec_item_column(const json_t *body, const struct kind_column *col, struct codec_value *out)
+{
+	memset(out, 0, sizeof *out);
+	out->type = CODEC_VALUE_NULL;
+	bool bad;
+	const json_t *v = at_path(body, col->field, &bad);
+	if (bad)
+		return WM_ERR_INVALID;
+	if (!v)
+		return WM_OK;
+	const char *t = json_string_value(v);
+	int day;
+	switch (col->type) {
+	case COLUMN_DAY:
+		if (!t || !date_parse(t, &day))
+			return WM_ERR_INVALID;
+		out->i = day;
+		break;
+	case COLUMN_INSTANT:
+		if (!t || !instant_parse(t, &out->i))
+			return WM_ERR_INVALID;
+		break;
+	case COLUMN_FLAG:
+		if (!json_is_boolean(v))
+			return WM_ERR_INVALID;
+		out->i = json_is_true(v);
+		break;
+	case COLUMN_INT:
+		if (!json_is_integer(v))
+			return WM_ERR_INVALID;
+		out->i = (int64_t)json_integer_value(v);
+		break;
+	case COLUMN_CODE:
+	case COLUMN_ID:
+	case COLUMN_TEXT:
+		if (!t)
+			return WM_ERR_INVALID;
+		out->text = t;
+		out->type = CODEC_VALUE_TEXT;
+		return WM_OK;
+	default:
+		return WM_ERR_INVALID;
+	}
+	out->type = CODEC_VALUE_INT;
 	return WM_OK;
 }
 

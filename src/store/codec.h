@@ -11,10 +11,12 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "../crypto/keyring.h"
 #include "../domain/account.h"
 #include "../domain/err.h"
+#include "../domain/kind.h"
 
 /* Seals body for the row at `place` (its id, and whatever else the value must
  * stay bound to, such as the owning organisation); *out is malloc'd (caller
@@ -61,6 +63,33 @@ struct codec_survivor_cols {
  * indexed. */
 wm_err codec_survivor_cols(const struct keyring *k, const json_t *body,
 			   struct codec_survivor_cols *cols);
+
+/* Seals an item's body (domain/kind.h) bound to its kind's table, its id,
+ * its survivor and its organisation; *out is malloc'd (caller frees). */
+wm_err codec_seal_item(const struct keyring *k, const char *table, const char *id,
+		       const char *survivor_id, const char *org_id, const json_t *body,
+		       unsigned char **out, size_t *len, int *key_id);
+
+/* Opens an item's body into a new JSON object (caller owns); WM_ERR_CRYPTO
+ * unless table, id, survivor and organisation are those it was sealed with. */
+wm_err codec_open_item(const struct keyring *k, const char *table, const char *id,
+		       const char *survivor_id, const char *org_id, int key_id,
+		       const unsigned char *in, size_t len, json_t **body);
+
+/* The value a kind's plain column holds for an item's body. */
+struct codec_value {
+	enum { CODEC_VALUE_NULL, CODEC_VALUE_INT, CODEC_VALUE_TEXT } type;
+	int64_t i;	  /* a day number, seconds, 0/1 or an integer */
+	const char *text; /* borrowed from the body */
+};
+
+/* Fills out with col's value in body: its field at a dotted path, as the
+ * column type says (a date as its day number, an instant as seconds, a flag
+ * as 0/1, text as itself); NULL when the field is absent or null.
+ * WM_ERR_INVALID when the value there does not fit the type, so a column
+ * never disagrees with the sealed body. */
+wm_err codec_item_column(const json_t *body, const struct kind_column *col,
+			 struct codec_value *out);
 
 /* Small stable codes for the audit trail's role and action, so an entry
  * stores a byte instead of a word; -1 (or NULL) for anything unknown. The

@@ -13,6 +13,7 @@
 #include <assert.h>
 #include <pthread.h>
 #include <sqlite3.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -239,9 +240,25 @@ static const char *const sql_text[Q_COUNT] = {
 							  "ORDER BY b.seq DESC LIMIT ?3",
 };
 
+/* The statements of one kind of item (see the items section), built from
+ * its declaration and prepared once per connection, like the others. */
+enum item_q { IQ_INSERT, IQ_GET, IQ_GET_ONE, IQ_UPDATE, IQ_LIST, IQ_COUNT };
+
+/* Room for every kind's statements on a connection: kinds are compiled in
+ * (domain/kind.h), a dozen or so; a kind past this is refused, never
+ * prepared per request. */
+#define ITEM_KINDS_MAX 32
+
+struct item_stmts {
+	const struct kind *k; /* static: the pointer is the key */
+	sqlite3_stmt *s[IQ_COUNT];
+};
+
 struct conn {
 	sqlite3 *db;
 	sqlite3_stmt *stmts[Q_COUNT];
+	struct item_stmts items[ITEM_KINDS_MAX];
+	size_t nitems;
 	struct conn *next_free;
 	struct store *st;
 	bool gated; /* holds the write turn (see gate_enter) */
@@ -272,7 +289,8 @@ struct store {
 	int schema_version;
 	struct batch *audit; /* group commit of read-audit entries */
 	struct gate gate;
-	int bulk_threshold; /* 0: three times the caseload, at least 100 */
+	int bulk_threshold;	   /* 0: three times the caseload, at least 100 */
+	atomic_long item_prepares; /* item statements prepared, for the tests */
 };
 
 /* ---- connections ---- */
@@ -298,6 +316,9 @@ static void close_conn(struct conn *c)
 {
 	for (int i = 0; i < Q_COUNT; i++)
 		sqlite3_finalize(c->stmts[i]);
+	for (size_t i = 0; i < c->nitems; i++)
+		for (int q = 0; q < IQ_COUNT; q++)
+			sqlite3_finalize(c->items[i].s[q]);
 	sqlite3_close(c->db);
 }
 
@@ -1823,6 +1844,346 @@ wm_err store_account_events_of_org(struct store *st, const char *org_id, int64_t
 			each(ctx, &ev);
 		}
 		e = rc == SQLITE_ROW || rc == SQLITE_DONE ? WM_OK : map_rc(rc);
+		done(s);
+	}
+	release(st, c);
+	return e;
+}
+
+/* ---- items of a kind (domain/kind.h) ----
+ *
+ * One generic path for every part of a survivor's record. Each kind has its
+ * own table (migration 011): the server fields, the sealed body, and one
+ * plain typed column per declared column. The SQL is built from the kind's
+ * declaration alone, so no kind and no field of the record is named here;
+ * its identifiers come only from compiled-in declarations and are checked
+ * to be plain before any SQL is built from them. Parameters are numbered
+ * alike in every statement: ?1 the item's id, ?2 its survivor, ?3 its
+ * organisation. */
+
+#define ITEM_COLS      "seq, id, survivor_id, org_id, version, created_at, updated_at, key_id, body"
+#define ITEM_FIRST_COL 8 /* the parameter of the kind's first column in writes */
+
+/* A plain SQL identifier: [a-z_][a-z_0-9]*, short. Anything else in a
+ * declaration is a bug, and is refused rather than pasted into SQL. */
+static bool ident_ok(const char *s)
+{
+	if (!s || !s[0] || strlen(s) > 63 || (s[0] >= '0' && s[0] <= '9'))
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_'))
+			return false;
+	return true;
+}
+
+/* True when name is one of the server's columns of an item table: a kind
+ * column named so would be set twice by an update (SQLite takes the last),
+ * letting a body's field overwrite the organisation or the version. */
+static bool server_column(const char *name)
+{
+	static const char *const names[] = {"seq",	  "id",	     "survivor_id",
+					    "org_id",	  "version", "created_at",
+					    "updated_at", "key_id",  "body"};
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (strcmp(names[i], name) == 0)
+			return true;
+	return false;
+}
+
+static bool kind_ok(const struct kind *k)
+{
+	if (!ident_ok(k->table) || (k->ncolumns && !k->columns))
+		return false;
+	for (size_t i = 0; i < k->ncolumns; i++)
+		if (!ident_ok(k->columns[i].column) || server_column(k->columns[i].column) ||
+		    !k->columns[i].field)
+			return false;
+	return true;
+}
+
+/* The SQL of statement q for kind k (checked by kind_ok); sqlite3_free it.
+ * NULL when out of memory. */
+static char *item_sql(const struct kind *k, enum item_q q)
+{
+	sqlite3_str *b = sqlite3_str_new(NULL);
+	switch (q) {
+	case IQ_INSERT:
+		/* Only under the survivor's own organisation: the SELECT finds
+		 * no row, and nothing is inserted, for a survivor of another. */
+		sqlite3_str_appendf(b,
+				    "INSERT INTO %s(id, survivor_id, org_id, version, created_at, "
+				    "updated_at, key_id, body",
+				    k->table);
+		for (size_t i = 0; i < k->ncolumns; i++)
+			sqlite3_str_appendf(b, ", %s", k->columns[i].column);
+		sqlite3_str_appendall(b, ") SELECT ?1, ?2, ?3, 1, ?4, ?5, ?6, ?7");
+		for (size_t i = 0; i < k->ncolumns; i++)
+			sqlite3_str_appendf(b, ", ?%d", ITEM_FIRST_COL + (int)i);
+		sqlite3_str_appendall(b, " FROM survivors WHERE id = ?2 AND org_id = ?3");
+		break;
+	case IQ_UPDATE:
+		/* ?4 is the version the caller read. */
+		sqlite3_str_appendf(b,
+				    "UPDATE %s SET version = version + 1, updated_at = ?5, "
+				    "key_id = ?6, body = ?7",
+				    k->table);
+		for (size_t i = 0; i < k->ncolumns; i++)
+			sqlite3_str_appendf(b, ", %s = ?%d", k->columns[i].column,
+					    ITEM_FIRST_COL + (int)i);
+		sqlite3_str_appendall(
+		    b, " WHERE id = ?1 AND survivor_id = ?2 AND org_id = ?3 AND version = ?4");
+		break;
+	case IQ_GET:
+		sqlite3_str_appendf(b,
+				    "SELECT " ITEM_COLS
+				    " FROM %s WHERE id = ?1 AND survivor_id = ?2 "
+				    "AND org_id = ?3",
+				    k->table);
+		break;
+	case IQ_GET_ONE:
+		sqlite3_str_appendf(b,
+				    "SELECT " ITEM_COLS " FROM %s WHERE "
+				    "survivor_id = ?2 AND org_id = ?3 ORDER BY seq LIMIT 1",
+				    k->table);
+		break;
+	case IQ_LIST:
+		/* ?4: after, ?5: limit; read in seq order from (survivor_id, seq). */
+		sqlite3_str_appendf(b,
+				    "SELECT " ITEM_COLS " FROM %s WHERE "
+				    "survivor_id = ?2 AND org_id = ?3 AND seq > ?4 "
+				    "ORDER BY seq LIMIT ?5",
+				    k->table);
+		break;
+	default:
+		assert(!"an item statement without SQL");
+		break;
+	}
+	return sqlite3_str_finish(b);
+}
+
+/* The prepared statement q of kind k on this connection, reset and ready
+ * for binding: prepared on first use, then reused; NULL on error (logged:
+ * the kind's table and SQLite's reason name no one). */
+static sqlite3_stmt *item_stmt(struct conn *c, const struct kind *k, enum item_q q)
+{
+	struct item_stmts *slot = NULL;
+	for (size_t i = 0; i < c->nitems && !slot; i++)
+		if (c->items[i].k == k)
+			slot = &c->items[i];
+	if (!slot) {
+		if (!kind_ok(k)) {
+			log_info("kind declaration refused: its table or a column is not a plain "
+				 "identifier, or names a server column");
+			return NULL;
+		}
+		if (c->nitems == ITEM_KINDS_MAX) {
+			log_info("more kinds than ITEM_KINDS_MAX (%d)", ITEM_KINDS_MAX);
+			return NULL;
+		}
+		slot = &c->items[c->nitems++];
+		memset(slot, 0, sizeof *slot);
+		slot->k = k;
+	}
+	if (!slot->s[q]) {
+		char *sql = item_sql(k, q);
+		if (!sql)
+			return NULL;
+		int rc = sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &slot->s[q],
+					    NULL);
+		sqlite3_free(sql);
+		if (rc != SQLITE_OK) {
+			log_info("cannot prepare item statement %d of %s: %s", (int)q, k->table,
+				 sqlite3_errmsg(c->db));
+			return NULL;
+		}
+		atomic_fetch_add(&c->st->item_prepares, 1);
+	}
+	return slot->s[q];
+}
+
+long store_sqlite_item_prepares(struct store *st)
+{
+	return atomic_load(&st->item_prepares);
+}
+
+void store_item_clear(struct store_item *it)
+{
+	json_decref(it->body);
+	it->body = NULL;
+}
+
+/* Binds the kind's columns, from the body, at ITEM_FIRST_COL onwards. */
+static wm_err bind_item_columns(sqlite3_stmt *s, const struct kind *k, const json_t *body)
+{
+	for (size_t i = 0; i < k->ncolumns; i++) {
+		struct codec_value v;
+		wm_err e = codec_item_column(body, &k->columns[i], &v);
+		if (e != WM_OK)
+			return e;
+		int at = ITEM_FIRST_COL + (int)i;
+		if (v.type == CODEC_VALUE_INT)
+			sqlite3_bind_int64(s, at, v.i);
+		else if (v.type == CODEC_VALUE_TEXT)
+			sqlite3_bind_text(s, at, v.text, -1, SQLITE_STATIC);
+		else
+			sqlite3_bind_null(s, at);
+	}
+	return WM_OK;
+}
+
+/* Inserts (IQ_INSERT) or replaces at version expected (IQ_UPDATE) an item
+ * with its audit entry, in one transaction. No row written: the survivor
+ * is not of the item's organisation (insert, WM_ERR_NOT_FOUND), or the
+ * version is stale or the item is not there (update, WM_ERR_CONFLICT). */
+static wm_err item_write(struct store *st, const struct kind *k, const struct store_item *it,
+			 enum item_q q, int expected, const struct store_audit *audit)
+{
+	assert(audit != NULL);
+	if (!given(it->id) || !given(it->survivor_id) || !given(it->org_id) || !it->body)
+		return WM_ERR_INVALID;
+	unsigned char *sealed = NULL;
+	size_t len = 0;
+	int key_id = 0;
+	wm_err e = codec_seal_item(st->keys, k->table, it->id, it->survivor_id, it->org_id,
+				   it->body, &sealed, &len, &key_id);
+	if (e != WM_OK)
+		return e;
+	struct conn *c = acquire(st);
+	sqlite3_stmt *s = item_stmt(c, k, q);
+	e = s ? WM_OK : WM_ERR_IO;
+	if (e == WM_OK) {
+		sqlite3_bind_text(s, 1, it->id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 2, it->survivor_id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 3, it->org_id, -1, SQLITE_STATIC);
+		if (q == IQ_INSERT)
+			sqlite3_bind_text(s, 4, it->created_at, -1, SQLITE_STATIC);
+		else
+			sqlite3_bind_int(s, 4, expected);
+		sqlite3_bind_text(s, 5, it->updated_at, -1, SQLITE_STATIC);
+		sqlite3_bind_int(s, 6, key_id);
+		sqlite3_bind_blob(s, 7, sealed, (int)len, SQLITE_STATIC);
+		/* Columns are bound before the write turn is taken: a body
+		 * whose values do not fit them costs no transaction. */
+		e = bind_item_columns(s, k, it->body);
+	}
+	if (e == WM_OK) {
+		e = begin(c);
+		if (e == WM_OK) {
+			e = map_rc(sqlite3_step(s));
+			if (e == WM_OK && sqlite3_changes(c->db) == 0)
+				e = q == IQ_INSERT ? WM_ERR_NOT_FOUND : WM_ERR_CONFLICT;
+		}
+		done(s);
+		if (e == WM_OK)
+			e = audit_record(st, c, audit, 1);
+		e = finish(c, e);
+	} else {
+		done(s);
+	}
+	release(st, c);
+	free(sealed);
+	return e;
+}
+
+wm_err store_item_create(struct store *st, const struct kind *k, const struct store_item *it,
+			 const struct store_audit *audit)
+{
+	return item_write(st, k, it, IQ_INSERT, 0, audit);
+}
+
+wm_err store_item_replace(struct store *st, const struct kind *k, struct store_item *it,
+			  int expected, const struct store_audit *audit)
+{
+	wm_err e = item_write(st, k, it, IQ_UPDATE, expected, audit);
+	if (e == WM_OK)
+		it->version = expected + 1;
+	return e;
+}
+
+/* Reads the current row of an ITEM_COLS statement, opening its body: bound
+ * to the row's own id, survivor and organisation, so a body moved to
+ * another row does not open (WM_ERR_CRYPTO). */
+static wm_err read_item(struct store *st, const struct kind *k, sqlite3_stmt *s,
+			struct store_item *out)
+{
+	out->seq = sqlite3_column_int64(s, 0);
+	copy_col(s, 1, out->id, sizeof out->id);
+	copy_col(s, 2, out->survivor_id, sizeof out->survivor_id);
+	copy_col(s, 3, out->org_id, sizeof out->org_id);
+	out->version = sqlite3_column_int(s, 4);
+	copy_col(s, 5, out->created_at, sizeof out->created_at);
+	copy_col(s, 6, out->updated_at, sizeof out->updated_at);
+	int key_id = sqlite3_column_int(s, 7);
+	const unsigned char *blob = sqlite3_column_blob(s, 8);
+	size_t len = (size_t)sqlite3_column_bytes(s, 8);
+	return codec_open_item(st->keys, k->table, out->id, out->survivor_id, out->org_id, key_id,
+			       blob, len, &out->body);
+}
+
+wm_err store_item_get(struct store *st, const struct kind *k, const char *org_id,
+		      const char *survivor_id, const char *item_id, struct store_item *out)
+{
+	out->body = NULL;
+	/* Fails closed before reading: no organisation is never "any". */
+	if (!given(org_id) || !given(survivor_id))
+		return WM_ERR_INVALID;
+	bool one = k->shape == KIND_ONE;
+	if (!one && !given(item_id))
+		return WM_ERR_INVALID;
+	struct conn *c = acquire(st);
+	sqlite3_stmt *s = item_stmt(c, k, one ? IQ_GET_ONE : IQ_GET);
+	wm_err e = WM_ERR_IO;
+	if (s) {
+		if (!one)
+			sqlite3_bind_text(s, 1, item_id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 2, survivor_id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 3, org_id, -1, SQLITE_STATIC);
+		int rc = sqlite3_step(s);
+		if (rc == SQLITE_ROW)
+			e = read_item(st, k, s, out);
+		else
+			e = rc == SQLITE_DONE ? WM_ERR_NOT_FOUND : map_rc(rc);
+		done(s);
+	}
+	release(st, c);
+	if (e != WM_OK)
+		store_item_clear(out);
+	return e;
+}
+
+wm_err store_item_list(struct store *st, const struct kind *k, const char *org_id,
+		       const char *survivor_id, int64_t after, int limit,
+		       void (*each)(void *ctx, const struct store_item *it), void *ctx, bool *more)
+{
+	*more = false;
+	assert(limit >= 1 && limit <= STORE_LIST_MAX);
+	if (!given(org_id) || !given(survivor_id))
+		return WM_ERR_INVALID;
+	struct conn *c = acquire(st);
+	sqlite3_stmt *s = item_stmt(c, k, IQ_LIST);
+	wm_err e = WM_ERR_IO;
+	if (s) {
+		sqlite3_bind_text(s, 2, survivor_id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 3, org_id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 4, after);
+		sqlite3_bind_int(s, 5, limit + 1);
+		int n = 0, rc;
+		e = WM_OK;
+		while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+			if (n++ == limit) {
+				*more = true;
+				break;
+			}
+			struct store_item it = {0};
+			e = read_item(st, k, s, &it);
+			if (e == WM_OK)
+				each(ctx, &it);
+			store_item_clear(&it);
+			if (e != WM_OK)
+				break;
+		}
+		if (e == WM_OK && rc != SQLITE_ROW && rc != SQLITE_DONE)
+			e = map_rc(rc);
 		done(s);
 	}
 	release(st, c);

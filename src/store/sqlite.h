@@ -20,4 +20,9 @@
  * STORE_SHAPE_ flags) into out, one step per line. */
 wm_err store_sqlite_list_plan(struct store *st, int shape, char *out, size_t cap);
 
+/* How many item statements (store_item_*) the store has prepared since it
+ * opened, over all its connections: each kind's are prepared once per
+ * connection and reused, so this stops growing once each is in use. */
+long store_sqlite_item_prepares(struct store *st);
+
 #endif

@@ -341,9 +341,13 @@ struct store_item {
 /* Releases the body of it. */
 void store_item_clear(struct store_item *it);
 
-/* Inserts an item of kind k (version 1) and its audit entry in one
+/* Inserts an item of kind k (version 1; seq and version of it ignored;
+ * created_at and updated_at the caller's) and its audit entry in one
  * transaction. For a KIND_ONE kind, WM_ERR_CONFLICT when the survivor has
- * one already. Borrows it. */
+ * one already (also when the id is taken). WM_ERR_NOT_FOUND when the
+ * survivor is not of it->org_id; WM_ERR_INVALID when id, survivor or
+ * organisation is "", or a column's field in the body does not fit its
+ * type. Nothing is stored on an error. Borrows it. */
 wm_err store_item_create(struct store *st, const struct kind *k, const struct store_item *it,
 			 const struct store_audit *audit);
 
@@ -351,19 +355,25 @@ wm_err store_item_create(struct store *st, const struct kind *k, const struct st
  * KIND_ONE kind, item_id is NULL: the survivor's one). WM_ERR_NOT_FOUND when
  * there is none, or when it belongs to another survivor or organisation
  * (org_id "" or NULL: refused, WM_ERR_INVALID, before reading anything).
- * The caller clears *out. */
+ * WM_ERR_CRYPTO when the stored body does not open where it is (moved from
+ * another row): out->body is then NULL. The caller clears *out. */
 wm_err store_item_get(struct store *st, const struct kind *k, const char *org_id,
 		      const char *survivor_id, const char *item_id, struct store_item *out);
 
-/* Replaces an item's body when its stored version is expected (then
- * version + 1 and updated_at are stored and written back into it), with its
- * audit entry, in one transaction. WM_ERR_CONFLICT on a stale version. */
+/* Replaces an item's body (and its columns) when its stored version is
+ * expected and it is it->id of it->survivor_id of it->org_id, with its
+ * audit entry, in one transaction: then version + 1 is written back into
+ * it, and it->updated_at (the caller's) is stored. WM_ERR_CONFLICT on a
+ * stale version, or when there is no such item; WM_ERR_INVALID as for
+ * create. Nothing is changed on an error. */
 wm_err store_item_replace(struct store *st, const struct kind *k, struct store_item *it,
 			  int expected, const struct store_audit *audit);
 
 /* Calls each for up to limit items of kind k of one survivor (of org_id,
  * never "") with seq > after, in seq order; the body is borrowed for the
- * call only. *more is set when there are further ones. */
+ * call only. *more is set when there are further ones. org_id NULL or "":
+ * WM_ERR_INVALID, nothing called. A body that does not open stops the list
+ * with WM_ERR_CRYPTO (the items before it were called). */
 wm_err store_item_list(struct store *st, const struct kind *k, const char *org_id,
 		       const char *survivor_id, int64_t after, int limit,
 		       void (*each)(void *ctx, const struct store_item *it), void *ctx, bool *more);
