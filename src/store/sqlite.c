@@ -97,7 +97,7 @@ enum stmt {
  * the consents of that organisation, a short list, so a clinician's reads
  * never scan the survivors of every organisation. */
 #define SHARED_IDS                                                                                 \
-	"SELECT survivor_id FROM consents WHERE org_id = $org AND purpose = 'share_with_org'"      \
+	"SELECT survivor_id FROM consents WHERE with_org_id = $org AND purpose = 'share_with_org'" \
 	" AND given_on <= $today AND (withdrawn_on IS NULL OR withdrawn_on > $today)"
 
 /* The survivor list, one statement per shape: which of advocate (bit 0),
