@@ -1287,12 +1287,12 @@ wm_err store_survivor_get(struct store *st, const char *id, const struct store_s
 				sqlite3_bind_text(s, 2, vis->org_id, -1, SQLITE_STATIC);
 		}
 		int rc = sqlite3_step(s);
-		if (rc == SQLITE_ROW)
+		if (rc == SQLITE_ROW) {
 			e = read_survivor(st, s, out);
-		if (rc == SQLITE_ROW && e == WM_OK)
-			out->shared_with_org = r == REACH_SHARED;
-		else
+			out->shared_with_org = e == WM_OK && r == REACH_SHARED;
+		} else {
 			e = rc == SQLITE_DONE ? WM_ERR_NOT_FOUND : map_rc(rc);
+		}
 		done(s);
 	}
 	release(st, c);

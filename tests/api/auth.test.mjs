@@ -2,7 +2,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { Server, PASSWORD, ADMIN_PASSWORD, run, survivorBody } from './harness.mjs';
+import { Server, PASSWORD, ADMIN_PASSWORD, run, rollBack, survivorBody } from './harness.mjs';
 
 let s, ctx;
 before(async () => { s = await Server.start(); ctx = await s.seed(); });
@@ -288,7 +288,7 @@ test('an older database upgrades with every account as it was (no change require
   old.db = s.dir + '/older.db';
   const pw = s.dir + '/admin-password';
   assert.equal(run(['init', '--db', old.db, '--admin-password-file', pw]).status, 0);
-  const undo = spawnSync('sqlite3', [old.db, 'ALTER TABLE users DROP COLUMN must_change_password; DELETE FROM schema_migrations WHERE version >= 10'], { encoding: 'utf8' });
+  const undo = rollBack(old.db, 9);
   assert.equal(undo.status, 0, undo.stderr);
   await old.spawn();
   try {

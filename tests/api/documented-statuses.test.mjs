@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { openSync, writeSync, closeSync, fstatSync } from 'node:fs';
-import { Server, survivorBody, PASSWORD, ADMIN_PASSWORD } from './harness.mjs';
+import { Server, survivorBody, PASSWORD, ADMIN_PASSWORD, recordExamples, addRecordExamples } from './harness.mjs';
 
 let s, ctx, ids, limited;
 const missing = '0123456789abcdef0123456789abcdef';
@@ -19,12 +19,7 @@ before(async () => {
   const sv = await s.call('POST', '/api/v1/survivors', { token: ctx.tokens.advocate, body: survivorBody() });
   ids = { survivor: sv.json.id, user: ctx.users.advocate2.id };
   // One of each part of the record, for the routes that read or change one.
-  for (const [kind, body] of Object.entries(examples)) {
-    const one = ['nrm', 'asylum', 'plan'].includes(kind);
-    const r = await s.call(one ? 'PUT' : 'POST', `/api/v1/survivors/${ids.survivor}/${kind}`, { token: ctx.tokens.advocate, body });
-    if (r.status !== 201) throw new Error(`${kind}: ${r.status} ${r.text}`);
-    itemIds[kind] = r.json.id;
-  }
+  Object.assign(itemIds, await addRecordExamples(s, ctx.tokens.advocate, ids.survivor));
   // The same database behind a server that rate-limits hard.
   limited = new Server();
   limited.dir = s.dir;
@@ -52,18 +47,7 @@ function send(srv, method, path, { token, body, type = 'application/json' } = {}
 const RECORD = '/api/v1/survivors/{id}/';
 const kindOf = (path) => (path.startsWith(RECORD) && path !== RECORD + 'access-log'
   ? path.slice(RECORD.length).replace('/{item_id}', '') : null);
-const examples = {
-  nrm: { referred_on: '2026-09-01' },
-  asylum: { claimed_on: '2026-09-10' },
-  plan: { goals: [{ domain: 'health', text: 'Register with a GP' }] },
-  'plan/reviews': { on: '2026-10-01' },
-  registrations: { service: 'gp', registered_on: '2026-10-01' },
-  appointments: { kind: 'gp', starts_at: '2026-12-10T09:30:00Z' },
-  referrals: { service: 'mental_health', sent_on: '2026-10-01' },
-  medications: { name: 'Sertraline', category: 'antidepressant' },
-  notes: { kind: 'call', body: 'Called to confirm the appointment' },
-  consents: { purpose: 'handover', given_on: '2026-10-01' },
-};
+const examples = recordExamples;
 const itemIds = {};
 const fill = (path, id) => path.replace('{id}', id).replace('{item_id}', itemIds[kindOf(path)] ?? missing);
 const realId = (path) => (path.startsWith('/api/v1/users/') ? ids.user : ids.survivor);

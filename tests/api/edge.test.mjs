@@ -2,7 +2,7 @@
 // every GET route, and paths are matched before they are decoded.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { Server, survivorBody, ADMIN_PASSWORD, run } from './harness.mjs';
+import { Server, survivorBody, ADMIN_PASSWORD, run, addRecordExamples } from './harness.mjs';
 import { exchange, parse } from './edge-net.mjs';
 
 let s, ctx, rec;
@@ -62,8 +62,11 @@ test('HEAD answers on every GET route as GET does, without a body', async () => 
   const gets = run(['routes']).stdout.trim().split('\n').slice(1).map((l) => l.split(/\s+/))
     .filter(([m]) => m === 'GET').map(([, p]) => p);
   assert.ok(gets.length >= 5);
+  const items = await addRecordExamples(s, ctx.tokens.advocate, rec.id);
+  const kindOf = (p) => p.replace(/^\/api\/v1\/survivors\/\{id\}\//, '').replace('/{item_id}', '');
   for (const pattern of gets) {
-    const path = pattern.replace('/users/{id}', `/users/${ctx.users.advocate.id}`).replace('{id}', rec.id);
+    const path = pattern.replace('/users/{id}', `/users/${ctx.users.advocate.id}`)
+      .replace('{item_id}', items[kindOf(pattern)]).replace('{id}', rec.id);
     const token = path.includes('/users') ? ctx.tokens.admin : ctx.tokens.manager;
     const g = await s.call('GET', path, { token });
     const h = await s.call('HEAD', path, { token });

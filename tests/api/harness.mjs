@@ -129,3 +129,44 @@ export const survivorBody = (over = {}) => ({
   entered_service_on: '2026-10-01',
   ...over,
 });
+
+// Undoes migrations newer than `version` by hand, newest first: an "older"
+// database for upgrade tests. Each entry undoes one migration.
+const UNDO = {
+  4: 'DROP INDEX survivors_org_seq; DROP INDEX survivors_advocate;',
+  10: 'ALTER TABLE users DROP COLUMN must_change_password;',
+  11: ['nrm', 'asylum', 'plan', 'plan_reviews', 'registrations', 'appointments', 'referrals',
+    'medications', 'notes', 'consents'].map((t) => `DROP TABLE ${t};`).join(' '),
+};
+export function rollBack(db, version) {
+  const steps = Object.keys(UNDO).map(Number).filter((v) => v > version).sort((a, b) => b - a);
+  const script = steps.map((v) => UNDO[v]).join(' ') + ` DELETE FROM schema_migrations WHERE version > ${version};`;
+  return spawnSync('sqlite3', [db, script], { encoding: 'utf8' });
+}
+
+// A valid example of each part of a survivor's record, and whether it is
+// one per survivor (written with PUT).
+export const recordExamples = {
+  nrm: { referred_on: '2026-09-01' },
+  asylum: { claimed_on: '2026-09-10' },
+  plan: { goals: [{ domain: 'health', text: 'Register with a GP' }] },
+  'plan/reviews': { on: '2026-10-01' },
+  registrations: { service: 'gp', registered_on: '2026-10-01' },
+  appointments: { kind: 'gp', starts_at: '2026-12-10T09:30:00Z' },
+  referrals: { service: 'mental_health', sent_on: '2026-10-01' },
+  medications: { name: 'Sertraline', category: 'antidepressant' },
+  notes: { kind: 'call', body: 'Called to confirm the appointment' },
+  consents: { purpose: 'handover', given_on: '2026-10-01' },
+};
+export const oneRecordKinds = ['nrm', 'asylum', 'plan'];
+
+// Adds one of each part to a survivor's record; answers {kind: item id}.
+export async function addRecordExamples(s, token, survivorId) {
+  const ids = {};
+  for (const [kind, body] of Object.entries(recordExamples)) {
+    const r = await s.call(oneRecordKinds.includes(kind) ? 'PUT' : 'POST', `/api/v1/survivors/${survivorId}/${kind}`, { token, body });
+    if (r.status !== 201) throw new Error(`${kind}: ${r.status} ${r.text}`);
+    ids[kind] = r.json.id;
+  }
+  return ids;
+}
