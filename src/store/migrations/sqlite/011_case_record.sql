@@ -10,9 +10,12 @@
 -- lacks the field. No free text is ever a column.
 -- (survivor_id, seq) serves the lists; a one-per-survivor kind has a unique
 -- index on survivor_id.
+-- IF NOT EXISTS throughout: applying it again to a database that has it
+-- (one whose schema_migrations was rolled back by hand, as the upgrade
+-- tests do) changes nothing instead of failing the upgrade.
 
 -- nrm: the National Referral Mechanism, one per survivor.
-CREATE TABLE nrm (
+CREATE TABLE IF NOT EXISTS nrm (
     seq                          INTEGER PRIMARY KEY,
     id                           TEXT NOT NULL UNIQUE,
     survivor_id                  TEXT NOT NULL REFERENCES survivors(id),
@@ -32,11 +35,11 @@ CREATE TABLE nrm (
     reconsideration_requested_on INTEGER,
     support                      TEXT
 );
-CREATE INDEX nrm_survivor ON nrm(survivor_id, seq);
-CREATE UNIQUE INDEX nrm_one ON nrm(survivor_id);
+CREATE INDEX IF NOT EXISTS nrm_survivor ON nrm(survivor_id, seq);
+CREATE UNIQUE INDEX IF NOT EXISTS nrm_one ON nrm(survivor_id);
 
 -- asylum: the asylum claim, one per survivor.
-CREATE TABLE asylum (
+CREATE TABLE IF NOT EXISTS asylum (
     seq                  INTEGER PRIMARY KEY,
     id                   TEXT NOT NULL UNIQUE,
     survivor_id          TEXT NOT NULL REFERENCES survivors(id),
@@ -53,11 +56,11 @@ CREATE TABLE asylum (
     appeal_lodged_on     INTEGER,
     legal_representative INTEGER
 );
-CREATE INDEX asylum_survivor ON asylum(survivor_id, seq);
-CREATE UNIQUE INDEX asylum_one ON asylum(survivor_id);
+CREATE INDEX IF NOT EXISTS asylum_survivor ON asylum(survivor_id, seq);
+CREATE UNIQUE INDEX IF NOT EXISTS asylum_one ON asylum(survivor_id);
 
 -- plan: the support plan, one per survivor; its goals are sealed.
-CREATE TABLE plan (
+CREATE TABLE IF NOT EXISTS plan (
     seq               INTEGER PRIMARY KEY,
     id                TEXT NOT NULL UNIQUE,
     survivor_id       TEXT NOT NULL REFERENCES survivors(id),
@@ -69,11 +72,11 @@ CREATE TABLE plan (
     body              BLOB NOT NULL,
     review_every_days INTEGER
 );
-CREATE INDEX plan_survivor ON plan(survivor_id, seq);
-CREATE UNIQUE INDEX plan_one ON plan(survivor_id);
+CREATE INDEX IF NOT EXISTS plan_survivor ON plan(survivor_id, seq);
+CREATE UNIQUE INDEX IF NOT EXISTS plan_one ON plan(survivor_id);
 
 -- plan_reviews: append-only; `on` is an SQL keyword, hence reviewed_on.
-CREATE TABLE plan_reviews (
+CREATE TABLE IF NOT EXISTS plan_reviews (
     seq         INTEGER PRIMARY KEY,
     id          TEXT NOT NULL UNIQUE,
     survivor_id TEXT NOT NULL REFERENCES survivors(id),
@@ -85,11 +88,11 @@ CREATE TABLE plan_reviews (
     body        BLOB NOT NULL,
     reviewed_on INTEGER
 );
-CREATE INDEX plan_reviews_survivor ON plan_reviews(survivor_id, seq);
+CREATE INDEX IF NOT EXISTS plan_reviews_survivor ON plan_reviews(survivor_id, seq);
 
 -- registrations: GP, dental, maternity...; person is "survivor" or
 -- "dependant:N". The provider is sealed.
-CREATE TABLE registrations (
+CREATE TABLE IF NOT EXISTS registrations (
     seq            INTEGER PRIMARY KEY,
     id             TEXT NOT NULL UNIQUE,
     survivor_id    TEXT NOT NULL REFERENCES survivors(id),
@@ -105,11 +108,11 @@ CREATE TABLE registrations (
     refused_on     INTEGER,
     refusal_reason TEXT
 );
-CREATE INDEX registrations_survivor ON registrations(survivor_id, seq);
+CREATE INDEX IF NOT EXISTS registrations_survivor ON registrations(survivor_id, seq);
 
 -- appointments: starts_at in epoch seconds; the provider and the notes are
 -- sealed. The caseload's appointments by date: (org_id, starts_at).
-CREATE TABLE appointments (
+CREATE TABLE IF NOT EXISTS appointments (
     seq                  INTEGER PRIMARY KEY,
     id                   TEXT NOT NULL UNIQUE,
     survivor_id          TEXT NOT NULL REFERENCES survivors(id),
@@ -128,12 +131,12 @@ CREATE TABLE appointments (
     interpreter_provided INTEGER,
     advocate_attends     INTEGER
 );
-CREATE INDEX appointments_survivor ON appointments(survivor_id, seq);
-CREATE INDEX appointments_org_starts ON appointments(org_id, starts_at);
+CREATE INDEX IF NOT EXISTS appointments_survivor ON appointments(survivor_id, seq);
+CREATE INDEX IF NOT EXISTS appointments_org_starts ON appointments(org_id, starts_at);
 
 -- referrals: the provider and the rejection reason are sealed. Waits by
 -- service (the report's mental-health wait): (org_id, service, sent_on).
-CREATE TABLE referrals (
+CREATE TABLE IF NOT EXISTS referrals (
     seq           INTEGER PRIMARY KEY,
     id            TEXT NOT NULL UNIQUE,
     survivor_id   TEXT NOT NULL REFERENCES survivors(id),
@@ -150,11 +153,11 @@ CREATE TABLE referrals (
     rejected_on   INTEGER,
     closed_on     INTEGER
 );
-CREATE INDEX referrals_survivor ON referrals(survivor_id, seq);
-CREATE INDEX referrals_org_service ON referrals(org_id, service, sent_on);
+CREATE INDEX IF NOT EXISTS referrals_survivor ON referrals(survivor_id, seq);
+CREATE INDEX IF NOT EXISTS referrals_org_service ON referrals(org_id, service, sent_on);
 
 -- medications: the medicine's name is sealed; its category is plain.
-CREATE TABLE medications (
+CREATE TABLE IF NOT EXISTS medications (
     seq                       INTEGER PRIMARY KEY,
     id                        TEXT NOT NULL UNIQUE,
     survivor_id               TEXT NOT NULL REFERENCES survivors(id),
@@ -170,10 +173,10 @@ CREATE TABLE medications (
     explained                 INTEGER,
     explained_in_own_language INTEGER
 );
-CREATE INDEX medications_survivor ON medications(survivor_id, seq);
+CREATE INDEX IF NOT EXISTS medications_survivor ON medications(survivor_id, seq);
 
 -- notes: append-only; the body is sealed.
-CREATE TABLE notes (
+CREATE TABLE IF NOT EXISTS notes (
     seq         INTEGER PRIMARY KEY,
     id          TEXT NOT NULL UNIQUE,
     survivor_id TEXT NOT NULL REFERENCES survivors(id),
@@ -185,13 +188,13 @@ CREATE TABLE notes (
     body        BLOB NOT NULL,
     kind        TEXT
 );
-CREATE INDEX notes_survivor ON notes(survivor_id, seq);
+CREATE INDEX IF NOT EXISTS notes_survivor ON notes(survivor_id, seq);
 
 -- consents: with_org_id is the organisation consented to (the body's
 -- org_id); org_id, as in every table, the survivor's organisation. Who
 -- shares with an organisation: (with_org_id, purpose); an organisation's
 -- consents by purpose: (org_id, purpose).
-CREATE TABLE consents (
+CREATE TABLE IF NOT EXISTS consents (
     seq          INTEGER PRIMARY KEY,
     id           TEXT NOT NULL UNIQUE,
     survivor_id  TEXT NOT NULL REFERENCES survivors(id),
@@ -206,6 +209,6 @@ CREATE TABLE consents (
     given_on     INTEGER,
     withdrawn_on INTEGER
 );
-CREATE INDEX consents_survivor ON consents(survivor_id, seq);
-CREATE INDEX consents_org_purpose ON consents(org_id, purpose);
-CREATE INDEX consents_with_org ON consents(with_org_id, purpose);
+CREATE INDEX IF NOT EXISTS consents_survivor ON consents(survivor_id, seq);
+CREATE INDEX IF NOT EXISTS consents_org_purpose ON consents(org_id, purpose);
+CREATE INDEX IF NOT EXISTS consents_with_org ON consents(with_org_id, purpose);
