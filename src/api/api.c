@@ -270,6 +270,34 @@ bool call_take_version(struct call *c, json_t *body, bool required, int *expecte
 	return true;
 }
 
+bool call_conflict(struct call *c, int current_version, const json_t *old_body,
+		   const json_t *current_body)
+{
+	json_t *changed = json_null();
+	if (old_body && current_body) {
+		/* Names only, never values: the top-level fields whose stored
+		 * value differs from the version the client read. */
+		changed = json_array();
+		const char *key;
+		json_t *v;
+		json_object_foreach((json_t *)current_body, key, v)
+		{
+			if (!json_equal(v, json_object_get(old_body, key)))
+				json_array_append_new(changed, json_string(key));
+		}
+		json_object_foreach((json_t *)old_body, key, v)
+		{
+			if (!json_object_get(current_body, key))
+				json_array_append_new(changed, json_string(key));
+		}
+	}
+	json_t *err = json_pack("{s:s, s:s, s:i, s:o}", "code", "conflict", "message",
+				"the record was changed by someone else since the version you read",
+				"current_version", current_version, "changed", changed);
+	http_respond_json(c->req, 409, err ? json_pack("{s:o}", "error", err) : NULL);
+	return false;
+}
+
 bool call_invalid(struct call *c, const char *field, const char *message)
 {
 	http_error(c->req, 422, "validation_failed", message, field);

@@ -86,6 +86,13 @@ json_t *survivor_json(const struct call *c, const struct store_survivor *s);
 /* Answers a domain or store error with its status; always returns false. */
 bool call_fail(struct call *c, wm_err e, const struct schema_error *se);
 
+/* Answers 409 for a stale version, in the spec's shape: the version stored
+ * now, and the names of the top-level fields that differ between old_body
+ * (the version the client read, NULL when no longer kept: changed is null)
+ * and current_body. Always returns false. */
+bool call_conflict(struct call *c, int current_version, const json_t *old_body,
+		   const json_t *current_body);
+
 /* Answers 422 for one field; always returns false. */
 bool call_invalid(struct call *c, const char *field, const char *message);
 

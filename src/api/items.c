@@ -77,6 +77,18 @@ static void create(struct call *c, const struct kind *k, const struct store_surv
 	store_item_clear(&it);
 }
 
+/* Answers 409: cur is the item as stored now; the client read expected. */
+static void conflict(struct call *c, const struct kind *k, const struct store_item *cur,
+		     int expected)
+{
+	json_t *old = NULL;
+	if (expected < cur->version &&
+	    store_item_version(c->app->store, k, cur, expected, &old) != WM_OK)
+		old = NULL;
+	call_conflict(c, cur->version, old, cur->body);
+	json_decref(old);
+}
+
 /* Replaces stored (whose version the client read as expected) by next, and
  * answers 200 with it. Takes next. */
 static void replace(struct call *c, const struct kind *k, const struct store_survivor *s,
@@ -84,7 +96,7 @@ static void replace(struct call *c, const struct kind *k, const struct store_sur
 {
 	if (expected != stored->version) {
 		json_decref(next);
-		call_fail(c, WM_ERR_CONFLICT, NULL);
+		conflict(c, k, stored, expected);
 		return;
 	}
 	json_decref(stored->body);
@@ -93,6 +105,19 @@ static void replace(struct call *c, const struct kind *k, const struct store_sur
 	struct store_audit a;
 	call_audit(c, s->id, "update", &a);
 	wm_err e = store_item_replace(c->app->store, k, stored, expected, &a);
+	if (e == WM_ERR_CONFLICT) {
+		/* Changed between our read and our write: say against what is
+		 * stored now. */
+		struct store_item now = {0};
+		e = store_item_get(c->app->store, k, s->org_id, s->id,
+				   k->shape == KIND_ONE ? NULL : stored->id, &now);
+		if (e == WM_OK)
+			conflict(c, k, &now, expected);
+		else
+			call_fail(c, e, NULL);
+		store_item_clear(&now);
+		return;
+	}
 	if (e == WM_OK)
 		http_respond_json(c->req, 200, item_json(c, k, s, stored));
 	else

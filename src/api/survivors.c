@@ -165,6 +165,17 @@ void survivors_get(struct call *c)
 	store_survivor_clear(&s);
 }
 
+/* Answers 409: cur is the record as stored now; the client read expected. */
+static void conflict(struct call *c, const struct store_survivor *cur, int expected)
+{
+	json_t *old = NULL;
+	if (expected < cur->version &&
+	    store_survivor_version(c->app->store, cur, expected, &old) != WM_OK)
+		old = NULL;
+	call_conflict(c, cur->version, old, cur->body);
+	json_decref(old);
+}
+
 void survivors_patch(struct call *c)
 {
 	struct store_survivor s;
@@ -192,7 +203,7 @@ void survivors_patch(struct call *c)
 			   json_string_value(json_object_get(merged, "advocate_id"))))
 		goto out;
 	if (expected != s.version) {
-		call_fail(c, WM_ERR_CONFLICT, NULL);
+		conflict(c, &s, expected);
 		goto out;
 	}
 	json_decref(s.body);
@@ -202,6 +213,16 @@ void survivors_patch(struct call *c)
 	struct store_audit a;
 	call_audit(c, s.id, "update", &a);
 	e = store_survivor_update(c->app->store, &s, expected, &a);
+	if (e == WM_ERR_CONFLICT) {
+		/* Changed between our read and our write: say against what is
+		 * stored now. */
+		struct store_survivor now;
+		if (survivor_load(c, ACT_SURVIVOR_UPDATE, &now)) {
+			conflict(c, &now, expected);
+			store_survivor_clear(&now);
+		}
+		goto out;
+	}
 	if (e != WM_OK) {
 		call_fail(c, e, NULL);
 		goto out;

@@ -66,6 +66,9 @@ enum stmt {
 	Q_SURV_LIST_SHARED,
 	Q_SURV_ORG,
 	Q_SURV_UPDATE,
+	Q_VERSION_KEEP_SURV,
+	Q_VERSION_GET,
+	Q_VERSION_PRUNE,
 	/* One list statement per filter shape (see list_shape), each read
 	 * from an index in seq order: 8 within an organisation, 8 across all. */
 	Q_SURV_LIST,
@@ -204,6 +207,12 @@ static const char *const sql_text[Q_COUNT] = {
 	"closed_on = ?5, known_as_idx = ?6, legal_name_idx = ?7, key_id = ?8, "
 	"body = ?9, updated_at = ?10, version = version + 1 "
 	"WHERE id = ?1 AND version = ?11",
+    [Q_VERSION_KEEP_SURV] = "INSERT OR IGNORE INTO versions(tbl, id, version, key_id, body) "
+			    "SELECT 'survivors', id, version, key_id, body FROM survivors "
+			    "WHERE id = ?1 AND version = ?2",
+    [Q_VERSION_GET] =
+	"SELECT key_id, body FROM versions WHERE tbl = ?1 AND id = ?2 AND version = ?3",
+    [Q_VERSION_PRUNE] = "DELETE FROM versions WHERE tbl = ?1 AND id = ?2 AND version <= ?3",
     [Q_ROUTE_GET] = "SELECT id FROM audit_routes WHERE pattern = ?1",
     [Q_ROUTE_ADD] = "INSERT INTO audit_routes(pattern) VALUES (?1)",
     [Q_AUDIT_INSERT] =
@@ -242,7 +251,7 @@ static const char *const sql_text[Q_COUNT] = {
 
 /* The statements of one kind of item (see the items section), built from
  * its declaration and prepared once per connection, like the others. */
-enum item_q { IQ_INSERT, IQ_GET, IQ_GET_ONE, IQ_UPDATE, IQ_LIST, IQ_COUNT };
+enum item_q { IQ_INSERT, IQ_GET, IQ_GET_ONE, IQ_UPDATE, IQ_LIST, IQ_KEEP, IQ_COUNT };
 
 /* Room for every kind's statements on a connection: kinds are compiled in
  * (domain/kind.h), a dozen or so; a kind past this is refused, never
@@ -1319,6 +1328,83 @@ wm_err store_survivor_org(struct store *st, const char *id, char org_id[STORE_ID
 	return e;
 }
 
+/* Versions kept of each record and item: enough to tell a client what
+ * changed since the version it read in any ordinary race; older ones are
+ * forgotten (a 409 then says changed: null). */
+#define KEEP_VERSIONS 20
+
+/* Within a write transaction: copies the row's current body (at version, the
+ * one about to be replaced) into versions, sealed as it is, and forgets
+ * versions older than KEEP_VERSIONS. keep is the table's copy statement
+ * (?1 id, ?2 version). Nothing is copied when the version is stale: the
+ * update that follows then changes nothing either. */
+static wm_err keep_version(struct conn *c, sqlite3_stmt *keep, const char *tbl, const char *id,
+			   int version)
+{
+	if (!keep)
+		return WM_ERR_IO;
+	sqlite3_bind_text(keep, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int(keep, 2, version);
+	wm_err e = exec_stmt(keep);
+	sqlite3_stmt *prune = e == WM_OK ? stmt(c, Q_VERSION_PRUNE) : NULL;
+	if (e == WM_OK && !prune)
+		e = WM_ERR_IO;
+	if (e == WM_OK) {
+		sqlite3_bind_text(prune, 1, tbl, -1, SQLITE_STATIC);
+		sqlite3_bind_text(prune, 2, id, -1, SQLITE_STATIC);
+		sqlite3_bind_int(prune, 3, version - KEEP_VERSIONS);
+		e = exec_stmt(prune);
+	}
+	return e;
+}
+
+/* The sealed body kept for tbl/id at version: WM_ERR_NOT_FOUND when it is
+ * not kept. *sealed is malloc'd; the caller frees it. */
+static wm_err version_get(struct store *st, const char *tbl, const char *id, int version,
+			  int *key_id, unsigned char **sealed, size_t *len)
+{
+	struct conn *c = acquire(st);
+	sqlite3_stmt *s = stmt(c, Q_VERSION_GET);
+	wm_err e = WM_ERR_IO;
+	*sealed = NULL;
+	if (s) {
+		sqlite3_bind_text(s, 1, tbl, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 2, id, -1, SQLITE_STATIC);
+		sqlite3_bind_int(s, 3, version);
+		int rc = sqlite3_step(s);
+		if (rc == SQLITE_ROW) {
+			*key_id = sqlite3_column_int(s, 0);
+			*len = (size_t)sqlite3_column_bytes(s, 1);
+			*sealed = malloc(*len ? *len : 1);
+			e = *sealed ? WM_OK : WM_ERR_NOMEM;
+			if (*sealed && *len)
+				memcpy(*sealed, sqlite3_column_blob(s, 1), *len);
+		} else {
+			e = rc == SQLITE_DONE ? WM_ERR_NOT_FOUND : map_rc(rc);
+		}
+		done(s);
+	}
+	release(st, c);
+	return e;
+}
+
+wm_err store_survivor_version(struct store *st, const struct store_survivor *current, int version,
+			      json_t **body)
+{
+	*body = NULL;
+	int key_id;
+	unsigned char *sealed;
+	size_t len;
+	wm_err e = version_get(st, "survivors", current->id, version, &key_id, &sealed, &len);
+	if (e != WM_OK)
+		return e;
+	char place[2 * STORE_ID_LEN];
+	survivor_place(current->id, current->org_id, place);
+	e = codec_open_record(st->keys, "survivor", place, key_id, sealed, len, body);
+	free(sealed);
+	return e;
+}
+
 wm_err store_survivor_update(struct store *st, struct store_survivor *sv, int expected,
 			     const struct store_audit *audit)
 {
@@ -1333,6 +1419,8 @@ wm_err store_survivor_update(struct store *st, struct store_survivor *sv, int ex
 	sqlite3_stmt *s = e == WM_OK ? stmt(c, Q_SURV_UPDATE) : NULL;
 	if (e == WM_OK && !s)
 		e = WM_ERR_IO;
+	if (e == WM_OK)
+		e = keep_version(c, stmt(c, Q_VERSION_KEEP_SURV), "survivors", sv->id, expected);
 	if (e == WM_OK) {
 		sqlite3_bind_text(s, 1, sv->id, -1, SQLITE_STATIC);
 		bind_cols(s, 2, &cols);
@@ -1946,6 +2034,15 @@ static char *item_sql(const struct kind *k, enum item_q q)
 				    "survivor_id = ?2 AND org_id = ?3 ORDER BY seq LIMIT 1",
 				    k->table);
 		break;
+	case IQ_KEEP:
+		/* The version about to be replaced (see keep_version). */
+		sqlite3_str_appendf(
+		    b,
+		    "INSERT OR IGNORE INTO versions(tbl, id, version, key_id, body) "
+		    "SELECT '%s', id, version, key_id, body FROM %s "
+		    "WHERE id = ?1 AND version = ?2",
+		    k->table, k->table);
+		break;
 	case IQ_LIST:
 		/* ?4: after, ?5: limit; read in seq order from (survivor_id, seq). */
 		sqlite3_str_appendf(b,
@@ -1999,6 +2096,22 @@ static sqlite3_stmt *item_stmt(struct conn *c, const struct kind *k, enum item_q
 		atomic_fetch_add(&c->st->item_prepares, 1);
 	}
 	return slot->s[q];
+}
+
+wm_err store_item_version(struct store *st, const struct kind *k, const struct store_item *current,
+			  int version, json_t **body)
+{
+	*body = NULL;
+	int key_id;
+	unsigned char *sealed;
+	size_t len;
+	wm_err e = version_get(st, k->table, current->id, version, &key_id, &sealed, &len);
+	if (e != WM_OK)
+		return e;
+	e = codec_open_item(st->keys, k->table, current->id, current->survivor_id, current->org_id,
+			    key_id, sealed, len, body);
+	free(sealed);
+	return e;
 }
 
 long store_sqlite_item_prepares(struct store *st)
@@ -2068,6 +2181,8 @@ static wm_err item_write(struct store *st, const struct kind *k, const struct st
 	}
 	if (e == WM_OK) {
 		e = begin(c);
+		if (e == WM_OK && q == IQ_UPDATE)
+			e = keep_version(c, item_stmt(c, k, IQ_KEEP), k->table, it->id, expected);
 		if (e == WM_OK) {
 			e = map_rc(sqlite3_step(s));
 			if (e == WM_OK && sqlite3_changes(c->db) == 0)

@@ -259,9 +259,16 @@ wm_err store_survivor_get(struct store *st, const char *id, const struct store_s
 /* The organisation that owns a survivor, without opening the record. */
 wm_err store_survivor_org(struct store *st, const char *id, char org_id[STORE_ID_LEN]);
 
+/* The body current (a survivor as read) had at an earlier version, when it
+ * is still kept (the last 20 versions of each record and item are): a new
+ * reference the caller owns. WM_ERR_NOT_FOUND when not kept. */
+wm_err store_survivor_version(struct store *st, const struct store_survivor *current, int version,
+			      json_t **body);
+
 /* Replaces a survivor's body when its stored version is expected (then
  * version + 1 and updated_at are stored and written back into s), with its
- * audit entry, in one transaction. WM_ERR_CONFLICT on a stale version. */
+ * audit entry, in one transaction. WM_ERR_CONFLICT on a stale version. The
+ * body it replaces is kept (store_survivor_version). */
 wm_err store_survivor_update(struct store *st, struct store_survivor *s, int expected,
 			     const struct store_audit *audit);
 
@@ -377,5 +384,10 @@ wm_err store_item_replace(struct store *st, const struct kind *k, struct store_i
 wm_err store_item_list(struct store *st, const struct kind *k, const char *org_id,
 		       const char *survivor_id, int64_t after, int limit,
 		       void (*each)(void *ctx, const struct store_item *it), void *ctx, bool *more);
+
+/* The body the item current had at an earlier version, when still kept (as
+ * store_survivor_version). */
+wm_err store_item_version(struct store *st, const struct kind *k, const struct store_item *current,
+			  int version, json_t **body);
 
 #endif

@@ -137,6 +137,7 @@ const UNDO = {
   10: 'ALTER TABLE users DROP COLUMN must_change_password;',
   11: ['nrm', 'asylum', 'plan', 'plan_reviews', 'registrations', 'appointments', 'referrals',
     'medications', 'notes', 'consents'].map((t) => `DROP TABLE ${t};`).join(' '),
+  12: 'DROP TABLE versions;',
 };
 export function rollBack(db, version) {
   const steps = Object.keys(UNDO).map(Number).filter((v) => v > version).sort((a, b) => b - a);

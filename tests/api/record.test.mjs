@@ -253,3 +253,37 @@ test('consent to share: a clinician reads the allowed parts, adds care, and lose
   }
   assert.deepEqual((await cli('GET', '/api/v1/survivors')).json.items, []);
 });
+
+test('a 409 says what changed since the version the client read, never the values', async () => {
+  // A survivor's record: someone closes it while another still holds version 1.
+  const r = (await adv('POST', '/api/v1/survivors', survivorBody({ known_as: 'Conflicted' }))).json;
+  const closed = await adv('PATCH', `/api/v1/survivors/${r.id}`, { version: 1, status: 'closed', closed_on: '2026-11-01' });
+  assert.equal(closed.status, 200, closed.text);
+  const stale = await adv('PATCH', `/api/v1/survivors/${r.id}`, { version: 1, gender: 'female' });
+  assert.equal(stale.status, 409);
+  assert.equal(stale.json.error.code, 'conflict');
+  assert.equal(stale.json.error.current_version, 2);
+  assert.deepEqual([...stale.json.error.changed].sort(), ['closed_on', 'status']);
+  assert.doesNotMatch(stale.text, /2026-11-01|closed"/);
+  // A version the server never had: it cannot say what changed.
+  const future = await adv('PATCH', `/api/v1/survivors/${r.id}`, { version: 9, gender: 'female' });
+  assert.equal(future.status, 409);
+  assert.equal(future.json.error.current_version, 2);
+  assert.equal(future.json.error.changed, null);
+
+  // A part of the record, changed twice since it was read.
+  const reg = (await adv('POST', at('registrations', r.id), { service: 'dental', provider: 'Smile Clinic', registered_on: '2026-10-01' })).json;
+  assert.equal((await adv('PATCH', `${at('registrations', r.id)}/${reg.id}`, { version: 1, provider: 'Other Clinic' })).status, 200);
+  assert.equal((await adv('PATCH', `${at('registrations', r.id)}/${reg.id}`, { version: 2, registered_on: '2026-10-02' })).status, 200);
+  const late = await adv('PATCH', `${at('registrations', r.id)}/${reg.id}`, { version: 1, provider: 'Mine' });
+  assert.equal(late.status, 409);
+  assert.equal(late.json.error.current_version, 3);
+  assert.deepEqual([...late.json.error.changed].sort(), ['provider', 'registered_on']);
+  assert.doesNotMatch(late.text, /Clinic/);
+  // A one-per-survivor part replaced by PUT.
+  assert.equal((await adv('PUT', at('asylum', r.id), { claimed_on: '2026-09-10' })).status, 201);
+  assert.equal((await adv('PUT', at('asylum', r.id), { version: 1, claimed_on: '2026-09-10', support: 's95' })).status, 200);
+  const put = await adv('PUT', at('asylum', r.id), { version: 1, claimed_on: '2026-09-11' });
+  assert.equal(put.status, 409);
+  assert.deepEqual(put.json.error.changed, ['support']);
+});
