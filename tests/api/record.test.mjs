@@ -287,3 +287,31 @@ test('a 409 says what changed since the version the client read, never the value
   assert.equal(put.status, 409);
   assert.deepEqual(put.json.error.changed, ['support']);
 });
+
+test('no sealed text of any part is in the database files in clear', async () => {
+  const r = (await adv('POST', '/api/v1/survivors', survivorBody({ known_as: 'Sealed Everywhere' }))).json;
+  const m = (f) => `Zq${f}Marker`;
+  const writes = [
+    ['PUT', 'nrm', { referred_on: '2026-09-01', first_responder: m('Responder') }],
+    ['PUT', 'plan', { goals: [{ domain: 'safety', text: m('GoalText') }] }],
+    ['POST', 'plan/reviews', { on: '2026-10-01', notes: m('ReviewNotes') }],
+    ['POST', 'registrations', { service: 'gp', provider: m('GpProvider'), registered_on: '2026-10-01' }],
+    ['POST', 'appointments', { kind: 'hospital', starts_at: '2026-12-11T09:00:00Z', provider: m('ApptProvider'), notes: m('ApptNotes') }],
+    ['POST', 'referrals', { service: 'housing', sent_on: '2026-10-01', rejected_on: '2026-10-05', rejection_reason: m('Rejection'), provider: m('RefProvider') }],
+    ['POST', 'medications', { name: m('MedicineName'), category: 'other' }],
+    ['POST', 'notes', { kind: 'other', body: m('NoteBody') }],
+  ];
+  for (const [method, kind, body] of writes) {
+    const w = await adv(method, at(kind, r.id), body);
+    assert.equal(w.status, 201, `${kind}: ${w.text}`);
+  }
+  // A replaced version is kept sealed too.
+  assert.equal((await adv('PUT', at('nrm', r.id), { version: 1, referred_on: '2026-09-02' })).status, 200);
+  for (const f of s.dbFiles()) {
+    for (const [, , body] of writes) {
+      for (const marker of JSON.stringify(body).match(/Zq\w+Marker/g)) {
+        assert.equal(f.includes(Buffer.from(marker)), false, marker);
+      }
+    }
+  }
+});
