@@ -79,6 +79,7 @@ const struct route api_routes[] = {
     {"POST",   "/api/v1/survivors/{id}/consents",                     items_create,          ACT_RECORD_WRITE, 0},
     {"GET",    "/api/v1/survivors/{id}/consents/{item_id}",           items_get,             ACT_HEALTH_READ, 0},
     {"PATCH",  "/api/v1/survivors/{id}/consents/{item_id}",           items_patch,           ACT_RECORD_WRITE, 0},
+    {"GET",    "/api/v1/appointments",                                appointments_caseload, ACT_CASELOAD_READ, 0},
     {"GET",    "/api/v1/bulk-access",                                 monitor_bulk_access,   ACT_BULK_ACCESS_READ, 0},
 };
 /* clang-format on */

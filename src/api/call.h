@@ -147,6 +147,7 @@ void items_list(struct call *c);
 void items_get(struct call *c);
 void items_patch(struct call *c);
 void record_get(struct call *c);
+void appointments_caseload(struct call *c);
 void monitor_bulk_access(struct call *c);
 
 /* The JSON of a user as the API shows it (no password hash). */

@@ -368,3 +368,103 @@ void record_get(struct call *c)
 	}
 	store_survivor_clear(&s);
 }
+
+struct range_list {
+	const struct call *c;
+	const struct kind *k;
+	json_t *items;
+	size_t n;
+	struct store_audit audit[STORE_LIST_MAX];
+};
+
+static void add_ranged(void *ctx, const struct store_item *it)
+{
+	struct range_list *l = ctx;
+	assert(l->n < STORE_LIST_MAX);
+	if (l->n == STORE_LIST_MAX)
+		return; /* never shown without its audit entry */
+	/* The caller's own organisation's survivor: the case team's view. */
+	struct store_survivor s = {0};
+	memcpy(s.org_id, it->org_id, sizeof s.org_id);
+	call_audit(l->c, it->survivor_id, "read", &l->audit[l->n++]);
+	json_array_append_new(l->items, item_json(l->c, l->k, &s, it));
+}
+
+/* Reads ?name= as a date into *day (absent: dflt); false after a 422. */
+static bool query_date(struct call *c, const char *name, int dflt, int *day)
+{
+	const char *v = http_query(c->req, name);
+	*day = dflt;
+	if (v && !date_parse(v, day))
+		return call_invalid(c, name, "must be a date (YYYY-MM-DD) that exists");
+	return true;
+}
+
+/* GET /appointments?advocate=me|ID&from=DATE&to=DATE&status=: appointments
+ * across the organisation's survivors (or one advocate's caseload), every
+ * status unless asked, by starts_at. from and to are days in the server's
+ * time zone, both included (default: today and the next 7 days). Each
+ * appointment shown is a read of its survivor's record, audited. */
+void appointments_caseload(struct call *c)
+{
+	const struct kind *k = kind_find("appointments");
+	assert(k && c->who.org_id);
+	struct store_item_range r = {.org_id = c->who.org_id, .column = "starts_at"};
+	const char *adv = http_query(c->req, "advocate");
+	if (adv && strcmp(adv, "me") == 0)
+		r.advocate_id = c->user.id;
+	else if (adv && schema_is_id(adv))
+		r.advocate_id = adv;
+	else if (adv) {
+		call_invalid(c, "advocate", "advocate must be 'me' or a user id");
+		return;
+	}
+	int from, to;
+	if (!query_date(c, "from", c->today, &from) || !query_date(c, "to", from + 7, &to))
+		return;
+	if (to < from || to - from > 366) {
+		call_invalid(c, "to", "to must be on or after from, within a year of it");
+		return;
+	}
+	r.from = date_local_start(from);
+	r.to = date_local_start(to + 1);
+	const char *status = http_query(c->req, "status");
+	const struct schema_field *sf = schema_find(k->schema, "status");
+	if (status) {
+		bool known = false;
+		for (const char *const *v = sf ? sf->values : NULL; v && *v; v++)
+			known = known || strcmp(*v, status) == 0;
+		if (!known) {
+			call_invalid(c, "status", "status is not an appointment status");
+			return;
+		}
+		r.code_column = "status";
+		r.code = status;
+	}
+	int limit;
+	int64_t after;
+	if (!call_page(c, &limit, &after))
+		return;
+	struct range_list *l = calloc(1, sizeof *l);
+	if (!l) {
+		call_fail(c, WM_ERR_NOMEM, NULL);
+		return;
+	}
+	l->c = c;
+	l->k = k;
+	l->items = json_array();
+	bool more;
+	/* The cursor holds how many were shown before (plus one, as cursors
+	 * are never 0): the list is ordered by time, not by seq. */
+	int64_t offset = after > 0 ? after - 1 : 0;
+	wm_err e = store_item_range(c->app->store, k, &r, offset, limit, add_ranged, l, &more);
+	if (e != WM_OK) {
+		json_decref(l->items);
+		call_fail(c, e, NULL);
+	} else {
+		http_respond_json(c->req, 200,
+				  call_list(c, l->items, more, offset + (int64_t)l->n + 1));
+		call_answer_after_audit(c, l->audit, l->n);
+	}
+	free(l);
+}

@@ -220,3 +220,11 @@ bool date_zone_use(const char *name)
 	zone_generation++;
 	return true;
 }
+
+int64_t date_local_start(int day)
+{
+	int y, m, d;
+	date_to_ymd(day, &y, &m, &d);
+	struct tm tm = {.tm_year = y - 1900, .tm_mon = m - 1, .tm_mday = d, .tm_isdst = -1};
+	return (int64_t)mktime(&tm);
+}

@@ -56,6 +56,10 @@ int instant_local_day(int64_t t);
  * the zone exists. */
 bool date_zone_name_ok(const char *name);
 
+/* The instant the day `day` begins in the server's time zone (see
+ * date_zone_use): local midnight, whatever the clocks did that night. */
+int64_t date_local_start(int day);
+
 /* Makes name the process's time zone (TZ) when the tz database has it (a
  * "TZif" file under $TZDIR or /usr/share/zoneinfo). False, with nothing
  * changed, for an unknown zone: the C library would otherwise fall back to

@@ -42,6 +42,7 @@ static const struct rule rules[ACT_COUNT] = {
     [ACT_HEALTH_READ] = {"health.read", {N, O, O, S, N}},
     [ACT_RECORD_WRITE] = {"record.write", {N, O, O, N, N}},
     [ACT_CARE_ADD] = {"care.add", {N, O, O, S, N}},
+    [ACT_CASELOAD_READ] = {"caseload.read", {N, O, O, N, N}},
 };
 
 #undef N

@@ -37,7 +37,8 @@ enum action {
 	ACT_HEALTH_READ,	 /* registrations, appointments, referrals, medication, plan,
 				    consents: also a clinician under a share */
 	ACT_RECORD_WRITE,	 /* add to or change any part of a survivor's record */
-	ACT_CARE_ADD, /* add an appointment or a referral: also a clinician under a share */
+	ACT_CARE_ADD,	   /* add an appointment or a referral: also a clinician under a share */
+	ACT_CASELOAD_READ, /* across an organisation's survivors: appointments by date */
 	ACT_COUNT
 };
 

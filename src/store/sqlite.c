@@ -2304,3 +2304,72 @@ wm_err store_item_list(struct store *st, const struct kind *k, const char *org_i
 	release(st, c);
 	return e;
 }
+
+/* True when column is one of k's declared columns (so a plain identifier
+ * from the declaration, never from input). */
+static bool kind_has_column(const struct kind *k, const char *column)
+{
+	for (size_t i = 0; i < k->ncolumns; i++)
+		if (strcmp(k->columns[i].column, column) == 0)
+			return true;
+	return false;
+}
+
+wm_err store_item_range(struct store *st, const struct kind *k, const struct store_item_range *r,
+			int64_t offset, int limit,
+			void (*each)(void *ctx, const struct store_item *it), void *ctx, bool *more)
+{
+	*more = false;
+	assert(limit >= 1 && limit <= STORE_LIST_MAX && offset >= 0);
+	if (!given(r->org_id))
+		return WM_ERR_INVALID; /* fails closed: never every organisation */
+	if (!kind_ok(k) || !kind_has_column(k, r->column) ||
+	    (r->code_column && !kind_has_column(k, r->code_column)))
+		return WM_ERR_INVALID;
+	/* Prepared per call: the column names vary with the caller's question,
+	 * and these ranges are read far less often than records are. The
+	 * kind's (org_id, column) index drives the range. */
+	char *sql = sqlite3_mprintf(
+	    "SELECT i.seq, i.id, i.survivor_id, i.org_id, i.version, i.created_at, i.updated_at, "
+	    "i.key_id, i.body FROM %s i JOIN survivors s ON s.id = i.survivor_id "
+	    "WHERE i.org_id = ?1 AND s.org_id = ?1 AND i.%s >= ?2 AND i.%s < ?3 "
+	    "AND (?4 IS NULL OR s.advocate_id = ?4) AND (?5 IS NULL OR i.%s = ?5) "
+	    "ORDER BY i.%s, i.seq LIMIT ?6 OFFSET ?7",
+	    k->table, r->column, r->column, r->code_column ? r->code_column : r->column, r->column);
+	if (!sql)
+		return WM_ERR_NOMEM;
+	struct conn *c = acquire(st);
+	sqlite3_stmt *s = NULL;
+	wm_err e = sqlite3_prepare_v2(c->db, sql, -1, &s, NULL) == SQLITE_OK ? WM_OK : WM_ERR_IO;
+	sqlite3_free(sql);
+	if (e == WM_OK) {
+		sqlite3_bind_text(s, 1, r->org_id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 2, r->from);
+		sqlite3_bind_int64(s, 3, r->to);
+		if (given(r->advocate_id))
+			sqlite3_bind_text(s, 4, r->advocate_id, -1, SQLITE_STATIC);
+		if (r->code_column && given(r->code))
+			sqlite3_bind_text(s, 5, r->code, -1, SQLITE_STATIC);
+		sqlite3_bind_int(s, 6, limit + 1);
+		sqlite3_bind_int64(s, 7, offset);
+		int n = 0, rc;
+		while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+			if (n++ == limit) {
+				*more = true;
+				break;
+			}
+			struct store_item it = {0};
+			e = read_item(st, k, s, &it);
+			if (e == WM_OK)
+				each(ctx, &it);
+			store_item_clear(&it);
+			if (e != WM_OK)
+				break;
+		}
+		if (e == WM_OK && rc != SQLITE_ROW && rc != SQLITE_DONE)
+			e = map_rc(rc);
+	}
+	sqlite3_finalize(s);
+	release(st, c);
+	return e;
+}

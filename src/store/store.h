@@ -390,4 +390,26 @@ wm_err store_item_list(struct store *st, const struct kind *k, const char *org_i
 wm_err store_item_version(struct store *st, const struct kind *k, const struct store_item *current,
 			  int version, json_t **body);
 
+/* A question across one organisation's survivors: items of a kind whose
+ * column (one the kind declares, an instant or a day) lies in [from, to),
+ * of survivors held by advocate_id (NULL: any), and, when code is given,
+ * whose code_column (declared too) equals it. */
+struct store_item_range {
+	const char *org_id;	 /* never NULL or "" */
+	const char *advocate_id; /* NULL: every survivor of the organisation */
+	const char *column;
+	int64_t from, to;
+	const char *code_column; /* NULL: no such filter */
+	const char *code;
+};
+
+/* Calls each for up to limit items answering r, ordered by r->column then
+ * seq, skipping the first offset; *more is set when there are further ones.
+ * WM_ERR_INVALID for a range without an organisation, or naming a column
+ * the kind does not declare. */
+wm_err store_item_range(struct store *st, const struct kind *k, const struct store_item_range *r,
+			int64_t offset, int limit,
+			void (*each)(void *ctx, const struct store_item *it), void *ctx,
+			bool *more);
+
 #endif
