@@ -280,6 +280,28 @@ def main():
                   {'200': answer('The survivor and every part the caller may see.',
                                  'Record'),
                    **errors('401', '403', '404', '413', '429', '500')})}
+    q = lambda name, schema, desc: {'name': name, 'in': 'query', 'required': False,
+                                    'schema': schema, 'description': desc}
+    paths['/api/v1/appointments'] = {'get': {
+        'tags': ['record'], 'operationId': 'listCaseloadAppointments',
+        'summary': 'Appointments across a caseload, by date',
+        'description': '`manager` and `advocate`; other roles `403`. The appointments of the '
+                       'organisation\'s survivors (or of one advocate\'s caseload) whose '
+                       '`starts_at` falls on the days `from` to `to` (both included, in the '
+                       'server\'s time zone; default today and the next 7 days), every status '
+                       'unless `status` is given, ordered by `starts_at`. Each item carries its '
+                       '`survivor_id`. Each appointment shown is a read of its survivor\'s '
+                       'record, audited.',
+        'parameters': [
+            q('advocate', {'type': 'string'}, '`me` or a user id: that advocate\'s caseload.'),
+            q('from', DATE, 'The first day (default today).'),
+            q('to', DATE, 'The last day, on or after `from`, within a year (default `from` + 7).'),
+            q('status', enum('scheduled', 'attended', 'did_not_attend', 'cancelled'),
+              'Only appointments with this status.'),
+            {'$ref': '#/components/parameters/Limit'}, {'$ref': '#/components/parameters/Cursor'},
+        ],
+        'responses': {'200': answer('A page of appointments, by `starts_at`.', 'AppointmentList'),
+                      **errors('401', '403', '413', '422', '429', '500')}}}
     with open(DOC, 'w') as f:
         json.dump(doc, f, indent=2, ensure_ascii=False)
         f.write('\n')

@@ -315,3 +315,40 @@ test('no sealed text of any part is in the database files in clear', async () =>
     }
   }
 });
+
+test('a caseload\'s appointments by date, every status, in time order, each audited', async () => {
+  const mine = (await adv('POST', '/api/v1/survivors', survivorBody({ known_as: 'Caseload A' }))).json;
+  const theirs = (await s.call('POST', '/api/v1/survivors', { token: ctx.tokens.advocate2, body: survivorBody({ known_as: 'Caseload B' }) })).json;
+  const add = (who, sid, starts_at, extra = {}) => s.call('POST', at('appointments', sid), { token: ctx.tokens[who], body: { kind: 'gp', starts_at, ...extra } });
+  await add('advocate', mine.id, '2027-03-03T10:00:00Z');
+  await add('advocate', mine.id, '2027-03-01T09:00:00Z', { status: 'cancelled', cancelled_by: 'third_party' });
+  await add('advocate2', theirs.id, '2027-03-02T09:00:00Z');
+  await add('advocate', mine.id, '2027-04-01T09:00:00Z'); // outside the range
+  // British Summer Time starts 28 March 2027: 23:30 UTC on the 27th is still the 27th in London.
+  await add('advocate', mine.id, '2027-03-27T23:30:00Z');
+  const get = (q, who = 'advocate') => s.call('GET', `/api/v1/appointments?${q}`, { token: ctx.tokens[who] });
+
+  const r = await get('advocate=me&from=2027-03-01&to=2027-03-27');
+  assert.equal(r.status, 200, r.text);
+  assert.deepEqual(r.json.items.map((x) => x.starts_at), ['2027-03-01T09:00:00Z', '2027-03-03T10:00:00Z', '2027-03-27T23:30:00Z']);
+  assert.ok(r.json.items.every((x) => x.survivor_id === mine.id));
+  const cancelled = await get('advocate=me&from=2027-03-01&to=2027-03-27&status=cancelled');
+  assert.deepEqual(cancelled.json.items.map((x) => x.status), ['cancelled']);
+  // A manager sees the whole organisation; pages by cursor keep the time order.
+  const all = await get('from=2027-03-01&to=2027-03-05&limit=2', 'manager');
+  assert.deepEqual(all.json.items.map((x) => x.starts_at), ['2027-03-01T09:00:00Z', '2027-03-02T09:00:00Z']);
+  const next = await s.call('GET', `/api/v1/appointments?from=2027-03-01&to=2027-03-05&limit=2&cursor=${all.json.next_cursor}`, { token: ctx.tokens.manager });
+  assert.deepEqual(next.json.items.map((x) => x.starts_at), ['2027-03-03T10:00:00Z']);
+  assert.equal(next.json.next_cursor, null);
+  // Never another organisation's; never a role without a caseload; bad questions are 422.
+  assert.deepEqual((await get('from=2027-03-01&to=2027-03-05', 'otherManager')).json.items, []);
+  for (const who of ['clinician', 'analyst', 'admin']) assert.equal((await get('', who)).status, 403, who);
+  for (const [q, field] of [['from=2027-02-30', 'from'], ['status=lost', 'status'], ['advocate=x', 'advocate'], ['from=2027-03-05&to=2027-03-01', 'to']]) {
+    const bad = await get(q);
+    assert.equal(bad.status, 422, q);
+    assert.equal(bad.json.error.field, field);
+  }
+  // Each appointment shown was a read of its survivor's record.
+  const log = await s.call('GET', `/api/v1/survivors/${mine.id}/access-log?limit=500`, { token: ctx.tokens.manager });
+  assert.ok(log.json.items.some((e) => e.route === '/api/v1/appointments' && e.action === 'read'));
+});
