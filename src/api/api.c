@@ -257,6 +257,19 @@ void call_body_drop(struct call *c, json_t *body, const char *const secrets[])
 	http_body_wipe(c->req);
 }
 
+bool call_advocate_param(struct call *c, const char **advocate_id)
+{
+	const char *adv = http_query(c->req, "advocate");
+	*advocate_id = NULL;
+	if (adv && strcmp(adv, "me") == 0)
+		*advocate_id = c->user.id;
+	else if (adv && schema_is_id(adv))
+		*advocate_id = adv;
+	else if (adv)
+		return call_invalid(c, "advocate", "advocate must be 'me' or a user id");
+	return true;
+}
+
 bool call_take_version(struct call *c, json_t *body, bool required, int *expected)
 {
 	*expected = 0;

@@ -70,6 +70,10 @@ json_t *call_secret_body(struct call *c);
  * drops the reference, and wipes the raw request body. body may be NULL. */
 void call_body_drop(struct call *c, json_t *body, const char *const secrets[]);
 
+/* Reads ?advocate=me|ID into *advocate_id (NULL when absent); false after
+ * a 422 naming advocate. */
+bool call_advocate_param(struct call *c, const char **advocate_id);
+
 /* Takes "version" out of body into *expected: 422 naming version (and
  * false) when it is not a whole number from 1 up, or when it is absent and
  * required; when absent and not required, *expected is 0. */

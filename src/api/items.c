@@ -410,15 +410,8 @@ void appointments_caseload(struct call *c)
 	const struct kind *k = kind_find("appointments");
 	assert(k && c->who.org_id);
 	struct store_item_range r = {.org_id = c->who.org_id, .column = "starts_at"};
-	const char *adv = http_query(c->req, "advocate");
-	if (adv && strcmp(adv, "me") == 0)
-		r.advocate_id = c->user.id;
-	else if (adv && schema_is_id(adv))
-		r.advocate_id = adv;
-	else if (adv) {
-		call_invalid(c, "advocate", "advocate must be 'me' or a user id");
+	if (!call_advocate_param(c, &r.advocate_id))
 		return;
-	}
 	int from, to;
 	if (!query_date(c, "from", c->today, &from) || !query_date(c, "to", from + 7, &to))
 		return;

@@ -259,15 +259,8 @@ void survivors_list(struct call *c)
 {
 	struct store_survivor_filter f;
 	bool reach = filter_for(c, ACT_SURVIVOR_LIST, &f);
-	const char *adv = http_query(c->req, "advocate");
-	if (adv && strcmp(adv, "me") == 0)
-		f.advocate_id = c->user.id;
-	else if (adv && schema_is_id(adv))
-		f.advocate_id = adv;
-	else if (adv) {
-		call_invalid(c, "advocate", "advocate must be 'me' or a user id");
+	if (!call_advocate_param(c, &f.advocate_id))
 		return;
-	}
 	f.status = http_query(c->req, "status");
 	if (f.status && strcmp(f.status, "active") != 0 && strcmp(f.status, "closed") != 0) {
 		call_invalid(c, "status", "status must be active or closed");

@@ -2266,6 +2266,32 @@ wm_err store_item_get(struct store *st, const struct kind *k, const char *org_id
 	return e;
 }
 
+/* Steps s (an ITEM_COLS statement bound for limit + 1 rows), calling each
+ * for up to limit items; *more when a further row exists. */
+static wm_err each_item_row(struct store *st, const struct kind *k, sqlite3_stmt *s, int limit,
+			    void (*each)(void *ctx, const struct store_item *it), void *ctx,
+			    bool *more)
+{
+	int n = 0, rc;
+	wm_err e = WM_OK;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (n++ == limit) {
+			*more = true;
+			break;
+		}
+		struct store_item it = {0};
+		e = read_item(st, k, s, &it);
+		if (e == WM_OK)
+			each(ctx, &it);
+		store_item_clear(&it);
+		if (e != WM_OK)
+			break;
+	}
+	if (e == WM_OK && rc != SQLITE_ROW && rc != SQLITE_DONE)
+		e = map_rc(rc);
+	return e;
+}
+
 wm_err store_item_list(struct store *st, const struct kind *k, const char *org_id,
 		       const char *survivor_id, int64_t after, int limit,
 		       void (*each)(void *ctx, const struct store_item *it), void *ctx, bool *more)
@@ -2282,23 +2308,7 @@ wm_err store_item_list(struct store *st, const struct kind *k, const char *org_i
 		sqlite3_bind_text(s, 3, org_id, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(s, 4, after);
 		sqlite3_bind_int(s, 5, limit + 1);
-		int n = 0, rc;
-		e = WM_OK;
-		while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-			if (n++ == limit) {
-				*more = true;
-				break;
-			}
-			struct store_item it = {0};
-			e = read_item(st, k, s, &it);
-			if (e == WM_OK)
-				each(ctx, &it);
-			store_item_clear(&it);
-			if (e != WM_OK)
-				break;
-		}
-		if (e == WM_OK && rc != SQLITE_ROW && rc != SQLITE_DONE)
-			e = map_rc(rc);
+		e = each_item_row(st, k, s, limit, each, ctx, more);
 		done(s);
 	}
 	release(st, c);
@@ -2352,22 +2362,7 @@ wm_err store_item_range(struct store *st, const struct kind *k, const struct sto
 			sqlite3_bind_text(s, 5, r->code, -1, SQLITE_STATIC);
 		sqlite3_bind_int(s, 6, limit + 1);
 		sqlite3_bind_int64(s, 7, offset);
-		int n = 0, rc;
-		while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-			if (n++ == limit) {
-				*more = true;
-				break;
-			}
-			struct store_item it = {0};
-			e = read_item(st, k, s, &it);
-			if (e == WM_OK)
-				each(ctx, &it);
-			store_item_clear(&it);
-			if (e != WM_OK)
-				break;
-		}
-		if (e == WM_OK && rc != SQLITE_ROW && rc != SQLITE_DONE)
-			e = map_rc(rc);
+		e = each_item_row(st, k, s, limit, each, ctx, more);
 	}
 	sqlite3_finalize(s);
 	release(st, c);
