@@ -302,6 +302,65 @@ def main():
         ],
         'responses': {'200': answer('A page of appointments, by `starts_at`.', 'AppointmentList'),
                       **errors('401', '403', '413', '422', '429', '500')}}}
+    schemas['SafeguardingShareInput'] = {
+        'type': 'object', 'additionalProperties': False, 'required': ['org_id', 'reason'],
+        'properties': {'org_id': ID, 'reason': {
+            'type': 'string', 'minLength': 20, 'maxLength': 4000,
+            'description': 'Why the survivor is at risk of serious harm: at least 20 '
+                           'characters. Sealed at rest.'}}}
+    schemas['SafeguardingShare'] = {
+        'type': 'object', 'additionalProperties': False,
+        'required': ['id', 'version', 'survivor_id', 'org_id', 'created_at', 'created_by',
+                     'expires_at', 'reviewed_at', 'reviewed_by'],
+        'properties': {
+            'id': ID, 'version': {'type': 'integer', 'minimum': 1}, 'survivor_id': ID,
+            'org_id': {'allOf': [ID], 'description': 'The organisation shared with.'},
+            'created_at': INSTANT, 'created_by': ID,
+            'expires_at': {'allOf': [INSTANT], 'description': '72 hours after `created_at`.'},
+            'reviewed_at': {'allOf': [INSTANT], 'nullable': True},
+            'reviewed_by': {'allOf': [ID], 'nullable': True},
+            'reason': {'type': 'string', 'description': 'In the managers\' list only.'}}}
+    schemas['SafeguardingShareList'] = {
+        'type': 'object', 'additionalProperties': False, 'required': ['items', 'next_cursor'],
+        'properties': {'items': {'type': 'array', 'items': {
+            '$ref': '#/components/schemas/SafeguardingShare'}},
+            'next_cursor': {'type': 'string', 'nullable': True}}}
+    schemas['SafeguardingReview'] = {
+        'type': 'object', 'additionalProperties': False, 'required': ['version', 'reviewed'],
+        'properties': {'version': {'type': 'integer', 'minimum': 1},
+                       'reviewed': {'type': 'boolean', 'enum': [True],
+                                    'description': 'A review cannot be undone.'}}}
+    paths[BASE + 'safeguarding-shares'] = {
+        'parameters': [id_param],
+        'post': op('record', 'shareWithoutConsent', 'Share the record without consent',
+                   '`manager` of the survivor\'s organisation; other roles `403`, another '
+                   'organisation\'s manager `404`. Where the survivor is at risk of serious '
+                   'harm: the record opens to the clinicians of `org_id` as a '
+                   '`share_with_org` consent would, for 72 hours, then closes by itself. '
+                   'Recorded in the access log (action `share`) and listed for the '
+                   'organisation\'s managers until one marks it reviewed.',
+                   {'201': answer('The share.', 'SafeguardingShare'),
+                    **errors('400', '401', '403', '404', '413', '415', '422', '429', '500')},
+                   body_of('SafeguardingShareInput'))}
+    paths['/api/v1/safeguarding-shares'] = {'get': {
+        'tags': ['record'], 'operationId': 'listSafeguardingShares',
+        'summary': 'The organisation\'s safeguarding shares, for review',
+        'description': '`manager`; other roles `403`. Newest first, with their reasons; '
+                       'reading one is a read of its survivor\'s record (audited).',
+        'parameters': [q('reviewed', {'type': 'boolean'}, '`false`: only those not yet '
+                         'reviewed; `true`: only those reviewed.'),
+                       {'$ref': '#/components/parameters/Limit'},
+                       {'$ref': '#/components/parameters/Cursor'}],
+        'responses': {'200': answer('A page of shares.', 'SafeguardingShareList'),
+                      **errors('401', '403', '413', '422', '429', '500')}}}
+    paths['/api/v1/safeguarding-shares/{id}'] = {
+        'parameters': [id_param],
+        'patch': op('record', 'reviewSafeguardingShare', 'Mark a share reviewed',
+                    '`manager` of the organisation that made it; another organisation\'s: '
+                    '`404`. Must carry the `version` read (`409` when stale).',
+                    {'200': answer('The share, reviewed.', 'SafeguardingShare'),
+                     **errors('400', '401', '403', '404', '409', '413', '415', '422', '429',
+                              '500')}, body_of('SafeguardingReview'))}
     with open(DOC, 'w') as f:
         json.dump(doc, f, indent=2, ensure_ascii=False)
         f.write('\n')

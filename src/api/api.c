@@ -80,6 +80,9 @@ const struct route api_routes[] = {
     {"GET",    "/api/v1/survivors/{id}/consents/{item_id}",           items_get,             ACT_HEALTH_READ, 0},
     {"PATCH",  "/api/v1/survivors/{id}/consents/{item_id}",           items_patch,           ACT_RECORD_WRITE, 0},
     {"GET",    "/api/v1/appointments",                                appointments_caseload, ACT_CASELOAD_READ, 0},
+    {"POST",   "/api/v1/survivors/{id}/safeguarding-shares",          shares_create,         ACT_SAFEGUARDING_SHARE, 0},
+    {"GET",    "/api/v1/safeguarding-shares",                         shares_list,           ACT_SAFEGUARDING_SHARE, 0},
+    {"PATCH",  "/api/v1/safeguarding-shares/{id}",                    shares_review,         ACT_SAFEGUARDING_SHARE, 0},
     {"GET",    "/api/v1/bulk-access",                                 monitor_bulk_access,   ACT_BULK_ACCESS_READ, 0},
 };
 /* clang-format on */
@@ -133,7 +136,7 @@ void api_handle(struct http_req *r, void *app)
 	c.req = r;
 	c.app = app;
 	c.match = &m;
-	c.now = (int64_t)time(NULL);
+	c.now = (int64_t)time(NULL) + ((struct app *)app)->clock_offset;
 	c.today = call_today(app, c.now);
 	if (!(m.route->flags & ROUTE_PUBLIC)) {
 		if (!authenticate(&c))

@@ -28,6 +28,7 @@ struct app {
 	int session_ttl; /* seconds a token lives */
 	int64_t
 	    today_at; /* tests only (serve --today-at): "today" from this instant; 0: the clock */
+	int64_t clock_offset; /* tests only (serve --clock-offset): seconds added to the clock */
 };
 
 struct call {
@@ -152,6 +153,9 @@ void items_get(struct call *c);
 void items_patch(struct call *c);
 void record_get(struct call *c);
 void appointments_caseload(struct call *c);
+void shares_create(struct call *c);
+void shares_list(struct call *c);
+void shares_review(struct call *c);
 void monitor_bulk_access(struct call *c);
 
 /* The JSON of a user as the API shows it (no password hash). */

@@ -125,6 +125,7 @@ static bool filter_for(const struct call *c, enum action act, struct store_survi
 	case SCOPE_SHARED:
 		f->shared_with_org_id = c->who.org_id;
 		f->today = c->today;
+		f->now = c->now;
 		return true;
 	case SCOPE_ALL:
 		f->all_orgs = true;

@@ -66,6 +66,10 @@ int cmd_serve(int argc, char **argv)
 	     "the zone whose date is \"today\" (an IANA name; default Europe/London)", NULL},
 	    {"today-at", NULL, "INSTANT",
 	     "tests only: take \"today\" from this RFC 3339 instant, not the clock", NULL},
+	    {"clock-offset", NULL, "SECONDS",
+	     "tests only: run the API's clock this many seconds ahead (expiry of sessions and "
+	     "shares)",
+	     NULL},
 	};
 	/* The rows above, by name. */
 	enum {
@@ -84,6 +88,7 @@ int cmd_serve(int argc, char **argv)
 		O_BULK,
 		O_ZONE,
 		O_TODAY,
+		O_CLOCK,
 		O_N
 	};
 	_Static_assert(O_N == sizeof opts / sizeof opts[0], "one name per option");
@@ -159,6 +164,13 @@ int cmd_serve(int argc, char **argv)
 			date_zone_name_ok(zone) ? zone : "(not a zone name)");
 		return 2;
 	}
+	unsigned clock_offset = 0;
+	if (opts[O_CLOCK].value &&
+	    !parse_uint(opts[O_CLOCK].value, 10u * 366 * 86400, &clock_offset)) {
+		fprintf(stderr,
+			"waymark serve: --clock-offset must be a whole number of seconds\n");
+		return 2;
+	}
 	int64_t today_at = 0;
 	if (opts[O_TODAY].value && !instant_parse(opts[O_TODAY].value, &today_at)) {
 		fprintf(stderr, "waymark serve: --today-at must be an RFC 3339 instant\n");
@@ -195,7 +207,12 @@ int cmd_serve(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	struct app app = {
-	    .store = st, .keys = keys, .session_ttl = 12 * 3600, .today_at = today_at};
+	    .store = st,
+	    .keys = keys,
+	    .session_ttl = 12 * 3600,
+	    .today_at = today_at,
+	    .clock_offset = clock_offset,
+	};
 	/* Password checks run on threads of their own: one on a machine with
 	 * two cores (the other stays free for everything else), cores - 1 above. */
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
@@ -228,6 +245,9 @@ int cmd_serve(int argc, char **argv)
 		 threads, zone);
 	if (today_at)
 		log_info("--today-at: \"today\" is fixed (tests only)");
+	if (clock_offset)
+		log_info("--clock-offset: the clock runs %u seconds ahead (tests only)",
+			 clock_offset);
 	int sig = 0;
 	sigwait(&stop, &sig);
 	log_info("stopping on signal %d; finishing requests in flight", sig);

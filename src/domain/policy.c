@@ -43,6 +43,7 @@ static const struct rule rules[ACT_COUNT] = {
     [ACT_RECORD_WRITE] = {"record.write", {N, O, O, N, N}},
     [ACT_CARE_ADD] = {"care.add", {N, O, O, S, N}},
     [ACT_CASELOAD_READ] = {"caseload.read", {N, O, O, N, N}},
+    [ACT_SAFEGUARDING_SHARE] = {"safeguarding.share", {N, O, N, N, N}},
 };
 
 #undef N

@@ -39,6 +39,7 @@ enum action {
 	ACT_RECORD_WRITE,	 /* add to or change any part of a survivor's record */
 	ACT_CARE_ADD,	   /* add an appointment or a referral: also a clinician under a share */
 	ACT_CASELOAD_READ, /* across an organisation's survivors: appointments by date */
+	ACT_SAFEGUARDING_SHARE, /* share a record without consent, and review such shares */
 	ACT_COUNT
 };
 

@@ -282,7 +282,9 @@ wm_err codec_item_column(const json_t *body, const struct kind_column *col, stru
 /* Stored codes: append only. */
 static const enum role role_codes[] = {ROLE_ADMIN, ROLE_MANAGER, ROLE_ADVOCATE, ROLE_CLINICIAN,
 				       ROLE_ANALYST};
-static const char *const action_codes[] = {"read", "create", "update", "export", "handover"};
+/* Codes are stored: new actions go at the end. */
+static const char *const action_codes[] = {"read",     "create", "update", "export",
+					   "handover", "share",	 "erase"};
 
 int codec_role_code(enum role r)
 {

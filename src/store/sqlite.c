@@ -101,7 +101,9 @@ enum stmt {
  * never scan the survivors of every organisation. */
 #define SHARED_IDS                                                                                 \
 	"SELECT survivor_id FROM consents WHERE with_org_id = $org AND purpose = 'share_with_org'" \
-	" AND given_on <= $today AND (withdrawn_on IS NULL OR withdrawn_on > $today)"
+	" AND given_on <= $today AND (withdrawn_on IS NULL OR withdrawn_on > $today)"              \
+	" UNION SELECT survivor_id FROM safeguarding_shares WHERE with_org_id = $org"              \
+	" AND expires_at > $now"
 
 /* The survivor list, one statement per shape: which of advocate (bit 0),
  * status (bit 1) and name (bit 2) are filtered, and whether the filter is
@@ -1290,6 +1292,7 @@ wm_err store_survivor_get(struct store *st, const char *id, const struct store_s
 			bind_named(s, "$id", id, -1);
 			bind_named(s, "$org", vis->shared_with_org_id, -1);
 			sqlite3_bind_int(s, sqlite3_bind_parameter_index(s, "$today"), vis->today);
+			sqlite3_bind_int64(s, sqlite3_bind_parameter_index(s, "$now"), vis->now);
 		} else {
 			sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
 			if (r == REACH_ORG)
@@ -1494,6 +1497,7 @@ wm_err store_survivor_list(struct store *st, const struct store_survivor_filter 
 		if (r == REACH_SHARED) {
 			bind_named(s, "$org", f->shared_with_org_id, -1);
 			sqlite3_bind_int(s, sqlite3_bind_parameter_index(s, "$today"), f->today);
+			sqlite3_bind_int64(s, sqlite3_bind_parameter_index(s, "$now"), f->now);
 		}
 		sqlite3_bind_int64(s, sqlite3_bind_parameter_index(s, "$after"), after);
 		if (given(f->advocate_id))
@@ -2363,6 +2367,205 @@ wm_err store_item_range(struct store *st, const struct kind *k, const struct sto
 		sqlite3_bind_int(s, 6, limit + 1);
 		sqlite3_bind_int64(s, 7, offset);
 		e = each_item_row(st, k, s, limit, each, ctx, more);
+	}
+	sqlite3_finalize(s);
+	release(st, c);
+	return e;
+}
+
+/* ---- safeguarding shares ---- */
+
+#define SHARE_COLS                                                                                 \
+	"seq, id, survivor_id, org_id, with_org_id, version, created_at, created_by, expires_at, " \
+	"reviewed_at, reviewed_by, key_id, reason"
+
+void store_share_clear(struct store_share *sh)
+{
+	json_decref(sh->reason);
+	sh->reason = NULL;
+}
+
+/* The sealed reason's binding: the share, and the organisation it belongs to. */
+static void share_place(const char *id, const char *org_id, char out[2 * STORE_ID_LEN])
+{
+	snprintf(out, 2 * STORE_ID_LEN, "%s:%s", id, org_id);
+}
+
+/* Prepares sql on c for one use (shares are rare: a handful a day). */
+static sqlite3_stmt *once(struct conn *c, const char *sql)
+{
+	sqlite3_stmt *s = NULL;
+	if (sqlite3_prepare_v2(c->db, sql, -1, &s, NULL) != SQLITE_OK) {
+		log_info("cannot prepare a share statement: %s", sqlite3_errmsg(c->db));
+		sqlite3_finalize(s);
+		return NULL;
+	}
+	return s;
+}
+
+static wm_err read_share(struct store *st, sqlite3_stmt *s, struct store_share *out)
+{
+	memset(out, 0, sizeof *out);
+	out->seq = sqlite3_column_int64(s, 0);
+	copy_col(s, 1, out->id, sizeof out->id);
+	copy_col(s, 2, out->survivor_id, sizeof out->survivor_id);
+	copy_col(s, 3, out->org_id, sizeof out->org_id);
+	copy_col(s, 4, out->with_org_id, sizeof out->with_org_id);
+	out->version = sqlite3_column_int(s, 5);
+	out->created_at = sqlite3_column_int64(s, 6);
+	copy_col(s, 7, out->created_by, sizeof out->created_by);
+	out->expires_at = sqlite3_column_int64(s, 8);
+	out->reviewed_at = sqlite3_column_int64(s, 9);
+	copy_col(s, 10, out->reviewed_by, sizeof out->reviewed_by);
+	char place[2 * STORE_ID_LEN];
+	share_place(out->id, out->org_id, place);
+	return codec_open_record(st->keys, "share", place, sqlite3_column_int(s, 11),
+				 sqlite3_column_blob(s, 12), (size_t)sqlite3_column_bytes(s, 12),
+				 &out->reason);
+}
+
+wm_err store_share_create(struct store *st, const struct store_share *sh,
+			  const struct store_audit *audit)
+{
+	assert(audit != NULL);
+	if (!given(sh->id) || !given(sh->org_id) || !given(sh->with_org_id) || !sh->reason)
+		return WM_ERR_INVALID;
+	char place[2 * STORE_ID_LEN];
+	share_place(sh->id, sh->org_id, place);
+	unsigned char *sealed = NULL;
+	size_t len = 0;
+	int key_id = 0;
+	wm_err e = codec_seal_record(st->keys, "share", place, sh->reason, &sealed, &len, &key_id);
+	if (e != WM_OK)
+		return e;
+	struct conn *c = acquire(st);
+	sqlite3_stmt *s =
+	    once(c, "INSERT INTO safeguarding_shares(id, survivor_id, org_id, "
+		    "with_org_id, created_at, created_by, expires_at, key_id, reason) "
+		    "SELECT ?1, id, org_id, ?3, ?4, ?5, ?6, ?7, ?8 FROM survivors "
+		    "WHERE id = ?2 AND org_id = ?9");
+	e = s ? begin(c) : WM_ERR_IO;
+	if (e == WM_OK) {
+		sqlite3_bind_text(s, 1, sh->id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 2, sh->survivor_id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 3, sh->with_org_id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 4, sh->created_at);
+		sqlite3_bind_text(s, 5, sh->created_by, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 6, sh->expires_at);
+		sqlite3_bind_int(s, 7, key_id);
+		sqlite3_bind_blob(s, 8, sealed, (int)len, SQLITE_STATIC);
+		sqlite3_bind_text(s, 9, sh->org_id, -1, SQLITE_STATIC);
+		e = exec_stmt(s);
+		if (e == WM_OK && sqlite3_changes(c->db) == 0)
+			e = WM_ERR_NOT_FOUND;
+		if (e == WM_OK)
+			e = audit_record(st, c, audit, 1);
+		e = finish(c, e);
+	}
+	sqlite3_finalize(s);
+	release(st, c);
+	free(sealed);
+	return e;
+}
+
+wm_err store_share_list(struct store *st, const char *org_id, int reviewed, int64_t before,
+			int limit, void (*each)(void *ctx, const struct store_share *sh), void *ctx,
+			bool *more)
+{
+	*more = false;
+	if (!given(org_id))
+		return WM_ERR_INVALID; /* fails closed: never every organisation */
+	struct conn *c = acquire(st);
+	sqlite3_stmt *s = once(c, "SELECT " SHARE_COLS " FROM safeguarding_shares "
+				  "WHERE org_id = ?1 AND (?2 = 0 OR seq < ?2) "
+				  "AND (?3 < 0 OR (?3 = 0) = (reviewed_at IS NULL)) "
+				  "ORDER BY seq DESC LIMIT ?4");
+	wm_err e = s ? WM_OK : WM_ERR_IO;
+	if (s) {
+		sqlite3_bind_text(s, 1, org_id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 2, before);
+		sqlite3_bind_int(s, 3, reviewed);
+		sqlite3_bind_int(s, 4, limit + 1);
+		int n = 0, rc;
+		while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+			if (n++ == limit) {
+				*more = true;
+				break;
+			}
+			struct store_share sh;
+			e = read_share(st, s, &sh);
+			if (e == WM_OK)
+				each(ctx, &sh);
+			store_share_clear(&sh);
+			if (e != WM_OK)
+				break;
+		}
+		if (e == WM_OK && rc != SQLITE_ROW && rc != SQLITE_DONE)
+			e = map_rc(rc);
+	}
+	sqlite3_finalize(s);
+	release(st, c);
+	return e;
+}
+
+wm_err store_share_review(struct store *st, const char *org_id, const char *id, int expected,
+			  int64_t at, const char *by, struct store_share *out)
+{
+	memset(out, 0, sizeof *out);
+	if (!given(org_id) || !given(id))
+		return WM_ERR_INVALID;
+	struct conn *c = acquire(st);
+	sqlite3_stmt *get =
+	    once(c, "SELECT " SHARE_COLS " FROM safeguarding_shares WHERE id = ?1 AND org_id = ?2");
+	sqlite3_stmt *upd = once(c, "UPDATE safeguarding_shares SET reviewed_at = ?3, "
+				    "reviewed_by = ?4, version = version + 1 "
+				    "WHERE id = ?1 AND org_id = ?2 AND version = ?5");
+	wm_err e = get && upd ? begin(c) : WM_ERR_IO;
+	if (e == WM_OK) {
+		sqlite3_bind_text(upd, 1, id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(upd, 2, org_id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(upd, 3, at);
+		sqlite3_bind_text(upd, 4, by, -1, SQLITE_STATIC);
+		sqlite3_bind_int(upd, 5, expected);
+		e = exec_stmt(upd);
+		bool changed = e == WM_OK && sqlite3_changes(c->db) == 1;
+		if (e == WM_OK) {
+			sqlite3_bind_text(get, 1, id, -1, SQLITE_STATIC);
+			sqlite3_bind_text(get, 2, org_id, -1, SQLITE_STATIC);
+			int rc = sqlite3_step(get);
+			if (rc == SQLITE_ROW)
+				e = read_share(st, get, out);
+			else
+				e = rc == SQLITE_DONE ? WM_ERR_NOT_FOUND : map_rc(rc);
+			if (e == WM_OK && !changed)
+				e = WM_ERR_CONFLICT; /* there, at another version */
+		}
+		e = finish(c, e);
+	}
+	sqlite3_finalize(get);
+	sqlite3_finalize(upd);
+	release(st, c);
+	return e;
+}
+
+wm_err store_share_get(struct store *st, const char *org_id, const char *id,
+		       struct store_share *out)
+{
+	memset(out, 0, sizeof *out);
+	if (!given(org_id) || !given(id))
+		return WM_ERR_INVALID;
+	struct conn *c = acquire(st);
+	sqlite3_stmt *s =
+	    once(c, "SELECT " SHARE_COLS " FROM safeguarding_shares WHERE id = ?1 AND org_id = ?2");
+	wm_err e = WM_ERR_IO;
+	if (s) {
+		sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 2, org_id, -1, SQLITE_STATIC);
+		int rc = sqlite3_step(s);
+		if (rc == SQLITE_ROW)
+			e = read_share(st, s, out);
+		else
+			e = rc == SQLITE_DONE ? WM_ERR_NOT_FOUND : map_rc(rc);
 	}
 	sqlite3_finalize(s);
 	release(st, c);

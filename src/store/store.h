@@ -234,7 +234,8 @@ struct store_survivor_filter {
 	bool all_orgs;			/* every organisation (never "no org means all") */
 	const char *org_id;		/* owned by this organisation */
 	const char *shared_with_org_id; /* shared with this organisation by consent */
-	int today; /* the day sharing is judged on: consents given by then, not withdrawn */
+	int today;   /* the day sharing is judged on: consents given by then, not withdrawn */
+	int64_t now; /* the instant safeguarding shares are judged on (not expired) */
 	const char *advocate_id; /* NULL: any advocate */
 	const char *status;	 /* NULL: any status; else its stored code */
 	const char *name;	 /* NULL: any; else exact, case-insensitive, trimmed */
@@ -411,5 +412,48 @@ wm_err store_item_range(struct store *st, const struct kind *k, const struct sto
 			int64_t offset, int limit,
 			void (*each)(void *ctx, const struct store_item *it), void *ctx,
 			bool *more);
+
+/* ---- safeguarding shares (without consent) ---- */
+
+/* A manager's share of one survivor's record with another organisation,
+ * where the survivor is at risk of serious harm: that organisation's
+ * clinicians read as under a share_with_org consent until expires_at. */
+struct store_share {
+	int64_t seq;
+	char id[STORE_ID_LEN];
+	char survivor_id[STORE_ID_LEN];
+	char org_id[STORE_ID_LEN];	/* the survivor's organisation */
+	char with_org_id[STORE_ID_LEN]; /* the organisation shared with */
+	int version;
+	int64_t created_at, expires_at, reviewed_at; /* reviewed_at 0: not reviewed */
+	char created_by[STORE_ID_LEN];
+	char reviewed_by[STORE_ID_LEN];
+	json_t *reason; /* {"reason": text}: sealed at rest; owned, see store_share_clear */
+};
+
+void store_share_clear(struct store_share *sh);
+
+/* Stores a new share (version 1) and its audit entry (action "share") in one
+ * transaction; WM_ERR_NOT_FOUND when the survivor is not of sh->org_id. */
+wm_err store_share_create(struct store *st, const struct store_share *sh,
+			  const struct store_audit *audit);
+
+/* Calls each for up to limit shares of survivors of org_id (never ""), with
+ * seq < before (0: from the newest), newest first; reviewed: -1 any, 0 not
+ * reviewed yet, 1 reviewed. The reason is opened for each. */
+wm_err store_share_list(struct store *st, const char *org_id, int reviewed, int64_t before,
+			int limit, void (*each)(void *ctx, const struct store_share *sh), void *ctx,
+			bool *more);
+
+/* Reads the share id of org_id (never ""); WM_ERR_NOT_FOUND when there is
+ * no such share of that organisation. The caller clears *out. */
+wm_err store_share_get(struct store *st, const char *org_id, const char *id,
+		       struct store_share *out);
+
+/* Marks the share id of org_id reviewed by `by` at `at` when its version is
+ * expected; fills *out with the stored share. WM_ERR_NOT_FOUND when there is
+ * no such share of that organisation, WM_ERR_CONFLICT on a stale version. */
+wm_err store_share_review(struct store *st, const char *org_id, const char *id, int expected,
+			  int64_t at, const char *by, struct store_share *out);
 
 #endif

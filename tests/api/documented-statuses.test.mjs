@@ -45,7 +45,7 @@ function send(srv, method, path, { token, body, type = 'application/json' } = {}
 
 // The part of the record a path serves ("registrations"), if any.
 const RECORD = '/api/v1/survivors/{id}/';
-const kindOf = (path) => (path.startsWith(RECORD) && path !== RECORD + 'access-log'
+const kindOf = (path) => (path.startsWith(RECORD) && !['access-log', 'safeguarding-shares', 'record'].includes(path.slice(RECORD.length))
   ? path.slice(RECORD.length).replace('/{item_id}', '') : null);
 const examples = recordExamples;
 const itemIds = {};
@@ -92,6 +92,16 @@ const specific = {
       return got;
     },
   },
+  'POST /api/v1/survivors/{id}/safeguarding-shares': {
+    201: () => send(s, 'POST', `/api/v1/survivors/${ids.survivor}/safeguarding-shares`, { token: ctx.tokens.manager, body: json({ org_id: ctx.orgs.health.id, reason: 'At risk of serious harm tonight' }) }),
+  },
+  'PATCH /api/v1/safeguarding-shares/{id}': {
+    200: async () => (await shareToReview()).send(),
+    409: async () => { const r = await shareToReview(); await r.send(); return r.send(); },
+    404: () => send(s, 'PATCH', `/api/v1/safeguarding-shares/${missing}`, { token: ctx.tokens.manager, body: json({ version: 1, reviewed: true }) }),
+    400: async () => (await shareToReview()).send('{'),
+    422: async () => (await shareToReview()).send(json({ version: 1, reviewed: false })),
+  },
   'POST /api/v1/logout': { 204: async () => send(s, 'POST', '/api/v1/logout', { token: await s.login('manager') }) },
   'POST /api/v1/orgs': {
     201: () => send(s, 'POST', '/api/v1/orgs', { token: ctx.tokens.admin, body: json({ name: `Org ${Math.random()}`, kind: 'health' }) }),
@@ -117,6 +127,12 @@ const specific = {
     409: () => send(s, 'PATCH', `/api/v1/survivors/${ids.survivor}`, { token: ctx.tokens.advocate, body: json({ version: 1000, gender: 'male' }) }),
   },
 };
+
+// A new share, and a way to mark it reviewed at version 1.
+async function shareToReview() {
+  const r = await s.call('POST', `/api/v1/survivors/${ids.survivor}/safeguarding-shares`, { token: ctx.tokens.manager, body: { org_id: ctx.orgs.health.id, reason: 'At risk of serious harm tonight' } });
+  return { send: (body = json({ version: 1, reviewed: true })) => send(s, 'PATCH', `/api/v1/safeguarding-shares/${r.json.id}`, { token: ctx.tokens.manager, body }) };
+}
 
 // An account an administrator just made, signed in with its first password.
 async function newAccount() {

@@ -138,6 +138,7 @@ const UNDO = {
   11: ['nrm', 'asylum', 'plan', 'plan_reviews', 'registrations', 'appointments', 'referrals',
     'medications', 'notes', 'consents'].map((t) => `DROP TABLE ${t};`).join(' '),
   12: 'DROP TABLE versions;',
+  13: 'DROP TABLE safeguarding_shares;',
 };
 export function rollBack(db, version) {
   const steps = Object.keys(UNDO).map(Number).filter((v) => v > version).sort((a, b) => b - a);
