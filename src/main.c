@@ -22,6 +22,7 @@ static const struct {
     {"init", cmd_init, "create a database, its key file and the administrator"},
     {"serve", cmd_serve, "serve the API"},
     {"demo", cmd_demo, "create a demo database of fictional survivors and print its logins"},
+    {"erase", cmd_erase, "remove a closed survivor and everything under them, for good"},
     {"routes", cmd_routes, "list the API's routes and the roles that may call each"},
 };
 

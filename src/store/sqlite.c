@@ -2444,8 +2444,8 @@ wm_err store_share_create(struct store *st, const struct store_share *sh,
 		    "with_org_id, created_at, created_by, expires_at, key_id, reason) "
 		    "SELECT ?1, id, org_id, ?3, ?4, ?5, ?6, ?7, ?8 FROM survivors "
 		    "WHERE id = ?2 AND org_id = ?9");
-	e = s ? begin(c) : WM_ERR_IO;
-	if (e == WM_OK) {
+	e = s ? begin(c) : WM_ERR_IO; /* begin enters the write turn even when it fails */
+	if (s) {
 		sqlite3_bind_text(s, 1, sh->id, -1, SQLITE_STATIC);
 		sqlite3_bind_text(s, 2, sh->survivor_id, -1, SQLITE_STATIC);
 		sqlite3_bind_text(s, 3, sh->with_org_id, -1, SQLITE_STATIC);
@@ -2455,7 +2455,8 @@ wm_err store_share_create(struct store *st, const struct store_share *sh,
 		sqlite3_bind_int(s, 7, key_id);
 		sqlite3_bind_blob(s, 8, sealed, (int)len, SQLITE_STATIC);
 		sqlite3_bind_text(s, 9, sh->org_id, -1, SQLITE_STATIC);
-		e = exec_stmt(s);
+		if (e == WM_OK)
+			e = exec_stmt(s);
 		if (e == WM_OK && sqlite3_changes(c->db) == 0)
 			e = WM_ERR_NOT_FOUND;
 		if (e == WM_OK)
@@ -2520,14 +2521,15 @@ wm_err store_share_review(struct store *st, const char *org_id, const char *id, 
 	sqlite3_stmt *upd = once(c, "UPDATE safeguarding_shares SET reviewed_at = ?3, "
 				    "reviewed_by = ?4, version = version + 1 "
 				    "WHERE id = ?1 AND org_id = ?2 AND version = ?5");
-	wm_err e = get && upd ? begin(c) : WM_ERR_IO;
-	if (e == WM_OK) {
+	wm_err e = get && upd ? begin(c) : WM_ERR_IO; /* enters the write turn even when it fails */
+	if (get && upd) {
 		sqlite3_bind_text(upd, 1, id, -1, SQLITE_STATIC);
 		sqlite3_bind_text(upd, 2, org_id, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(upd, 3, at);
 		sqlite3_bind_text(upd, 4, by, -1, SQLITE_STATIC);
 		sqlite3_bind_int(upd, 5, expected);
-		e = exec_stmt(upd);
+		if (e == WM_OK)
+			e = exec_stmt(upd);
 		bool changed = e == WM_OK && sqlite3_changes(c->db) == 1;
 		if (e == WM_OK) {
 			sqlite3_bind_text(get, 1, id, -1, SQLITE_STATIC);
@@ -2569,5 +2571,101 @@ wm_err store_share_get(struct store *st, const char *org_id, const char *id,
 	}
 	sqlite3_finalize(s);
 	release(st, c);
+	return e;
+}
+
+/* ---- erasure ---- */
+
+/* Runs sql (one statement, ?1 the survivor id) within the open transaction. */
+static wm_err erase_step(struct conn *c, const char *sql, const char *survivor_id)
+{
+	sqlite3_stmt *s = once(c, sql);
+	if (!s)
+		return WM_ERR_IO;
+	sqlite3_bind_text(s, 1, survivor_id, -1, SQLITE_STATIC);
+	wm_err e = exec_stmt(s);
+	sqlite3_finalize(s);
+	return e;
+}
+
+wm_err store_survivor_erase(struct store *st, const char *survivor_id, int64_t at,
+			    const char *ran_by, const char *reason)
+{
+	if (!given(survivor_id) || !given(ran_by) || !reason)
+		return WM_ERR_INVALID;
+	json_t *sealed_reason = json_pack("{s:s}", "reason", reason);
+	unsigned char *sealed = NULL;
+	size_t len = 0;
+	int key_id = 0;
+	char place[64];
+	snprintf(place, sizeof place, "erasure:%lld", (long long)at);
+	wm_err e = sealed_reason ? codec_seal_record(st->keys, "erasure", place, sealed_reason,
+						     &sealed, &len, &key_id)
+				 : WM_ERR_NOMEM;
+	json_decref(sealed_reason);
+	if (e != WM_OK)
+		return e;
+	struct conn *c = acquire(st);
+	sqlite3_stmt *status = once(c, "SELECT status FROM survivors WHERE id = ?1");
+	e = status ? begin(c) : WM_ERR_IO;
+	if (e == WM_OK) {
+		sqlite3_bind_text(status, 1, survivor_id, -1, SQLITE_STATIC);
+		int rc = sqlite3_step(status);
+		if (rc == SQLITE_DONE)
+			e = WM_ERR_NOT_FOUND;
+		else if (rc != SQLITE_ROW)
+			e = map_rc(rc);
+		else if (strcmp((const char *)sqlite3_column_text(status, 0), "closed") != 0)
+			e = WM_ERR_CONFLICT;
+		sqlite3_reset(status);
+	}
+	for (size_t i = 0; e == WM_OK && i < kind_count; i++) {
+		const struct kind *k = kind_table[i];
+		if (!kind_ok(k)) {
+			e = WM_ERR_IO;
+			break;
+		}
+		char *sql = sqlite3_mprintf("DELETE FROM versions WHERE tbl = '%s' AND id IN "
+					    "(SELECT id FROM %s WHERE survivor_id = ?1)",
+					    k->table, k->table);
+		e = sql ? erase_step(c, sql, survivor_id) : WM_ERR_NOMEM;
+		sqlite3_free(sql);
+		if (e != WM_OK)
+			break;
+		sql = sqlite3_mprintf("DELETE FROM %s WHERE survivor_id = ?1", k->table);
+		e = sql ? erase_step(c, sql, survivor_id) : WM_ERR_NOMEM;
+		sqlite3_free(sql);
+	}
+	static const char *const rest[] = {
+	    "DELETE FROM versions WHERE tbl = 'survivors' AND id = ?1",
+	    "DELETE FROM safeguarding_shares WHERE survivor_id = ?1",
+	    "DELETE FROM audit WHERE survivor_seq = (SELECT seq FROM survivors WHERE id = ?1)",
+	    "DELETE FROM recent_reads WHERE survivor_seq = (SELECT seq FROM survivors WHERE id = "
+	    "?1)",
+	    "DELETE FROM survivors WHERE id = ?1",
+	};
+	for (size_t i = 0; e == WM_OK && i < sizeof rest / sizeof rest[0]; i++)
+		e = erase_step(c, rest[i], survivor_id);
+	if (e == WM_OK) {
+		sqlite3_stmt *ins = once(
+		    c, "INSERT INTO erasures(at, ran_by, key_id, reason) VALUES (?1, ?2, ?3, ?4)");
+		e = ins ? WM_OK : WM_ERR_IO;
+		if (ins) {
+			sqlite3_bind_int64(ins, 1, at);
+			sqlite3_bind_text(ins, 2, ran_by, -1, SQLITE_STATIC);
+			sqlite3_bind_int(ins, 3, key_id);
+			sqlite3_bind_blob(ins, 4, sealed, (int)len, SQLITE_STATIC);
+			e = exec_stmt(ins);
+			sqlite3_finalize(ins);
+		}
+	}
+	if (status)
+		e = finish(c, e);
+	sqlite3_finalize(status);
+	/* Freed pages are zeroed (secure_delete); leave nothing in the WAL either. */
+	if (e == WM_OK)
+		sqlite3_exec(c->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
+	release(st, c);
+	free(sealed);
 	return e;
 }

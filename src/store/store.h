@@ -456,4 +456,15 @@ wm_err store_share_get(struct store *st, const char *org_id, const char *id,
 wm_err store_share_review(struct store *st, const char *org_id, const char *id, int expected,
 			  int64_t at, const char *by, struct store_share *out);
 
+/* ---- erasure ---- */
+
+/* Removes a closed survivor and everything under them for good, in one
+ * transaction: every part of the record (kind_table) and the versions kept
+ * of it, safeguarding shares, the survivor's audit entries and read counts,
+ * and the record itself; then leaves a trace naming nothing about them (at,
+ * ran_by, the reason sealed). WM_ERR_NOT_FOUND when there is no such
+ * survivor, WM_ERR_CONFLICT when the survivor is not closed. */
+wm_err store_survivor_erase(struct store *st, const char *survivor_id, int64_t at,
+			    const char *ran_by, const char *reason);
+
 #endif

@@ -139,6 +139,7 @@ const UNDO = {
     'medications', 'notes', 'consents'].map((t) => `DROP TABLE ${t};`).join(' '),
   12: 'DROP TABLE versions;',
   13: 'DROP TABLE safeguarding_shares;',
+  14: 'DROP TABLE erasures;',
 };
 export function rollBack(db, version) {
   const steps = Object.keys(UNDO).map(Number).filter((v) => v > version).sort((a, b) => b - a);
