@@ -352,3 +352,67 @@ test('a caseload\'s appointments by date, every status, in time order, each audi
   const log = await s.call('GET', `/api/v1/survivors/${mine.id}/access-log?limit=500`, { token: ctx.tokens.manager });
   assert.ok(log.json.items.some((e) => e.route === '/api/v1/appointments' && e.action === 'read'));
 });
+
+// A change to each kind that keeps it valid, and the field it changes.
+const CHANGES = {
+  nrm: ['first_responder', 'Local authority'],
+  asylum: ['legal_representative', true],
+  plan: ['review_every_days', 14],
+  registrations: ['provider', 'Hill Street Surgery'],
+  appointments: ['duration_min', 45],
+  referrals: ['provider', 'Talking Therapies'],
+  medications: ['explained', true],
+  consents: ['method', 'written'],
+};
+
+test('every part of the record: create, read, list by cursor, change, stale version, refusals that store nothing', async () => {
+  const { recordExamples, oneRecordKinds } = await import('./harness.mjs');
+  const r = (await adv('POST', '/api/v1/survivors', survivorBody({ known_as: 'Every Kind' }))).json;
+  for (const [kind, example] of Object.entries(recordExamples)) {
+    const one = oneRecordKinds.includes(kind);
+    const path = at(kind, r.id);
+    const before = JSON.stringify((await adv('GET', one ? path : path + '?limit=500')).json);
+    // Refusals: an unknown field, a server-set field, another organisation, a role that never may.
+    for (const bad of [{ ...example, zzz: 1 }, { ...example, survivor_id: r.id }]) {
+      const x = await adv(one ? 'PUT' : 'POST', path, bad);
+      assert.equal(x.status, 422, `${kind} ${JSON.stringify(bad)}`);
+      assert.ok(x.json.error.field, kind);
+    }
+    assert.equal((await s.call(one ? 'PUT' : 'POST', path, { token: ctx.tokens.otherManager, body: example })).status, 404, kind);
+    assert.equal((await s.call(one ? 'PUT' : 'POST', path, { token: ctx.tokens.analyst, body: example })).status, 403, kind);
+    assert.equal(JSON.stringify((await adv('GET', one ? path : path + '?limit=500')).json), before, `${kind} unchanged`);
+
+    // Create two (one for a one-per-survivor kind), read, list by cursor.
+    const a = await adv(one ? 'PUT' : 'POST', path, example);
+    assert.equal(a.status, 201, `${kind}: ${a.text}`);
+    const itemPath = one ? path : `${path}/${a.json.id}`;
+    assert.deepEqual((await adv('GET', itemPath)).json, a.json, kind);
+    if (!one) {
+      const b = await adv('POST', path, example);
+      assert.equal(b.status, 201, kind);
+      const p1 = await adv('GET', path + '?limit=1');
+      const p2 = await adv('GET', path + `?limit=1&cursor=${p1.json.next_cursor}`);
+      assert.deepEqual([p1.json.items[0].id, p2.json.items[0].id], [a.json.id, b.json.id], kind);
+      assert.equal(p2.json.next_cursor, null, kind);
+    }
+    if (!(kind in CHANGES)) {
+      // Append-only: no change, by any method.
+      assert.equal((await s.call('PATCH', itemPath, { token: ctx.tokens.advocate, body: { version: 1 } })).status, 405, kind);
+      continue;
+    }
+    // Change with the version read; then a stale change names what changed.
+    const [field, value] = CHANGES[kind];
+    const changed = one
+      ? await adv('PUT', path, { ...example, version: 1, [field]: value })
+      : await adv('PATCH', itemPath, { version: 1, [field]: value });
+    assert.equal(changed.status, 200, `${kind}: ${changed.text}`);
+    assert.deepEqual(changed.json[field], value, kind);
+    assert.equal(changed.json.version, 2, kind);
+    const stale = one
+      ? await adv('PUT', path, { ...example, version: 1 })
+      : await adv('PATCH', itemPath, { version: 1, [field]: value });
+    assert.equal(stale.status, 409, kind);
+    assert.equal(stale.json.error.current_version, 2, kind);
+    assert.deepEqual(stale.json.error.changed, [field], kind);
+  }
+});
