@@ -7,6 +7,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "call.h"
 
+#include <assert.h>
 #include <limits.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -494,6 +495,47 @@ static void audit_start(struct http_req *r, void *arg)
 	wm_err e = store_audit_append_async(h->store, h->entries, h->n, audit_done, h);
 	if (e != WM_OK)
 		audit_done(h, e);
+}
+
+struct audited_page *call_audited_page(struct call *c, const void *data)
+{
+	struct audited_page *p = calloc(1, sizeof *p);
+	if (p)
+		p->items = json_array();
+	if (!p || !p->items) {
+		free(p);
+		call_fail(c, WM_ERR_NOMEM, NULL);
+		return NULL;
+	}
+	p->c = c;
+	p->data = data;
+	return p;
+}
+
+void call_audited_add(struct audited_page *p, const char *survivor_id, json_t *item, int64_t seq)
+{
+	/* The store lists at most STORE_LIST_MAX, the size of the buffer: an
+	 * item past it would be shown without its entry, so it is never shown. */
+	assert(p->n < STORE_LIST_MAX);
+	if (p->n == STORE_LIST_MAX) {
+		json_decref(item);
+		return;
+	}
+	call_audit(p->c, survivor_id, "read", &p->audit[p->n++]);
+	json_array_append_new(p->items, item);
+	p->last = seq;
+}
+
+void call_audited_answer(struct call *c, struct audited_page *p, wm_err e, bool more, int64_t next)
+{
+	if (e != WM_OK) {
+		json_decref(p->items);
+		call_fail(c, e, NULL);
+	} else {
+		http_respond_json(c->req, 200, call_list(c, p->items, more, next));
+		call_answer_after_audit(c, p->audit, p->n);
+	}
+	free(p);
 }
 
 void call_answer_after_audit(struct call *c, const struct store_audit *entries, size_t n)

@@ -115,6 +115,29 @@ json_t *call_list(const struct call *c, json_t *items, bool more, int64_t last_s
 void call_audit(const struct call *c, const char *survivor_id, const char *action,
 		struct store_audit *out);
 
+/* A page of records each of which is a read of a survivor's record: every
+ * item shown has its audit entry, and the page is answered only once they
+ * are stored. At most STORE_LIST_MAX items (the store's own limit). */
+struct audited_page {
+	const struct call *c;
+	const void *data; /* the caller's, for the callbacks that fill the page */
+	json_t *items;
+	int64_t last; /* the seq of the last item, for the cursor */
+	size_t n;
+	struct store_audit audit[STORE_LIST_MAX];
+};
+
+/* A new empty page for c (heap: the audit buffer is large); NULL after
+ * answering 500. */
+struct audited_page *call_audited_page(struct call *c, const void *data);
+
+/* Adds item (stolen) read from survivor_id's record, at seq. */
+void call_audited_add(struct audited_page *p, const char *survivor_id, json_t *item, int64_t seq);
+
+/* Answers the page (200 with its cursor at `next`, held until the entries
+ * are stored), or the store's error e; frees p. */
+void call_audited_answer(struct call *c, struct audited_page *p, wm_err e, bool more, int64_t next);
+
 /* Holds the answer the handler has set until the read-audit entries are
  * committed, without holding the connection thread; if they cannot be, the
  * answer becomes a 500 (a record is never shown unaudited). Copies entries.

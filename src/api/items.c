@@ -369,25 +369,13 @@ void record_get(struct call *c)
 	store_survivor_clear(&s);
 }
 
-struct range_list {
-	const struct call *c;
-	const struct kind *k;
-	json_t *items;
-	size_t n;
-	struct store_audit audit[STORE_LIST_MAX];
-};
-
 static void add_ranged(void *ctx, const struct store_item *it)
 {
-	struct range_list *l = ctx;
-	assert(l->n < STORE_LIST_MAX);
-	if (l->n == STORE_LIST_MAX)
-		return; /* never shown without its audit entry */
+	struct audited_page *p = ctx;
 	/* The caller's own organisation's survivor: the case team's view. */
 	struct store_survivor s = {0};
 	memcpy(s.org_id, it->org_id, sizeof s.org_id);
-	call_audit(l->c, it->survivor_id, "read", &l->audit[l->n++]);
-	json_array_append_new(l->items, item_json(l->c, l->k, &s, it));
+	call_audited_add(p, it->survivor_id, item_json(p->c, p->data, &s, it), it->seq);
 }
 
 /* Reads ?name= as a date into *day (absent: dflt); false after a 422. */
@@ -438,26 +426,13 @@ void appointments_caseload(struct call *c)
 	int64_t after;
 	if (!call_page(c, &limit, &after))
 		return;
-	struct range_list *l = calloc(1, sizeof *l);
-	if (!l) {
-		call_fail(c, WM_ERR_NOMEM, NULL);
+	struct audited_page *p = call_audited_page(c, k);
+	if (!p)
 		return;
-	}
-	l->c = c;
-	l->k = k;
-	l->items = json_array();
-	bool more;
+	bool more = false;
 	/* The cursor holds how many were shown before (plus one, as cursors
 	 * are never 0): the list is ordered by time, not by seq. */
 	int64_t offset = after > 0 ? after - 1 : 0;
-	wm_err e = store_item_range(c->app->store, k, &r, offset, limit, add_ranged, l, &more);
-	if (e != WM_OK) {
-		json_decref(l->items);
-		call_fail(c, e, NULL);
-	} else {
-		http_respond_json(c->req, 200,
-				  call_list(c, l->items, more, offset + (int64_t)l->n + 1));
-		call_answer_after_audit(c, l->audit, l->n);
-	}
-	free(l);
+	wm_err e = store_item_range(c->app->store, k, &r, offset, limit, add_ranged, p, &more);
+	call_audited_answer(c, p, e, more, offset + (int64_t)p->n + 1);
 }

@@ -103,24 +103,10 @@ out:
 	store_survivor_clear(&s);
 }
 
-struct share_list {
-	const struct call *c;
-	json_t *items;
-	int64_t last;
-	size_t n;
-	struct store_audit audit[STORE_LIST_MAX];
-};
-
 static void add_share(void *ctx, const struct store_share *sh)
 {
-	struct share_list *l = ctx;
-	assert(l->n < STORE_LIST_MAX);
-	if (l->n == STORE_LIST_MAX)
-		return;
 	/* The reason speaks of the person: reading it is a read of their record. */
-	call_audit(l->c, sh->survivor_id, "read", &l->audit[l->n++]);
-	json_array_append_new(l->items, share_json(sh, true));
-	l->last = sh->seq;
+	call_audited_add(ctx, sh->survivor_id, share_json(sh, true), sh->seq);
 }
 
 /* GET /safeguarding-shares?reviewed=false|true: the organisation's shares,
@@ -142,24 +128,13 @@ void shares_list(struct call *c)
 	int64_t before;
 	if (!call_page(c, &limit, &before))
 		return;
-	struct share_list *l = calloc(1, sizeof *l);
-	if (!l) {
-		call_fail(c, WM_ERR_NOMEM, NULL);
+	struct audited_page *p = call_audited_page(c, NULL);
+	if (!p)
 		return;
-	}
-	l->c = c;
-	l->items = json_array();
-	bool more;
+	bool more = false;
 	wm_err e = store_share_list(c->app->store, c->who.org_id, reviewed, before, limit,
-				    add_share, l, &more);
-	if (e != WM_OK) {
-		json_decref(l->items);
-		call_fail(c, e, NULL);
-	} else {
-		http_respond_json(c->req, 200, call_list(c, l->items, more, l->last));
-		call_answer_after_audit(c, l->audit, l->n);
-	}
-	free(l);
+				    add_share, p, &more);
+	call_audited_answer(c, p, e, more, p->last);
 }
 
 /* PATCH /safeguarding-shares/{id} {version, reviewed: true} */

@@ -235,25 +235,10 @@ out:
 	store_survivor_clear(&s);
 }
 
-struct survivor_list {
-	const struct call *c;
-	json_t *items;
-	int64_t last;
-	size_t n;
-	struct store_audit audit[STORE_LIST_MAX];
-};
-
 static void add_survivor(void *ctx, const struct store_survivor *s)
 {
-	struct survivor_list *l = ctx;
-	/* The store lists at most STORE_LIST_MAX, the size of the buffer: a
-	 * record past it would be shown without its entry, so never shown. */
-	assert(l->n < STORE_LIST_MAX);
-	if (l->n == STORE_LIST_MAX)
-		return;
-	call_audit(l->c, s->id, "read", &l->audit[l->n++]);
-	json_array_append_new(l->items, survivor_json(l->c, s));
-	l->last = s->seq;
+	struct audited_page *p = ctx;
+	call_audited_add(p, s->id, survivor_json(p->c, s), s->seq);
 }
 
 void survivors_list(struct call *c)
@@ -274,25 +259,14 @@ void survivors_list(struct call *c)
 	int64_t after;
 	if (!call_page(c, &limit, &after))
 		return;
-	struct survivor_list *l = calloc(1, sizeof *l);
-	if (!l) {
-		call_fail(c, WM_ERR_NOMEM, NULL);
+	struct audited_page *p = call_audited_page(c, NULL);
+	if (!p)
 		return;
-	}
-	l->c = c;
-	l->items = json_array();
 	bool more = false;
 	wm_err e =
-	    reach ? store_survivor_list(c->app->store, &f, after, limit, add_survivor, l, &more)
+	    reach ? store_survivor_list(c->app->store, &f, after, limit, add_survivor, p, &more)
 		  : WM_OK;
-	if (e != WM_OK) {
-		json_decref(l->items);
-		call_fail(c, e, NULL);
-	} else {
-		http_respond_json(c->req, 200, call_list(c, l->items, more, l->last));
-		call_answer_after_audit(c, l->audit, l->n);
-	}
-	free(l);
+	call_audited_answer(c, p, e, more, p->last);
 }
 
 struct log_list {
