@@ -85,6 +85,9 @@ bool call_take_version(struct call *c, json_t *body, bool required, int *expecte
  * when it is not there or not the caller's to see. The caller clears *s. */
 bool survivor_load(struct call *c, enum action act, struct store_survivor *s);
 
+/* survivor_load for the survivor id names (from a body rather than the path). */
+bool survivor_load_id(struct call *c, const char *id, enum action act, struct store_survivor *s);
+
 /* The survivor's record as the API shows it to the caller (their view). */
 json_t *survivor_json(const struct call *c, const struct store_survivor *s);
 
@@ -149,6 +152,25 @@ void call_answer_after_audit(struct call *c, const struct store_audit *entries, 
 void call_account_event(const struct call *c, const char *action, const char *target_id,
 			const char *fields, struct store_account_event *out);
 
+/* Reads the date ?name= into *day (dflt when absent); false after a 422
+ * naming it. */
+bool call_query_date(struct call *c, const char *name, int dflt, int *day);
+
+/* An item of kind k as the API shows it to the caller, for a survivor of
+ * res's ownership (their view). */
+json_t *item_json(const struct call *c, const struct kind *k, const struct resource *res,
+		  const struct store_item *it);
+
+/* Checks a complete item against its kind (schema, then its rules) for
+ * survivor s; false after a 422. */
+bool item_valid(struct call *c, const struct kind *k, json_t *item,
+		const struct store_survivor *s);
+
+/* Stores a new item of k (body taken) for survivor s, with its audit entry,
+ * and answers 201 with it. */
+void item_create(struct call *c, const struct kind *k, const struct store_survivor *s,
+		 json_t *body);
+
 /* Handlers, one group per file. */
 void health_get(struct call *c);
 void openapi_get(struct call *c);
@@ -180,6 +202,11 @@ void shares_create(struct call *c);
 void shares_list(struct call *c);
 void shares_review(struct call *c);
 void monitor_bulk_access(struct call *c);
+void alerts_list(struct call *c);
+void alerts_snooze(struct call *c);
+void dashboard_get(struct call *c);
+void calendar_list(struct call *c);
+void calendar_set(struct call *c);
 
 /* The JSON of a user as the API shows it (no password hash). */
 json_t *user_json(const struct store_user *u);

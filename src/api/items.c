@@ -26,11 +26,10 @@ static const struct kind *route_kind(const struct call *c)
 
 /* The item as the API shows it to this caller: server fields around the
  * part of the body the caller's view holds. */
-static json_t *item_json(const struct call *c, const struct kind *k, const struct store_survivor *s,
-			 const struct store_item *it)
+json_t *item_json(const struct call *c, const struct kind *k, const struct resource *res,
+		  const struct store_item *it)
 {
-	struct resource res = {.org_id = s->org_id, .shared_with_org = s->shared_with_org};
-	json_t *body = schema_view(k->schema, it->body, policy_view(&c->who, &res));
+	json_t *body = schema_view(k->schema, it->body, policy_view(&c->who, res));
 	json_t *out = json_pack("{s:s, s:i, s:s}", "id", it->id, "version", it->version,
 				"survivor_id", it->survivor_id);
 	if (!out || !body) {
@@ -45,8 +44,16 @@ static json_t *item_json(const struct call *c, const struct kind *k, const struc
 	return out;
 }
 
+/* item_json for an item of survivor s. */
+static json_t *item_of(const struct call *c, const struct kind *k, const struct store_survivor *s,
+		       const struct store_item *it)
+{
+	struct resource res = {.org_id = s->org_id, .shared_with_org = s->shared_with_org};
+	return item_json(c, k, &res, it);
+}
+
 /* Checks a complete item (after defaults or a merge) against its kind. */
-static bool item_valid(struct call *c, const struct kind *k, json_t *item,
+bool item_valid(struct call *c, const struct kind *k, json_t *item,
 		       const struct store_survivor *s)
 {
 	struct schema_error se;
@@ -58,8 +65,8 @@ static bool item_valid(struct call *c, const struct kind *k, json_t *item,
 }
 
 /* Stores a new item of k for survivor s and answers 201 with it. Takes body. */
-static void create(struct call *c, const struct kind *k, const struct store_survivor *s,
-		   json_t *body)
+void item_create(struct call *c, const struct kind *k, const struct store_survivor *s,
+		 json_t *body)
 {
 	struct store_item it = {.body = body, .version = 1};
 	secret_new_id(it.id);
@@ -71,7 +78,7 @@ static void create(struct call *c, const struct kind *k, const struct store_surv
 	call_audit(c, s->id, "create", &a);
 	wm_err e = store_item_create(c->app->store, k, &it, &a);
 	if (e == WM_OK)
-		http_respond_json(c->req, 201, item_json(c, k, s, &it));
+		http_respond_json(c->req, 201, item_of(c, k, s, &it));
 	else
 		call_fail(c, e, NULL);
 	store_item_clear(&it);
@@ -119,7 +126,7 @@ static void replace(struct call *c, const struct kind *k, const struct store_sur
 		return;
 	}
 	if (e == WM_OK)
-		http_respond_json(c->req, 200, item_json(c, k, s, stored));
+		http_respond_json(c->req, 200, item_of(c, k, s, stored));
 	else
 		call_fail(c, e, NULL);
 }
@@ -133,7 +140,7 @@ void items_create(struct call *c)
 		return;
 	json_t *body = call_body(c);
 	if (body && item_valid(c, k, body, &s)) {
-		create(c, k, &s, body);
+		item_create(c, k, &s, body);
 		body = NULL;
 	}
 	json_decref(body);
@@ -168,7 +175,7 @@ void items_put(struct call *c)
 	if (!item_valid(c, k, body, &s))
 		goto out;
 	if (e == WM_ERR_NOT_FOUND)
-		create(c, k, &s, body);
+		item_create(c, k, &s, body);
 	else
 		replace(c, k, &s, &stored, expected, body);
 	body = NULL;
@@ -184,7 +191,7 @@ static void answer_read(struct call *c, const struct kind *k, const struct store
 {
 	struct store_audit a;
 	call_audit(c, s->id, "read", &a);
-	http_respond_json(c->req, 200, item_json(c, k, s, it));
+	http_respond_json(c->req, 200, item_of(c, k, s, it));
 	call_answer_after_audit(c, &a, 1);
 }
 
@@ -271,7 +278,7 @@ struct item_list {
 static void add_item(void *ctx, const struct store_item *it)
 {
 	struct item_list *l = ctx;
-	json_array_append_new(l->items, item_json(l->c, l->k, l->s, it));
+	json_array_append_new(l->items, item_of(l->c, l->k, l->s, it));
 	l->last = it->seq;
 }
 
@@ -347,7 +354,7 @@ void record_get(struct call *c)
 		struct store_item it = {0};
 		e = store_item_get(c->app->store, k, s.org_id, s.id, NULL, &it);
 		if (e == WM_OK)
-			json_object_set_new(out, k->name, item_json(c, k, &s, &it));
+			json_object_set_new(out, k->name, item_of(c, k, &s, &it));
 		else if (e == WM_ERR_NOT_FOUND)
 			e = json_object_set_new(out, k->name, json_null()) ? WM_ERR_NOMEM : WM_OK;
 		store_item_clear(&it);
@@ -373,13 +380,12 @@ static void add_ranged(void *ctx, const struct store_item *it)
 {
 	struct audited_page *p = ctx;
 	/* The caller's own organisation's survivor: the case team's view. */
-	struct store_survivor s = {0};
-	memcpy(s.org_id, it->org_id, sizeof s.org_id);
-	call_audited_add(p, it->survivor_id, item_json(p->c, p->data, &s, it), it->seq);
+	struct resource res = {.org_id = it->org_id};
+	call_audited_add(p, it->survivor_id, item_json(p->c, p->data, &res, it), it->seq);
 }
 
 /* Reads ?name= as a date into *day (absent: dflt); false after a 422. */
-static bool query_date(struct call *c, const char *name, int dflt, int *day)
+bool call_query_date(struct call *c, const char *name, int dflt, int *day)
 {
 	const char *v = http_query(c->req, name);
 	*day = dflt;
@@ -401,7 +407,7 @@ void appointments_caseload(struct call *c)
 	if (!call_advocate_param(c, &r.advocate_id))
 		return;
 	int from, to;
-	if (!query_date(c, "from", c->today, &from) || !query_date(c, "to", from + 7, &to))
+	if (!call_query_date(c, "from", c->today, &from) || !call_query_date(c, "to", from + 7, &to))
 		return;
 	if (to < from || to - from > 366) {
 		call_invalid(c, "to", "to must be on or after from, within a year of it");

@@ -138,8 +138,12 @@ static bool filter_for(const struct call *c, enum action act, struct store_survi
 
 bool survivor_load(struct call *c, enum action act, struct store_survivor *s)
 {
+	return survivor_load_id(c, call_param(c, 0), act, s);
+}
+
+bool survivor_load_id(struct call *c, const char *id, enum action act, struct store_survivor *s)
+{
 	s->body = NULL;
-	const char *id = call_param(c, 0);
 	struct store_survivor_filter vis;
 	wm_err e = schema_is_id(id) && filter_for(c, act, &vis)
 		       ? store_survivor_get(c->app->store, id, &vis, s)

@@ -44,6 +44,8 @@ static const struct rule rules[ACT_COUNT] = {
     [ACT_CARE_ADD] = {"care.add", {N, O, O, S, N}},
     [ACT_CASELOAD_READ] = {"caseload.read", {N, O, O, N, N}},
     [ACT_SAFEGUARDING_SHARE] = {"safeguarding.share", {N, O, N, N, N}},
+    [ACT_ALERTS_READ] = {"alerts.read", {N, O, O, S, N}},
+    [ACT_CALENDAR_WRITE] = {"calendar.write", {N, O, N, N, N}},
 };
 
 #undef N

@@ -40,6 +40,9 @@ enum action {
 	ACT_CARE_ADD,	   /* add an appointment or a referral: also a clinician under a share */
 	ACT_CASELOAD_READ, /* across an organisation's survivors: appointments by date */
 	ACT_SAFEGUARDING_SHARE, /* share a record without consent, and review such shares */
+	ACT_ALERTS_READ,	/* alerts and the dashboard of a caseload (each survivor's own
+				   check, and each rule's, follow) */
+	ACT_CALENDAR_WRITE,	/* an organisation's own non-working days */
 	ACT_COUNT
 };
 

@@ -253,7 +253,21 @@ static const char *const sql_text[Q_COUNT] = {
 
 /* The statements of one kind of item (see the items section), built from
  * its declaration and prepared once per connection, like the others. */
-enum item_q { IQ_INSERT, IQ_GET, IQ_GET_ONE, IQ_UPDATE, IQ_LIST, IQ_KEEP, IQ_COUNT };
+enum item_q {
+	IQ_INSERT,
+	IQ_GET,
+	IQ_GET_ONE,
+	IQ_UPDATE,
+	IQ_LIST,
+	IQ_KEEP,
+	/* A batch of a caseload's items, plain columns only (store_caseload):
+	 * of one organisation, of one advocate's survivors in it, or of the
+	 * survivors shared with an organisation. */
+	IQ_CASE_ORG,
+	IQ_CASE_ADV,
+	IQ_CASE_SHARED,
+	IQ_COUNT
+};
 
 /* Room for every kind's statements on a connection: kinds are compiled in
  * (domain/kind.h), a dozen or so; a kind past this is refused, never
@@ -2055,6 +2069,31 @@ static char *item_sql(const struct kind *k, enum item_q q)
 				    "ORDER BY seq LIMIT ?5",
 				    k->table);
 		break;
+	case IQ_CASE_ORG:
+	case IQ_CASE_ADV:
+	case IQ_CASE_SHARED:
+		/* The survivors of the batch are those of the filter with seq in
+		 * ($lo, $hi]; their items come in survivor order. Driven by the
+		 * caseload's index (org_id, advocate_id, status, seq) or the
+		 * organisation's, then each survivor's items by (survivor_id,
+		 * seq). i.org_id = s.org_id: an item is only ever its survivor's
+		 * organisation's. */
+		sqlite3_str_appendall(b, "SELECT s.seq, i.id, i.version, i.created_at");
+		for (size_t i = 0; i < k->ncolumns; i++)
+			sqlite3_str_appendf(b, ", i.%s", k->columns[i].column);
+		sqlite3_str_appendf(b,
+				    " FROM survivors s JOIN %s i ON i.survivor_id = s.id "
+				    "AND i.org_id = s.org_id WHERE ",
+				    k->table);
+		if (q == IQ_CASE_SHARED)
+			sqlite3_str_appendall(b, "s.id IN (" SHARED_IDS ")");
+		else
+			sqlite3_str_appendall(b, "s.org_id = $org");
+		if (q == IQ_CASE_ADV)
+			sqlite3_str_appendall(b, " AND s.advocate_id = $adv");
+		sqlite3_str_appendall(b, " AND ($status IS NULL OR s.status = $status) "
+					 "AND s.seq > $lo AND s.seq <= $hi ORDER BY s.seq, i.seq");
+		break;
 	default:
 		assert(!"an item statement without SQL");
 		break;
@@ -2667,5 +2706,231 @@ wm_err store_survivor_erase(struct store *st, const char *survivor_id, int64_t a
 		sqlite3_exec(c->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
 	release(st, c);
 	free(sealed);
+	return e;
+}
+
+/* ---- a caseload, as the alert rules read it ---- */
+
+/* Survivors per batch: enough that a batch is a handful of statements for a
+ * whole caseload, few enough that the columns of its items stay small. */
+#define CASE_BATCH 128
+
+struct case_batch {
+	struct store_survivor s[CASE_BATCH];
+	size_t n;
+};
+
+static void case_collect(void *ctx, const struct store_survivor *s)
+{
+	struct case_batch *b = ctx;
+	assert(b->n < CASE_BATCH);
+	b->s[b->n] = *s;
+	json_incref(s->body); /* the list clears its own reference after this */
+	b->n++;
+}
+
+/* The items of one kind for one batch, in survivor order. */
+struct case_rows {
+	struct store_item_cols *rows;
+	size_t n, cap;
+	size_t first[CASE_BATCH + 1]; /* survivor b's rows: [first[b], first[b + 1]) */
+};
+
+static void read_col(sqlite3_stmt *s, int i, struct store_col *out)
+{
+	memset(out, 0, sizeof *out);
+	switch (sqlite3_column_type(s, i)) {
+	case SQLITE_NULL:
+		out->null = true;
+		break;
+	case SQLITE_INTEGER:
+		out->i = sqlite3_column_int64(s, i);
+		break;
+	default:
+		copy_col(s, i, out->text, sizeof out->text);
+		break;
+	}
+}
+
+/* Reads the items of kind k for the survivors of batch b into r. */
+static wm_err case_rows_read(struct conn *c, const struct kind *k,
+			     const struct store_survivor_filter *f, const struct case_batch *b,
+			     struct case_rows *r)
+{
+	r->n = 0;
+	if (k->ncolumns > STORE_COLS_MAX)
+		return WM_ERR_INVALID;
+	enum item_q q = given(f->shared_with_org_id) && !given(f->org_id) ? IQ_CASE_SHARED
+			: given(f->advocate_id)				 ? IQ_CASE_ADV
+									 : IQ_CASE_ORG;
+	sqlite3_stmt *s = item_stmt(c, k, q);
+	if (!s)
+		return WM_ERR_IO;
+	if (q == IQ_CASE_SHARED) {
+		bind_named(s, "$org", f->shared_with_org_id, -1);
+		sqlite3_bind_int(s, sqlite3_bind_parameter_index(s, "$today"), f->today);
+		sqlite3_bind_int64(s, sqlite3_bind_parameter_index(s, "$now"), f->now);
+	} else {
+		bind_named(s, "$org", f->org_id, -1);
+	}
+	if (q == IQ_CASE_ADV)
+		bind_named(s, "$adv", f->advocate_id, -1);
+	if (given(f->status))
+		bind_named(s, "$status", f->status, -1);
+	sqlite3_bind_int64(s, sqlite3_bind_parameter_index(s, "$lo"), b->s[0].seq - 1);
+	sqlite3_bind_int64(s, sqlite3_bind_parameter_index(s, "$hi"), b->s[b->n - 1].seq);
+	size_t at = 0; /* the survivor of the batch the rows have reached */
+	r->first[0] = 0;
+	int rc;
+	wm_err e = WM_OK;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		int64_t seq = sqlite3_column_int64(s, 0);
+		while (at < b->n && b->s[at].seq < seq)
+			r->first[++at] = r->n;
+		if (at == b->n || b->s[at].seq != seq)
+			continue; /* not one of the batch (cannot happen: same filter) */
+		if (r->n == r->cap) {
+			size_t cap = r->cap ? 2 * r->cap : 256;
+			struct store_item_cols *more = realloc(r->rows, cap * sizeof *more);
+			if (!more) {
+				e = WM_ERR_NOMEM;
+				break;
+			}
+			r->rows = more;
+			r->cap = cap;
+		}
+		struct store_item_cols *it = &r->rows[r->n++];
+		copy_col(s, 1, it->id, sizeof it->id);
+		it->version = sqlite3_column_int(s, 2);
+		const unsigned char *created = sqlite3_column_text(s, 3);
+		if (!created || !instant_parse((const char *)created, &it->created_at))
+			it->created_at = 0;
+		for (size_t j = 0; j < k->ncolumns; j++)
+			read_col(s, 4 + (int)j, &it->col[j]);
+	}
+	if (e == WM_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
+		e = map_rc(rc);
+	while (at < b->n)
+		r->first[++at] = r->n;
+	done(s);
+	return e;
+}
+
+wm_err store_caseload(struct store *st, const struct store_survivor_filter *f,
+		      const struct kind *const *kinds, size_t nkinds,
+		      void (*each)(void *ctx, const struct store_case *c), void *ctx)
+{
+	enum reach reach = reach_of(f);
+	if (reach != REACH_ORG && reach != REACH_SHARED)
+		return WM_ERR_INVALID; /* one organisation's, or those shared with one */
+	struct store_survivor_filter lf = *f;
+	lf.name = NULL;
+	struct case_batch *b = calloc(1, sizeof *b);
+	struct case_rows *rows = calloc(nkinds ? nkinds : 1, sizeof *rows);
+	const struct store_item_cols **items = calloc(nkinds ? nkinds : 1, sizeof *items);
+	size_t *count = calloc(nkinds ? nkinds : 1, sizeof *count);
+	wm_err e = b && rows && items && count ? WM_OK : WM_ERR_NOMEM;
+	int64_t after = 0;
+	bool more = e == WM_OK;
+	while (e == WM_OK && more) {
+		b->n = 0;
+		e = store_survivor_list(st, &lf, after, CASE_BATCH, case_collect, b, &more);
+		if (e != WM_OK || b->n == 0)
+			break;
+		after = b->s[b->n - 1].seq;
+		struct conn *c = acquire(st);
+		for (size_t k = 0; k < nkinds && e == WM_OK; k++)
+			e = case_rows_read(c, kinds[k], &lf, b, &rows[k]);
+		release(st, c);
+		for (size_t i = 0; i < b->n && e == WM_OK; i++) {
+			for (size_t k = 0; k < nkinds; k++) {
+				items[k] = rows[k].rows + rows[k].first[i];
+				count[k] = rows[k].first[i + 1] - rows[k].first[i];
+			}
+			struct store_case one = {.survivor = &b->s[i], .items = items, .count = count};
+			each(ctx, &one);
+		}
+		for (size_t i = 0; i < b->n; i++)
+			store_survivor_clear(&b->s[i]);
+	}
+	if (b)
+		for (size_t i = 0; i < b->n; i++)
+			store_survivor_clear(&b->s[i]);
+	for (size_t k = 0; rows && k < nkinds; k++)
+		free(rows[k].rows);
+	free(rows);
+	free(items);
+	free(count);
+	free(b);
+	return e;
+}
+
+/* ---- an organisation's own non-working days ---- */
+
+wm_err store_org_days(struct store *st, const char *org_id, int **days, size_t *n)
+{
+	*days = NULL;
+	*n = 0;
+	if (!given(org_id))
+		return WM_ERR_INVALID;
+	struct conn *c = acquire(st);
+	sqlite3_stmt *s = once(c, "SELECT day FROM org_days WHERE org_id = ?1 ORDER BY day");
+	wm_err e = s ? WM_OK : WM_ERR_IO;
+	size_t cap = 0;
+	int rc = SQLITE_DONE;
+	if (s) {
+		sqlite3_bind_text(s, 1, org_id, -1, SQLITE_STATIC);
+		while (e == WM_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+			if (*n == cap) {
+				cap = cap ? 2 * cap : 16;
+				int *more = realloc(*days, cap * sizeof *more);
+				if (!more) {
+					e = WM_ERR_NOMEM;
+					break;
+				}
+				*days = more;
+			}
+			(*days)[(*n)++] = sqlite3_column_int(s, 0);
+		}
+		if (e == WM_OK && rc != SQLITE_DONE)
+			e = map_rc(rc);
+	}
+	sqlite3_finalize(s);
+	release(st, c);
+	if (e != WM_OK) {
+		free(*days);
+		*days = NULL;
+		*n = 0;
+	}
+	return e;
+}
+
+wm_err store_org_days_set(struct store *st, const char *org_id, const int *days, size_t n,
+			  const char *by, int64_t at)
+{
+	if (!given(org_id) || !given(by))
+		return WM_ERR_INVALID;
+	struct conn *c = acquire(st);
+	sqlite3_stmt *del = once(c, "DELETE FROM org_days WHERE org_id = ?1");
+	sqlite3_stmt *add = once(c, "INSERT INTO org_days(org_id, day, created_by, created_at) "
+				    "VALUES (?1, ?2, ?3, ?4)");
+	wm_err e = del && add ? WM_OK : WM_ERR_IO;
+	if (e == WM_OK) {
+		e = begin(c); /* enters the write turn even when it fails */
+		sqlite3_bind_text(del, 1, org_id, -1, SQLITE_STATIC);
+		if (e == WM_OK)
+			e = exec_stmt(del);
+		for (size_t i = 0; i < n && e == WM_OK; i++) {
+			sqlite3_bind_text(add, 1, org_id, -1, SQLITE_STATIC);
+			sqlite3_bind_int(add, 2, days[i]);
+			sqlite3_bind_text(add, 3, by, -1, SQLITE_STATIC);
+			sqlite3_bind_int64(add, 4, at);
+			e = exec_stmt(add);
+		}
+		e = finish(c, e);
+	}
+	sqlite3_finalize(del);
+	sqlite3_finalize(add);
+	release(st, c);
 	return e;
 }

@@ -467,4 +467,53 @@ wm_err store_share_review(struct store *st, const char *org_id, const char *id, 
 wm_err store_survivor_erase(struct store *st, const char *survivor_id, int64_t at,
 			    const char *ran_by, const char *reason);
 
+/* ---- a caseload, as the alert rules read it ---- */
+
+#define STORE_COLS_MAX 10 /* the most plain columns a kind declares */
+#define STORE_COL_TEXT 40 /* a code, an id or a short text and its NUL */
+
+/* One plain column's value as read back (domain/kind.h says the types). */
+struct store_col {
+	bool null;
+	int64_t i;		   /* a day number, seconds, 0/1 or an integer */
+	char text[STORE_COL_TEXT]; /* a code, an id or short text; "" otherwise */
+};
+
+/* One item of a record as its plain columns, its sealed body unopened. */
+struct store_item_cols {
+	char id[STORE_ID_LEN];
+	int version;
+	int64_t created_at;		      /* seconds since the epoch */
+	struct store_col col[STORE_COLS_MAX]; /* kind->columns, in order */
+};
+
+/* One survivor of a caseload: the record (body opened), and for each kind
+ * asked for, in the order asked, the plain columns of its items. */
+struct store_case {
+	const struct store_survivor *survivor;
+	const struct store_item_cols *const *items; /* items[k][0..count[k]) */
+	const size_t *count;
+};
+
+/* Calls each for every survivor within f, in seq order: f's organisation (or
+ * the survivors shared with f->shared_with_org_id), advocate and status
+ * apply; name does not; all_orgs is refused (WM_ERR_INVALID). Reads the
+ * caseload in batches, one statement per kind per batch, so neither the
+ * bodies of the items nor a whole organisation are ever held at once.
+ * Everything passed to each is borrowed for the call. */
+wm_err store_caseload(struct store *st, const struct store_survivor_filter *f,
+		      const struct kind *const *kinds, size_t nkinds,
+		      void (*each)(void *ctx, const struct store_case *c), void *ctx);
+
+/* ---- an organisation's own non-working days ---- */
+
+/* The organisation's own non-working days (day numbers), ascending: *days
+ * is malloc'd (caller frees; NULL when there are none). */
+wm_err store_org_days(struct store *st, const char *org_id, int **days, size_t *n);
+
+/* Makes days[0..n) (ascending, no repeats) the organisation's own
+ * non-working days, in one transaction; by: who. */
+wm_err store_org_days_set(struct store *st, const char *org_id, const int *days, size_t n,
+			  const char *by, int64_t at);
+
 #endif

@@ -140,6 +140,7 @@ const UNDO = {
   12: 'DROP TABLE versions;',
   13: 'DROP TABLE safeguarding_shares;',
   14: 'DROP TABLE erasures;',
+  15: 'DROP TABLE snoozes; DROP TABLE org_days;',
 };
 export function rollBack(db, version) {
   const steps = Object.keys(UNDO).map(Number).filter((v) => v > version).sort((a, b) => b - a);

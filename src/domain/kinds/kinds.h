@@ -23,6 +23,11 @@ extern const struct kind kind_referrals;
 extern const struct kind kind_medications;
 extern const struct kind kind_notes;
 extern const struct kind kind_consents;
+extern const struct kind kind_snoozes;
+
+/* The alert rules a snooze may name, NULL-terminated (as alerts.c spells
+ * them). */
+const char *const *kind_snooze_rules(void);
 
 /* The fields the server sets on every item but org_id (a consent's org_id is
  * the client's: the organisation it shares with). The view (schema_view)

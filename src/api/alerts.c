@@ -1,0 +1,954 @@
+/*
+ * alerts.c - the alerts of a caseload, their snoozes, the dashboard and the
+ * organisation's own non-working days.
+ *
+ * Alerts are derived on every request, never stored: the store hands over
+ * each survivor of the caseload with the plain columns of their record
+ * (store_caseload: nothing but the survivors themselves is decrypted), this
+ * file turns that into a struct alert_record, and domain/alerts.c judges it.
+ * What a reader sees is then cut three ways: the survivors the policy lets
+ * them see (the store's filter), the rules whose parts of the record they
+ * may read (a clinician under a share never sees an NRM or asylum rule),
+ * and the snoozes in force. Every survivor an answer shows is a read of
+ * their record, audited before the answer goes.
+ */
+#include <assert.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../crypto/secret.h"
+#include "../domain/alerts.h"
+#include "call.h"
+
+/* The parts of the record the rules read, in the order asked of the store. */
+enum part { P_REG, P_APPT, P_REF, P_MED, P_NRM, P_ASYLUM, P_PLAN, P_REVIEW, P_SNOOZE, P_COUNT };
+
+static const char *const part_names[P_COUNT] = {
+    "registrations", "appointments", "referrals", "medications", "nrm",
+    "asylum",	     "plan",	     "plan/reviews", "snoozes",
+};
+
+/* The days from D the dashboard shows appointments for: today and the next 7. */
+#define DASHBOARD_DAYS 8
+/* The most appointments the dashboard lists (a caseload's week is far fewer). */
+#define DASHBOARD_APPOINTMENTS_MAX 500
+/* Organisations whose calendars one request keeps (a clinician's shares). */
+#define CALENDARS_MAX 16
+
+/* A column of a part, found by name in its kind's declaration. */
+static int column(const struct kind *k, const char *name)
+{
+	for (size_t i = 0; i < k->ncolumns; i++)
+		if (strcmp(k->columns[i].column, name) == 0)
+			return (int)i;
+	assert(!"an alert rule reads a column its kind does not declare");
+	return -1;
+}
+
+static int day_at(const struct store_item_cols *it, int j)
+{
+	return j < 0 || it->col[j].null ? ALERT_NO_DAY : (int)it->col[j].i;
+}
+
+static enum alert_flag flag_at(const struct store_item_cols *it, int j)
+{
+	if (j < 0 || it->col[j].null)
+		return FLAG_ABSENT;
+	return it->col[j].i ? FLAG_TRUE : FLAG_FALSE;
+}
+
+static const char *code_at(const struct store_item_cols *it, int j)
+{
+	return j < 0 || it->col[j].null || !it->col[j].text[0] ? NULL : it->col[j].text;
+}
+
+/* "survivor" is 0, "dependant:N" is N; anything else -1. */
+static int person_of(const char *p)
+{
+	if (!p || strcmp(p, "survivor") == 0)
+		return 0;
+	static const char prefix[] = "dependant:";
+	if (strncmp(p, prefix, sizeof prefix - 1) != 0)
+		return -1;
+	char *end;
+	long n = strtol(p + sizeof prefix - 1, &end, 10);
+	return *end == '\0' && n >= 1 && n <= 1000 ? (int)n : -1;
+}
+
+/* One alert as it will be shown. */
+struct shown {
+	struct alert a;
+	char survivor_id[STORE_ID_LEN];
+	int snoozed_until; /* 0: not snoozed */
+};
+
+/* An appointment in the dashboard's window, read in full once the caseload
+ * has been walked. */
+struct appt_ref {
+	char id[STORE_ID_LEN];
+	char survivor_id[STORE_ID_LEN];
+	char org_id[STORE_ID_LEN];
+	bool shared;
+	int64_t starts_at;
+	const char *interpreter; /* interpreter_status */
+};
+
+/* One survivor of the dashboard's caseload. */
+struct case_row {
+	json_t *json;
+	struct shown top; /* their most urgent alert, when has_top */
+	bool has_top;
+	int counts[ALERT_SEVERITY_COUNT];
+	size_t order;
+};
+
+struct calendar {
+	char org_id[STORE_ID_LEN];
+	int *days;
+	size_t n;
+};
+
+/* Everything one request gathers while the store walks the caseload. */
+struct judge {
+	struct call *c;
+	int day; /* D */
+	bool include_snoozed;
+	bool dashboard;
+	const struct kind *kinds[P_COUNT];
+	/* The columns the rules read, per part. */
+	int reg[4], appt[7], ref[6], med[5], nrm[6], asy[4], plan_every, review_on, snz[4];
+	/* Scratch for one survivor's record, grown as needed. */
+	struct alert_registration *regs;
+	struct alert_appointment *appts;
+	struct alert_referral *refs;
+	struct alert_medication *meds;
+	size_t cap[4];
+	struct alert_list found;
+	/* What the answer shows. */
+	struct shown *shown;
+	size_t nshown, capshown;
+	struct store_audit *audit;
+	size_t naudit, capaudit;
+	struct case_row *rows;
+	size_t nrows, caprows;
+	struct appt_ref *window;
+	size_t nwindow;
+	struct calendar cal[CALENDARS_MAX];
+	size_t ncal;
+	wm_err err;
+};
+
+static bool grow(void **p, size_t *cap, size_t need, size_t size)
+{
+	if (need <= *cap)
+		return true;
+	size_t n = *cap ? *cap : 16;
+	while (n < need)
+		n *= 2;
+	void *q = realloc(*p, n * size);
+	if (!q)
+		return false;
+	*p = q;
+	*cap = n;
+	return true;
+}
+
+static void judge_init(struct judge *j, struct call *c, int day)
+{
+	memset(j, 0, sizeof *j);
+	j->c = c;
+	j->day = day;
+	for (int p = 0; p < P_COUNT; p++) {
+		j->kinds[p] = kind_find(part_names[p]);
+		assert(j->kinds[p]);
+	}
+	const struct kind *k = j->kinds[P_REG];
+	j->reg[0] = column(k, "service");
+	j->reg[1] = column(k, "person");
+	j->reg[2] = column(k, "registered_on");
+	j->reg[3] = column(k, "refused_on");
+	k = j->kinds[P_APPT];
+	j->appt[0] = column(k, "kind");
+	j->appt[1] = column(k, "starts_at");
+	j->appt[2] = column(k, "status");
+	j->appt[3] = column(k, "cancelled_by");
+	j->appt[4] = column(k, "interpreter_needed");
+	j->appt[5] = column(k, "interpreter_booked");
+	j->appt[6] = column(k, "interpreter_provided");
+	k = j->kinds[P_REF];
+	j->ref[0] = column(k, "service");
+	j->ref[1] = column(k, "sent_on");
+	j->ref[2] = column(k, "accepted_on");
+	j->ref[3] = column(k, "first_seen_on");
+	j->ref[4] = column(k, "rejected_on");
+	j->ref[5] = column(k, "closed_on");
+	k = j->kinds[P_MED];
+	j->med[0] = column(k, "category");
+	j->med[1] = column(k, "started_on");
+	j->med[2] = column(k, "stopped_on");
+	j->med[3] = column(k, "explained");
+	j->med[4] = column(k, "explained_in_own_language");
+	k = j->kinds[P_NRM];
+	j->nrm[0] = column(k, "referred_on");
+	j->nrm[1] = column(k, "rg_decision_on");
+	j->nrm[2] = column(k, "rg_outcome");
+	j->nrm[3] = column(k, "cg_decision_on");
+	j->nrm[4] = column(k, "cg_outcome");
+	j->nrm[5] = column(k, "support");
+	k = j->kinds[P_ASYLUM];
+	j->asy[0] = column(k, "claimed_on");
+	j->asy[1] = column(k, "support");
+	j->asy[2] = column(k, "outcome");
+	j->asy[3] = column(k, "legal_representative");
+	j->plan_every = column(j->kinds[P_PLAN], "review_every_days");
+	j->review_on = column(j->kinds[P_REVIEW], "reviewed_on");
+	k = j->kinds[P_SNOOZE];
+	j->snz[0] = column(k, "rule");
+	j->snz[1] = column(k, "item_id");
+	j->snz[2] = column(k, "item_version");
+	j->snz[3] = column(k, "until");
+}
+
+static void judge_free(struct judge *j)
+{
+	free(j->regs);
+	free(j->appts);
+	free(j->refs);
+	free(j->meds);
+	alert_list_free(&j->found);
+	free(j->shown);
+	free(j->audit);
+	for (size_t i = 0; i < j->nrows; i++)
+		json_decref(j->rows[i].json);
+	free(j->rows);
+	free(j->window);
+	for (size_t i = 0; i < j->ncal; i++)
+		free(j->cal[i].days);
+}
+
+/* The calendar of the survivor's organisation (its own non-working days). */
+static const struct workdays *calendar_of(struct judge *j, const char *org_id,
+					  struct workdays *out)
+{
+	memset(out, 0, sizeof *out);
+	for (size_t i = 0; i < j->ncal; i++)
+		if (strcmp(j->cal[i].org_id, org_id) == 0) {
+			out->extra = j->cal[i].days;
+			out->nextra = j->cal[i].n;
+			return out;
+		}
+	struct calendar cal = {0};
+	snprintf(cal.org_id, sizeof cal.org_id, "%s", org_id);
+	wm_err e = store_org_days(j->c->app->store, org_id, &cal.days, &cal.n);
+	if (e != WM_OK) {
+		j->err = e;
+		return out;
+	}
+	out->extra = cal.days;
+	out->nextra = cal.n;
+	if (j->ncal < CALENDARS_MAX)
+		j->cal[j->ncal++] = cal;
+	else
+		free(cal.days), out->extra = NULL, out->nextra = 0, j->err = WM_ERR_NOMEM;
+	return out;
+}
+
+/* The survivor's own facts the rules read, from the opened record. */
+static void survivor_facts(const json_t *body, struct alert_record *r)
+{
+	const char *status = json_string_value(json_object_get(body, "status"));
+	r->active = status && strcmp(status, "active") == 0;
+	const char *entered = json_string_value(json_object_get(body, "entered_service_on"));
+	if (!entered || !date_parse(entered, &r->entered_service_on))
+		r->entered_service_on = ALERT_NO_DAY;
+	const json_t *preg = json_object_get(body, "pregnant");
+	r->pregnant = json_is_boolean(preg) ? (json_is_true(preg) ? FLAG_TRUE : FLAG_FALSE)
+					    : FLAG_ABSENT;
+	r->dependants = (int)json_array_size(json_object_get(body, "dependants"));
+	r->language_interpreter = false;
+	size_t i;
+	const json_t *lang;
+	json_array_foreach(json_object_get(body, "languages"), i, lang)
+	{
+		if (json_is_true(json_object_get(lang, "interpreter_needed")))
+			r->language_interpreter = true;
+	}
+}
+
+/* Fills the record's lists from the plain columns; false when out of memory. */
+static bool record_parts(struct judge *j, const struct store_case *cs, struct alert_record *r,
+			 struct alert_nrm *nrm, struct alert_asylum *asy, struct alert_plan *plan)
+{
+	size_t n;
+	n = cs->count[P_REG];
+	if (!grow((void **)&j->regs, &j->cap[0], n, sizeof *j->regs))
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		const struct store_item_cols *it = &cs->items[P_REG][i];
+		j->regs[i] = (struct alert_registration){
+		    .id = it->id,
+		    .version = it->version,
+		    .service = code_at(it, j->reg[0]),
+		    .person = person_of(code_at(it, j->reg[1])),
+		    .registered_on = day_at(it, j->reg[2]),
+		    .refused_on = day_at(it, j->reg[3]),
+		};
+	}
+	r->registrations = j->regs;
+	r->nregistrations = n;
+
+	n = cs->count[P_APPT];
+	if (!grow((void **)&j->appts, &j->cap[1], n, sizeof *j->appts))
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		const struct store_item_cols *it = &cs->items[P_APPT][i];
+		const struct store_col *starts = &it->col[j->appt[1]];
+		j->appts[i] = (struct alert_appointment){
+		    .id = it->id,
+		    .version = it->version,
+		    .kind = code_at(it, j->appt[0]),
+		    .day = starts->null ? ALERT_NO_DAY : instant_local_day(starts->i),
+		    .status = code_at(it, j->appt[2]),
+		    .cancelled_by = code_at(it, j->appt[3]),
+		    .needed = flag_at(it, j->appt[4]),
+		    .booked = flag_at(it, j->appt[5]),
+		    .provided = flag_at(it, j->appt[6]),
+		};
+	}
+	r->appointments = j->appts;
+	r->nappointments = n;
+
+	n = cs->count[P_REF];
+	if (!grow((void **)&j->refs, &j->cap[2], n, sizeof *j->refs))
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		const struct store_item_cols *it = &cs->items[P_REF][i];
+		j->refs[i] = (struct alert_referral){
+		    .id = it->id,
+		    .version = it->version,
+		    .service = code_at(it, j->ref[0]),
+		    .sent_on = day_at(it, j->ref[1]),
+		    .accepted_on = day_at(it, j->ref[2]),
+		    .first_seen_on = day_at(it, j->ref[3]),
+		    .rejected_on = day_at(it, j->ref[4]),
+		    .closed_on = day_at(it, j->ref[5]),
+		};
+	}
+	r->referrals = j->refs;
+	r->nreferrals = n;
+
+	n = cs->count[P_MED];
+	if (!grow((void **)&j->meds, &j->cap[3], n, sizeof *j->meds))
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		const struct store_item_cols *it = &cs->items[P_MED][i];
+		j->meds[i] = (struct alert_medication){
+		    .id = it->id,
+		    .version = it->version,
+		    .category = code_at(it, j->med[0]),
+		    .started_on = day_at(it, j->med[1]),
+		    .stopped_on = day_at(it, j->med[2]),
+		    .explained = flag_at(it, j->med[3]),
+		    .explained_in_own_language = flag_at(it, j->med[4]),
+		};
+	}
+	r->medications = j->meds;
+	r->nmedications = n;
+
+	if (cs->count[P_NRM]) {
+		const struct store_item_cols *it = &cs->items[P_NRM][0];
+		*nrm = (struct alert_nrm){
+		    .id = it->id,
+		    .version = it->version,
+		    .referred_on = day_at(it, j->nrm[0]),
+		    .rg_decision_on = day_at(it, j->nrm[1]),
+		    .rg_outcome = code_at(it, j->nrm[2]),
+		    .cg_decision_on = day_at(it, j->nrm[3]),
+		    .cg_outcome = code_at(it, j->nrm[4]),
+		    .support = code_at(it, j->nrm[5]),
+		};
+		r->nrm = nrm;
+	}
+	if (cs->count[P_ASYLUM]) {
+		const struct store_item_cols *it = &cs->items[P_ASYLUM][0];
+		*asy = (struct alert_asylum){
+		    .id = it->id,
+		    .version = it->version,
+		    .claimed_on = day_at(it, j->asy[0]),
+		    .support = code_at(it, j->asy[1]),
+		    .outcome = code_at(it, j->asy[2]),
+		    .legal_representative = flag_at(it, j->asy[3]),
+		};
+		r->asylum = asy;
+	}
+	if (cs->count[P_PLAN]) {
+		const struct store_item_cols *it = &cs->items[P_PLAN][0];
+		const struct store_col *every = &it->col[j->plan_every];
+		*plan = (struct alert_plan){
+		    .id = it->id,
+		    .version = it->version,
+		    .created_on = instant_local_day(it->created_at),
+		    .review_every_days = every->null ? 28 : (int)every->i,
+		    .last_review_on = ALERT_NO_DAY,
+		};
+		for (size_t i = 0; i < cs->count[P_REVIEW]; i++) {
+			int on = day_at(&cs->items[P_REVIEW][i], j->review_on);
+			if (on != ALERT_NO_DAY &&
+			    (plan->last_review_on == ALERT_NO_DAY || on > plan->last_review_on))
+				plan->last_review_on = on;
+		}
+		r->plan = plan;
+	}
+	return true;
+}
+
+/* The last day of the snooze in force on a, 0 when none is. A snooze of an
+ * alert about an item holds only while the item keeps the version it had. */
+static int snoozed_until(const struct judge *j, const struct store_case *cs,
+			 const struct alert *a)
+{
+	int until = 0;
+	const char *rule = alert_rule_name(a->rule);
+	for (size_t i = 0; i < cs->count[P_SNOOZE]; i++) {
+		const struct store_item_cols *z = &cs->items[P_SNOOZE][i];
+		const char *zr = code_at(z, j->snz[0]);
+		const char *zi = code_at(z, j->snz[1]);
+		int zu = day_at(z, j->snz[3]);
+		if (!zr || strcmp(zr, rule) != 0 || strcmp(zi ? zi : "", a->item_id) != 0 ||
+		    zu == ALERT_NO_DAY || zu <= j->day)
+			continue;
+		if (a->item_id[0] && (z->col[j->snz[2]].null || z->col[j->snz[2]].i != a->item_version))
+			continue; /* the item has changed since: the alert is back */
+		if (zu > until)
+			until = zu;
+	}
+	return until;
+}
+
+static int shown_cmp(const void *pa, const void *pb)
+{
+	const struct shown *a = pa, *b = pb;
+	if (a->a.severity != b->a.severity)
+		return a->a.severity < b->a.severity ? -1 : 1;
+	if (a->a.due_on != b->a.due_on)
+		return a->a.due_on < b->a.due_on ? -1 : 1;
+	int c = strcmp(a->survivor_id, b->survivor_id);
+	if (c)
+		return c;
+	if (a->a.rule != b->a.rule)
+		return a->a.rule < b->a.rule ? -1 : 1;
+	return strcmp(a->a.item_id, b->a.item_id);
+}
+
+/* interpreter_status of an appointment: what the dashboard shows beside it. */
+static const char *interpreter_status(const struct alert_appointment *ap, bool language)
+{
+	bool needed = ap->needed == FLAG_TRUE || language;
+	if (!needed)
+		return "not_needed";
+	if (ap->provided == FLAG_TRUE)
+		return "provided";
+	if (ap->status && strcmp(ap->status, "attended") == 0)
+		return "not_provided";
+	return ap->booked == FLAG_TRUE ? "booked" : "not_booked";
+}
+
+/* The appointments of the record in the dashboard's window. */
+static void window_add(struct judge *j, const struct store_survivor *s,
+		       const struct store_case *cs, const struct alert_record *r)
+{
+	for (size_t i = 0; i < r->nappointments; i++) {
+		const struct alert_appointment *ap = &r->appointments[i];
+		if (ap->day == ALERT_NO_DAY || ap->day < j->day ||
+		    ap->day >= j->day + DASHBOARD_DAYS || j->nwindow == DASHBOARD_APPOINTMENTS_MAX)
+			continue;
+		struct appt_ref *w = &j->window[j->nwindow++];
+		snprintf(w->id, sizeof w->id, "%s", ap->id);
+		snprintf(w->survivor_id, sizeof w->survivor_id, "%s", s->id);
+		snprintf(w->org_id, sizeof w->org_id, "%s", s->org_id);
+		w->shared = s->shared_with_org;
+		w->starts_at = cs->items[P_APPT][i].col[j->appt[1]].i;
+		w->interpreter = interpreter_status(ap, r->language_interpreter);
+	}
+}
+
+/* Called by the store for each survivor of the caseload. */
+static void judge_one(void *ctx, const struct store_case *cs)
+{
+	struct judge *j = ctx;
+	if (j->err != WM_OK)
+		return;
+	const struct store_survivor *s = cs->survivor;
+	struct alert_record r = {.survivor_id = s->id};
+	struct alert_nrm nrm;
+	struct alert_asylum asy;
+	struct alert_plan plan;
+	survivor_facts(s->body, &r);
+	if (!record_parts(j, cs, &r, &nrm, &asy, &plan)) {
+		j->err = WM_ERR_NOMEM;
+		return;
+	}
+	struct workdays cal;
+	calendar_of(j, s->org_id, &cal);
+	j->found.n = 0;
+	wm_err e = alerts_evaluate(&r, j->day, &cal, &j->found);
+	if (e != WM_OK || j->err != WM_OK) {
+		j->err = e != WM_OK ? e : j->err;
+		return;
+	}
+	struct resource res = {.org_id = s->org_id, .shared_with_org = s->shared_with_org};
+	size_t first = j->nshown;
+	for (size_t i = 0; i < j->found.n; i++) {
+		const struct alert *a = &j->found.items[i];
+		if (policy_decide(&j->c->who, alert_rule_read(a->rule), &res) != POLICY_ALLOW)
+			continue; /* a rule about parts of the record this reader may not see */
+		int until = snoozed_until(j, cs, a);
+		if (until && (!j->include_snoozed || j->dashboard))
+			continue;
+		if (!grow((void **)&j->shown, &j->capshown, j->nshown + 1, sizeof *j->shown)) {
+			j->err = WM_ERR_NOMEM;
+			return;
+		}
+		struct shown *sh = &j->shown[j->nshown++];
+		sh->a = *a;
+		sh->a.survivor_id = NULL; /* set once the list stops moving */
+		snprintf(sh->survivor_id, sizeof sh->survivor_id, "%s", s->id);
+		sh->snoozed_until = until;
+	}
+	bool shows = j->nshown > first || j->dashboard;
+	if (shows) {
+		if (!grow((void **)&j->audit, &j->capaudit, j->naudit + 1, sizeof *j->audit)) {
+			j->err = WM_ERR_NOMEM;
+			return;
+		}
+		call_audit(j->c, s->id, "read", &j->audit[j->naudit++]);
+	}
+	if (!j->dashboard)
+		return;
+	if (!grow((void **)&j->rows, &j->caprows, j->nrows + 1, sizeof *j->rows)) {
+		j->err = WM_ERR_NOMEM;
+		return;
+	}
+	struct case_row *row = &j->rows[j->nrows];
+	memset(row, 0, sizeof *row);
+	row->json = survivor_json(j->c, s);
+	if (!row->json) {
+		j->err = WM_ERR_NOMEM;
+		return;
+	}
+	row->order = j->nrows++;
+	for (size_t i = first; i < j->nshown; i++) {
+		const struct shown *sh = &j->shown[i];
+		row->counts[sh->a.severity]++;
+		if (!row->has_top || shown_cmp(sh, &row->top) < 0) {
+			row->top = *sh;
+			row->has_top = true;
+		}
+	}
+	window_add(j, s, cs, &r);
+}
+
+/* Walks the caseload the request names: f is filled by the caller. */
+static bool judge_caseload(struct judge *j, const struct store_survivor_filter *f)
+{
+	if (j->dashboard) {
+		j->window = calloc(DASHBOARD_APPOINTMENTS_MAX, sizeof *j->window);
+		if (!j->window)
+			return call_fail(j->c, WM_ERR_NOMEM, NULL);
+	}
+	wm_err e = store_caseload(j->c->app->store, f, j->kinds, P_COUNT, judge_one, j);
+	if (e == WM_OK)
+		e = j->err;
+	if (e != WM_OK)
+		return call_fail(j->c, e, NULL);
+	qsort(j->shown, j->nshown, sizeof *j->shown, shown_cmp);
+	for (size_t i = 0; i < j->nshown; i++)
+		j->shown[i].a.survivor_id = j->shown[i].survivor_id;
+	return true;
+}
+
+/* The survivors the request is about: the caller's organisation's active
+ * survivors (of one advocate when asked), or, for a clinician, those shared
+ * with their organisation. */
+static void caseload_filter(const struct call *c, const char *advocate_id,
+			    struct store_survivor_filter *f)
+{
+	memset(f, 0, sizeof *f);
+	f->status = "active";
+	f->today = c->today;
+	f->now = c->now;
+	if (policy_scope(&c->who, ACT_ALERTS_READ) == SCOPE_SHARED)
+		f->shared_with_org_id = c->who.org_id;
+	else
+		f->org_id = c->who.org_id;
+	f->advocate_id = advocate_id;
+}
+
+static json_t *alert_json(const struct alert *a, int snoozed)
+{
+	char due[DATE_TEXT_LEN], msg[256];
+	date_format(a->due_on, due);
+	alert_message(a, msg, sizeof msg);
+	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s}", "survivor_id", a->survivor_id, "rule",
+			      alert_rule_name(a->rule), "severity",
+			      alert_severity_name(a->severity), "due_on", due, "message", msg);
+	if (o && a->item_id[0])
+		json_object_set_new(o, "item_id", json_string(a->item_id));
+	if (o && snoozed) {
+		char until[DATE_TEXT_LEN];
+		date_format(snoozed, until);
+		json_object_set_new(o, "snoozed_until", json_string(until));
+	}
+	return o;
+}
+
+static json_t *alerts_array(const struct judge *j)
+{
+	json_t *items = json_array();
+	for (size_t i = 0; items && i < j->nshown; i++)
+		json_array_append_new(items, alert_json(&j->shown[i].a, j->shown[i].snoozed_until));
+	return items;
+}
+
+static json_t *counts_json(const int counts[ALERT_SEVERITY_COUNT])
+{
+	json_t *o = json_object();
+	for (int s = 0; o && s < ALERT_SEVERITY_COUNT; s++)
+		json_object_set_new(o, alert_severity_name((enum alert_severity)s),
+				    json_integer(counts[s]));
+	return o;
+}
+
+/* Reads ?as_of= (default today): the day D the rules judge on. */
+static bool as_of_param(struct call *c, int *day)
+{
+	return call_query_date(c, "as_of", c->today, day);
+}
+
+/* The answer, held until every survivor it shows has its audit entry. */
+static void answer(struct call *c, struct judge *j, json_t *body)
+{
+	if (!body) {
+		call_fail(c, WM_ERR_NOMEM, NULL);
+		return;
+	}
+	http_respond_json(c->req, 200, body);
+	call_answer_after_audit(c, j->audit, j->naudit);
+}
+
+/* GET /alerts?advocate=me|ID&as_of=DATE&include_snoozed=true */
+void alerts_list(struct call *c)
+{
+	const char *advocate_id;
+	int day;
+	if (!call_advocate_param(c, &advocate_id) || !as_of_param(c, &day))
+		return;
+	const char *inc = http_query(c->req, "include_snoozed");
+	if (inc && strcmp(inc, "true") != 0 && strcmp(inc, "false") != 0) {
+		call_invalid(c, "include_snoozed", "include_snoozed must be true or false");
+		return;
+	}
+	struct judge j;
+	judge_init(&j, c, day);
+	j.include_snoozed = inc && strcmp(inc, "true") == 0;
+	struct store_survivor_filter f;
+	caseload_filter(c, advocate_id, &f);
+	if (judge_caseload(&j, &f)) {
+		char as_of[DATE_TEXT_LEN];
+		date_format(day, as_of);
+		answer(c, &j, json_pack("{s:s, s:o}", "as_of", as_of, "items", alerts_array(&j)));
+	}
+	judge_free(&j);
+}
+
+/* The dashboard's survivors, most urgent first: by their most urgent alert
+ * (in the alerts' own order), then those with none, in caseload order. */
+static int row_cmp(const void *pa, const void *pb)
+{
+	const struct case_row *a = pa, *b = pb;
+	if (a->has_top != b->has_top)
+		return a->has_top ? -1 : 1;
+	if (a->has_top) {
+		int d = shown_cmp(&a->top, &b->top);
+		if (d)
+			return d;
+	}
+	return a->order < b->order ? -1 : a->order > b->order;
+}
+
+static int window_cmp(const void *pa, const void *pb)
+{
+	const struct appt_ref *a = pa, *b = pb;
+	if (a->starts_at != b->starts_at)
+		return a->starts_at < b->starts_at ? -1 : 1;
+	return strcmp(a->id, b->id);
+}
+
+/* The dashboard's appointments, read in full (their survivors are already
+ * audited as shown). */
+static json_t *window_json(struct judge *j)
+{
+	const struct kind *k = j->kinds[P_APPT];
+	qsort(j->window, j->nwindow, sizeof *j->window, window_cmp);
+	json_t *items = json_array();
+	for (size_t i = 0; items && i < j->nwindow; i++) {
+		const struct appt_ref *w = &j->window[i];
+		struct store_item it = {0};
+		wm_err e = store_item_get(j->c->app->store, k, w->org_id, w->survivor_id, w->id, &it);
+		if (e == WM_ERR_NOT_FOUND)
+			continue; /* changed since the walk: gone is gone */
+		if (e != WM_OK) {
+			json_decref(items);
+			return NULL;
+		}
+		struct resource res = {.org_id = w->org_id, .shared_with_org = w->shared};
+		json_t *o = item_json(j->c, k, &res, &it);
+		if (o)
+			json_object_set_new(o, "interpreter_status", json_string(w->interpreter));
+		json_array_append_new(items, o);
+		store_item_clear(&it);
+	}
+	return items;
+}
+
+static json_t *top_json(const struct case_row *row)
+{
+	if (!row->has_top)
+		return json_null();
+	char due[DATE_TEXT_LEN];
+	date_format(row->top.a.due_on, due);
+	return json_pack("{s:s, s:s, s:s}", "rule", alert_rule_name(row->top.a.rule), "severity",
+			 alert_severity_name(row->top.a.severity), "due_on", due);
+}
+
+/* GET /dashboard?advocate=me|ID&as_of=DATE: one caseload in one call. */
+void dashboard_get(struct call *c)
+{
+	const char *advocate_id;
+	int day;
+	if (!call_advocate_param(c, &advocate_id) || !as_of_param(c, &day))
+		return;
+	bool shared = policy_scope(&c->who, ACT_ALERTS_READ) == SCOPE_SHARED;
+	if (!advocate_id && !shared)
+		advocate_id = c->user.id; /* the caller's own caseload */
+	struct judge j;
+	judge_init(&j, c, day);
+	j.dashboard = true;
+	struct store_survivor_filter f;
+	caseload_filter(c, shared ? NULL : advocate_id, &f);
+	if (!judge_caseload(&j, &f)) {
+		judge_free(&j);
+		return;
+	}
+	qsort(j.rows, j.nrows, sizeof *j.rows, row_cmp);
+	json_t *survivors = json_array();
+	int total[ALERT_SEVERITY_COUNT] = {0};
+	for (size_t i = 0; survivors && i < j.nrows; i++) {
+		struct case_row *row = &j.rows[i];
+		for (int s = 0; s < ALERT_SEVERITY_COUNT; s++)
+			total[s] += row->counts[s];
+		json_object_set_new(row->json, "alert_counts", counts_json(row->counts));
+		json_object_set_new(row->json, "most_urgent_alert", top_json(row));
+		json_array_append(survivors, row->json);
+	}
+	json_t *appointments = window_json(&j);
+	char as_of[DATE_TEXT_LEN];
+	date_format(day, as_of);
+	json_t *body = NULL;
+	if (survivors && appointments)
+		body = json_pack("{s:s, s:s?, s:o, s:o, s:O, s:O}", "as_of", as_of, "advocate_id",
+				 shared ? NULL : advocate_id, "alerts", alerts_array(&j),
+				 "alert_counts", counts_json(total), "appointments", appointments,
+				 "survivors", survivors);
+	json_decref(survivors);
+	json_decref(appointments);
+	answer(c, &j, body);
+	judge_free(&j);
+}
+
+/* The kind an item rule's item_id names an item of (NULL: none, or a
+ * dependant). */
+static const struct kind *rule_item_kind(enum alert_rule rule)
+{
+	switch (rule) {
+	case RULE_REGISTRATION_REFUSED:
+		return kind_find("registrations");
+	case RULE_INTERPRETER_NOT_BOOKED:
+	case RULE_INTERPRETER_NOT_PROVIDED:
+	case RULE_THIRD_PARTY_CANCELLATION:
+		return kind_find("appointments");
+	case RULE_REFERRAL_NO_RESPONSE:
+	case RULE_MENTAL_HEALTH_WAIT:
+		return kind_find("referrals");
+	case RULE_MEDICATION_WITHOUT_THERAPY:
+	case RULE_MEDICATION_NOT_EXPLAINED:
+		return kind_find("medications");
+	case RULE_RG_DECISION_OVERDUE:
+	case RULE_CG_DECISION_WAITING:
+	case RULE_NRM_SUPPORT_ENDING:
+		return kind_find("nrm");
+	case RULE_ASYLUM_NO_LEGAL_REPRESENTATIVE:
+		return kind_find("asylum");
+	case RULE_REVIEW_OVERDUE:
+		return kind_find("plan");
+	default:
+		return NULL;
+	}
+}
+
+/* POST /alerts/snoozes {survivor_id, rule, item_id?, until, reason}: a
+ * snooze is a part of the survivor's record (kind "snoozes"), stored with
+ * the version its item has now. */
+void alerts_snooze(struct call *c)
+{
+	const struct kind *k = kind_find("snoozes");
+	assert(k);
+	json_t *body = call_body(c);
+	if (!body)
+		return;
+	const char *sid = json_string_value(json_object_get(body, "survivor_id"));
+	if (!sid || !schema_is_id(sid)) {
+		call_invalid(c, "survivor_id", "survivor_id is required: the survivor's id");
+		json_decref(body);
+		return;
+	}
+	char survivor_id[STORE_ID_LEN];
+	snprintf(survivor_id, sizeof survivor_id, "%s", sid);
+	json_object_del(body, "survivor_id");
+	struct store_survivor s;
+	if (!survivor_load_id(c, survivor_id, ACT_RECORD_WRITE, &s)) {
+		json_decref(body);
+		return;
+	}
+	if (!item_valid(c, k, body, &s)) {
+		json_decref(body);
+		store_survivor_clear(&s);
+		return;
+	}
+	enum alert_rule rule;
+	bool known = alert_rule_parse(json_string_value(json_object_get(body, "rule")), &rule);
+	assert(known); /* item_valid checked it */
+	(void)known;
+	const char *item_id = json_string_value(json_object_get(body, "item_id"));
+	const struct kind *ik = rule_item_kind(rule);
+	int item_version = 0;
+	if (ik && item_id) {
+		struct store_item it = {0};
+		wm_err e = schema_is_id(item_id)
+			       ? store_item_get(c->app->store, ik, s.org_id, s.id,
+						ik->shape == KIND_ONE ? NULL : item_id, &it)
+			       : WM_ERR_NOT_FOUND;
+		if (e == WM_OK && strcmp(it.id, item_id) != 0)
+			e = WM_ERR_NOT_FOUND;
+		item_version = it.version;
+		store_item_clear(&it);
+		if (e != WM_OK) {
+			if (e == WM_ERR_NOT_FOUND)
+				call_invalid(c, "item_id",
+					     "item_id names no item of this record the rule is about");
+			else
+				call_fail(c, e, NULL);
+			json_decref(body);
+			store_survivor_clear(&s);
+			return;
+		}
+	}
+	json_object_set_new(body, "item_version", json_integer(item_version));
+	json_object_set_new(body, "snoozed_by", json_string(c->user.id));
+	item_create(c, k, &s, body);
+	store_survivor_clear(&s);
+}
+
+/* ---- the organisation's own non-working days ---- */
+
+static json_t *days_json(const int *days, size_t n)
+{
+	json_t *items = json_array();
+	for (size_t i = 0; items && i < n; i++) {
+		char d[DATE_TEXT_LEN];
+		date_format(days[i], d);
+		json_array_append_new(items, json_string(d));
+	}
+	return items;
+}
+
+/* GET /non-working-days: the caller's organisation's own (bank holidays are
+ * built in and not listed). */
+void calendar_list(struct call *c)
+{
+	int *days;
+	size_t n;
+	wm_err e = store_org_days(c->app->store, c->who.org_id, &days, &n);
+	if (e != WM_OK) {
+		call_fail(c, e, NULL);
+		return;
+	}
+	http_respond_json(c->req, 200, json_pack("{s:o}", "days", days_json(days, n)));
+	free(days);
+}
+
+static int int_cmp(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+	return (x > y) - (x < y);
+}
+
+/* The most non-working days of its own an organisation keeps. */
+#define CALENDAR_DAYS_MAX 366
+
+/* PUT /non-working-days {days: [DATE...]}: replaces the organisation's own
+ * non-working days (a manager's). */
+void calendar_set(struct call *c)
+{
+	json_t *body = call_body(c);
+	if (!body)
+		return;
+	json_t *list = json_object_get(body, "days");
+	const char *key;
+	json_t *v;
+	json_object_foreach(body, key, v)
+	{
+		if (strcmp(key, "days") != 0) {
+			call_invalid(c, key, "unknown field");
+			json_decref(body);
+			return;
+		}
+	}
+	if (!json_is_array(list) || json_array_size(list) > CALENDAR_DAYS_MAX) {
+		call_invalid(c, "days", "days must be a list of at most 366 dates");
+		json_decref(body);
+		return;
+	}
+	size_t n = json_array_size(list);
+	int *days = calloc(n ? n : 1, sizeof *days);
+	if (!days) {
+		json_decref(body);
+		call_fail(c, WM_ERR_NOMEM, NULL);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const char *d = json_string_value(json_array_get(list, i));
+		if (!d || !date_parse(d, &days[i])) {
+			char field[32];
+			snprintf(field, sizeof field, "days[%zu]", i);
+			call_invalid(c, field, "must be a date (YYYY-MM-DD) that exists");
+			free(days);
+			json_decref(body);
+			return;
+		}
+	}
+	json_decref(body);
+	qsort(days, n, sizeof *days, int_cmp);
+	size_t m = 0;
+	for (size_t i = 0; i < n; i++)
+		if (m == 0 || days[m - 1] != days[i])
+			days[m++] = days[i];
+	wm_err e = store_org_days_set(c->app->store, c->who.org_id, days, m, c->user.id, c->now);
+	if (e == WM_OK)
+		http_respond_json(c->req, 200, json_pack("{s:o}", "days", days_json(days, m)));
+	else
+		call_fail(c, e, NULL);
+	free(days);
+}
