@@ -241,8 +241,11 @@ static wm_err judge_registrations(const struct alert_record *r, int day, struct 
 			TRY(push(out, r, RULE_ANTENATAL_MISSING, ALERT_HIGH, esd + 7, NULL, 0));
 	}
 
-	/* A refusal stands until a later registration, a success or another
-	 * refusal, for the same service and person supersedes it. */
+	/* A refusal stands until a later registration for the same service
+	 * and person, made by D, supersedes it: a success from the same day
+	 * on (dates hold no time, and a success the day of a refusal settles
+	 * it), or a refusal from the next day on (two refusals on one day
+	 * both stand). */
 	for (size_t i = 0; i < r->nregistrations; i++) {
 		const struct alert_registration *g = &r->registrations[i];
 		if (!has(g->refused_on) || g->refused_on > day)
@@ -250,9 +253,10 @@ static wm_err judge_registrations(const struct alert_record *r, int day, struct 
 		bool later = false;
 		for (size_t j = 0; j < r->nregistrations && !later; j++) {
 			const struct alert_registration *h = &r->registrations[j];
-			int on = has(h->registered_on) ? h->registered_on : h->refused_on;
+			int ok = h->registered_on, no = h->refused_on;
 			later = j != i && h->person == g->person && is(h->service, g->service) &&
-				has(on) && on > g->refused_on;
+				((has(ok) && ok >= g->refused_on && ok <= day) ||
+				 (has(no) && no > g->refused_on && no <= day));
 		}
 		if (!later)
 			TRY(push(out, r, RULE_REGISTRATION_REFUSED, ALERT_MEDIUM, g->refused_on + 7,
