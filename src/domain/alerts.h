@@ -83,8 +83,8 @@ struct alert_appointment {
 	const char *id;
 	int version;
 	const char *kind;
-	int day;	      /* the date of starts_at in the server's time zone */
-	const char *status;   /* scheduled, attended, did_not_attend, cancelled */
+	int day;	    /* the date of starts_at in the server's time zone */
+	const char *status; /* scheduled, attended, did_not_attend, cancelled */
 	const char *cancelled_by;
 	enum alert_flag needed, booked, provided; /* interpreter.* */
 };
@@ -110,6 +110,7 @@ struct alert_nrm {
 	int referred_on, rg_decision_on, cg_decision_on;
 	const char *rg_outcome, *cg_outcome; /* positive, negative */
 	const char *support;		     /* none, victim_care_contract, other */
+	bool duty_to_notify_only;	     /* a report, not a referral: no decision follows it */
 };
 
 struct alert_asylum {
@@ -135,8 +136,8 @@ struct alert_record {
 	bool active; /* rules apply to active survivors only */
 	int entered_service_on;
 	enum alert_flag pregnant;
-	int dependants;		 /* how many the survivor's dependants list holds */
-	bool language_interpreter; /* a language of the survivor has interpreter_needed */
+	int dependants;		     /* how many the survivor's dependants list holds */
+	bool language_interpreter;   /* a language of the survivor has interpreter_needed */
 	const struct alert_nrm *nrm; /* NULL when the record has none */
 	const struct alert_asylum *asylum;
 	const struct alert_plan *plan;
