@@ -118,7 +118,7 @@ struct judge {
 	bool dashboard;
 	const struct kind *kinds[P_COUNT];
 	/* The columns the rules read, per part. */
-	int reg[4], appt[7], ref[6], med[5], nrm[6], asy[4], plan_every, review_on, snz[4];
+	int reg[4], appt[7], ref[6], med[5], nrm[7], asy[4], plan_every, review_on, snz[4];
 	/* Scratch for one survivor's record, grown as needed. */
 	struct alert_registration *regs;
 	struct alert_appointment *appts;
@@ -197,6 +197,7 @@ static void judge_init(struct judge *j, struct call *c, int day)
 	j->nrm[3] = column(k, "cg_decision_on");
 	j->nrm[4] = column(k, "cg_outcome");
 	j->nrm[5] = column(k, "support");
+	j->nrm[6] = column(k, "duty_to_notify_only");
 	k = j->kinds[P_ASYLUM];
 	j->asy[0] = column(k, "claimed_on");
 	j->asy[1] = column(k, "support");
@@ -368,6 +369,7 @@ static bool record_parts(struct judge *j, const struct store_case *cs, struct al
 		    .cg_decision_on = day_at(it, j->nrm[3]),
 		    .cg_outcome = code_at(it, j->nrm[4]),
 		    .support = code_at(it, j->nrm[5]),
+		    .duty_to_notify_only = flag_at(it, j->nrm[6]) == FLAG_TRUE,
 		};
 		r->nrm = nrm;
 	}

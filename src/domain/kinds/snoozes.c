@@ -55,7 +55,7 @@ const char *const *kind_snooze_rules(void)
 static const struct schema_field snooze_fields[] = {
     KIND_SERVER_FIELDS,
     {.name = "rule", .type = SCH_ENUM, .flags = SCH_REQUIRED, .values = rules},
-    {.name = "item_id", .type = SCH_STRING, .max = ALERT_ITEM_LEN - 1},
+    {.name = "item_id", .type = SCH_STRING, .max = 32}, /* an id, or "dependant:N" */
     {.name = "until", .type = SCH_DATE, .flags = SCH_REQUIRED},
     {.name = "reason", .type = SCH_TEXT, .flags = SCH_REQUIRED | SCH_CASE_TEAM, .max = 2000},
     {.name = "item_version", .type = SCH_INT, .flags = SCH_SERVER, .min = 0, .max = 2147483647LL},
