@@ -847,7 +847,7 @@ static void one_alert_per_item(void **state)
 	(void)state;
 	struct alert_record r = survivor();
 	struct alert_referral refs[100];
-	char ids[100][8];
+	char ids[100][16];
 	for (int i = 0; i < 100; i++) {
 		snprintf(ids[i], sizeof ids[i], "r%d", i);
 		refs[i] = referral(ids[i], "other", E + i);
