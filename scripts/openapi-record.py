@@ -31,6 +31,15 @@ TEXT = {'type': 'string', 'maxLength': 20000, 'description': 'Free text; sealed 
 ID = {'$ref': '#/components/schemas/Id'}
 OUTCOME = enum('positive', 'negative')
 
+ALERT_RULES = ['gp_unregistered', 'dependant_gp_unregistered', 'dental_unregistered',
+               'antenatal_missing', 'registration_refused', 'interpreter_not_booked',
+               'interpreter_not_provided', 'third_party_cancellation',
+               'repeated_non_attendance', 'plan_missing', 'review_overdue',
+               'referral_no_response', 'mental_health_wait', 'medication_without_therapy',
+               'medication_not_explained', 'rg_decision_overdue', 'cg_decision_waiting',
+               'nrm_support_ending', 'dual_support_gap', 'asylum_no_legal_representative']
+SEVERITY = enum('critical', 'high', 'medium', 'low')
+
 # name, schema title, shape, append-only, who reads, who adds, fields, required, rules
 KINDS = [
     ('nrm', 'Nrm', 'one', False, 'case', 'team', {
@@ -117,6 +126,19 @@ KINDS = [
         'method': enum('verbal', 'written'), 'interpreter_used': BOOL,
     }, ['purpose', 'given_on'], 'A consent given by the survivor. `org_id` is required for '
         '`share_with_org`; `withdrawn_on` is not before `given_on`.'),
+    ('snoozes', 'Snooze', 'list', True, 'case', None, {
+        'rule': enum(*ALERT_RULES),
+        'item_id': {'type': 'string', 'maxLength': 32,
+                    'description': 'The item the alert is about, as the alert carries it '
+                                   '(an id, or `dependant:N`).'},
+        'until': DATE, 'reason': TEXT,
+        'item_version': {'type': 'integer', 'readOnly': True,
+                         'description': 'Set by the server: the version the item had when '
+                                        'snoozed; once it changes the alert is back.'},
+        'snoozed_by': {'allOf': [ID], 'readOnly': True},
+    }, ['rule', 'until', 'reason'], 'A snooze of one alert, made through `POST '
+        '/api/v1/alerts/snoozes`: the alert leaves the list until `until` (it is back on that '
+        'day), or until its item changes. Append-only.'),
 ]
 
 READERS = {
@@ -231,12 +253,14 @@ def main():
                       ' One audit entry for the list.',
                       {'200': answer('A page of ' + name + '.', title + 'List'),
                        **errors('401', '403', '404', '413', '422', '429', '500')}),
-            'post': op(tag, 'add' + title, 'Add to the survivor\'s ' + name,
-                       ADDERS[adders] + ' Audited (`create`) in the same transaction.',
-                       {'201': answer('Stored.', title),
-                        **errors('400', '401', '403', '404', '413', '415', '422', '429',
-                                 '500')}, body_of(title + 'Input')),
         }
+        if adders:
+            paths[BASE + name]['post'] = op(
+                tag, 'add' + title, 'Add to the survivor\'s ' + name,
+                ADDERS[adders] + ' Audited (`create`) in the same transaction.',
+                {'201': answer('Stored.', title),
+                 **errors('400', '401', '403', '404', '413', '415', '422', '429', '500')},
+                body_of(title + 'Input'))
         item = {
             'parameters': [id_param, item_param],
             'get': op(tag, 'get' + title, 'Read one of the survivor\'s ' + name, read_desc,
@@ -361,9 +385,130 @@ def main():
                     {'200': answer('The share, reviewed.', 'SafeguardingShare'),
                      **errors('400', '401', '403', '404', '409', '413', '415', '422', '429',
                               '500')}, body_of('SafeguardingReview'))}
+    alerts(doc, paths, schemas, q)
     with open(DOC, 'w') as f:
         json.dump(doc, f, indent=2, ensure_ascii=False)
         f.write('\n')
+
+
+def alerts(doc, paths, schemas, q):
+    """The alerts, their snoozes, the dashboard and the organisation's own
+    non-working days (docs/alerts.md explains each rule)."""
+    if not any(t['name'] == 'alerts' for t in doc['tags']):
+        doc['tags'].append({'name': 'alerts', 'description': (
+            'Proactive care: the alert rules judged on the record on every request (never '
+            'stored), snoozes, and an advocate\'s caseload in one call. Every survivor an '
+            'answer shows is a read of their record, audited.')})
+    schemas['Alert'] = {
+        'type': 'object', 'additionalProperties': False,
+        'required': ['survivor_id', 'rule', 'severity', 'due_on', 'message'],
+        'properties': {
+            'survivor_id': ID, 'rule': enum(*ALERT_RULES), 'severity': SEVERITY,
+            'due_on': DATE,
+            'message': {'type': 'string', 'description': 'Plain English, naming no one.'},
+            'item_id': {'type': 'string', 'description': 'The item the alert is about (an '
+                        'id, or `dependant:N`), when it is about one.'},
+            'snoozed_until': {'allOf': [DATE], 'description': 'With `include_snoozed=true`: '
+                              'the day a snoozed alert comes back.'}}}
+    counts = {'type': 'object', 'additionalProperties': False,
+              'required': ['critical', 'high', 'medium', 'low'],
+              'properties': {k: {'type': 'integer', 'minimum': 0}
+                             for k in ['critical', 'high', 'medium', 'low']}}
+    schemas['AlertCounts'] = counts
+    schemas['AlertList'] = {
+        'type': 'object', 'additionalProperties': False, 'required': ['as_of', 'items'],
+        'properties': {'as_of': DATE, 'items': {'type': 'array', 'items': {
+            '$ref': '#/components/schemas/Alert'}}}}
+    who = ('`manager` and `advocate`: their organisation\'s active survivors (one advocate\'s '
+           'with `advocate`); `clinician`: the survivors shared with their organisation, '
+           'without the rules about the NRM and asylum; `analyst` and `admin` `403`.')
+    paths['/api/v1/alerts'] = {'get': {
+        'tags': ['alerts'], 'operationId': 'listAlerts', 'summary': 'The alerts of a caseload',
+        'description': who + ' Sorted by severity, then `due_on`, then survivor. Snoozed '
+                       'alerts are left out unless `include_snoozed=true`. Each survivor with '
+                       'an alert shown is a read of their record (audited).',
+        'parameters': [
+            q('advocate', {'type': 'string'}, '`me` or a user id; absent: the whole '
+              'organisation.'),
+            q('as_of', DATE, 'The day the rules judge on (default today, in the server\'s '
+              'time zone). Only the date moves: the record is judged as stored now.'),
+            q('include_snoozed', {'type': 'boolean'}, 'List snoozed alerts too, with '
+              '`snoozed_until`.')],
+        'responses': {'200': answer('The alerts.', 'AlertList'),
+                      **errors('401', '403', '413', '422', '429', '500')}}}
+    schemas['SnoozeRequest'] = {
+        'type': 'object', 'additionalProperties': False,
+        'required': ['survivor_id', 'rule', 'until', 'reason'],
+        'properties': {
+            'survivor_id': ID, 'rule': enum(*ALERT_RULES),
+            'item_id': {'type': 'string', 'description': 'Required for a rule about one '
+                        'item (the alert\'s `item_id`), refused otherwise.'},
+            'until': {'allOf': [DATE], 'description': 'After today, at most 30 days ahead '
+                      '(2 for `third_party_cancellation`, a critical rule); the alert is '
+                      'back on that day.'},
+            'reason': {'type': 'string', 'maxLength': 2000, 'description': 'Why: sealed at '
+                       'rest.'}}}
+    paths['/api/v1/alerts/snoozes'] = {'post': op(
+        'alerts', 'snoozeAlert', 'Snooze an alert, with a reason',
+        '`manager` and `advocate` of the survivor\'s organisation (another organisation: '
+        '`404`); other roles `403`. The snooze is a part of the survivor\'s record '
+        '(`GET /api/v1/survivors/{id}/snoozes`, and `snoozes` in the whole record), audited '
+        '(`create`). It holds until `until`, or until the item it is about changes.',
+        {'201': answer('The snooze.', 'Snooze'),
+         **errors('400', '401', '403', '404', '413', '415', '422', '429', '500')},
+        body_of('SnoozeRequest'))}
+    schemas['DashboardSurvivor'] = {
+        'allOf': [{'$ref': '#/components/schemas/Survivor'}, {
+            'type': 'object', 'required': ['alert_counts', 'most_urgent_alert'],
+            'properties': {
+                'alert_counts': {'$ref': '#/components/schemas/AlertCounts'},
+                'most_urgent_alert': {'nullable': True, 'type': 'object', 'properties': {
+                    'rule': enum(*ALERT_RULES), 'severity': SEVERITY, 'due_on': DATE}}}}]}
+    schemas['DashboardAppointment'] = {
+        'allOf': [{'$ref': '#/components/schemas/Appointment'}, {
+            'type': 'object', 'required': ['interpreter_status'],
+            'properties': {'interpreter_status': enum(
+                'not_needed', 'not_booked', 'booked', 'provided', 'not_provided',
+                desc='Whether an interpreter is needed (the appointment says so, or a '
+                     'language of the survivor needs one) and where that stands.')}}]}
+    schemas['Dashboard'] = {
+        'type': 'object', 'additionalProperties': False,
+        'required': ['as_of', 'alerts', 'alert_counts', 'appointments', 'survivors'],
+        'properties': {
+            'as_of': DATE, 'advocate_id': ID,
+            'alerts': {'type': 'array', 'items': {'$ref': '#/components/schemas/Alert'}},
+            'alert_counts': {'$ref': '#/components/schemas/AlertCounts'},
+            'appointments': {'type': 'array', 'description': 'Today and the next 7 days, every '
+                             'status, by `starts_at`.', 'items': {
+                                 '$ref': '#/components/schemas/DashboardAppointment'}},
+            'survivors': {'type': 'array', 'description': 'The caseload\'s active survivors, '
+                          'most urgent alert first; those without an alert last.',
+                          'items': {'$ref': '#/components/schemas/DashboardSurvivor'}}}}
+    paths['/api/v1/dashboard'] = {'get': {
+        'tags': ['alerts'], 'operationId': 'getDashboard', 'summary': 'A caseload in one call',
+        'description': who + ' Without `advocate`, the caller\'s own caseload (a clinician: '
+                       'the survivors shared with their organisation). Snoozed alerts are left '
+                       'out. Each survivor shown is a read of their record (audited).',
+        'parameters': [q('advocate', {'type': 'string'}, '`me` (the default) or a user id.'),
+                       q('as_of', DATE, 'The day (default today).')],
+        'responses': {'200': answer('The dashboard.', 'Dashboard'),
+                      **errors('401', '403', '413', '422', '429', '500')}}}
+    schemas['NonWorkingDays'] = {
+        'type': 'object', 'additionalProperties': False, 'required': ['days'],
+        'properties': {'days': {'type': 'array', 'maxItems': 366, 'items': DATE}}}
+    paths['/api/v1/non-working-days'] = {
+        'get': op('alerts', 'listNonWorkingDays', 'The organisation\'s own non-working days',
+                  '`manager`, `advocate` and `clinician` of the organisation; other roles '
+                  '`403`. The bank holidays of England and Wales (2015-2030) are built in and '
+                  'not listed.',
+                  {'200': answer('The days, in order.', 'NonWorkingDays'),
+                   **errors('401', '403', '413', '429', '500')}),
+        'put': op('alerts', 'setNonWorkingDays', 'Set the organisation\'s own non-working days',
+                  '`manager`; other roles `403`. Replaces the list (repeats dropped); the '
+                  'working-day rules skip these days from then on.',
+                  {'200': answer('The days, in order.', 'NonWorkingDays'),
+                   **errors('400', '401', '403', '413', '415', '422', '429', '500')},
+                  body_of('NonWorkingDays'))}
 
 
 if __name__ == '__main__':

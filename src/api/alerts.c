@@ -26,7 +26,7 @@
 enum part { P_REG, P_APPT, P_REF, P_MED, P_NRM, P_ASYLUM, P_PLAN, P_REVIEW, P_SNOOZE, P_COUNT };
 
 static const char *const part_names[P_COUNT] = {
-    "registrations", "appointments", "referrals", "medications", "nrm",
+    "registrations", "appointments", "referrals",    "medications", "nrm",
     "asylum",	     "plan",	     "plan/reviews", "snoozes",
 };
 
@@ -230,8 +230,7 @@ static void judge_free(struct judge *j)
 }
 
 /* The calendar of the survivor's organisation (its own non-working days). */
-static const struct workdays *calendar_of(struct judge *j, const char *org_id,
-					  struct workdays *out)
+static const struct workdays *calendar_of(struct judge *j, const char *org_id, struct workdays *out)
 {
 	memset(out, 0, sizeof *out);
 	for (size_t i = 0; i < j->ncal; i++)
@@ -265,8 +264,8 @@ static void survivor_facts(const json_t *body, struct alert_record *r)
 	if (!entered || !date_parse(entered, &r->entered_service_on))
 		r->entered_service_on = ALERT_NO_DAY;
 	const json_t *preg = json_object_get(body, "pregnant");
-	r->pregnant = json_is_boolean(preg) ? (json_is_true(preg) ? FLAG_TRUE : FLAG_FALSE)
-					    : FLAG_ABSENT;
+	r->pregnant =
+	    json_is_boolean(preg) ? (json_is_true(preg) ? FLAG_TRUE : FLAG_FALSE) : FLAG_ABSENT;
 	r->dependants = (int)json_array_size(json_object_get(body, "dependants"));
 	r->language_interpreter = false;
 	size_t i;
@@ -408,8 +407,7 @@ static bool record_parts(struct judge *j, const struct store_case *cs, struct al
 
 /* The last day of the snooze in force on a, 0 when none is. A snooze of an
  * alert about an item holds only while the item keeps the version it had. */
-static int snoozed_until(const struct judge *j, const struct store_case *cs,
-			 const struct alert *a)
+static int snoozed_until(const struct judge *j, const struct store_case *cs, const struct alert *a)
 {
 	int until = 0;
 	const char *rule = alert_rule_name(a->rule);
@@ -421,7 +419,8 @@ static int snoozed_until(const struct judge *j, const struct store_case *cs,
 		if (!zr || strcmp(zr, rule) != 0 || strcmp(zi ? zi : "", a->item_id) != 0 ||
 		    zu == ALERT_NO_DAY || zu <= j->day)
 			continue;
-		if (a->item_id[0] && (z->col[j->snz[2]].null || z->col[j->snz[2]].i != a->item_version))
+		if (a->item_id[0] &&
+		    (z->col[j->snz[2]].null || z->col[j->snz[2]].i != a->item_version))
 			continue; /* the item has changed since: the alert is back */
 		if (zu > until)
 			until = zu;
@@ -458,8 +457,8 @@ static const char *interpreter_status(const struct alert_appointment *ap, bool l
 }
 
 /* The appointments of the record in the dashboard's window. */
-static void window_add(struct judge *j, const struct store_survivor *s,
-		       const struct store_case *cs, const struct alert_record *r)
+static void window_add(struct judge *j, const struct store_survivor *s, const struct store_case *cs,
+		       const struct alert_record *r)
 {
 	for (size_t i = 0; i < r->nappointments; i++) {
 		const struct alert_appointment *ap = &r->appointments[i];
@@ -698,7 +697,8 @@ static json_t *window_json(struct judge *j)
 	for (size_t i = 0; items && i < j->nwindow; i++) {
 		const struct appt_ref *w = &j->window[i];
 		struct store_item it = {0};
-		wm_err e = store_item_get(j->c->app->store, k, w->org_id, w->survivor_id, w->id, &it);
+		wm_err e =
+		    store_item_get(j->c->app->store, k, w->org_id, w->survivor_id, w->id, &it);
 		if (e == WM_ERR_NOT_FOUND)
 			continue; /* changed since the walk: gone is gone */
 		if (e != WM_OK) {
@@ -848,8 +848,9 @@ void alerts_snooze(struct call *c)
 		store_item_clear(&it);
 		if (e != WM_OK) {
 			if (e == WM_ERR_NOT_FOUND)
-				call_invalid(c, "item_id",
-					     "item_id names no item of this record the rule is about");
+				call_invalid(
+				    c, "item_id",
+				    "item_id names no item of this record the rule is about");
 			else
 				call_fail(c, e, NULL);
 			json_decref(body);

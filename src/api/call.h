@@ -163,8 +163,7 @@ json_t *item_json(const struct call *c, const struct kind *k, const struct resou
 
 /* Checks a complete item against its kind (schema, then its rules) for
  * survivor s; false after a 422. */
-bool item_valid(struct call *c, const struct kind *k, json_t *item,
-		const struct store_survivor *s);
+bool item_valid(struct call *c, const struct kind *k, json_t *item, const struct store_survivor *s);
 
 /* Stores a new item of k (body taken) for survivor s, with its audit entry,
  * and answers 201 with it. */

@@ -53,8 +53,7 @@ static json_t *item_of(const struct call *c, const struct kind *k, const struct 
 }
 
 /* Checks a complete item (after defaults or a merge) against its kind. */
-bool item_valid(struct call *c, const struct kind *k, json_t *item,
-		       const struct store_survivor *s)
+bool item_valid(struct call *c, const struct kind *k, json_t *item, const struct store_survivor *s)
 {
 	struct schema_error se;
 	schema_drop_nulls(k->schema, item);
@@ -65,8 +64,7 @@ bool item_valid(struct call *c, const struct kind *k, json_t *item,
 }
 
 /* Stores a new item of k for survivor s and answers 201 with it. Takes body. */
-void item_create(struct call *c, const struct kind *k, const struct store_survivor *s,
-		 json_t *body)
+void item_create(struct call *c, const struct kind *k, const struct store_survivor *s, json_t *body)
 {
 	struct store_item it = {.body = body, .version = 1};
 	secret_new_id(it.id);
@@ -407,7 +405,8 @@ void appointments_caseload(struct call *c)
 	if (!call_advocate_param(c, &r.advocate_id))
 		return;
 	int from, to;
-	if (!call_query_date(c, "from", c->today, &from) || !call_query_date(c, "to", from + 7, &to))
+	if (!call_query_date(c, "from", c->today, &from) ||
+	    !call_query_date(c, "to", from + 7, &to))
 		return;
 	if (to < from || to - from > 366) {
 		call_invalid(c, "to", "to must be on or after from, within a year of it");

@@ -9,8 +9,9 @@
 #include "kinds/kinds.h"
 
 const struct kind *const kind_table[] = {
-    &kind_nrm,		&kind_asylum,	 &kind_plan,	    &kind_plan_reviews, &kind_registrations,
-    &kind_appointments, &kind_referrals, &kind_medications, &kind_notes,	&kind_consents, &kind_snoozes,
+    &kind_nrm,		 &kind_asylum,	     &kind_plan,      &kind_plan_reviews,
+    &kind_registrations, &kind_appointments, &kind_referrals, &kind_medications,
+    &kind_notes,	 &kind_consents,     &kind_snoozes,
 };
 
 const size_t kind_count = sizeof kind_table / sizeof kind_table[0];

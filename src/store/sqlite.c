@@ -2761,8 +2761,8 @@ static wm_err case_rows_read(struct conn *c, const struct kind *k,
 	if (k->ncolumns > STORE_COLS_MAX)
 		return WM_ERR_INVALID;
 	enum item_q q = given(f->shared_with_org_id) && !given(f->org_id) ? IQ_CASE_SHARED
-			: given(f->advocate_id)				 ? IQ_CASE_ADV
-									 : IQ_CASE_ORG;
+			: given(f->advocate_id)				  ? IQ_CASE_ADV
+									  : IQ_CASE_ORG;
 	sqlite3_stmt *s = item_stmt(c, k, q);
 	if (!s)
 		return WM_ERR_IO;
@@ -2847,7 +2847,8 @@ wm_err store_caseload(struct store *st, const struct store_survivor_filter *f,
 				items[k] = rows[k].rows + rows[k].first[i];
 				count[k] = rows[k].first[i + 1] - rows[k].first[i];
 			}
-			struct store_case one = {.survivor = &b->s[i], .items = items, .count = count};
+			struct store_case one = {
+			    .survivor = &b->s[i], .items = items, .count = count};
 			each(ctx, &one);
 		}
 		for (size_t i = 0; i < b->n; i++)

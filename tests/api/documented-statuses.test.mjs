@@ -20,6 +20,7 @@ before(async () => {
   ids = { survivor: sv.json.id, user: ctx.users.advocate2.id };
   // One of each part of the record, for the routes that read or change one.
   Object.assign(itemIds, await addRecordExamples(s, ctx.tokens.advocate, ids.survivor));
+  itemIds.snoozes = (await s.call('POST', '/api/v1/alerts/snoozes', { token: ctx.tokens.advocate, body: snoozeBody() })).json.id;
   // The same database behind a server that rate-limits hard.
   limited = new Server();
   limited.dir = s.dir;
@@ -59,8 +60,21 @@ async function someRole(want, f) {
   return null;
 }
 
+// A valid snooze of the survivor's plan_missing alert.
+const snoozeBody = (over = {}) => ({
+  survivor_id: ids.survivor, rule: 'plan_missing', reason: 'Plan meeting booked',
+  until: new Date(Date.now() + 5 * 86400e3).toISOString().slice(0, 10), ...over,
+});
+
 // Route-specific ways to get a status; generic ones below cover the rest.
 const specific = {
+  'GET /api/v1/alerts': { 422: () => send(s, 'GET', '/api/v1/alerts?as_of=2026-13-01', { token: ctx.tokens.advocate }) },
+  'GET /api/v1/dashboard': { 422: () => send(s, 'GET', '/api/v1/dashboard?advocate=nobody', { token: ctx.tokens.advocate }) },
+  'POST /api/v1/alerts/snoozes': {
+    201: () => send(s, 'POST', '/api/v1/alerts/snoozes', { token: ctx.tokens.advocate, body: json(snoozeBody()) }),
+    404: () => send(s, 'POST', '/api/v1/alerts/snoozes', { token: ctx.tokens.otherAdvocate, body: json(snoozeBody()) }),
+  },
+  'PUT /api/v1/non-working-days': { 200: () => send(s, 'PUT', '/api/v1/non-working-days', { token: ctx.tokens.manager, body: json({ days: ['2026-12-29'] }) }) },
   'GET /healthz': { 200: () => send(s, 'GET', '/healthz'), 503: brokenDatabase },
   'GET /api/v1/openapi.json': { 200: () => send(s, 'GET', '/api/v1/openapi.json') },
   'POST /api/v1/login': {

@@ -63,6 +63,11 @@ test('HEAD answers on every GET route as GET does, without a body', async () => 
     .filter(([m]) => m === 'GET').map(([, p]) => p);
   assert.ok(gets.length >= 5);
   const items = await addRecordExamples(s, ctx.tokens.advocate, rec.id);
+  // A snooze is made through the alerts, not under the record.
+  const until = new Date(Date.now() + 5 * 86400e3).toISOString().slice(0, 10);
+  items.snoozes = (await s.call('POST', '/api/v1/alerts/snoozes', {
+    token: ctx.tokens.advocate, body: { survivor_id: rec.id, rule: 'plan_missing', until, reason: 'Plan meeting booked' },
+  })).json.id;
   const kindOf = (p) => p.replace(/^\/api\/v1\/survivors\/\{id\}\//, '').replace('/{item_id}', '');
   for (const pattern of gets) {
     const path = pattern.replace('/users/{id}', `/users/${ctx.users.advocate.id}`)

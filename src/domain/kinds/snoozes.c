@@ -90,8 +90,9 @@ static wm_err snooze_validate(json_t *item, const json_t *survivor, int today,
 	const char *item_id = kind_str(item, "item_id");
 	bool per_item = alert_rule_per_item(rule);
 	if (per_item && !item_id) {
-		schema_fail(err, "item_id", "item_id is required: this rule's alerts are each "
-					    "about one item");
+		schema_fail(err, "item_id",
+			    "item_id is required: this rule's alerts are each "
+			    "about one item");
 		return WM_ERR_INVALID;
 	}
 	if (!per_item && item_id) {
@@ -99,7 +100,8 @@ static wm_err snooze_validate(json_t *item, const json_t *survivor, int today,
 		return WM_ERR_INVALID;
 	}
 	if (rule == RULE_DEPENDANT_GP_UNREGISTERED && !dependant_ok(item_id, survivor)) {
-		schema_fail(err, "item_id", "item_id is not dependant:N for a dependant of the record");
+		schema_fail(err, "item_id",
+			    "item_id is not dependant:N for a dependant of the record");
 		return WM_ERR_INVALID;
 	}
 	int until = 0;
