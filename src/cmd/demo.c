@@ -60,6 +60,140 @@ static const struct {
      200, 2},
 };
 
+/* Parts of the demo survivors' records, so the alerts and the dashboard
+ * have something to show. Dates are relative to today: "{D-5}" is the date
+ * five days ago, "{T+2}" 10:00 UTC two days ahead. */
+static const struct {
+	int survivor; /* index into demo_survivors */
+	const char *kind;
+	const char *json;
+} demo_parts[] = {
+    /* Lina: pregnant, no GP yet (refused for want of an address), an
+     * appointment soon with no interpreter booked. */
+    {0, "registrations",
+     "{\"service\":\"gp\",\"provider\":\"Hill Street Surgery\",\"refused_on\":\"{D-5}\","
+     "\"refusal_reason\":\"no_proof_of_address\"}"},
+    {0, "appointments",
+     "{\"kind\":\"gp\",\"starts_at\":\"{T+2}\",\"provider\":\"Walk-in centre\","
+     "\"interpreter\":{\"language\":\"sq\",\"needed\":true,\"booked\":false}}"},
+    /* Minh: registered; NRM decision overdue; a long mental-health wait;
+     * medication not explained in his language; an interpreter missing. */
+    {1, "registrations",
+     "{\"service\":\"gp\",\"provider\":\"Riverside Medical Practice\","
+     "\"registered_on\":\"{D-30}\"}"},
+    {1, "nrm", "{\"referred_on\":\"{D-20}\",\"first_responder\":\"Local authority\"}"},
+    {1, "referrals",
+     "{\"service\":\"talking_therapy\",\"provider\":\"Talking Therapies\",\"sent_on\":\"{D-44}\"}"},
+    {1, "medications",
+     "{\"name\":\"Sertraline\",\"category\":\"antidepressant\",\"started_on\":\"{D-35}\","
+     "\"explained\":true,\"explained_in_own_language\":false}"},
+    {1, "appointments",
+     "{\"kind\":\"mental_health_assessment\",\"starts_at\":\"{T-10}\",\"status\":\"attended\","
+     "\"interpreter\":{\"language\":\"vi\",\"needed\":true,\"booked\":true,"
+     "\"provided\":false}}"},
+    /* Selam: her son has no GP; an appointment cancelled by someone else;
+     * an asylum claim without a legal representative. */
+    {2, "registrations",
+     "{\"service\":\"gp\",\"provider\":\"Riverside Medical Practice\","
+     "\"registered_on\":\"{D-80}\"}"},
+    {2, "appointments",
+     "{\"kind\":\"gp\",\"starts_at\":\"{T-3}\",\"status\":\"cancelled\","
+     "\"cancelled_by\":\"third_party\",\"provider\":\"Riverside Medical Practice\"}"},
+    {2, "asylum", "{\"claimed_on\":\"{D-60}\",\"support\":\"s95\"}"},
+    {2, "plan",
+     "{\"goals\":[{\"domain\":\"housing\",\"text\":\"Move to safe housing\"},"
+     "{\"domain\":\"health\",\"text\":\"Register Abel with the GP\"}]}"},
+    /* Daniel: new, no plan yet; a dental appointment tomorrow. */
+    {3, "appointments",
+     "{\"kind\":\"dental\",\"starts_at\":\"{T+1}\",\"provider\":\"Smile Dental\"}"},
+    /* Amira: waiting for a conclusive-grounds decision, without support. */
+    {4, "registrations",
+     "{\"service\":\"gp\",\"provider\":\"Riverside Medical Practice\","
+     "\"registered_on\":\"{D-190}\"}"},
+    {4, "registrations",
+     "{\"service\":\"dental\",\"provider\":\"Smile Dental\",\"registered_on\":\"{D-150}\"}"},
+    {4, "nrm",
+     "{\"referred_on\":\"{D-180}\",\"rg_decision_on\":\"{D-170}\",\"rg_outcome\":\"positive\","
+     "\"support\":\"victim_care_contract\"}"},
+    {4, "asylum",
+     "{\"claimed_on\":\"{D-175}\",\"support\":\"none\",\"legal_representative\":true}"},
+    {4, "plan",
+     "{\"goals\":[{\"domain\":\"education\",\"text\":\"English classes\",\"status\":\"met\"},"
+     "{\"domain\":\"purpose\",\"text\":\"Volunteer at the food bank\"}]}"},
+};
+
+/* Writes json with its "{D±N}" and "{T±N}" filled in into out. */
+static bool demo_expand(const char *json, int today, char *out, size_t cap)
+{
+	size_t n = 0;
+	for (const char *p = json; *p; p++) {
+		char kind, sign;
+		int days, used = 0;
+		if (*p == '{' && sscanf(p, "{%c%c%d}%n", &kind, &sign, &days, &used) == 3 && used &&
+		    (kind == 'D' || kind == 'T')) {
+			int day = today + (sign == '-' ? -days : days);
+			char text[INSTANT_TEXT_LEN];
+			if (kind == 'D')
+				date_format(day, text);
+			else
+				instant_format((int64_t)day * 86400 + 10 * 3600, text);
+			size_t len = strlen(text);
+			if (n + len >= cap)
+				return false;
+			memcpy(out + n, text, len);
+			n += len;
+			p += used - 1;
+			continue;
+		}
+		if (n + 1 >= cap)
+			return false;
+		out[n++] = *p;
+	}
+	out[n] = '\0';
+	return true;
+}
+
+/* Adds the demo parts of one survivor's record, each through its kind's
+ * rules, as the API would. */
+static bool seed_parts(struct store *st, size_t which, const struct store_survivor *s,
+		       const struct store_user *adv, int today, int64_t now)
+{
+	for (size_t i = 0; i < sizeof demo_parts / sizeof demo_parts[0]; i++) {
+		if ((size_t)demo_parts[i].survivor != which)
+			continue;
+		const struct kind *k = kind_find(demo_parts[i].kind);
+		char text[1024];
+		json_error_t jerr;
+		json_t *body = k && demo_expand(demo_parts[i].json, today, text, sizeof text)
+				   ? json_loads(text, 0, &jerr)
+				   : NULL;
+		struct schema_error se;
+		if (!body || k->validate(body, s->body, today, &se) != WM_OK) {
+			fprintf(stderr, "waymark demo: part %zu is not valid\n", i);
+			json_decref(body);
+			return false;
+		}
+		struct store_item it = {.version = 1, .body = body};
+		secret_new_id(it.id);
+		memcpy(it.survivor_id, s->id, sizeof it.survivor_id);
+		memcpy(it.org_id, s->org_id, sizeof it.org_id);
+		instant_format(now, it.created_at);
+		memcpy(it.updated_at, it.created_at, sizeof it.updated_at);
+		struct store_audit a = {.role = adv->role};
+		memcpy(a.at, it.created_at, sizeof a.at);
+		memcpy(a.survivor_id, s->id, sizeof a.survivor_id);
+		memcpy(a.user_id, adv->id, sizeof a.user_id);
+		memcpy(a.org_id, adv->org_id, sizeof a.org_id);
+		snprintf(a.action, sizeof a.action, "create");
+		snprintf(a.route, sizeof a.route, "waymark demo");
+		wm_err e = store_item_create(st, k, &it, &a);
+		store_item_clear(&it);
+		if (e != WM_OK)
+			return false;
+	}
+	return true;
+}
+
 static bool seed(struct store *st, int today)
 {
 	struct store_org orgs[2] = {0};
@@ -115,6 +249,8 @@ static bool seed(struct store *st, int today)
 		snprintf(a.action, sizeof a.action, "create");
 		snprintf(a.route, sizeof a.route, "waymark demo");
 		wm_err e = store_survivor_create(st, &s, &a);
+		if (e == WM_OK && !seed_parts(st, i, &s, adv, today, now))
+			e = WM_ERR_INVALID;
 		store_survivor_clear(&s);
 		if (e != WM_OK)
 			return false;
