@@ -10,8 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "domain/alerts.h"
 #include "domain/date.h"
 #include "domain/kind.h"
+#include "domain/kinds/kinds.h"
 #include "domain/schema.h"
 
 static int today(void)
@@ -629,6 +631,63 @@ static const struct expected expected[] = {
     {"snoozes", "snoozes", KIND_LIST, true, ACT_CASE_DETAILS_READ, ACT_RECORD_WRITE},
 };
 
+/* ---- snoozes ------------------------------------------------------------------ */
+
+/* Today is 2026-11-22: a snooze lasts at most 30 days, 2 for a critical rule,
+ * and names its item exactly when the rule's alerts do. */
+static void snooze_limits(void **state)
+{
+	(void)state;
+	json_decref(valid("snoozes", "{'rule':'plan_missing','until':'2026-11-23','reason':'r'}"));
+	json_decref(valid("snoozes", "{'rule':'plan_missing','until':'2026-12-22','reason':'r'}"));
+	invalid("snoozes", "{'rule':'plan_missing','until':'2026-12-23','reason':'r'}", "until");
+	invalid("snoozes", "{'rule':'plan_missing','until':'2026-11-22','reason':'r'}", "until");
+	invalid("snoozes", "{'rule':'plan_missing','until':'2026-11-01','reason':'r'}", "until");
+	json_decref(valid("snoozes", "{'rule':'third_party_cancellation','item_id':'x',"
+				     "'until':'2026-11-24','reason':'r'}"));
+	invalid(
+	    "snoozes",
+	    "{'rule':'third_party_cancellation','item_id':'x','until':'2026-11-25','reason':'r'}",
+	    "until");
+	invalid("snoozes", "{'rule':'third_party_cancellation','until':'2026-11-24','reason':'r'}",
+		"item_id");
+	invalid("snoozes",
+		"{'rule':'plan_missing','item_id':'x','until':'2026-11-24','reason':'r'}",
+		"item_id");
+	invalid("snoozes", "{'rule':'plan_missing','until':'2026-11-24'}", "reason");
+	invalid("snoozes", "{'rule':'made_up','until':'2026-11-24','reason':'r'}", "rule");
+	invalid("snoozes",
+		"{'rule':'plan_missing','until':'2026-11-24','reason':'r',"
+		"'item_version':3}",
+		"item_version");
+	/* A dependant's alert names a dependant the survivor has (two here). */
+	json_decref(valid("snoozes", "{'rule':'dependant_gp_unregistered','item_id':'dependant:2',"
+				     "'until':'2026-11-24','reason':'r'}"));
+	invalid("snoozes",
+		"{'rule':'dependant_gp_unregistered','item_id':'dependant:3',"
+		"'until':'2026-11-24','reason':'r'}",
+		"item_id");
+	invalid("snoozes",
+		"{'rule':'dependant_gp_unregistered','item_id':'dependant:01',"
+		"'until':'2026-11-24','reason':'r'}",
+		"item_id");
+}
+
+/* The rules a snooze may name are exactly the alert engine's. */
+static void snooze_rules_are_the_engines(void **state)
+{
+	(void)state;
+	const char *const *names = kind_snooze_rules();
+	size_t n = 0;
+	for (; names[n]; n++) {
+		enum alert_rule r;
+		assert_true(alert_rule_parse(names[n], &r));
+		assert_int_equal(r, (int)n);
+		assert_string_equal(alert_rule_name(r), names[n]);
+	}
+	assert_int_equal(n, RULE_COUNT);
+}
+
 static void registry_declares_every_kind(void **state)
 {
 	(void)state;
@@ -897,6 +956,8 @@ int main(void)
 	    cmocka_unit_test(defaults_are_set),
 	    cmocka_unit_test(dependant_must_exist),
 	    cmocka_unit_test(shares_never_see_case_team_words),
+	    cmocka_unit_test(snooze_limits),
+	    cmocka_unit_test(snooze_rules_are_the_engines),
 	    cmocka_unit_test(registry_declares_every_kind),
 	    cmocka_unit_test(routes_name_their_kind),
 	    cmocka_unit_test(columns_match_their_fields),
