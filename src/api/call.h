@@ -180,6 +180,8 @@ void shares_create(struct call *c);
 void shares_list(struct call *c);
 void shares_review(struct call *c);
 void monitor_bulk_access(struct call *c);
+void reports_outcomes(struct call *c);
+void reports_outcomes_csv(struct call *c);
 
 /* The JSON of a user as the API shows it (no password hash). */
 json_t *user_json(const struct store_user *u);
