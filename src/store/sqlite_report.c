@@ -56,31 +56,33 @@
 /* The cohort's other figures. antidepressant_without_therapy is the alert
  * rule medication_without_therapy on day $to, which judges the record as
  * stored now and active survivors only (alerts.md). */
-#define Q_COHORT_MORE(ORG)                                                                                                                                                                                                                                                     \
-	"SELECT coalesce(sum(s.status = 'active' AND EXISTS (SELECT 1 FROM medications m"                                                                                                                                                                                      \
-	" WHERE m.survivor_id = s.id AND m.category = 'antidepressant'"                                                                                                                                                                                                        \
-	" AND (m.stopped_on IS NULL OR m.stopped_on > $to) AND m.started_on <= $to - 28)"                                                                                                                                                                                      \
-	" AND NOT EXISTS (SELECT 1 FROM referrals f WHERE f.survivor_id = s.id"                                                                                                                                                                                                \
-	" AND f.service IN " THERAPY " AND f.sent_on <= $to)), 0),"                                                                                                                                                                                                            \
-	" coalesce(sum(EXISTS (SELECT 1 FROM registrations r WHERE r.survivor_id = s.id"                                                                                                                                                                                       \
-	" AND r.service = 'dental' AND coalesce(r.person, 'survivor') = 'survivor'"                                                                                                                                                                                            \
-	" AND r.registered_on <= $to)), 0), " GOAL("housing:") ", " GOAL("housing:met,") ","                                                                                                                                                                                   \
-											 " " GOAL("safety:") ", " GOAL("safety:met,") ", " GOAL("purpose:") ", " GOAL("purpose:met,") ", " GOAL("education:") ", " GOAL("education:met,") ", " LINKED(                         \
-											     " AN"                                                                                                                                                                             \
-											     "D "                                                                                                                                                                              \
-											     "f."                                                                                                                                                                              \
-											     "ser"                                                                                                                                                                             \
-											     "vic"                                                                                                                                                                             \
-											     "e "                                                                                                                                                                              \
-											     "= "                                                                                                                                                                              \
-											     "'ho"                                                                                                                                                                             \
-											     "usi"                                                                                                                                                                             \
-											     "ng"                                                                                                                                                                              \
-											     "'") ", " LINKED(" AND f.service = 'volunteering'") ", " LINKED(" AND f.service = 'education'") ","                                                                               \
-																							     " coalesce(sum(s.advocate_changes = 0), 0), coalesce(sum(s.advocate_changes), 0)" \
-																							     " FROM survivors s LEFT JOIN plan p ON p.survivor_id = s.id WHERE " ORG(          \
-																								 "s") " AND s.entered_service_on <= $to_text"                                  \
-																								      " AND (s.closed_on IS NULL OR s.closed_on >= $from_text)"
+#define Q_COHORT_MORE(ORG)                                                                                                                                                                                                                                                           \
+	"SELECT coalesce(sum(s.status = 'active' AND EXISTS (SELECT 1 FROM medications m"                                                                                                                                                                                            \
+	" WHERE m.survivor_id = s.id AND m.category = 'antidepressant'"                                                                                                                                                                                                              \
+	" AND (m.stopped_on IS NULL OR m.stopped_on > $to) AND m.started_on <= $to - 28)"                                                                                                                                                                                            \
+	" AND NOT EXISTS (SELECT 1 FROM referrals f WHERE f.survivor_id = s.id"                                                                                                                                                                                                      \
+	" AND f.service IN " THERAPY " AND f.sent_on <= $to)), 0),"                                                                                                                                                                                                                  \
+	" coalesce(sum(EXISTS (SELECT 1 FROM registrations r WHERE r.survivor_id = s.id"                                                                                                                                                                                             \
+	" AND r.service = 'dental' AND coalesce(r.person, 'survivor') = 'survivor'"                                                                                                                                                                                                  \
+	" AND r.registered_on <= $to)), 0), " GOAL("housing:") ", " GOAL(                                                                                                                                                                                                            \
+	    "housing:met,") ","                                                                                                                                                                                                                                                      \
+			    " " GOAL("safety:") ", " GOAL("safety:met,") ", " GOAL("purpose:") ","                                                                                                                                                                                   \
+											       " " GOAL("purpose:met,") ", " GOAL("education:") ", " GOAL("education:met,") ", " LINKED(                                                                                             \
+												   " AN"                                                                                                                                                                             \
+												   "D "                                                                                                                                                                              \
+												   "f."                                                                                                                                                                              \
+												   "ser"                                                                                                                                                                             \
+												   "vic"                                                                                                                                                                             \
+												   "e "                                                                                                                                                                              \
+												   "= "                                                                                                                                                                              \
+												   "'ho"                                                                                                                                                                             \
+												   "usi"                                                                                                                                                                             \
+												   "ng"                                                                                                                                                                              \
+												   "'") ", " LINKED(" AND f.service = 'volunteering'") ", " LINKED(" AND f.service = 'education'") ","                                                                               \
+																								   " coalesce(sum(s.advocate_changes = 0), 0), coalesce(sum(s.advocate_changes), 0)" \
+																								   " FROM survivors s LEFT JOIN plan p ON p.survivor_id = s.id WHERE " ORG(          \
+																								       "s") " AND s.entered_service_on <= $to_text"                                  \
+																									    " AND (s.closed_on IS NULL OR s.closed_on >= $from_text)"
 
 /* The cohort's plans: when each was made, how often it is reviewed, its
  * last review by $to, and when its survivor left. */
