@@ -24,119 +24,119 @@
 #include "store.h"
 #include "../util/log.h"
 
+/* The SQL is laid out by hand, one clause a line: clang-format would split
+ * its string literals mid-word. */
+/* clang-format off */
+
 /* The organisation filter of a table alias: one organisation, or all. */
 #define ONE_ORG(a)  a ".org_id = $org"
 #define ALL_ORGS(a) "1"
 
 /* The cohort: survivors whose time in service overlaps the period. */
-#define COHORT(ORG)                                                                                \
-	" FROM survivors s WHERE " ORG(                                                            \
-	    "s") " AND s.entered_service_on <= $to_text"                                           \
-		 " AND (s.closed_on IS NULL OR s.closed_on >= $from_text)"
+#define COHORT_WHERE(ORG) \
+	" WHERE " ORG("s") " AND s.entered_service_on <= $to_text" \
+	" AND (s.closed_on IS NULL OR s.closed_on >= $from_text)"
 
 #define IN_PERIOD(col) " " col " BETWEEN $from AND $to"
-#define GP_OF_SURVIVOR " r.service = 'gp' AND coalesce(r.person, 'survivor') = 'survivor'"
-/* A referral (of one service, or any) accepted or first seen in the period. */
-#define LINKED(service)                                                                            \
-	"coalesce(sum(EXISTS (SELECT 1 FROM referrals f WHERE f.survivor_id = s.id" service        \
+#define OWN(service) \
+	" r.service = '" service "' AND coalesce(r.person, 'survivor') = 'survivor'"
+/* Survivors with a referral (of one service, or any) accepted or first seen
+ * in the period. */
+#define LINKED(service) \
+	"coalesce(sum(EXISTS (SELECT 1 FROM referrals f WHERE f.survivor_id = s.id" service \
 	" AND (" IN_PERIOD("f.accepted_on") " OR " IN_PERIOD("f.first_seen_on") "))), 0)"
+/* Survivors whose plan has a goal matching the pair (",housing:", ",housing:met,"). */
 #define GOAL(pair) "coalesce(sum(instr(p.goal_domains, '," pair "') > 0), 0)"
-#define THERAPY	   "('talking_therapy', 'counselling', 'ptsd_clinic', 'mental_health')"
+#define THERAPY "('talking_therapy', 'counselling', 'ptsd_clinic', 'mental_health')"
 
 /* cohort, entered, gp_registered, accessed_health_services, linked_to_services
  * (report_month_figures, in that order). */
-#define Q_COHORT(ORG)                                                                              \
-	"SELECT count(*), coalesce(sum(s.entered_service_on >= $from_text), 0),"                   \
-	" coalesce(sum(EXISTS (SELECT 1 FROM registrations r WHERE r.survivor_id = s.id "          \
-	"AND" GP_OF_SURVIVOR " AND r.registered_on <= $to)), 0),"                                  \
-	" coalesce(sum(EXISTS (SELECT 1 FROM appointments a WHERE a.survivor_id = s.id"            \
-	" AND a.status = 'attended' AND a.starts_at >= $from_at AND a.starts_at < $to_at)), "      \
-	"0), " LINKED("") COHORT(ORG)
+#define Q_COHORT(ORG) \
+	"SELECT count(*)," \
+	" coalesce(sum(s.entered_service_on >= $from_text), 0)," \
+	" coalesce(sum(EXISTS (SELECT 1 FROM registrations r WHERE r.survivor_id = s.id AND" \
+	OWN("gp") " AND r.registered_on <= $to)), 0)," \
+	" coalesce(sum(EXISTS (SELECT 1 FROM appointments a WHERE a.survivor_id = s.id" \
+	" AND a.status = 'attended' AND a.starts_at >= $from_at AND a.starts_at < $to_at)), 0)," \
+	" " LINKED("") \
+	" FROM survivors s" COHORT_WHERE(ORG)
 
 /* The cohort's other figures. antidepressant_without_therapy is the alert
  * rule medication_without_therapy on day $to, which judges the record as
  * stored now and active survivors only (alerts.md). */
-#define Q_COHORT_MORE(ORG)                                                                                                                                                                                                                                                           \
-	"SELECT coalesce(sum(s.status = 'active' AND EXISTS (SELECT 1 FROM medications m"                                                                                                                                                                                            \
-	" WHERE m.survivor_id = s.id AND m.category = 'antidepressant'"                                                                                                                                                                                                              \
-	" AND (m.stopped_on IS NULL OR m.stopped_on > $to) AND m.started_on <= $to - 28)"                                                                                                                                                                                            \
-	" AND NOT EXISTS (SELECT 1 FROM referrals f WHERE f.survivor_id = s.id"                                                                                                                                                                                                      \
-	" AND f.service IN " THERAPY " AND f.sent_on <= $to)), 0),"                                                                                                                                                                                                                  \
-	" coalesce(sum(EXISTS (SELECT 1 FROM registrations r WHERE r.survivor_id = s.id"                                                                                                                                                                                             \
-	" AND r.service = 'dental' AND coalesce(r.person, 'survivor') = 'survivor'"                                                                                                                                                                                                  \
-	" AND r.registered_on <= $to)), 0), " GOAL("housing:") ", " GOAL(                                                                                                                                                                                                            \
-	    "housing:met,") ","                                                                                                                                                                                                                                                      \
-			    " " GOAL("safety:") ", " GOAL("safety:met,") ", " GOAL("purpose:") ","                                                                                                                                                                                   \
-											       " " GOAL("purpose:met,") ", " GOAL("education:") ", " GOAL("education:met,") ", " LINKED(                                                                                             \
-												   " AN"                                                                                                                                                                             \
-												   "D "                                                                                                                                                                              \
-												   "f."                                                                                                                                                                              \
-												   "ser"                                                                                                                                                                             \
-												   "vic"                                                                                                                                                                             \
-												   "e "                                                                                                                                                                              \
-												   "= "                                                                                                                                                                              \
-												   "'ho"                                                                                                                                                                             \
-												   "usi"                                                                                                                                                                             \
-												   "ng"                                                                                                                                                                              \
-												   "'") ", " LINKED(" AND f.service = 'volunteering'") ", " LINKED(" AND f.service = 'education'") ","                                                                               \
-																								   " coalesce(sum(s.advocate_changes = 0), 0), coalesce(sum(s.advocate_changes), 0)" \
-																								   " FROM survivors s LEFT JOIN plan p ON p.survivor_id = s.id WHERE " ORG(          \
-																								       "s") " AND s.entered_service_on <= $to_text"                                  \
-																									    " AND (s.closed_on IS NULL OR s.closed_on >= $from_text)"
+#define Q_COHORT_MORE(ORG) \
+	"SELECT coalesce(sum(s.status = 'active' AND EXISTS (SELECT 1 FROM medications m" \
+	" WHERE m.survivor_id = s.id AND m.category = 'antidepressant'" \
+	" AND (m.stopped_on IS NULL OR m.stopped_on > $to) AND m.started_on <= $to - 28)" \
+	" AND NOT EXISTS (SELECT 1 FROM referrals f WHERE f.survivor_id = s.id" \
+	" AND f.service IN " THERAPY " AND f.sent_on <= $to)), 0)," \
+	" coalesce(sum(EXISTS (SELECT 1 FROM registrations r WHERE r.survivor_id = s.id AND" \
+	OWN("dental") " AND r.registered_on <= $to)), 0)," \
+	" " GOAL("housing:") ", " GOAL("housing:met,") "," \
+	" " GOAL("safety:") ", " GOAL("safety:met,") "," \
+	" " GOAL("purpose:") ", " GOAL("purpose:met,") "," \
+	" " GOAL("education:") ", " GOAL("education:met,") "," \
+	" " LINKED(" AND f.service = 'housing'") "," \
+	" " LINKED(" AND f.service = 'volunteering'") "," \
+	" " LINKED(" AND f.service = 'education'") "," \
+	" coalesce(sum(s.advocate_changes = 0), 0), coalesce(sum(s.advocate_changes), 0)" \
+	" FROM survivors s LEFT JOIN plan p ON p.survivor_id = s.id" COHORT_WHERE(ORG)
 
 /* The cohort's plans: when each was made, how often it is reviewed, its
  * last review by $to, and when its survivor left. */
-#define Q_PLANS(ORG)                                                                               \
-	"SELECT s.closed_on, p.created_at, p.review_every_days,"                                   \
-	" (SELECT max(pr.reviewed_on) FROM plan_reviews pr WHERE pr.survivor_id = s.id"            \
-	" AND pr.reviewed_on <= $to) FROM survivors s JOIN plan p ON p.survivor_id = s.id"         \
-	" WHERE " ORG("s") " AND s.entered_service_on <= $to_text"                                 \
-			   " AND (s.closed_on IS NULL OR s.closed_on >= $from_text)"
+#define Q_PLANS(ORG) \
+	"SELECT s.closed_on, p.created_at, p.review_every_days," \
+	" (SELECT max(pr.reviewed_on) FROM plan_reviews pr WHERE pr.survivor_id = s.id" \
+	" AND pr.reviewed_on <= $to)" \
+	" FROM survivors s JOIN plan p ON p.survivor_id = s.id" COHORT_WHERE(ORG)
 
 /* Appointments whose local date is in the period. */
-#define Q_APPOINTMENTS(ORG)                                                                        \
-	"SELECT coalesce(sum(a.status = 'attended' AND a.interpreter_needed = 1), 0),"             \
-	" coalesce(sum(a.status = 'attended' AND a.interpreter_needed = 1"                         \
-	" AND a.interpreter_provided = 1), 0),"                                                    \
-	" coalesce(sum(a.status IN ('attended', 'did_not_attend')), 0),"                           \
-	" coalesce(sum(a.status = 'did_not_attend'), 0),"                                          \
-	" coalesce(sum(a.status = 'cancelled' AND a.cancelled_by IN ('third_party', 'unknown')),"  \
-	" 0), coalesce(sum(a.status = 'attended'), 0) FROM appointments a WHERE " ORG(             \
-	    "a") " AND a.starts_at >= $from_at AND a.starts_at < $to_at"
+#define Q_APPOINTMENTS(ORG) \
+	"SELECT coalesce(sum(a.status = 'attended' AND a.interpreter_needed = 1), 0)," \
+	" coalesce(sum(a.status = 'attended' AND a.interpreter_needed = 1" \
+	" AND a.interpreter_provided = 1), 0)," \
+	" coalesce(sum(a.status IN ('attended', 'did_not_attend')), 0)," \
+	" coalesce(sum(a.status = 'did_not_attend'), 0)," \
+	" coalesce(sum(a.status = 'cancelled' AND a.cancelled_by IN ('third_party', 'unknown')), 0)," \
+	" coalesce(sum(a.status = 'attended'), 0)" \
+	" FROM appointments a WHERE " ORG("a") \
+	" AND a.starts_at >= $from_at AND a.starts_at < $to_at"
 
-#define Q_REFUSALS(ORG)                                                                            \
-	"SELECT r.refusal_reason, count(*) FROM registrations r WHERE " ORG("r") " AND" IN_PERIOD( \
-	    "r.refused_on") " GROUP BY r.refusal_reason"
+#define Q_REFUSALS(ORG) \
+	"SELECT r.refusal_reason, count(*) FROM registrations r" \
+	" WHERE " ORG("r") " AND" IN_PERIOD("r.refused_on") \
+	" GROUP BY r.refusal_reason"
 
 /* Medications in use at some time in the period. */
-#define Q_MEDICATIONS(ORG)                                                                         \
-	"SELECT count(*), coalesce(sum(m.explained = 1), 0),"                                      \
-	" coalesce(sum(m.explained = 1 AND m.explained_in_own_language = 1), 0)"                   \
-	" FROM medications m WHERE " ORG(                                                          \
-	    "m") " AND (m.started_on IS NULL OR m.started_on <= $to)"                              \
-		 " AND (m.stopped_on IS NULL OR m.stopped_on >= $from)"
+#define Q_MEDICATIONS(ORG) \
+	"SELECT count(*), coalesce(sum(m.explained = 1), 0)," \
+	" coalesce(sum(m.explained = 1 AND m.explained_in_own_language = 1), 0)" \
+	" FROM medications m WHERE " ORG("m") \
+	" AND (m.started_on IS NULL OR m.started_on <= $to)" \
+	" AND (m.stopped_on IS NULL OR m.stopped_on >= $from)"
 
-#define Q_NRM(ORG)                                                                                 \
-	"SELECT coalesce(sum(n.referred_on BETWEEN $from AND $to), 0),"                            \
-	" coalesce(sum(n.rg_outcome = 'positive' AND (n.cg_decision_on IS NULL"                    \
-	" OR n.cg_decision_on > $to) AND $to - n.rg_decision_on >= 365), 0)"                       \
+#define Q_NRM(ORG) \
+	"SELECT coalesce(sum(n.referred_on BETWEEN $from AND $to), 0)," \
+	" coalesce(sum(n.rg_outcome = 'positive'" \
+	" AND (n.cg_decision_on IS NULL OR n.cg_decision_on > $to)" \
+	" AND $to - n.rg_decision_on >= 365), 0)" \
 	" FROM nrm n WHERE " ORG("n")
 
 /* Each survivor's first GP registration, when it falls in the period. */
-#define Q_DAYS_TO_GP(ORG)                                                                          \
-	"SELECT s.entered_service_on, min(r.registered_on) FROM registrations r"                   \
-	" JOIN survivors s ON s.id = r.survivor_id WHERE " ORG(                                    \
-	    "r") " AND" GP_OF_SURVIVOR " AND r.registered_on IS NOT NULL GROUP BY r.survivor_id"   \
-		 " HAVING min(r.registered_on) BETWEEN $from AND $to"
+#define Q_DAYS_TO_GP(ORG) \
+	"SELECT s.entered_service_on, min(r.registered_on) FROM registrations r" \
+	" JOIN survivors s ON s.id = r.survivor_id" \
+	" WHERE " ORG("r") " AND" OWN("gp") " AND r.registered_on IS NOT NULL" \
+	" GROUP BY r.survivor_id HAVING min(r.registered_on) BETWEEN $from AND $to"
 
-#define Q_MH_WAIT(ORG)                                                                             \
-	"SELECT f.first_seen_on - f.sent_on FROM referrals f WHERE " ORG(                          \
-	    "f") " AND f.service IN " THERAPY                                                      \
-		 " AND" IN_PERIOD("f.first_seen_on") " AND f.sent_on IS NOT NULL"
+#define Q_MH_WAIT(ORG) \
+	"SELECT f.first_seen_on - f.sent_on FROM referrals f" \
+	" WHERE " ORG("f") " AND f.service IN " THERAPY \
+	" AND" IN_PERIOD("f.first_seen_on") " AND f.sent_on IS NOT NULL"
 
-#define Q_DECISION(ORG, col)                                                                       \
-	"SELECT n." col " - n.referred_on FROM nrm n WHERE " ORG("n") " AND" IN_PERIOD(            \
-	    "n." col) " AND n.referred_on IS NOT NULL"
+#define Q_DECISION(ORG, col) \
+	"SELECT n." col " - n.referred_on FROM nrm n" \
+	" WHERE " ORG("n") " AND" IN_PERIOD("n." col) " AND n.referred_on IS NOT NULL"
 
 enum rq {
 	RQ_COHORT,
@@ -153,16 +153,15 @@ enum rq {
 	RQ_COUNT
 };
 
-#define REPORT_SQL(ORG)                                                                            \
-	{                                                                                          \
-		Q_COHORT(ORG), Q_COHORT_MORE(ORG), Q_PLANS(ORG), Q_APPOINTMENTS(ORG),              \
-		    Q_REFUSALS(ORG), Q_MEDICATIONS(ORG), Q_NRM(ORG), Q_DAYS_TO_GP(ORG),            \
-		    Q_MH_WAIT(ORG), Q_DECISION(ORG, "rg_decision_on"),                             \
-		    Q_DECISION(ORG, "cg_decision_on")                                              \
-	}
+#define REPORT_SQL(ORG) { \
+	Q_COHORT(ORG), Q_COHORT_MORE(ORG), Q_PLANS(ORG), Q_APPOINTMENTS(ORG), Q_REFUSALS(ORG), \
+	Q_MEDICATIONS(ORG), Q_NRM(ORG), Q_DAYS_TO_GP(ORG), Q_MH_WAIT(ORG), \
+	Q_DECISION(ORG, "rg_decision_on"), Q_DECISION(ORG, "cg_decision_on")}
 
 /* [0]: one organisation; [1]: every organisation. */
 static const char *const report_sql[2][RQ_COUNT] = {REPORT_SQL(ONE_ORG), REPORT_SQL(ALL_ORGS)};
+
+/* clang-format on */
 
 /* The period's parameters as the statements name them. */
 struct params {
