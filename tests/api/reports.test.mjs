@@ -296,3 +296,22 @@ test('dates: both required and real; from after to is refused on from', async ()
   // One day is a period.
   assert.equal((await get(ctx.tokens.manager, '?from=2026-01-01&to=2026-01-01')).status, 200);
 });
+
+test('a change of advocate is counted; a first assignment is not', async () => {
+  const mgr = ctx.tokens.otherManager;
+  const sv = await survivor(mgr, { known_as: 'Lone', entered_service_on: '2019-06-01' });
+  const q = '?from=2019-06-01&to=2019-06-30';
+  const long = async () => (await get(mgr, q)).json.mscos.long_term_support.figures;
+  const patch = async (advocate_id) => {
+    const cur = await s.call('GET', `/api/v1/survivors/${sv.id}`, { token: mgr });
+    const r = await s.call('PATCH', `/api/v1/survivors/${sv.id}`, { token: mgr, body: { version: cur.json.version, advocate_id } });
+    assert.equal(r.status, 200, r.text);
+  };
+  assert.equal(sv.advocate_id, undefined);
+  await patch(ctx.users.otherAdvocate.id); // none, then one: not a change
+  assert.deepEqual((await long()).advocate_changes, count(0));
+  assert.deepEqual((await long()).no_advocate_change, rate(1, 1, 1));
+  await patch(ctx.users.otherManager.id); // one, then another
+  assert.deepEqual((await long()).advocate_changes, count(1));
+  assert.deepEqual((await long()).no_advocate_change, rate(0, 0, 1));
+});
