@@ -116,8 +116,9 @@ static bool read_question(struct call *c, struct question *q)
 	return true;
 }
 
-/* Counts the report; false after answering an error. The caller clears
- * *raw and months[0..q->nmonths). */
+/* Counts the report; false after answering an error (nothing is left to
+ * free then). On success the caller clears *raw and frees *months
+ * (free_months). */
 static bool count(struct call *c, const struct question *q, struct report_raw *raw,
 		  struct report_raw **months)
 {
@@ -129,7 +130,11 @@ static bool count(struct call *c, const struct question *q, struct report_raw *r
 	}
 	wm_err e = store_report_outcomes(c->app->store, q->all_orgs, q->org_id, &q->period, raw,
 					 q->months, q->nmonths, *months);
-	return e == WM_OK || call_fail(c, e, NULL);
+	if (e == WM_OK)
+		return true;
+	free(*months); /* the store cleared what it counted */
+	*months = NULL;
+	return call_fail(c, e, NULL);
 }
 
 static void free_months(struct report_raw *months, size_t n)
@@ -259,9 +264,8 @@ void reports_outcomes(struct call *c)
 {
 	struct question q = {0};
 	struct report_raw raw, *months;
-	if (!read_question(c, &q) || !count(c, &q, &raw, &months)) {
+	if (!read_question(c, &q) || !count(c, &q, &raw, &months))
 		return;
-	}
 	json_t *j = report_json(&q, &raw, months);
 	report_raw_clear(&raw);
 	free_months(months, q.nmonths);

@@ -435,7 +435,10 @@ wm_err store_report_outcomes(struct store *st, bool all_orgs, const char *org_id
 		e = count_all(q, &pa, period, out, months, nmonths, month_out);
 		for (int i = 0; i < RQ_COUNT; i++)
 			sqlite3_reset(q[i]);
-		sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+		/* Never hand the connection back inside a transaction. */
+		if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK &&
+		    !sqlite3_get_autocommit(db))
+			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 	}
 	for (int i = 0; i < RQ_COUNT; i++)
 		sqlite3_finalize(q[i]);
