@@ -119,8 +119,8 @@ static bool read_question(struct call *c, struct question *q)
 /* Counts the report; false after answering an error (nothing is left to
  * free then). On success the caller clears *raw and frees *months
  * (free_months). */
-static bool count(struct call *c, const struct question *q, struct report_raw *raw,
-		  struct report_raw **months)
+static bool count_report(struct call *c, const struct question *q, struct report_raw *raw,
+			 struct report_raw **months)
 {
 	*months = NULL;
 	if (q->nmonths) {
@@ -264,7 +264,7 @@ void reports_outcomes(struct call *c)
 {
 	struct question q = {0};
 	struct report_raw raw, *months;
-	if (!read_question(c, &q) || !count(c, &q, &raw, &months))
+	if (!read_question(c, &q) || !count_report(c, &q, &raw, &months))
 		return;
 	json_t *j = report_json(&q, &raw, months);
 	report_raw_clear(&raw);
@@ -331,7 +331,7 @@ void reports_outcomes_csv(struct call *c)
 	if (!read_question(c, &q))
 		return;
 	q.nmonths = 0; /* the CSV has the period's figures only */
-	if (!count(c, &q, &raw, &months))
+	if (!count_report(c, &q, &raw, &months))
 		return;
 	struct csv b = {0};
 	csv_put(&b, "figure,value,numerator,denominator,suppressed\r\n");
