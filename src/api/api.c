@@ -92,6 +92,8 @@ const struct route api_routes[] = {
     {"GET",    "/api/v1/safeguarding-shares",                         shares_list,           ACT_SAFEGUARDING_SHARE, 0},
     {"PATCH",  "/api/v1/safeguarding-shares/{id}",                    shares_review,         ACT_SAFEGUARDING_SHARE, 0},
     {"GET",    "/api/v1/bulk-access",                                 monitor_bulk_access,   ACT_BULK_ACCESS_READ, 0},
+    {"GET",    "/api/v1/reports/outcomes",                            reports_outcomes,      ACT_REPORT_READ, 0},
+    {"GET",    "/api/v1/reports/outcomes.csv",                        reports_outcomes_csv,  ACT_REPORT_READ, 0},
 };
 /* clang-format on */
 #undef PUBLIC

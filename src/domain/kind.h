@@ -49,6 +49,12 @@ enum column_type {
 	COLUMN_INT,	/* an integer */
 	COLUMN_ID,	/* an id (an organisation, an account) */
 	COLUMN_TEXT,	/* short text that identifies no one ("dependant:2", a language tag) */
+	/* An array of objects with a code "domain" and a code "status" (a
+	 * plan's goals), as the set of its pairs in one text: sorted, each
+	 * pair once, every pair between commas (",housing:met,safety:open,"),
+	 * so a report asks instr(col, ',housing:met,') without decrypting the
+	 * goals' words. An empty array is ",". */
+	COLUMN_GOALS,
 };
 
 /* One field kept in a plain column. A missing field is NULL in the column. */

@@ -232,10 +232,64 @@ static const json_t *at_path(const json_t *body, const char *path, bool *bad)
 	}
 }
 
+static int cmp_pair(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The set of "domain:status" pairs of an array of goals into out->buf (see
+ * COLUMN_GOALS). A goal without a status is "open", as the plan's validator
+ * would default it. WM_ERR_INVALID for anything but an array of objects
+ * whose domain and status are short codes. */
+static wm_err goal_set(const json_t *goals, struct codec_value *out)
+{
+	enum { MAX_GOALS = 64, PAIR_MAX = 48 };
+	if (!json_is_array(goals) || json_array_size(goals) > MAX_GOALS)
+		return WM_ERR_INVALID;
+	char pairs[MAX_GOALS][PAIR_MAX];
+	const char *sorted[MAX_GOALS];
+	size_t n = 0, i;
+	const json_t *g;
+	json_array_foreach(goals, i, g)
+	{
+		const char *domain = json_string_value(json_object_get(g, "domain"));
+		const json_t *st = json_object_get(g, "status");
+		const char *status = st && !json_is_null(st) ? json_string_value(st) : "open";
+		if (!json_is_object(g) || !domain || !status || strpbrk(domain, ",:") ||
+		    strpbrk(status, ",:"))
+			return WM_ERR_INVALID;
+		int len = snprintf(pairs[n], PAIR_MAX, "%s:%s", domain, status);
+		if (len < 0 || len >= PAIR_MAX)
+			return WM_ERR_INVALID;
+		sorted[n] = pairs[n];
+		n++;
+	}
+	qsort(sorted, n, sizeof sorted[0], cmp_pair);
+	size_t used = 0;
+	out->buf[used++] = ',';
+	for (i = 0; i < n; i++) {
+		if (i > 0 && strcmp(sorted[i], sorted[i - 1]) == 0)
+			continue;
+		size_t len = strlen(sorted[i]);
+		if (used + len + 2 > sizeof out->buf)
+			return WM_ERR_INVALID;
+		memcpy(out->buf + used, sorted[i], len);
+		used += len;
+		out->buf[used++] = ',';
+	}
+	out->buf[used] = '\0';
+	out->text = out->buf;
+	out->type = CODEC_VALUE_TEXT;
+	return WM_OK;
+}
+
 wm_err codec_item_column(const json_t *body, const struct kind_column *col, struct codec_value *out)
 {
-	memset(out, 0, sizeof *out);
+	/* Not the whole struct: buf is written only by the columns that use it. */
 	out->type = CODEC_VALUE_NULL;
+	out->i = 0;
+	out->text = NULL;
+	out->buf[0] = '\0';
 	bool bad;
 	const json_t *v = at_path(body, col->field, &bad);
 	if (bad)
@@ -272,6 +326,8 @@ wm_err codec_item_column(const json_t *body, const struct kind_column *col, stru
 		out->text = t;
 		out->type = CODEC_VALUE_TEXT;
 		return WM_OK;
+	case COLUMN_GOALS:
+		return goal_set(v, out);
 	default:
 		return WM_ERR_INVALID;
 	}

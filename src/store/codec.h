@@ -77,15 +77,19 @@ wm_err codec_open_item(const struct keyring *k, const char *table, const char *i
 		       const unsigned char *in, size_t len, json_t **body);
 
 /* The value a kind's plain column holds for an item's body. */
+#define CODEC_VALUE_BUF 768 /* a COLUMN_GOALS set: 10 domains x 3 statuses, 22 bytes each */
 struct codec_value {
 	enum { CODEC_VALUE_NULL, CODEC_VALUE_INT, CODEC_VALUE_TEXT } type;
 	int64_t i;	  /* a day number, seconds, 0/1 or an integer */
-	const char *text; /* borrowed from the body */
+	const char *text; /* borrowed from the body, or buf (a value made from it) */
+	char buf[CODEC_VALUE_BUF];
 };
 
 /* Fills out with col's value in body: its field at a dotted path, as the
  * column type says (a date as its day number, an instant as seconds, a flag
- * as 0/1, text as itself); NULL when the field is absent or null.
+ * as 0/1, text as itself, goals as their set in out->buf: text then points
+ * there, so a caller copies it before out goes); NULL when the field is
+ * absent or null.
  * WM_ERR_INVALID when the value there does not fit the type, so a column
  * never disagrees with the sealed body. */
 wm_err codec_item_column(const json_t *body, const struct kind_column *col,

@@ -207,7 +207,10 @@ static const char *const sql_text[Q_COUNT] = {
     [Q_SURV_UPDATE] =
 	"UPDATE survivors SET advocate_id = ?2, status = ?3, entered_service_on = ?4, "
 	"closed_on = ?5, known_as_idx = ?6, legal_name_idx = ?7, key_id = ?8, "
-	"body = ?9, updated_at = ?10, version = version + 1 "
+	"body = ?9, updated_at = ?10, version = version + 1, "
+	/* The report's count of changes of advocate (migration 016): the
+	 * right-hand sides read the row as it was. */
+	"advocate_changes = advocate_changes + (advocate_id IS NOT NULL AND advocate_id IS NOT ?2) "
 	"WHERE id = ?1 AND version = ?11",
     [Q_VERSION_KEEP_SURV] = "INSERT OR IGNORE INTO versions(tbl, id, version, key_id, body) "
 			    "SELECT 'survivors', id, version, key_id, body FROM survivors "
@@ -2179,8 +2182,9 @@ static wm_err bind_item_columns(sqlite3_stmt *s, const struct kind *k, const jso
 		int at = ITEM_FIRST_COL + (int)i;
 		if (v.type == CODEC_VALUE_INT)
 			sqlite3_bind_int64(s, at, v.i);
-		else if (v.type == CODEC_VALUE_TEXT)
-			sqlite3_bind_text(s, at, v.text, -1, SQLITE_STATIC);
+		else if (v.type == CODEC_VALUE_TEXT) /* v.buf ends with the loop: copied */
+			sqlite3_bind_text(s, at, v.text, -1,
+					  v.text == v.buf ? SQLITE_TRANSIENT : SQLITE_STATIC);
 		else
 			sqlite3_bind_null(s, at);
 	}
@@ -2934,4 +2938,17 @@ wm_err store_org_days_set(struct store *st, const char *org_id, const int *days,
 	sqlite3_finalize(add);
 	release(st, c);
 	return e;
+}
+
+/* ---- connections for the store's other files (sqlite.h) ---- */
+
+sqlite3 *store_sqlite_acquire(struct store *st, struct conn **c)
+{
+	*c = acquire(st);
+	return (*c)->db;
+}
+
+void store_sqlite_release(struct store *st, struct conn *c)
+{
+	release(st, c);
 }

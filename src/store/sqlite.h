@@ -5,6 +5,7 @@
 #ifndef WM_STORE_SQLITE_H
 #define WM_STORE_SQLITE_H
 
+#include <sqlite3.h>
 #include <stddef.h>
 
 #include "store.h"
@@ -24,5 +25,14 @@ wm_err store_sqlite_list_plan(struct store *st, int shape, char *out, size_t cap
  * opened, over all its connections: each kind's are prepared once per
  * connection and reused, so this stops growing once each is in use. */
 long store_sqlite_item_prepares(struct store *st);
+
+/* A pooled connection, for the backend's other files (sqlite_report.c):
+ * acquire waits for a free one and answers its handle, *c what to give
+ * back to release. The caller leaves no statement running and no
+ * transaction open on it, and prepares its own statements (finalised
+ * before release): the connection's cache belongs to sqlite.c. */
+struct conn;
+sqlite3 *store_sqlite_acquire(struct store *st, struct conn **c);
+void store_sqlite_release(struct store *st, struct conn *c);
 
 #endif

@@ -25,6 +25,7 @@
 #include "../domain/date.h"
 #include "../domain/err.h"
 #include "../domain/kind.h"
+#include "../domain/report.h"
 
 #define STORE_ID_LEN   33
 #define STORE_NAME_LEN 201
@@ -515,5 +516,19 @@ wm_err store_org_days(struct store *st, const char *org_id, int **days, size_t *
  * non-working days, in one transaction; by: who. */
 wm_err store_org_days_set(struct store *st, const char *org_id, const int *days, size_t n,
 			  const char *by, int64_t at);
+/* ---- the outcome report (domain/report.h; spec reports.md) ---- */
+
+/* Counts the report's figures over period into *out (zeroed first; the
+ * caller frees it with report_raw_clear), for the survivors of org_id, or
+ * of every organisation when all_orgs (only an analyst's report asks): a
+ * call with neither answers WM_ERR_INVALID and counts nothing. Also counts
+ * the figures of report_month_figures over each of months[0..nmonths) into
+ * month_out[i] (same rules; no medians). One read transaction: every
+ * figure is of the same moment. Reads plain columns only, never a sealed
+ * body. */
+wm_err store_report_outcomes(struct store *st, bool all_orgs, const char *org_id,
+			     const struct report_span *period, struct report_raw *out,
+			     const struct report_span *months, size_t nmonths,
+			     struct report_raw *month_out);
 
 #endif

@@ -132,6 +132,11 @@ const specific = {
     },
     409: () => send(s, 'PATCH', `/api/v1/users/${ids.user}`, { token: ctx.tokens.admin, body: json({ version: 1000, display_name: 'Stale' }) }),
   },
+  // The report: a period is required; an analyst may name an organisation that does not exist.
+  ...Object.fromEntries(['/api/v1/reports/outcomes', '/api/v1/reports/outcomes.csv'].map((p) => [`GET ${p}`, {
+    200: () => send(s, 'GET', `${p}?from=2026-01-01&to=2026-03-31`, { token: ctx.tokens.manager }),
+    404: () => send(s, 'GET', `${p}?from=2026-01-01&to=2026-03-31&org_id=${missing}`, { token: ctx.tokens.analyst }),
+  }])),
   'POST /api/v1/survivors': { 201: () => send(s, 'POST', '/api/v1/survivors', { token: ctx.tokens.advocate, body: json(survivorBody()) }) },
   'PATCH /api/v1/survivors/{id}': {
     200: async () => {

@@ -71,7 +71,8 @@ test('HEAD answers on every GET route as GET does, without a body', async () => 
   const kindOf = (p) => p.replace(/^\/api\/v1\/survivors\/\{id\}\//, '').replace('/{item_id}', '');
   for (const pattern of gets) {
     const path = pattern.replace('/users/{id}', `/users/${ctx.users.advocate.id}`)
-      .replace('{item_id}', items[kindOf(pattern)]).replace('{id}', rec.id);
+      .replace('{item_id}', items[kindOf(pattern)]).replace('{id}', rec.id)
+      + (pattern.startsWith('/api/v1/reports/') ? '?from=2026-01-01&to=2026-03-31' : ''); // a period is required
     const token = path.includes('/users') ? ctx.tokens.admin : ctx.tokens.manager;
     const g = await s.call('GET', path, { token });
     const h = await s.call('HEAD', path, { token });

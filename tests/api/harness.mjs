@@ -141,6 +141,8 @@ const UNDO = {
   13: 'DROP TABLE safeguarding_shares;',
   14: 'DROP TABLE erasures;',
   15: 'DROP TABLE snoozes; DROP TABLE org_days;',
+  16: 'DROP INDEX registrations_org_refused; DROP INDEX nrm_org; DROP INDEX survivors_org_entered; '
+    + 'ALTER TABLE plan DROP COLUMN goal_domains; ALTER TABLE survivors DROP COLUMN advocate_changes;',
 };
 export function rollBack(db, version) {
   const steps = Object.keys(UNDO).map(Number).filter((v) => v > version).sort((a, b) => b - a);

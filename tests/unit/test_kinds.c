@@ -793,6 +793,8 @@ static bool column_fits(enum column_type c, enum schema_type t)
 		return t == SCH_ID;
 	case COLUMN_TEXT: /* one short line, never free text */
 		return t == SCH_STRING || t == SCH_LANGTAG || t == SCH_COUNTRY;
+	case COLUMN_GOALS: /* codes only: the goals' words stay sealed */
+		return t == SCH_ARRAY;
 	}
 	return false;
 }
@@ -900,6 +902,8 @@ static void migration_has_every_table_and_column(void **state)
 	free(sql);
 	free(more);
 	sql = both;
+	/* Columns added later, each by "ALTER TABLE t ADD COLUMN c TYPE;". */
+	char *later = read_text("src/store/migrations/sqlite/016_report.sql");
 	for (size_t i = 0; i < kind_count; i++) {
 		const struct kind *k = kind_table[i];
 		char head[96];
@@ -914,6 +918,11 @@ static void migration_has_every_table_and_column(void **state)
 				fail_msg("table %s lacks %s", k->table, common_columns[j]);
 		for (size_t c = 0; c < k->ncolumns; c++) {
 			const struct kind_column *col = &k->columns[c];
+			char alter[160];
+			snprintf(alter, sizeof alter, "ALTER TABLE %s ADD COLUMN %s TEXT;",
+				 k->table, col->column);
+			if (col->type == COLUMN_GOALS && strstr(later, alter))
+				continue;
 			if (!has_word(start + strlen(head), end, col->column))
 				fail_msg("table %s lacks column %s", k->table, col->column);
 			/* Its SQL type follows its column type. */
@@ -942,6 +951,7 @@ static void migration_has_every_table_and_column(void **state)
 		if ((strstr(sql, idx) != NULL) != (k->shape == KIND_ONE))
 			fail_msg("%s: one-per-survivor index does not match its shape", k->table);
 	}
+	free(later);
 	free(sql);
 }
 

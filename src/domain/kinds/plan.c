@@ -45,6 +45,8 @@ static wm_err plan_validate(json_t *item, const json_t *survivor, int today,
 
 static const struct kind_column plan_columns[] = {
     {"review_every_days", "review_every_days", COLUMN_INT},
+    /* The goals' domains and statuses, never their words (migration 016). */
+    {"goals", "goal_domains", COLUMN_GOALS},
 };
 
 const struct kind kind_plan = {
