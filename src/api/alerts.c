@@ -564,7 +564,8 @@ static bool judge_caseload(struct judge *j, const struct store_survivor_filter *
 		e = j->err;
 	if (e != WM_OK)
 		return call_fail(j->c, e, NULL);
-	qsort(j->shown, j->nshown, sizeof *j->shown, shown_cmp);
+	if (j->nshown) /* qsort's array may not be NULL, even empty */
+		qsort(j->shown, j->nshown, sizeof *j->shown, shown_cmp);
 	for (size_t i = 0; i < j->nshown; i++)
 		j->shown[i].a.survivor_id = j->shown[i].survivor_id;
 	return true;
@@ -744,7 +745,8 @@ void dashboard_get(struct call *c)
 		judge_free(&j);
 		return;
 	}
-	qsort(j.rows, j.nrows, sizeof *j.rows, row_cmp);
+	if (j.nrows)
+		qsort(j.rows, j.nrows, sizeof *j.rows, row_cmp);
 	json_t *survivors = json_array();
 	int total[ALERT_SEVERITY_COUNT] = {0};
 	for (size_t i = 0; survivors && i < j.nrows; i++) {
