@@ -484,8 +484,16 @@ static void bind_text(sqlite3_stmt *s, int i, const char *v)
 
 static void copy_col(sqlite3_stmt *s, int i, char *out, size_t cap)
 {
+	/* Called for every id and code of every row a caseload reads: a
+	 * plain bounded copy, not a formatted print. */
+	assert(cap > 0);
 	const unsigned char *t = sqlite3_column_text(s, i);
-	snprintf(out, cap, "%s", t ? (const char *)t : "");
+	size_t n = t ? (size_t)sqlite3_column_bytes(s, i) : 0;
+	if (n >= cap)
+		n = cap - 1;
+	if (n)
+		memcpy(out, t, n);
+	out[n] = '\0';
 }
 
 static wm_err audit_commit(void *ctx, const struct store_audit *entries, size_t n);
