@@ -5,6 +5,7 @@
 //
 //   node bench/run.mjs [--survivors N] [--seconds S] [--connections C]
 //                      [--server-threads T] [--repeats R] [--perf SCENARIO]
+//                      [--only SCENARIO]
 //
 // Generates the database once (build/bench/gen, cached in build/bench/ by
 // size and generator version), starts `waymark serve --rate-limit 0` and a
@@ -19,7 +20,8 @@
 // anything but 200. A route the server does not have yet (not in `waymark
 // routes`) is reported "not available".
 //
-// --perf SCENARIO records `perf record -g` of the server while wrk drives
+// --only SCENARIO runs nginx and the scenarios whose name starts so only.
+// --perf SCENARIO records `perf record --call-graph dwarf` of the server while wrk drives
 // that scenario (build/bench/perf-SCENARIO.data).
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -31,10 +33,11 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const B = path.join(root, 'build', 'bench');
-const WAYMARK = path.join(root, 'build', 'waymark');
+// WAYMARK_BIN: another build of the server to measure (the tests' variable).
+const WAYMARK = process.env.WAYMARK_BIN ? path.resolve(process.env.WAYMARK_BIN) : path.join(root, 'build', 'waymark');
 const GEN = path.join(B, 'gen');
 
-const opt = { survivors: 1000000, seconds: 10, connections: 64, 'server-threads': 8, repeats: 5, perf: '' };
+const opt = { survivors: 1000000, seconds: 10, connections: 64, 'server-threads': 8, repeats: 5, perf: '', only: '' };
 for (let i = 2; i < process.argv.length; i += 2) {
   const k = process.argv[i].replace(/^--/, '');
   if (!(k in opt)) { console.error(`bench: unknown option ${process.argv[i]}`); process.exit(2); }
@@ -283,6 +286,7 @@ async function main() {
   let nginxRps = null;
   for (const s of scenarios) {
     const row = { name: s.name };
+    if (opt.only && s.url === undefined && !s.name.startsWith(opt.only)) continue;
     results.scenarios.push(row);
     if (s.pattern && !known.has(s.pattern)) { row.status = 'not available'; continue; }
     const url = s.url || wm.base + s.route;
@@ -293,7 +297,7 @@ async function main() {
     }
     let perf = null;
     if (opt.perf && s.name.startsWith(opt.perf)) {
-      perf = spawn('perf', ['record', '-g', '-p', String(wm.child.pid), '-o', path.join(B, `perf-${opt.perf.replace(/\W+/g, '_')}.data`), '--', 'sleep', String(opt.seconds)], { stdio: 'ignore' });
+      perf = spawn('perf', ['record', '-F', '499', '--call-graph', 'dwarf,16384', '-p', String(wm.child.pid), '-o', path.join(B, `perf-${opt.perf.replace(/\W+/g, '_')}.data`), '--', 'sleep', String(opt.seconds)], { stdio: 'ignore' });
     }
     Object.assign(row, wrk(url, s.who ? tokens[s.who] : ''));
     if (perf) await new Promise((r) => perf.on('exit', r));
@@ -310,6 +314,7 @@ async function main() {
     { name: 'report, whole database (analyst)', who: 'analyst', org: null, analyst: true, target: 2 },
   ];
   for (const rep of reports) {
+    if (opt.only && !rep.name.startsWith(opt.only)) continue;
     const row = { name: rep.name };
     results.reports.push(row);
     const ref = [reference(db, fromDay, toDay, rep.org)];
