@@ -214,6 +214,8 @@ function reference(db, fromDay, toDay, org) {
   return { figures, ms, wall_ms: wall };
 }
 
+const MEDIANS = new Set(['days_to_gp_registration', 'mental_health_wait_days', 'rg_decision_days', 'cg_decision_days']);
+
 // Differences between the server's figures and the reference (analyst:
 // with the spec's small-number suppression applied to the reference).
 function compare(server, ref, analyst) {
@@ -231,7 +233,8 @@ function compare(server, ref, analyst) {
     const got = server[name];
     if (!got) { bad.push(`${name}: missing from the server's report`); continue; }
     const rate = want.denominator !== null;
-    const suppressed = analyst && (rate ? small(want.numerator) || small(want.denominator) : small(want.value));
+    // Counts and rates are suppressed for analysts; medians are days, not people.
+    const suppressed = analyst && !MEDIANS.has(name) && (rate ? small(want.numerator) || small(want.denominator) : small(want.value));
     if (suppressed) {
       if (!got.suppressed || got.value !== null) bad.push(`${name}: should be suppressed for an analyst`);
       continue;
@@ -373,4 +376,8 @@ function print(r) {
   console.log(`\nserver memory: peak RSS (VmHWM) ${fmt(r.memory.hwm_mb, 1)} MB, now ${fmt(r.memory.rss_mb, 1)} MB; target < 100 MB: ${r.memory.met ? 'met' : 'MISSED'}`);
 }
 
-main().catch((e) => { console.error(`bench: ${e.stack || e}`); cleanup(); process.exit(1); });
+export { compare, reference, londonMidnight };
+
+// Run as a program (imported, it only lends compare and reference).
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url))
+  main().catch((e) => { console.error(`bench: ${e.stack || e}`); cleanup(); process.exit(1); });
