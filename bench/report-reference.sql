@@ -9,7 +9,9 @@
 --                        midnight at the start of `from` and at the end of
 --                        `to`, so that an appointment's date is its date in
 --                        London, as the server counts it
---   @org                 one organisation's id, or NULL for all of them
+--   @org                 one organisation's id, or NULL for all of them (for one,
+--                        run.mjs drops each "@org IS NULL OR ", so that the
+--                        organisation's indexes can be used)
 --
 -- Each statement prints rows `figure|value|numerator|denominator` (empty
 -- where a figure has no such part). No suppression: the bench applies the

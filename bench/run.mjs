@@ -189,13 +189,16 @@ const dayOf = (text) => Math.round(Date.parse(`${text}T00:00:00Z`) / 86400e3);
 const textOf = (day) => new Date(day * 86400e3).toISOString().slice(0, 10);
 
 function reference(db, fromDay, toDay, org) {
+  const sql = fs.readFileSync(path.join(root, 'bench', 'report-reference.sql'), 'utf8');
   const sq = (v) => `"'${v}'"`;
   const script = [
     '.parameter init',
     `.parameter set @from_day ${fromDay}`, `.parameter set @to_day ${toDay}`,
     `.parameter set @from_ts ${londonMidnight(fromDay)}`, `.parameter set @to_end_ts ${londonMidnight(toDay + 1)}`,
     `.parameter set @org ${org ? sq(org) : 'NULL'}`,
-    '.timer on', `.read ${path.join(root, 'bench', 'report-reference.sql')}`, '',
+    // One organisation: drop the "all of them" alternative, so that the
+    // planner may take the organisation's indexes.
+    '.timer on', org ? sql.replaceAll('@org IS NULL OR ', '') : sql, '',
   ].join('\n');
   const t0 = process.hrtime.bigint();
   const r = spawnSync(need('sqlite3', 'scripts/install-deps bench'), ['-readonly', '-bail', db], { input: script, encoding: 'utf8', maxBuffer: 1 << 24 });
