@@ -4,6 +4,10 @@
 #   make test   install what is missing, build, run every test (plain and
 #               under AddressSanitizer + UndefinedBehaviorSanitizer)
 #
+#   make bench  install wrk and nginx, generate (once) a database of a million
+#               survivors, and measure the server against nginx and the
+#               sqlite3 shell (QUICK=1: 20,000 survivors; docs/performance.md)
+#
 # Other targets: make (build/waymark), make asan (the tests under the
 # sanitizers only), make unit, make api, make lint, make format, make clean.
 
@@ -28,7 +32,7 @@ ASAN_OBJ := $(SRC:src/%.c=build/asan/obj/%.o) $(GEN:build/gen/%.c=build/asan/obj
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/tests/%)
 UNIT_ASAN := $(UNIT_SRC:tests/unit/%.c=build/asan/tests/%)
 
-.PHONY: all deps run test asan unit api lint format format-check fuzz clean
+.PHONY: all deps run test asan unit api lint format format-check fuzz clean bench
 
 all: build/waymark
 
@@ -101,6 +105,20 @@ unit: build/waymark $(UNIT_BIN)
 
 api: build/waymark
 	WAYMARK_BIN=build/waymark node --test tests/api/*.test.mjs
+
+# The benchmark (bench/run.mjs; never part of `make test`). The generated
+# database is kept in build/bench/, named by its size and the generator's
+# version, so a second run reuses it. SURVIVORS=N picks another size.
+SURVIVORS ?= $(if $(QUICK),20000,1000000)
+
+build/bench/gen: bench/gen.c build/libwaymark.a
+	@mkdir -p $(@D)
+	$(CC) $(BASE) $(CFLAGS) -Isrc $< build/libwaymark.a -o $@ $(LDLIBS)
+
+bench:
+	@scripts/install-deps bench
+	@$(MAKE) --no-print-directory build/waymark build/bench/gen
+	node bench/run.mjs --survivors $(SURVIVORS)
 
 # ctuuninitvar is suppressed: it flags every out-parameter struct passed
 # uninitialised to a function that only writes it.

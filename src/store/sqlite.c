@@ -2960,3 +2960,66 @@ void store_sqlite_release(struct store *st, struct conn *c)
 {
 	release(st, c);
 }
+
+/* ---- bulk loading (bench/gen.c) ---- */
+
+/* Swaps the cached transaction statements of c: in bulk mode each write's
+ * own transaction becomes a savepoint inside the long one store_bulk_begin
+ * opened, so a write still commits or rolls back whole, but nothing is
+ * made durable until store_bulk_commit. The journal is kept in memory
+ * meanwhile (a commit writes each page once, where the WAL writes it twice:
+ * into the log, then back at the checkpoint); the database is in WAL mode
+ * again after the last commit. */
+static wm_err bulk_swap(struct conn *c, bool bulk)
+{
+	static const char *const normal[3] = {"BEGIN IMMEDIATE", "COMMIT", "ROLLBACK"};
+	static const char *const nested[3] = {"SAVEPOINT bulk_write", "RELEASE bulk_write",
+					      "ROLLBACK TO bulk_write"};
+	const enum stmt qs[3] = {Q_BEGIN, Q_COMMIT, Q_ROLLBACK};
+	for (int i = 0; i < 3; i++) {
+		sqlite3_finalize(c->stmts[qs[i]]);
+		c->stmts[qs[i]] = NULL;
+		if (sqlite3_prepare_v3(c->db, bulk ? nested[i] : normal[i], -1,
+				       SQLITE_PREPARE_PERSISTENT, &c->stmts[qs[i]],
+				       NULL) != SQLITE_OK)
+			return WM_ERR_IO;
+	}
+	return WM_OK;
+}
+
+wm_err store_bulk_begin(struct store *st)
+{
+	if (st->count != 1)
+		return WM_ERR_INVALID; /* every write must go through the one transaction */
+	struct conn *c = acquire(st);
+	wm_err e = sqlite3_exec(c->db,
+				"PRAGMA journal_mode = MEMORY; PRAGMA synchronous = OFF;"
+				"PRAGMA cache_size = -524288; PRAGMA temp_store = MEMORY;"
+				"PRAGMA secure_delete = OFF; BEGIN IMMEDIATE",
+				NULL, NULL, NULL) == SQLITE_OK
+		       ? bulk_swap(c, true)
+		       : WM_ERR_IO;
+	release(st, c);
+	return e;
+}
+
+wm_err store_bulk_commit(struct store *st, bool more)
+{
+	struct conn *c = acquire(st);
+	wm_err e = sqlite3_exec(c->db, more ? "COMMIT; BEGIN IMMEDIATE" : "COMMIT", NULL, NULL,
+				NULL) == SQLITE_OK
+		       ? WM_OK
+		       : WM_ERR_IO;
+	if (e == WM_OK && !more)
+		e = bulk_swap(c, false);
+	if (e == WM_OK && !more)
+		e = sqlite3_exec(c->db,
+				 "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
+				 "PRAGMA secure_delete = ON; PRAGMA temp_store = DEFAULT;"
+				 "PRAGMA cache_size = -2000",
+				 NULL, NULL, NULL) == SQLITE_OK
+			? WM_OK
+			: WM_ERR_IO;
+	release(st, c);
+	return e;
+}

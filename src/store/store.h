@@ -531,4 +531,21 @@ wm_err store_report_outcomes(struct store *st, bool all_orgs, const char *org_id
 			     const struct report_span *months, size_t nmonths,
 			     struct report_raw *month_out);
 
+/* ---- bulk loading (the benchmark's generator, bench/gen.c) ---- */
+
+/* Makes every write that follows part of one long transaction, durable only
+ * at store_bulk_commit, with synchronous = OFF and a large page cache: a
+ * generator writes millions of rows through the functions above (sealing,
+ * plain columns and audit entries exactly as the server writes them) in
+ * minutes instead of one fsync each. Only for a store opened with a pool of
+ * one connection (WM_ERR_INVALID otherwise), by a process that is the
+ * database's only user: a crash loses everything since the last commit.
+ * Never used by the server. */
+wm_err store_bulk_begin(struct store *st);
+
+/* Commits what was written since store_bulk_begin or the last commit; with
+ * more, carries on in bulk mode, else returns to normal durable writes and
+ * checkpoints the WAL into the database file. */
+wm_err store_bulk_commit(struct store *st, bool more);
+
 #endif

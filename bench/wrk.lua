@@ -1,0 +1,7 @@
+-- wrk script for bench/run.mjs: every request carries the session's bearer
+-- token, read from WAYMARK_TOKEN (absent: no Authorization header, as for
+-- nginx's static file).
+local token = os.getenv("WAYMARK_TOKEN")
+if token and token ~= "" then
+	wrk.headers["Authorization"] = "Bearer " .. token
+end
