@@ -112,6 +112,16 @@ static bool read_question(struct call *c, struct question *q)
 			q->all_orgs = true;
 		}
 	}
+	/* The months cost one count of the cohort each: a client that does not
+	 * chart them (a CSV, a figure's check) leaves them out. */
+	const char *months = http_query(c->req, "months");
+	if (months && strcmp(months, "true") != 0 && strcmp(months, "false") != 0)
+		return call_invalid(c, "months", "months must be true or false");
+	if (months && strcmp(months, "false") == 0) {
+		q->months_charted = false;
+		q->nmonths = 0;
+		return true;
+	}
 	plan_months(q);
 	return true;
 }

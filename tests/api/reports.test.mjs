@@ -145,6 +145,13 @@ test('months: each calendar month of the period, its figures over that month', a
   // A period cut mid-month clips its months.
   const cut = await get(ctx.tokens.manager, '?from=2026-01-15&to=2026-02-10');
   assert.deepEqual(cut.json.months.map((m) => [m.from, m.to]), [['2026-01-15', '2026-01-31'], ['2026-02-01', '2026-02-10']]);
+  // months=false leaves them out, and nothing else changes.
+  const without = await get(ctx.tokens.manager, '?from=2026-01-01&to=2026-03-31&months=false');
+  assert.equal(without.json.months, null);
+  assert.deepEqual(without.json.figures, r.json.figures);
+  const bad = await s.call('GET', `${REPORT}?from=2026-01-01&to=2026-03-31&months=maybe`, { token: ctx.tokens.manager });
+  assert.equal(bad.status, 422);
+  assert.equal(bad.json.error.field, 'months');
 });
 
 test('distributions: each median figure in buckets of days', async () => {
