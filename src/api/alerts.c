@@ -585,7 +585,9 @@ static void caseload_filter(const struct call *c, const char *advocate_id,
 		f->shared_with_org_id = c->who.org_id;
 	else
 		f->org_id = c->who.org_id;
-	f->advocate_id = advocate_id;
+	/* A clinician's caseload is what is shared with them: no advocate of
+	 * theirs holds it, so ?advocate= (me, or anyone) narrows nothing. */
+	f->advocate_id = f->shared_with_org_id ? NULL : advocate_id;
 }
 
 static json_t *alert_json(const struct alert *a, int snoozed)
@@ -740,7 +742,7 @@ void dashboard_get(struct call *c)
 	judge_init(&j, c, day);
 	j.dashboard = true;
 	struct store_survivor_filter f;
-	caseload_filter(c, shared ? NULL : advocate_id, &f);
+	caseload_filter(c, advocate_id, &f);
 	if (!judge_caseload(&j, &f)) {
 		judge_free(&j);
 		return;

@@ -111,6 +111,9 @@ test('a clinician sees the alerts of shared survivors, never an NRM or asylum ru
   assert.deepEqual(rules((await get('clinician', '/api/v1/alerts')).items, sv.id), []);
   await post('advocate', `/api/v1/survivors/${sv.id}/consents`, { purpose: 'share_with_org', org_id: ctx.orgs.health.id, given_on: '2026-11-01' });
   const seen = rules((await get('clinician', '/api/v1/alerts')).items, sv.id);
+  // advocate=me narrows nothing for a clinician: what is shared is their caseload.
+  assert.deepEqual(rules((await get('clinician', '/api/v1/alerts?advocate=me')).items, sv.id), seen);
+  assert.ok((await get('clinician', '/api/v1/dashboard')).survivors.some((x) => x.id === sv.id));
   assert.ok(seen.includes('gp_unregistered'));
   for (const r of ['rg_decision_overdue', 'cg_decision_waiting', 'nrm_support_ending', 'dual_support_gap', 'asylum_no_legal_representative']) {
     assert.equal(seen.includes(r), false, r);
