@@ -13,6 +13,7 @@
  * their record, audited before the answer goes.
  */
 #include <assert.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -116,9 +117,7 @@ struct judge {
 	int day; /* D */
 	bool include_snoozed;
 	bool dashboard;
-	const struct kind *kinds[P_COUNT];
-	/* The columns the rules read, per part. */
-	int reg[4], appt[7], ref[6], med[5], nrm[7], asy[4], plan_every, review_on, snz[4];
+	const struct layout *l;
 	/* Scratch for one survivor's record, grown as needed. */
 	struct alert_registration *regs;
 	struct alert_appointment *appts;
@@ -155,61 +154,77 @@ static bool grow(void **p, size_t *cap, size_t need, size_t size)
 	return true;
 }
 
+/* The parts the rules read and the positions of their columns: fixed by
+ * the kinds' declarations, so found once for the process, not per request. */
+struct layout {
+	const struct kind *kinds[P_COUNT];
+	int reg[4], appt[7], ref[6], med[5], nrm[7], asy[4], plan_every, review_on, snz[4];
+};
+
+static struct layout layout;
+static pthread_once_t layout_once = PTHREAD_ONCE_INIT;
+
+static void layout_init(void)
+{
+	for (int p = 0; p < P_COUNT; p++) {
+		layout.kinds[p] = kind_find(part_names[p]);
+		assert(layout.kinds[p]);
+	}
+	const struct kind *k = layout.kinds[P_REG];
+	layout.reg[0] = column(k, "service");
+	layout.reg[1] = column(k, "person");
+	layout.reg[2] = column(k, "registered_on");
+	layout.reg[3] = column(k, "refused_on");
+	k = layout.kinds[P_APPT];
+	layout.appt[0] = column(k, "kind");
+	layout.appt[1] = column(k, "starts_at");
+	layout.appt[2] = column(k, "status");
+	layout.appt[3] = column(k, "cancelled_by");
+	layout.appt[4] = column(k, "interpreter_needed");
+	layout.appt[5] = column(k, "interpreter_booked");
+	layout.appt[6] = column(k, "interpreter_provided");
+	k = layout.kinds[P_REF];
+	layout.ref[0] = column(k, "service");
+	layout.ref[1] = column(k, "sent_on");
+	layout.ref[2] = column(k, "accepted_on");
+	layout.ref[3] = column(k, "first_seen_on");
+	layout.ref[4] = column(k, "rejected_on");
+	layout.ref[5] = column(k, "closed_on");
+	k = layout.kinds[P_MED];
+	layout.med[0] = column(k, "category");
+	layout.med[1] = column(k, "started_on");
+	layout.med[2] = column(k, "stopped_on");
+	layout.med[3] = column(k, "explained");
+	layout.med[4] = column(k, "explained_in_own_language");
+	k = layout.kinds[P_NRM];
+	layout.nrm[0] = column(k, "referred_on");
+	layout.nrm[1] = column(k, "rg_decision_on");
+	layout.nrm[2] = column(k, "rg_outcome");
+	layout.nrm[3] = column(k, "cg_decision_on");
+	layout.nrm[4] = column(k, "cg_outcome");
+	layout.nrm[5] = column(k, "support");
+	layout.nrm[6] = column(k, "duty_to_notify_only");
+	k = layout.kinds[P_ASYLUM];
+	layout.asy[0] = column(k, "claimed_on");
+	layout.asy[1] = column(k, "support");
+	layout.asy[2] = column(k, "outcome");
+	layout.asy[3] = column(k, "legal_representative");
+	layout.plan_every = column(layout.kinds[P_PLAN], "review_every_days");
+	layout.review_on = column(layout.kinds[P_REVIEW], "reviewed_on");
+	k = layout.kinds[P_SNOOZE];
+	layout.snz[0] = column(k, "rule");
+	layout.snz[1] = column(k, "item_id");
+	layout.snz[2] = column(k, "item_version");
+	layout.snz[3] = column(k, "until");
+}
+
 static void judge_init(struct judge *j, struct call *c, int day)
 {
 	memset(j, 0, sizeof *j);
 	j->c = c;
 	j->day = day;
-	for (int p = 0; p < P_COUNT; p++) {
-		j->kinds[p] = kind_find(part_names[p]);
-		assert(j->kinds[p]);
-	}
-	const struct kind *k = j->kinds[P_REG];
-	j->reg[0] = column(k, "service");
-	j->reg[1] = column(k, "person");
-	j->reg[2] = column(k, "registered_on");
-	j->reg[3] = column(k, "refused_on");
-	k = j->kinds[P_APPT];
-	j->appt[0] = column(k, "kind");
-	j->appt[1] = column(k, "starts_at");
-	j->appt[2] = column(k, "status");
-	j->appt[3] = column(k, "cancelled_by");
-	j->appt[4] = column(k, "interpreter_needed");
-	j->appt[5] = column(k, "interpreter_booked");
-	j->appt[6] = column(k, "interpreter_provided");
-	k = j->kinds[P_REF];
-	j->ref[0] = column(k, "service");
-	j->ref[1] = column(k, "sent_on");
-	j->ref[2] = column(k, "accepted_on");
-	j->ref[3] = column(k, "first_seen_on");
-	j->ref[4] = column(k, "rejected_on");
-	j->ref[5] = column(k, "closed_on");
-	k = j->kinds[P_MED];
-	j->med[0] = column(k, "category");
-	j->med[1] = column(k, "started_on");
-	j->med[2] = column(k, "stopped_on");
-	j->med[3] = column(k, "explained");
-	j->med[4] = column(k, "explained_in_own_language");
-	k = j->kinds[P_NRM];
-	j->nrm[0] = column(k, "referred_on");
-	j->nrm[1] = column(k, "rg_decision_on");
-	j->nrm[2] = column(k, "rg_outcome");
-	j->nrm[3] = column(k, "cg_decision_on");
-	j->nrm[4] = column(k, "cg_outcome");
-	j->nrm[5] = column(k, "support");
-	j->nrm[6] = column(k, "duty_to_notify_only");
-	k = j->kinds[P_ASYLUM];
-	j->asy[0] = column(k, "claimed_on");
-	j->asy[1] = column(k, "support");
-	j->asy[2] = column(k, "outcome");
-	j->asy[3] = column(k, "legal_representative");
-	j->plan_every = column(j->kinds[P_PLAN], "review_every_days");
-	j->review_on = column(j->kinds[P_REVIEW], "reviewed_on");
-	k = j->kinds[P_SNOOZE];
-	j->snz[0] = column(k, "rule");
-	j->snz[1] = column(k, "item_id");
-	j->snz[2] = column(k, "item_version");
-	j->snz[3] = column(k, "until");
+	pthread_once(&layout_once, layout_init);
+	j->l = &layout;
 }
 
 static void judge_free(struct judge *j)
@@ -290,10 +305,10 @@ static bool record_parts(struct judge *j, const struct store_case *cs, struct al
 		j->regs[i] = (struct alert_registration){
 		    .id = it->id,
 		    .version = it->version,
-		    .service = code_at(it, j->reg[0]),
-		    .person = person_of(code_at(it, j->reg[1])),
-		    .registered_on = day_at(it, j->reg[2]),
-		    .refused_on = day_at(it, j->reg[3]),
+		    .service = code_at(it, j->l->reg[0]),
+		    .person = person_of(code_at(it, j->l->reg[1])),
+		    .registered_on = day_at(it, j->l->reg[2]),
+		    .refused_on = day_at(it, j->l->reg[3]),
 		};
 	}
 	r->registrations = j->regs;
@@ -304,17 +319,17 @@ static bool record_parts(struct judge *j, const struct store_case *cs, struct al
 		return false;
 	for (size_t i = 0; i < n; i++) {
 		const struct store_item_cols *it = &cs->items[P_APPT][i];
-		const struct store_col *starts = &it->col[j->appt[1]];
+		const struct store_col *starts = &it->col[j->l->appt[1]];
 		j->appts[i] = (struct alert_appointment){
 		    .id = it->id,
 		    .version = it->version,
-		    .kind = code_at(it, j->appt[0]),
+		    .kind = code_at(it, j->l->appt[0]),
 		    .day = starts->null ? ALERT_NO_DAY : instant_local_day(starts->i),
-		    .status = code_at(it, j->appt[2]),
-		    .cancelled_by = code_at(it, j->appt[3]),
-		    .needed = flag_at(it, j->appt[4]),
-		    .booked = flag_at(it, j->appt[5]),
-		    .provided = flag_at(it, j->appt[6]),
+		    .status = code_at(it, j->l->appt[2]),
+		    .cancelled_by = code_at(it, j->l->appt[3]),
+		    .needed = flag_at(it, j->l->appt[4]),
+		    .booked = flag_at(it, j->l->appt[5]),
+		    .provided = flag_at(it, j->l->appt[6]),
 		};
 	}
 	r->appointments = j->appts;
@@ -328,12 +343,12 @@ static bool record_parts(struct judge *j, const struct store_case *cs, struct al
 		j->refs[i] = (struct alert_referral){
 		    .id = it->id,
 		    .version = it->version,
-		    .service = code_at(it, j->ref[0]),
-		    .sent_on = day_at(it, j->ref[1]),
-		    .accepted_on = day_at(it, j->ref[2]),
-		    .first_seen_on = day_at(it, j->ref[3]),
-		    .rejected_on = day_at(it, j->ref[4]),
-		    .closed_on = day_at(it, j->ref[5]),
+		    .service = code_at(it, j->l->ref[0]),
+		    .sent_on = day_at(it, j->l->ref[1]),
+		    .accepted_on = day_at(it, j->l->ref[2]),
+		    .first_seen_on = day_at(it, j->l->ref[3]),
+		    .rejected_on = day_at(it, j->l->ref[4]),
+		    .closed_on = day_at(it, j->l->ref[5]),
 		};
 	}
 	r->referrals = j->refs;
@@ -347,11 +362,11 @@ static bool record_parts(struct judge *j, const struct store_case *cs, struct al
 		j->meds[i] = (struct alert_medication){
 		    .id = it->id,
 		    .version = it->version,
-		    .category = code_at(it, j->med[0]),
-		    .started_on = day_at(it, j->med[1]),
-		    .stopped_on = day_at(it, j->med[2]),
-		    .explained = flag_at(it, j->med[3]),
-		    .explained_in_own_language = flag_at(it, j->med[4]),
+		    .category = code_at(it, j->l->med[0]),
+		    .started_on = day_at(it, j->l->med[1]),
+		    .stopped_on = day_at(it, j->l->med[2]),
+		    .explained = flag_at(it, j->l->med[3]),
+		    .explained_in_own_language = flag_at(it, j->l->med[4]),
 		};
 	}
 	r->medications = j->meds;
@@ -362,13 +377,13 @@ static bool record_parts(struct judge *j, const struct store_case *cs, struct al
 		*nrm = (struct alert_nrm){
 		    .id = it->id,
 		    .version = it->version,
-		    .referred_on = day_at(it, j->nrm[0]),
-		    .rg_decision_on = day_at(it, j->nrm[1]),
-		    .rg_outcome = code_at(it, j->nrm[2]),
-		    .cg_decision_on = day_at(it, j->nrm[3]),
-		    .cg_outcome = code_at(it, j->nrm[4]),
-		    .support = code_at(it, j->nrm[5]),
-		    .duty_to_notify_only = flag_at(it, j->nrm[6]) == FLAG_TRUE,
+		    .referred_on = day_at(it, j->l->nrm[0]),
+		    .rg_decision_on = day_at(it, j->l->nrm[1]),
+		    .rg_outcome = code_at(it, j->l->nrm[2]),
+		    .cg_decision_on = day_at(it, j->l->nrm[3]),
+		    .cg_outcome = code_at(it, j->l->nrm[4]),
+		    .support = code_at(it, j->l->nrm[5]),
+		    .duty_to_notify_only = flag_at(it, j->l->nrm[6]) == FLAG_TRUE,
 		};
 		r->nrm = nrm;
 	}
@@ -377,16 +392,16 @@ static bool record_parts(struct judge *j, const struct store_case *cs, struct al
 		*asy = (struct alert_asylum){
 		    .id = it->id,
 		    .version = it->version,
-		    .claimed_on = day_at(it, j->asy[0]),
-		    .support = code_at(it, j->asy[1]),
-		    .outcome = code_at(it, j->asy[2]),
-		    .legal_representative = flag_at(it, j->asy[3]),
+		    .claimed_on = day_at(it, j->l->asy[0]),
+		    .support = code_at(it, j->l->asy[1]),
+		    .outcome = code_at(it, j->l->asy[2]),
+		    .legal_representative = flag_at(it, j->l->asy[3]),
 		};
 		r->asylum = asy;
 	}
 	if (cs->count[P_PLAN]) {
 		const struct store_item_cols *it = &cs->items[P_PLAN][0];
-		const struct store_col *every = &it->col[j->plan_every];
+		const struct store_col *every = &it->col[j->l->plan_every];
 		*plan = (struct alert_plan){
 		    .id = it->id,
 		    .version = it->version,
@@ -395,7 +410,7 @@ static bool record_parts(struct judge *j, const struct store_case *cs, struct al
 		    .last_review_on = ALERT_NO_DAY,
 		};
 		for (size_t i = 0; i < cs->count[P_REVIEW]; i++) {
-			int on = day_at(&cs->items[P_REVIEW][i], j->review_on);
+			int on = day_at(&cs->items[P_REVIEW][i], j->l->review_on);
 			if (on != ALERT_NO_DAY &&
 			    (plan->last_review_on == ALERT_NO_DAY || on > plan->last_review_on))
 				plan->last_review_on = on;
@@ -413,14 +428,14 @@ static int snoozed_until(const struct judge *j, const struct store_case *cs, con
 	const char *rule = alert_rule_name(a->rule);
 	for (size_t i = 0; i < cs->count[P_SNOOZE]; i++) {
 		const struct store_item_cols *z = &cs->items[P_SNOOZE][i];
-		const char *zr = code_at(z, j->snz[0]);
-		const char *zi = code_at(z, j->snz[1]);
-		int zu = day_at(z, j->snz[3]);
+		const char *zr = code_at(z, j->l->snz[0]);
+		const char *zi = code_at(z, j->l->snz[1]);
+		int zu = day_at(z, j->l->snz[3]);
 		if (!zr || strcmp(zr, rule) != 0 || strcmp(zi ? zi : "", a->item_id) != 0 ||
 		    zu == ALERT_NO_DAY || zu <= j->day)
 			continue;
 		if (a->item_id[0] &&
-		    (z->col[j->snz[2]].null || z->col[j->snz[2]].i != a->item_version))
+		    (z->col[j->l->snz[2]].null || z->col[j->l->snz[2]].i != a->item_version))
 			continue; /* the item has changed since: the alert is back */
 		if (zu > until)
 			until = zu;
@@ -470,7 +485,7 @@ static void window_add(struct judge *j, const struct store_survivor *s, const st
 		snprintf(w->survivor_id, sizeof w->survivor_id, "%s", s->id);
 		snprintf(w->org_id, sizeof w->org_id, "%s", s->org_id);
 		w->shared = s->shared_with_org;
-		w->starts_at = cs->items[P_APPT][i].col[j->appt[1]].i;
+		w->starts_at = cs->items[P_APPT][i].col[j->l->appt[1]].i;
 		w->interpreter = interpreter_status(ap, r->language_interpreter);
 	}
 }
@@ -559,7 +574,7 @@ static bool judge_caseload(struct judge *j, const struct store_survivor_filter *
 		if (!j->window)
 			return call_fail(j->c, WM_ERR_NOMEM, NULL);
 	}
-	wm_err e = store_caseload(j->c->app->store, f, j->kinds, P_COUNT, judge_one, j);
+	wm_err e = store_caseload(j->c->app->store, f, j->l->kinds, P_COUNT, judge_one, j);
 	if (e == WM_OK)
 		e = j->err;
 	if (e != WM_OK)
@@ -694,7 +709,7 @@ static int window_cmp(const void *pa, const void *pb)
  * audited as shown). */
 static json_t *window_json(struct judge *j)
 {
-	const struct kind *k = j->kinds[P_APPT];
+	const struct kind *k = j->l->kinds[P_APPT];
 	qsort(j->window, j->nwindow, sizeof *j->window, window_cmp);
 	json_t *items = json_array();
 	for (size_t i = 0; items && i < j->nwindow; i++) {
