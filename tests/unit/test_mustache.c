@@ -103,47 +103,17 @@ static void run_spec_file(const char *file)
 		fail_msg("%s: %zu of %zu spec tests failed", file, failed, n);
 }
 
-static void spec_comments(void **state)
+/* One cmocka test per spec file, named after it; the file name is the
+ * test's initial state. */
+static void spec_file(void **state)
 {
-	(void)state;
-	run_spec_file("comments.json");
+	run_spec_file(*state);
 }
 
-static void spec_delimiters(void **state)
-{
-	(void)state;
-	run_spec_file("delimiters.json");
-}
-
-static void spec_interpolation(void **state)
-{
-	(void)state;
-	run_spec_file("interpolation.json");
-}
-
-static void spec_inverted(void **state)
-{
-	(void)state;
-	run_spec_file("inverted.json");
-}
-
-static void spec_partials(void **state)
-{
-	(void)state;
-	run_spec_file("partials.json");
-}
-
-static void spec_sections(void **state)
-{
-	(void)state;
-	run_spec_file("sections.json");
-}
-
-static void spec_inheritance(void **state)
-{
-	(void)state;
-	run_spec_file("~inheritance.json");
-}
+#define SPEC_TEST(file)                                                                            \
+	{                                                                                          \
+		"spec " file, spec_file, NULL, NULL, (void *)(file)                                \
+	}
 
 /* ---- helpers ---------------------------------------------------------- */
 
@@ -546,13 +516,13 @@ static void survives_arbitrary_templates(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(spec_comments),
-	    cmocka_unit_test(spec_delimiters),
-	    cmocka_unit_test(spec_interpolation),
-	    cmocka_unit_test(spec_inverted),
-	    cmocka_unit_test(spec_partials),
-	    cmocka_unit_test(spec_sections),
-	    cmocka_unit_test(spec_inheritance),
+	    SPEC_TEST("comments.json"),
+	    SPEC_TEST("delimiters.json"),
+	    SPEC_TEST("interpolation.json"),
+	    SPEC_TEST("inverted.json"),
+	    SPEC_TEST("partials.json"),
+	    SPEC_TEST("sections.json"),
+	    SPEC_TEST("~inheritance.json"),
 	    cmocka_unit_test(escapes_hostile_values),
 	    cmocka_unit_test(reports_syntax_errors_with_their_line),
 	    cmocka_unit_test(rejects_sections_nested_without_end),
