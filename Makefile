@@ -161,7 +161,7 @@ lint:
 
 # libFuzzer targets (clang), each run FUZZ_SECONDS from its seed corpus.
 FUZZ_SECONDS ?= 30
-FUZZ_LIB := $(sort $(wildcard src/domain/*.c src/util/*.c) src/http/router.c)
+FUZZ_LIB := $(sort $(wildcard src/domain/*.c src/util/*.c) src/http/router.c src/render/mustache.c)
 FUZZ_BIN := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 
 build/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB)
