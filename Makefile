@@ -25,7 +25,14 @@ SANFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 
 SRC      := $(filter-out src/main.c,$(shell find src -name '*.c' | sort))
 MIGRATIONS := $(sort $(wildcard src/store/migrations/sqlite/*.sql))
-GEN      := build/gen/migrations_sqlite.c build/gen/openapi.c
+GEN      := build/gen/migrations_sqlite.c build/gen/openapi.c build/gen/web_templates.c \
+            build/gen/web_assets.c
+# The pages' templates, and the design system (nhsuk-frontend, from npm:
+# scripts/install-deps) with our own few styles and the script that starts it.
+TEMPLATES := $(sort $(wildcard src/web/templates/*.mustache))
+NHSUK    := node_modules/nhsuk-frontend/dist/nhsuk
+NHSUK_IMAGES := $(sort $(wildcard $(NHSUK)/assets/images/*))
+STATIC   := $(sort $(wildcard src/web/static/*))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 
 OBJ      := $(SRC:src/%.c=build/obj/%.o) $(GEN:build/gen/%.c=build/obj/gen/%.o)
@@ -48,9 +55,33 @@ build/gen/openapi.c: src/api/openapi.json scripts/embed-text
 	@mkdir -p $(@D)
 	scripts/embed-text openapi_json src/api/openapi.json $@
 
+build/gen/web_templates.c: $(TEMPLATES) scripts/embed-files
+	@mkdir -p $(@D)
+	scripts/embed-files web_templates $@ $(foreach t,$(TEMPLATES),$(basename $(notdir $(t)))=$(t))
+
+# The design system's stylesheet loads its typeface from a third party's
+# server: those @font-face rules are cut, and the pages use Arial's
+# metrics-compatible fallback its font stack names.
+build/gen/nhsuk-frontend.min.css: $(NHSUK)/nhsuk-frontend.min.css
+	@mkdir -p $(@D)
+	sed -E 's/@font-face\{[^}]*\}//g; s@/\*# sourceMappingURL=[^*]*\*/@@' $< >$@
+
+build/gen/web_assets.c: build/gen/nhsuk-frontend.min.css $(NHSUK)/nhsuk-frontend.min.js \
+		$(NHSUK_IMAGES) $(STATIC) scripts/embed-files
+	@mkdir -p $(@D)
+	scripts/embed-files web_assets $@ \
+		/assets/nhsuk-frontend.min.css=build/gen/nhsuk-frontend.min.css \
+		/assets/nhsuk-frontend.min.js=$(NHSUK)/nhsuk-frontend.min.js \
+		$(foreach f,$(NHSUK_IMAGES),/assets/images/$(notdir $(f))=$(f)) \
+		$(foreach f,$(STATIC),/assets/$(notdir $(f))=$(f))
+
+$(NHSUK)/nhsuk-frontend.min.css $(NHSUK)/nhsuk-frontend.min.js:
+	@echo "nhsuk-frontend is not installed: run make deps (or scripts/install-deps)" >&2
+	@exit 1
+
 build/obj/gen/%.o: build/gen/%.c
 	@mkdir -p $(@D)
-	$(CC) $(BASE) $(CFLAGS) -Isrc/store -c $< -o $@
+	$(CC) $(BASE) $(CFLAGS) -Isrc/store -Isrc -c $< -o $@
 
 build/obj/%.o: src/%.c
 	@mkdir -p $(@D)
@@ -58,7 +89,7 @@ build/obj/%.o: src/%.c
 
 build/asan/obj/gen/%.o: build/gen/%.c
 	@mkdir -p $(@D)
-	$(CC) $(BASE) $(SANFLAGS) -U_FORTIFY_SOURCE -Isrc/store -c $< -o $@
+	$(CC) $(BASE) $(SANFLAGS) -U_FORTIFY_SOURCE -Isrc/store -Isrc -c $< -o $@
 
 build/asan/obj/%.o: src/%.c
 	@mkdir -p $(@D)

@@ -12,6 +12,7 @@
 #include "../http/http.h"
 #include "../domain/date.h"
 #include "../util/log.h"
+#include "../web/web.h"
 #include "cmd.h"
 
 static bool parse_uint(const char *s, unsigned max, unsigned *out)
@@ -231,7 +232,13 @@ int cmd_serve(int argc, char **argv)
 	    .ntrusted = ntrusted,
 	};
 	struct http_server *srv;
-	if (http_server_start(&cfg, api_handle, &app, &srv, msg, sizeof msg) != 0) {
+	if (!web_init(msg, sizeof msg)) {
+		fprintf(stderr, "waymark serve: the web pages: %s\n", msg);
+		store_close(st);
+		keyring_free(keys);
+		return 1;
+	}
+	if (http_server_start(&cfg, web_dispatch, &app, &srv, msg, sizeof msg) != 0) {
 		fprintf(stderr, "waymark serve: %s\n", msg);
 		store_close(st);
 		keyring_free(keys);

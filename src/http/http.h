@@ -7,8 +7,8 @@
  *
  * Before a handler runs, the server has applied the HTTP edge rules
  * (docs/security.md): unambiguous framing, a well-formed target, a JSON
- * media type for any body, the size, rate and connection limits. Every
- * answer, the server's own included, is JSON with the security headers.
+ * media type for any body (or a form, outside /api/), the size, rate and
+ * connection limits. Every answer carries the security headers.
  */
 #ifndef WM_HTTP_H
 #define WM_HTTP_H
@@ -121,7 +121,61 @@ void http_hold(struct http_req *r, void (*start)(struct http_req *r, void *arg),
 /* Sends the answer of a held or deferred request. */
 void http_resume(struct http_req *r);
 
-/* Adds a response header (name and value copied). */
+/* Adds a response header (name and value copied; at most 8 of them, a
+ * value under 256 bytes). */
 void http_add_header(struct http_req *r, const char *name, const char *value);
+
+/* What an answer is, for its Content-Security-Policy and Cache-Control:
+ * the API's JSON (the default: nothing may load, nothing is kept), a web
+ * page (its own origin's styles, scripts, fonts and images only; not
+ * kept), or a static file of the design system (kept a day). */
+enum http_kind { HTTP_KIND_API, HTTP_KIND_PAGE, HTTP_KIND_ASSET };
+void http_set_kind(struct http_req *r, enum http_kind kind);
+
+/* Whether the client reached us over TLS: a trusted proxy's
+ * X-Forwarded-Proto: https, or TLS on the connection itself. */
+bool http_is_tls(struct http_req *r);
+
+/* ---- inner requests: the web pages answered by the API's handlers ----
+ *
+ * A page handler makes an inner request, hands it to the API's entry point
+ * as if it had come on the wire, and reads the answer: the same policy,
+ * validation, store calls and audit as the API, written once. An inner
+ * request reads its own method, path, query (params) and body, an
+ * Authorization header from token, and the outer request's other headers
+ * and client address. */
+
+/* A new inner request of outer. params is a NULL-terminated list of
+ * decoded query names and values (name, value, ..., NULL) that must outlive
+ * the request (may be NULL). token: the session's bearer token, or NULL.
+ * body: malloc'd, NUL-terminated, len bytes, taken (wiped when freed); may
+ * be NULL. NULL when out of memory (body freed). */
+struct http_req *http_inner_new(struct http_req *outer, const char *method, const char *path,
+				const char *const *params, const char *token, char *body,
+				size_t len);
+
+/* The answer's status (500 when the handler set none) and body (JSON, or
+ * "" when none), and one of its headers (NULL when not set). */
+unsigned http_inner_status(const struct http_req *r);
+const char *http_inner_answer(const struct http_req *r, size_t *len);
+const char *http_inner_answer_header(const struct http_req *r, const char *name);
+
+/* The handler held its answer (http_hold: read-audit entries waiting to
+ * be committed). http_inner_release starts what it waits for; done(r, arg)
+ * is called, on any thread, once it is over (the answer may have changed,
+ * to a 500). The outer request must be held meanwhile. */
+bool http_inner_held(const struct http_req *r);
+void http_inner_release(struct http_req *r, void (*done)(struct http_req *r, void *arg), void *arg);
+
+/* The handler deferred slow work (http_defer: a password check), keyed by
+ * http_inner_defer_key. http_inner_run_deferred runs it here and now (call
+ * it from the outer request's own deferred work) or, when run is false,
+ * drops it. */
+bool http_inner_deferred(const struct http_req *r);
+const char *http_inner_defer_key(const struct http_req *r);
+void http_inner_run_deferred(struct http_req *r, bool run);
+
+/* Frees an inner request that has nothing held or deferred. NULL is fine. */
+void http_inner_free(struct http_req *r);
 
 #endif

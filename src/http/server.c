@@ -41,20 +41,36 @@
 #include "workers.h"
 
 #define MAX_EXTRA_HEADERS 8
+#define INNER_AUTH_MAX	  64
 
 /* Every answer carries these, error answers included. */
 static const char *const std_headers[][2] = {
     {"X-Content-Type-Options", "nosniff"},
-    {"Cache-Control", "no-store"},
     {"Referrer-Policy", "no-referrer"},
     {"X-Frame-Options", "DENY"},
-    {"Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"},
 };
 #define N_STD_HEADERS (sizeof std_headers / sizeof std_headers[0])
 
+/* And these, by what the answer is. A page may load the styles, scripts,
+ * fonts and images of its own origin and nothing else: no inline script or
+ * style, no frame, forms posted back to us alone. */
+static const char *const kind_csp[] = {
+    [HTTP_KIND_API] = "default-src 'none'; frame-ancestors 'none'",
+    [HTTP_KIND_PAGE] = "default-src 'none'; script-src 'self'; style-src 'self'; "
+		       "img-src 'self'; font-src 'self'; connect-src 'self'; form-action "
+		       "'self'; base-uri 'none'; frame-ancestors 'none'",
+    [HTTP_KIND_ASSET] = "default-src 'none'; frame-ancestors 'none'",
+};
+static const char *const kind_cache[] = {
+    [HTTP_KIND_API] = "no-store",
+    [HTTP_KIND_PAGE] = "no-store",
+    /* The design system's files change only with a new release. */
+    [HTTP_KIND_ASSET] = "public, max-age=86400",
+};
+
 struct header {
 	char name[32];
-	char value[96];
+	char value[256]; /* a Set-Cookie with its attributes */
 };
 
 /* Where a connection is in its current request, for the deadlines. */
@@ -114,6 +130,14 @@ struct http_req {
 	void *hold_arg;
 	bool suspended;
 	atomic_bool defer_done;
+	enum http_kind kind;
+	/* An inner request (http_inner_new): made by a handler, answered by
+	 * another, never on the wire. */
+	struct http_req *outer;
+	const char *const *params; /* name, value, ..., NULL */
+	char auth[INNER_AUTH_MAX]; /* "Bearer TOKEN" */
+	void (*on_resume)(struct http_req *r, void *arg);
+	void *resume_arg;
 };
 
 /* Counts per address (connections, or requests in progress), in a small
@@ -219,6 +243,13 @@ static void counts_free(struct counts *c)
 
 /* ---- request accessors ---- */
 
+static void body_free(char *body, size_t cap)
+{
+	if (body)
+		sodium_memzero(body, cap);
+	free(body);
+}
+
 const char *http_method(const struct http_req *r)
 {
 	return r->method;
@@ -231,11 +262,25 @@ const char *http_path(const struct http_req *r)
 
 const char *http_query(struct http_req *r, const char *name)
 {
+	if (r->outer) {
+		for (const char *const *p = r->params; p && p[0]; p += 2)
+			if (strcmp(p[0], name) == 0)
+				return p[1];
+		return NULL;
+	}
 	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
 const char *http_header(struct http_req *r, const char *name)
 {
+	if (r->outer) {
+		/* Its own credentials and JSON body; the rest is the outer's. */
+		if (strcasecmp(name, "Authorization") == 0)
+			return r->auth[0] ? r->auth : NULL;
+		if (strcasecmp(name, "Content-Type") == 0)
+			return "application/json";
+		return http_header(r->outer, name);
+	}
 	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
 }
 
@@ -315,7 +360,125 @@ void http_hold(struct http_req *r, void (*start)(struct http_req *r, void *arg),
 void http_resume(struct http_req *r)
 {
 	atomic_store(&r->defer_done, true);
+	if (r->outer) {
+		if (r->on_resume)
+			r->on_resume(r, r->resume_arg);
+		return;
+	}
 	MHD_resume_connection(r->conn);
+}
+
+void http_set_kind(struct http_req *r, enum http_kind kind)
+{
+	r->kind = kind;
+}
+
+bool http_is_tls(struct http_req *r)
+{
+	if (r->outer)
+		return http_is_tls(r->outer);
+	/* Behind a trusted proxy, its word (the connection is plain). */
+	if (r->cn && r->cn->peer_trusted) {
+		const char *p =
+		    MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "X-Forwarded-Proto");
+		return p && strcasecmp(p, "https") == 0;
+	}
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_PROTOCOL);
+	return ci && ci->protocol != 0;
+}
+
+/* ---- inner requests ---- */
+
+struct http_req *http_inner_new(struct http_req *outer, const char *method, const char *path,
+				const char *const *params, const char *token, char *body,
+				size_t len)
+{
+	struct http_req *r = calloc(1, sizeof *r);
+	if (!r || !(r->path = strdup(path))) {
+		free(r);
+		body_free(body, len + 1);
+		return NULL;
+	}
+	r->outer = outer;
+	r->method = method;
+	r->params = params;
+	r->seen = true;
+	if (token)
+		snprintf(r->auth, sizeof r->auth, "Bearer %s", token);
+	r->body = body;
+	r->body_len = len;
+	r->body_cap = body ? len + 1 : 0;
+	r->client = outer->client;
+	memcpy(r->client_ip, outer->client_ip, sizeof r->client_ip);
+	return r;
+}
+
+unsigned http_inner_status(const struct http_req *r)
+{
+	return r->answered ? r->status : 500;
+}
+
+const char *http_inner_answer(const struct http_req *r, size_t *len)
+{
+	*len = r->answered ? r->resp_len : 0;
+	return r->answered && r->resp ? r->resp : "";
+}
+
+const char *http_inner_answer_header(const struct http_req *r, const char *name)
+{
+	for (int i = 0; i < r->nheaders; i++)
+		if (strcasecmp(r->headers[i].name, name) == 0)
+			return r->headers[i].value;
+	return NULL;
+}
+
+bool http_inner_held(const struct http_req *r)
+{
+	return r->hold_start != NULL;
+}
+
+void http_inner_release(struct http_req *r, void (*done)(struct http_req *r, void *arg), void *arg)
+{
+	assert(r->outer && r->hold_start);
+	r->on_resume = done;
+	r->resume_arg = arg;
+	void (*start)(struct http_req *, void *) = r->hold_start;
+	r->hold_start = NULL;
+	start(r, r->hold_arg);
+}
+
+bool http_inner_deferred(const struct http_req *r)
+{
+	return r->defer_fn != NULL;
+}
+
+void http_inner_run_deferred(struct http_req *r, bool run)
+{
+	assert(r->outer && r->defer_fn);
+	void (*fn)(struct http_req *, void *) = r->defer_fn;
+	r->defer_fn = NULL;
+	if (run)
+		fn(r, r->defer_arg);
+	else
+		r->defer_drop(r->defer_arg);
+	sodium_memzero(r->defer_key, sizeof r->defer_key);
+}
+
+const char *http_inner_defer_key(const struct http_req *r)
+{
+	return r->defer_key;
+}
+
+void http_inner_free(struct http_req *r)
+{
+	if (!r)
+		return;
+	assert(!r->hold_start && !r->defer_fn);
+	free(r->path);
+	body_free(r->body, r->body_cap);
+	free(r->resp);
+	free(r);
 }
 
 /* On a slow worker: the deferred work, then wake the connection. */
@@ -345,13 +508,6 @@ void http_add_header(struct http_req *r, const char *name, const char *value)
 
 /* Frees a request body, overwriting it first: it may hold a password or a
  * person's details. */
-static void body_free(char *body, size_t cap)
-{
-	if (body)
-		sodium_memzero(body, cap);
-	free(body);
-}
-
 /* ---- lifecycle ---- */
 
 /* Bytes of an over-limit body read and dropped before the connection is
@@ -412,6 +568,8 @@ static enum MHD_Result send_response(struct http_server *srv, struct http_req *r
 		MHD_add_response_header(resp, "Content-Type", r->ctype);
 	for (size_t i = 0; i < N_STD_HEADERS; i++)
 		MHD_add_response_header(resp, std_headers[i][0], std_headers[i][1]);
+	MHD_add_response_header(resp, "Content-Security-Policy", kind_csp[r->kind]);
+	MHD_add_response_header(resp, "Cache-Control", kind_cache[r->kind]);
 	for (int i = 0; i < r->nheaders; i++)
 		MHD_add_response_header(resp, r->headers[i].name, r->headers[i].value);
 	if (r->close) {
@@ -575,21 +733,31 @@ static bool target_ok(const char *t)
 	return true;
 }
 
-/* Content-Type is application/json, with or without parameters
- * ("application/json; charset=utf-8"), in any case. */
-static bool is_json(const char *ct)
+/* Whether a Content-Type is the media type want, with or without
+ * parameters ("application/json; charset=utf-8"), in any case. */
+static bool is_media(const char *ct, const char *want)
 {
-	static const char want[] = "application/json";
-	if (!ct)
-		return false;
+	size_t n = strlen(want);
 	while (*ct == ' ' || *ct == '\t')
 		ct++;
-	if (strncasecmp(ct, want, sizeof want - 1) != 0)
+	if (strncasecmp(ct, want, n) != 0)
 		return false;
-	ct += sizeof want - 1;
+	ct += n;
 	while (*ct == ' ' || *ct == '\t')
 		ct++;
 	return *ct == '\0' || *ct == ';';
+}
+
+/* The bodies a path takes: JSON under /api/ (and anywhere), forms
+ * outside it (the web pages). */
+static bool media_ok(const char *path, const char *ct)
+{
+	if (!ct)
+		return false;
+	if (is_media(ct, "application/json"))
+		return true;
+	return strncmp(path, "/api/", 5) != 0 && strcmp(path, "/api") != 0 &&
+	       is_media(ct, "application/x-www-form-urlencoded");
 }
 
 /* First call, headers in: who the client is, and the edge rules. */
@@ -643,10 +811,11 @@ static enum MHD_Result on_headers(struct http_server *srv, struct http_req *r, c
 	if (declared > HTTP_BODY_MAX) {
 		r->too_large = true;
 		http_error(r, 413, "payload_too_large", "the request body is over 1 MiB", NULL);
-	} else if ((f.n_te || declared > 0) && (f.n_ct != 1 || !is_json(f.ct))) {
+	} else if ((f.n_te || declared > 0) && (f.n_ct != 1 || !media_ok(r->path, f.ct))) {
 		/* A body that is not JSON is refused before it is parsed: a
 		 * form or text/plain post is what any web page may send
-		 * cross-site without a CORS preflight. */
+		 * cross-site without a CORS preflight. The pages' own forms
+		 * post outside /api/, where each carries its CSRF token. */
 		r->drop_body = true;
 		http_error(r, 415, "unsupported_media_type",
 			   "the body must be JSON, sent as Content-Type: application/json", NULL);
@@ -1224,6 +1393,10 @@ enum MHD_Result MHD_queue_response(struct MHD_Connection *connection, unsigned i
 	for (size_t i = 0; i < N_STD_HEADERS && hlen > 0 && (size_t)hlen < sizeof head; i++)
 		hlen += snprintf(head + hlen, sizeof head - (size_t)hlen, "%s: %s\r\n",
 				 std_headers[i][0], std_headers[i][1]);
+	if (hlen > 0 && (size_t)hlen < sizeof head)
+		hlen += snprintf(head + hlen, sizeof head - (size_t)hlen,
+				 "Content-Security-Policy: %s\r\nCache-Control: %s\r\n",
+				 kind_csp[HTTP_KIND_API], kind_cache[HTTP_KIND_API]);
 	if (blen < 0 || (size_t)blen >= sizeof body || hlen < 0 || (size_t)hlen + 2 >= sizeof head)
 		return MHD_NO;
 	memcpy(head + hlen, "\r\n", 2);

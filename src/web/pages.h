@@ -1,0 +1,19 @@
+/*
+ * pages.h - the page handlers, one file per group of pages.
+ */
+#ifndef WM_WEB_PAGES_H
+#define WM_WEB_PAGES_H
+
+#include "page.h"
+
+/* pages_auth.c: signing in and out, changing one's password. */
+void page_home(struct page *p);
+void page_sign_in(struct page *p);
+void page_sign_out(struct page *p);
+void page_password(struct page *p);
+void page_password_post(struct page *p);
+
+/* pages_dashboard.c: the caseload dashboard (the signed-in home page). */
+void page_dashboard(struct page *p);
+
+#endif

@@ -1,0 +1,86 @@
+/*
+ * words.c - dates, times and codes in words (words.h).
+ */
+#include "words.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "../domain/date.h"
+
+static const char *const months[] = {"January",	  "February", "March",	  "April",
+				     "May",	  "June",     "July",	  "August",
+				     "September", "October",  "November", "December"};
+/* date_weekday: 1 is Monday, 7 Sunday. */
+static const char *const weekdays[] = {"Monday", "Tuesday",  "Wednesday", "Thursday",
+				       "Friday", "Saturday", "Sunday"};
+
+bool words_date(const char *ymd, char out[WORDS_MAX])
+{
+	int day, y, m, d;
+	out[0] = '\0';
+	if (!ymd || !date_parse(ymd, &day))
+		return false;
+	date_to_ymd(day, &y, &m, &d);
+	snprintf(out, WORDS_MAX, "%d %s %d", d, months[m - 1], y);
+	return true;
+}
+
+bool words_time(const char *instant, char out[8], int *day)
+{
+	int64_t t;
+	out[0] = '\0';
+	if (!instant || !instant_parse(instant, &t))
+		return false;
+	*day = instant_local_day(t);
+	int64_t mins = (t - date_local_start(*day)) / 60;
+	if (mins < 0 || mins >= 25 * 60)
+		mins = 0; /* never: an instant is within its own day */
+	snprintf(out, 8, "%02d:%02d", (int)(mins / 60) % 24, (int)(mins % 60));
+	return true;
+}
+
+bool words_when(const char *instant, char out[WORDS_MAX])
+{
+	char hm[8];
+	int day, y, m, d;
+	out[0] = '\0';
+	if (!words_time(instant, hm, &day))
+		return false;
+	date_to_ymd(day, &y, &m, &d);
+	int wd = date_weekday(day);
+	snprintf(out, WORDS_MAX, "%s %d %s %d, %s", weekdays[wd >= 1 && wd <= 7 ? wd - 1 : 0], d,
+		 months[m - 1], y, hm);
+	return true;
+}
+
+void words_code(const char *code, char out[WORDS_MAX])
+{
+	/* Where a plain reading of the code is not how people say it. */
+	static const char *const own[][2] = {
+	    {"gp", "GP"},
+	    {"nrm", "NRM"},
+	    {"ae", "A&E"},
+	    {"a_and_e", "A&E"},
+	    {"nhs_111", "NHS 111"},
+	    {"did_not_attend", "Did not attend"},
+	    {"not_booked", "Interpreter needed, not booked"},
+	    {"booked", "Interpreter booked"},
+	    {"not_needed", "No interpreter needed"},
+	};
+	out[0] = '\0';
+	if (!code)
+		return;
+	for (size_t i = 0; i < sizeof own / sizeof own[0]; i++) {
+		if (strcmp(code, own[i][0]) == 0) {
+			snprintf(out, WORDS_MAX, "%s", own[i][1]);
+			return;
+		}
+	}
+	size_t n = 0;
+	for (const char *s = code; *s && n < WORDS_MAX - 1; s++)
+		out[n++] = *s == '_' ? ' ' : *s;
+	out[n] = '\0';
+	if (out[0] >= 'a' && out[0] <= 'z')
+		out[0] = (char)(out[0] - 'a' + 'A');
+}
