@@ -517,55 +517,56 @@ void alert_message(const struct alert *a, char *out, size_t cap)
 
 /* ---- what the record lacks for a rule to be judged ---- */
 
-/* What each gap means, by where it is. The fragments before the colon say
- * what is missing, the rest what Waymark cannot tell for want of it. */
+/* What each gap means, by where it is: what is missing, then what Waymark
+ * cannot tell for want of it. The page puts the item before it
+ * ("Referral to counselling: no date sent, so ..."). */
 static const struct {
 	const char *part, *field, *message;
 } gap_messages[] = {
     {"survivor", "entered_service_on",
-     "No date the survivor entered the service: Waymark cannot tell you when a GP or dental "
-     "registration or a support plan is due."},
+     "No date the survivor entered the service, so Waymark cannot tell you when a GP or "
+     "dental registration or a support plan is due."},
     {"registrations", "registered_on",
-     "No date registered or refused: Waymark cannot tell whether this registration was made."},
+     "No date registered or refused, so Waymark cannot tell whether this registration was made."},
     {"registrations", "person",
-     "Not clear who this registration is for: Waymark cannot tell whether the survivor or a "
+     "Not clear who this registration is for, so Waymark cannot tell whether the survivor or a "
      "dependant is registered."},
     {"appointments", "cancelled_by",
-     "Cancelled, but not recorded by whom: Waymark cannot tell you whether to check that the "
+     "Cancelled, but not recorded by whom, so Waymark cannot tell you whether to check that the "
      "survivor is safe."},
     {"referrals", "sent_on",
-     "No date sent: Waymark cannot tell you when this referral is overdue."},
+     "No date sent, so Waymark cannot tell you when this referral is overdue."},
     {"medications", "started_on",
-     "No start date: Waymark cannot tell you when this medication needs following up."},
+     "No start date, so Waymark cannot tell you when this medication needs following up."},
     {"medications", "explained",
-     "Not recorded whether it was explained to the survivor: Waymark cannot tell you whether "
+     "Not recorded whether it was explained to the survivor, so Waymark cannot tell you whether "
      "to ask the GP or pharmacist to explain it."},
     {"medications", "explained_in_own_language",
-     "Not recorded whether it was explained in the survivor's own language: Waymark cannot "
+     "Not recorded whether it was explained in the survivor's own language, so Waymark cannot "
      "tell you whether to ask for it to be explained with an interpreter."},
     {"nrm", "referred_on",
-     "No referral date: Waymark cannot tell you when a reasonable grounds decision is "
+     "No referral date, so Waymark cannot tell you when a reasonable grounds decision is "
      "overdue."},
     {"nrm", "rg_outcome",
-     "A reasonable grounds decision date but no outcome: Waymark cannot tell you when a "
+     "A reasonable grounds decision date but no outcome, so Waymark cannot tell you when a "
      "conclusive grounds decision is overdue or when support ends."},
     {"nrm", "rg_decision_on",
-     "A reasonable grounds outcome but no decision date: Waymark cannot tell you when a "
+     "A reasonable grounds outcome but no decision date, so Waymark cannot tell you when a "
      "conclusive grounds decision is overdue or when support ends."},
     {"nrm", "cg_outcome",
-     "A conclusive grounds decision date but no outcome: Waymark cannot tell you when NRM "
+     "A conclusive grounds decision date but no outcome, so Waymark cannot tell you when NRM "
      "support ends."},
     {"nrm", "cg_decision_on",
-     "A conclusive grounds outcome but no decision date: Waymark cannot tell you when NRM "
+     "A conclusive grounds outcome but no decision date, so Waymark cannot tell you when NRM "
      "support ends."},
     {"nrm", "support",
-     "NRM support not recorded: Waymark cannot tell you whether the survivor is left without "
+     "NRM support not recorded, so Waymark cannot tell you whether the survivor is left without "
      "support while in both the NRM and asylum processes."},
     {"asylum", "support",
-     "Asylum support not recorded: Waymark cannot tell you whether the survivor is left "
+     "Asylum support not recorded, so Waymark cannot tell you whether the survivor is left "
      "without support while in both the NRM and asylum processes."},
     {"asylum", "claimed_on",
-     "No date of claim: Waymark cannot tell you when the claim has gone too long without a "
+     "No date of claim, so Waymark cannot tell you when the claim has gone too long without a "
      "legal representative."},
 };
 

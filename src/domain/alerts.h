@@ -238,7 +238,7 @@ void alert_gap_list_free(struct alert_gap_list *l);
 wm_err alert_missing(const struct alert_record *r, struct alert_gap_list *out);
 
 /* Writes what the gap means, in words an advocate can act on ("No date
- * sent: Waymark cannot tell you when this referral is overdue."), naming no
+ * sent, so Waymark cannot tell you when this referral is overdue."), naming no
  * one, into out. */
 void alert_gap_message(const struct alert_gap *g, char *out, size_t cap);
 
