@@ -321,7 +321,8 @@ static void empty(struct buf *b, const struct svg_timeline *t)
 /* The days the picture spans: every event and today, with a margin. */
 static void span(const struct svg_timeline *t, struct frame *f)
 {
-	int lo = t->today, hi = t->today;
+	int lo = t->today;
+	int hi = lo;
 	for (size_t i = 0; i < t->n; i++) {
 		const struct svg_event *e = &t->events[i];
 		if (e->day < lo)

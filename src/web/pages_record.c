@@ -397,7 +397,9 @@ static json_t *part_section(const json_t *rec, const json_t *missing, const stru
 		size_t i;
 		const json_t *it;
 		json_array_foreach(json_object_get(v, "reviews"), i, it)
-		    json_array_append_new(reviews, item_card(sid, rk, it, false, ""));
+		{
+			json_array_append_new(reviews, item_card(sid, rk, it, false, ""));
+		}
 		if (writer)
 			snprintf(review_add, sizeof review_add, "/survivors/%s/plan/reviews/new",
 				 sid);
@@ -539,25 +541,23 @@ static json_t *alerts_data(const json_t *rec, const json_t *alerts, const char *
 		words_date(str(a, "due_on"), due);
 		words_date(str(a, "snoozed_until"), until);
 		const char *item = str(a, "item_id");
-		if (writer && !until[0])
-			snprintf(href, sizeof href,
-				 item[0] ? "/survivors/%s/alerts/%s/%s/snooze"
-					 : "/survivors/%s/alerts/%s/snooze%s",
-				 sid, str(a, "rule"), item);
+		if (writer && !until[0] && item[0])
+			snprintf(href, sizeof href, "/survivors/%s/alerts/%s/%s/snooze", sid,
+				 str(a, "rule"), item);
+		else if (writer && !until[0])
+			snprintf(href, sizeof href, "/survivors/%s/alerts/%s/snooze", sid,
+				 str(a, "rule"));
 		const char *kind;
 		char title[160];
 		if (item[0] && find_item(rec, item, &kind, title, sizeof title))
 			snprintf(about, sizeof about, "%s", title);
-		char rule[WORDS_MAX];
-		words_code(str(a, "rule"), rule);
 		json_array_append_new(
-		    out,
-		    json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:b, s:s, s:s, s:b}",
-			      "tag", tag, "tag_class", severities[s].tag, "severity_words",
-			      severities[s].words, "code", severities[s].code, "message",
-			      str(a, "message"), "due", due, "snooze_href", href, "can_snooze",
-			      href[0] != 0, "about", about, "has_about", about[0] != 0, "until",
-			      until, "rule", rule, "snoozed", until[0] != 0));
+		    out, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:b, s:s, s:b}",
+				   "tag", tag, "tag_class", severities[s].tag, "severity_words",
+				   severities[s].words, "code", severities[s].code, "message",
+				   str(a, "message"), "due", due, "snooze_href", href, "can_snooze",
+				   href[0] != 0, "about", about, "has_about", about[0] != 0,
+				   "until", until, "snoozed", until[0] != 0));
 	}
 	return out;
 }
