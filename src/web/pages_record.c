@@ -279,9 +279,9 @@ static void item_title(const char *kind, const json_t *it, char *out, size_t cap
 		snprintf(out, cap, "%s appointment, %s", a, b);
 	} else if (strcmp(kind, "referrals") == 0) {
 		words_code(str(it, "service"), a);
-		for (char *c = a; *c; c++) /* "to Talking therapy" reads "to talking therapy" */
-			if (c == a && *c >= 'A' && *c <= 'Z' && a[1] >= 'a')
-				*c = (char)(*c - 'A' + 'a');
+		/* "to talking therapy", but "to GP" stays as it is said. */
+		if (a[0] >= 'A' && a[0] <= 'Z' && a[1] >= 'a' && a[1] <= 'z')
+			a[0] = (char)(a[0] - 'A' + 'a');
 		snprintf(out, cap, "Referral to %s", a);
 	} else if (strcmp(kind, "medications") == 0) {
 		snprintf(out, cap, "%s", it && str(it, "name")[0] ? str(it, "name") : "Medication");
@@ -304,7 +304,7 @@ static void item_title(const char *kind, const json_t *it, char *out, size_t cap
 /* Finds the item id names among the record's parts: its kind and title. */
 static bool find_item(const json_t *rec, const char *id, const char **kind, char *title, size_t cap)
 {
-	for (size_t k = 0; id && k < N_PARTS; k++) {
+	for (size_t k = 0; id && id[0] && k < N_PARTS; k++) {
 		const json_t *v = json_object_get(rec, parts[k].kind);
 		size_t i;
 		const json_t *it;
