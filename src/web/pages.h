@@ -16,4 +16,9 @@ void page_password_post(struct page *p);
 /* pages_dashboard.c: the caseload dashboard (the signed-in home page). */
 void page_dashboard(struct page *p);
 
+/* record pages (pages_record.c): the caseload list and one survivor's
+ * record, with its alerts, timeline and what it lacks for alerts. */
+void page_survivors(struct page *p);
+void page_record(struct page *p);
+
 #endif
