@@ -624,6 +624,15 @@ static bool row_filled(const struct schema *s, const char *row, const struct for
 	return filled;
 }
 
+/* Whether every member of o is null (or o has none). */
+static bool all_null(const json_t *o)
+{
+	const char *k;
+	const json_t *v;
+	json_object_foreach((json_t *)o, k, v) if (!json_is_null(v)) return false;
+	return true;
+}
+
 static void read_field(json_t *out, const struct schema_field *fd, const char *path,
 		       const struct form *f, enum fields_mode mode, const struct fields_opts *o,
 		       bool top, json_t *errors)
@@ -635,10 +644,16 @@ static void read_field(json_t *out, const struct schema_field *fd, const char *p
 		if (!has_prefix(f, sub))
 			return; /* not in this form */
 		json_t *obj = read_object(fd->object, path, f, mode, o, errors);
-		if (obj && (mode == FIELDS_CHANGE || json_object_size(obj)))
-			json_object_set_new(out, fd->name, obj);
-		else
+		if (obj && mode == FIELDS_CHANGE && all_null(obj)) {
+			/* Nothing in the group: cleared, not stored as an empty
+			 * object that differs from none. */
 			json_decref(obj);
+			json_object_set_new(out, fd->name, json_null());
+		} else if (obj && (mode == FIELDS_CHANGE || json_object_size(obj))) {
+			json_object_set_new(out, fd->name, obj);
+		} else {
+			json_decref(obj);
+		}
 		return;
 	}
 	if (fd->type == SCH_ARRAY && fd->object) {

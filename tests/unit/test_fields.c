@@ -187,6 +187,14 @@ static void emptied_fields_clear_on_a_change(void **state)
 	assert_true(json_is_null(json_object_get(in, "language")));
 	assert_true(json_is_null(json_object_get(in, "needed"))); /* "Not known" */
 	assert_true(json_is_true(json_object_get(in, "booked")));
+	json_decref(b);
+	json_decref(errors);
+	/* A group left wholly empty is cleared, not stored as {}. */
+	b = read_form(schema_of("appointments"),
+		      "interpreter.language=&interpreter.needed=&interpreter.booked="
+		      "&interpreter.provided=",
+		      FIELDS_CHANGE, true, &errors);
+	assert_true(json_is_null(json_object_get(b, "interpreter")));
 	/* A field the form did not have is not touched. */
 	assert_null(json_object_get(b, "notes"));
 	assert_null(json_object_get(b, "advocate_attends"));
