@@ -177,7 +177,7 @@ static const struct label *label_row(const char *sname, const char *name)
 	size_t sl = sname ? strlen(sname) : 0;
 	for (size_t i = 0; i < sizeof labels / sizeof labels[0]; i++) {
 		const char *n = labels[i].name;
-		if (sl && strncmp(n, sname, sl) == 0 && n[sl] == '.' &&
+		if (sname && sl && strncmp(n, sname, sl) == 0 && n[sl] == '.' &&
 		    strcmp(n + sl + 1, name) == 0)
 			return &labels[i];
 		if (!plain && strcmp(n, name) == 0)

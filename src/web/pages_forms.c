@@ -195,7 +195,9 @@ static void summarise(const json_t *fields, json_t *summary, json_t *seen)
 		size_t r;
 		const json_t *row;
 		json_array_foreach(json_object_get(f, "rows"), r, row)
-		    summarise(json_object_get(row, "fields"), summary, seen);
+		{
+			summarise(json_object_get(row, "fields"), summary, seen);
+		}
 	}
 }
 
