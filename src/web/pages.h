@@ -20,5 +20,22 @@ void page_dashboard(struct page *p);
  * record, with its alerts, timeline and what it lacks for alerts. */
 void page_survivors(struct page *p);
 void page_record(struct page *p);
+/* pages_forms.c (forms): adding and changing the survivor and each part of
+ * their record, an alert's snooze, a safeguarding share. */
+void page_item_new(struct page *p);
+void page_item_create(struct page *p);
+void page_item_edit(struct page *p);
+void page_item_update(struct page *p);
+void page_one_edit(struct page *p);
+void page_consent_withdraw(struct page *p);
+void page_consent_withdraw_post(struct page *p);
+void page_survivor_new(struct page *p);
+void page_survivor_create(struct page *p);
+void page_survivor_edit(struct page *p);
+void page_survivor_update(struct page *p);
+void page_snooze(struct page *p);
+void page_snooze_post(struct page *p);
+void page_share(struct page *p);
+void page_share_post(struct page *p);
 
 #endif
