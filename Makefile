@@ -166,13 +166,15 @@ lint:
 
 # libFuzzer targets (clang), each run FUZZ_SECONDS from its seed corpus.
 FUZZ_SECONDS ?= 30
-FUZZ_LIB := $(sort $(wildcard src/domain/*.c src/util/*.c) src/http/router.c src/render/mustache.c)
+FUZZ_LIB := $(sort $(wildcard src/domain/*.c src/domain/kinds/*.c src/util/*.c) src/http/router.c \
+            src/render/mustache.c)
 FUZZ_BIN := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 
 build/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB)
 	@mkdir -p $(@D)
 	clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -Isrc \
-		$(shell pkg-config --cflags jansson) $< $(FUZZ_LIB) -o $@ $(shell pkg-config --libs jansson)
+		$(shell pkg-config --cflags jansson libsodium) $< $(FUZZ_LIB) -o $@ \
+		$(shell pkg-config --libs jansson libsodium)
 
 fuzz: deps
 	@$(MAKE) --no-print-directory $(FUZZ_BIN)

@@ -1,10 +1,11 @@
 /*
  * Unit tests for render/mustache: every test of the official Mustache
- * specification (tests/data/mustache-spec/, read from the repository's root,
- * where the test runner starts), then what the specification leaves to us:
- * escaping of hostile values, syntax errors with their line, partials that
- * include themselves, truthiness, numbers, template sets, rendering from
- * several threads, and arbitrary bytes as a template.
+ * specification (read where the project's shared data lives,
+ * ../shared/data/mustache-spec/ beside the repository, or from
+ * $WAYMARK_MUSTACHE_SPEC; the test fails when neither has them), then what the specification leaves
+ * to us: escaping of hostile values, syntax errors with their line, partials that include
+ * themselves, truthiness, numbers, template sets, rendering from several threads, and arbitrary
+ * bytes as a template.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,7 +21,7 @@
 #include "render/mustache.h"
 #include "util/buf.h"
 
-#define SPEC_DIR "tests/data/mustache-spec/"
+#define SPEC_DIR_DEFAULT "../shared/data/mustache-spec/"
 
 /* ---- the specification ---------------------------------------------- */
 
@@ -83,12 +84,18 @@ static bool run_spec_test(const char *file, json_t *test)
  * holds no tests fails, never skips. */
 static void run_spec_file(const char *file)
 {
-	char path[256];
-	snprintf(path, sizeof path, SPEC_DIR "%s", file);
+	char path[512];
+	const char *dir = getenv("WAYMARK_MUSTACHE_SPEC");
+	if (dir && dir[0])
+		snprintf(path, sizeof path, "%.400s/%s", dir, file);
+	else
+		snprintf(path, sizeof path, SPEC_DIR_DEFAULT "%s", file);
 	json_error_t je;
 	json_t *doc = json_load_file(path, 0, &je);
 	if (!doc)
-		fail_msg("%s: cannot read (%s); run from the repository's root", path, je.text);
+		fail_msg("%s: cannot read (%s); run from the repository's root, with the shared "
+			 "data beside it, or set WAYMARK_MUSTACHE_SPEC",
+			 path, je.text);
 	json_t *tests = json_object_get(doc, "tests");
 	size_t n = json_array_size(tests), failed = 0;
 	if (!n) {
