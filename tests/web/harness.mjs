@@ -52,7 +52,7 @@ export function webSuite({ seed = true } = {}) {
     env.base = env.server.base;
     if (seed) env.ctx = await env.server.seed();
     env.browser = await startBrowser();
-  }, { timeout: 60_000 });
+  }, { timeout: 180_000 }); // the seed hashes passwords: slow under ASan
   after(async () => {
     // The browser first: closing it cannot fail the server's exit check.
     try { await env.browser?.close(); } finally { await env.server?.destroy(); }
