@@ -18,9 +18,9 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 // Debian's chromium (scripts/install-deps); never a browser Playwright downloads.
 export const CHROMIUM = process.env.WAYMARK_CHROMIUM || '/usr/bin/chromium';
 // The bound on any one wait: a navigation, a locator, the browser's start.
-export const WAIT = 15_000;
+export const WAIT = 30_000;
 // The bound on a whole test (the ASan build is several times slower).
-export const SLOW = { timeout: 120_000 };
+export const SLOW = { timeout: 180_000 };
 export const SCREENSHOTS = ROOT + 'build/screenshots/';
 
 // The closed network here refuses every background connection; without these
@@ -52,7 +52,7 @@ export function webSuite({ seed = true } = {}) {
     env.base = env.server.base;
     if (seed) env.ctx = await env.server.seed();
     env.browser = await startBrowser();
-  }, { timeout: 60_000 });
+  }, { timeout: 180_000 }); // the seed hashes passwords: slow under ASan
   after(async () => {
     // The browser first: closing it cannot fail the server's exit check.
     try { await env.browser?.close(); } finally { await env.server?.destroy(); }
