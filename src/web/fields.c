@@ -667,10 +667,10 @@ static void read_field(json_t *out, const struct schema_field *fd, const char *p
 		json_t *rows = json_array();
 		for (int i = 0; i < ROWS_MAX; i++) {
 			char row[PATH_MAX_LEN + 8];
-			snprintf(row, sizeof row, "%s.%d.", path, i);
+			snprintf(row, sizeof row, "%.80s.%d.", path, i);
 			if (!has_prefix(f, row))
 				continue;
-			snprintf(row, sizeof row, "%s.%d", path, i);
+			snprintf(row, sizeof row, "%.80s.%d", path, i);
 			if (!row_filled(fd->object, row, f, o))
 				continue;
 			json_t *r = read_object(fd->object, row, f, FIELDS_CREATE, o, errors);
@@ -779,7 +779,7 @@ static void missing_in(const struct schema *s, const char *prefix, const struct 
 		}
 		if (fd->type == SCH_ARRAY && fd->object) {
 			for (int r = 0; r < ROWS_MAX; r++) {
-				snprintf(sub, sizeof sub, "%s.%d", path, r);
+				snprintf(sub, sizeof sub, "%.80s.%d", path, r);
 				if (row_filled(fd->object, sub, f, o))
 					missing_in(fd->object, sub, f, FIELDS_CREATE, o, errors);
 			}
@@ -1096,10 +1096,10 @@ static json_t *echo_object(const struct schema *s, const char *prefix, const str
 			json_t *rows = json_array();
 			for (int r = 0; r < ROWS_MAX; r++) {
 				char row[PATH_MAX_LEN + 8];
-				snprintf(row, sizeof row, "%s.%d.", path, r);
+				snprintf(row, sizeof row, "%.80s.%d.", path, r);
 				if (!has_prefix(f, row))
 					continue;
-				snprintf(row, sizeof row, "%s.%d", path, r);
+				snprintf(row, sizeof row, "%.80s.%d", path, r);
 				json_array_append_new(rows, echo_object(fd->object, row, f));
 			}
 			json_object_set_new(out, fd->name, rows);
