@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "batch.h"
 #include "codec.h"
@@ -76,6 +77,9 @@ enum stmt {
 	Q_ROUTE_GET,
 	Q_ROUTE_ADD,
 	Q_AUDIT_INSERT,
+	Q_READ_ROUTE_GET,
+	Q_READ_ROUTE_ADD,
+	Q_READ_AUDIT_INSERT,
 	Q_AUDIT_LIST,
 	Q_RECENT_READ,
 	Q_RECENT_PRUNE,
@@ -137,6 +141,13 @@ static const char *const list_sql[16] = {L_SHAPES(L_ORG), L_SHAPES(L_ALL)};
 #define SEQ_OF_SURVIVOR(p) "(SELECT seq FROM survivors WHERE id = " p ")"
 #define SEQ_OF_USER(p)	   "(SELECT seq FROM users WHERE id = " p ")"
 #define SEQ_OF_ORG(p)	   "(SELECT seq FROM orgs WHERE id = " p ")"
+/* One survivor's entries of one audit table, newest first (?1 survivor id,
+ * ?2 before), with the ids and the route pattern joined back in. */
+#define AUDIT_LOG_ARM(tbl, routes)                                                                 \
+	"SELECT a.seq, a.at, (SELECT id FROM users WHERE seq = a.user_seq), a.role, "              \
+	"(SELECT id FROM orgs WHERE seq = a.org_seq), a.action, (SELECT pattern FROM " routes      \
+	" WHERE id = a.route) FROM " tbl                                                           \
+	" a WHERE a.survivor_seq = " SEQ_OF_SURVIVOR("?1") " AND a.seq < ?2"
 
 static const char *const sql_text[Q_COUNT] = {
     [Q_BEGIN] = "BEGIN IMMEDIATE",
@@ -218,37 +229,53 @@ static const char *const sql_text[Q_COUNT] = {
     [Q_VERSION_GET] =
 	"SELECT key_id, body FROM versions WHERE tbl = ?1 AND id = ?2 AND version = ?3",
     [Q_VERSION_PRUNE] = "DELETE FROM versions WHERE tbl = ?1 AND id = ?2 AND version <= ?3",
-    [Q_ROUTE_GET] = "SELECT id FROM audit_routes WHERE pattern = ?1",
-    [Q_ROUTE_ADD] = "INSERT INTO audit_routes(pattern) VALUES (?1)",
+    /* The audit trail is two tables (see "The read-audit file" in
+     * docs/design.md): entries written with a change, in the change's own
+     * transaction, in main.audit; entries of reads, committed by the audit
+     * writer, in reads.read_audit. Each entry's seq orders it among both:
+     * twice the microseconds of the clock when it is written (?8), even in
+     * main and odd in reads, and always past the table's last, so the two
+     * never share a seq and each stays in the order it was written. */
+    [Q_ROUTE_GET] = "SELECT id FROM main.audit_routes WHERE pattern = ?1",
+    [Q_ROUTE_ADD] = "INSERT INTO main.audit_routes(pattern) VALUES (?1)",
     [Q_AUDIT_INSERT] =
-	"INSERT INTO audit(at, survivor_seq, user_seq, org_seq, role, action, route) "
-	"VALUES (?1, " SEQ_OF_SURVIVOR("?2") ", " SEQ_OF_USER("?3") ", " SEQ_OF_ORG(
+	"INSERT INTO main.audit(seq, at, survivor_seq, user_seq, org_seq, role, action, route) "
+	"VALUES (max(((SELECT coalesce(max(seq), 0) FROM main.audit) | 1) + 1, ?8), "
+	"?1, " SEQ_OF_SURVIVOR("?2") ", " SEQ_OF_USER("?3") ", " SEQ_OF_ORG("?4") ", ?5, ?6, ?7)",
+    [Q_READ_ROUTE_GET] = "SELECT id FROM reads.read_routes WHERE pattern = ?1",
+    [Q_READ_ROUTE_ADD] = "INSERT INTO reads.read_routes(pattern) VALUES (?1)",
+    [Q_READ_AUDIT_INSERT] =
+	"INSERT INTO reads.read_audit(seq, at, survivor_seq, user_seq, org_seq, role, action, "
+	"route) VALUES (max(((SELECT coalesce(max(seq), 0) FROM reads.read_audit) + 1) | 1, "
+	"?8 + 1), ?1, " SEQ_OF_SURVIVOR("?2") ", " SEQ_OF_USER("?3") ", " SEQ_OF_ORG(
 	    "?4") ", ?5, ?6, ?7)",
-    [Q_AUDIT_LIST] = "SELECT a.seq, a.at, u.id, a.role, o.id, a.action, r.pattern FROM audit a "
-		     "JOIN users u ON u.seq = a.user_seq LEFT JOIN orgs o ON o.seq = a.org_seq "
-		     "JOIN audit_routes r ON r.id = a.route "
-		     "WHERE a.survivor_seq = " SEQ_OF_SURVIVOR("?1") " AND a.seq < ?2 "
-								     "ORDER BY a.seq DESC LIMIT ?3",
-    /* Bulk-access detection (see bulk_check). */
-    [Q_RECENT_READ] = "INSERT INTO recent_reads(user_seq, survivor_seq, at) "
-		      "SELECT user_seq, survivor_seq, at FROM audit WHERE seq = ?1 "
-		      "ON CONFLICT(user_seq, survivor_seq) DO UPDATE SET at = max(at, excluded.at)",
+    /* Newest first across both tables: a merge of two index walks, each
+     * stopping at the limit. */
+    [Q_AUDIT_LIST] = AUDIT_LOG_ARM("main.audit", "main.audit_routes") " UNION ALL " AUDIT_LOG_ARM(
+	"reads.read_audit", "reads.read_routes") " ORDER BY 1 DESC LIMIT ?3",
+    /* Bulk-access detection (see bulk_check), in the read-audit file. */
+    [Q_RECENT_READ] =
+	"INSERT INTO reads.recent_reads(user_seq, survivor_seq, at) "
+	"VALUES (" SEQ_OF_USER("?1") ", " SEQ_OF_SURVIVOR(
+	    "?2") ", ?3) "
+		  "ON CONFLICT(user_seq, survivor_seq) DO UPDATE SET at = max(at, excluded.at)",
     [Q_RECENT_PRUNE] =
-	"DELETE FROM recent_reads WHERE user_seq = " SEQ_OF_USER("?1") " AND at <= ?2",
+	"DELETE FROM reads.recent_reads WHERE user_seq = " SEQ_OF_USER("?1") " AND at <= ?2",
     [Q_RECENT_COUNT] =
-	"SELECT count(*) FROM (SELECT 1 FROM recent_reads WHERE user_seq = " SEQ_OF_USER(
+	"SELECT count(*) FROM (SELECT 1 FROM reads.recent_reads WHERE user_seq = " SEQ_OF_USER(
 	    "?1") " AND at > ?2 LIMIT ?3)",
     [Q_CASELOAD] = "SELECT count(*) FROM survivors WHERE org_id = ?1 AND advocate_id = ?2",
-    [Q_BULK_OPEN] = "SELECT seq FROM bulk_access WHERE user_seq = " SEQ_OF_USER(
+    [Q_BULK_OPEN] = "SELECT seq FROM reads.bulk_access WHERE user_seq = " SEQ_OF_USER(
 	"?1") " AND "
 	      "detected_at > ?2 ORDER BY detected_at DESC LIMIT 1",
-    [Q_BULK_INSERT] = "INSERT INTO bulk_access(user_seq, org_seq, role, window_start, window_end, "
-		      "distinct_survivors, threshold, detected_at) VALUES (" SEQ_OF_USER(
-			  "?1") ", " SEQ_OF_ORG("?2") ", ?3, ?4, ?5, ?6, ?7, ?5)",
-    [Q_BULK_UPDATE] = "UPDATE bulk_access SET window_end = ?2, distinct_survivors = "
+    [Q_BULK_INSERT] =
+	"INSERT INTO reads.bulk_access(user_seq, org_seq, role, window_start, window_end, "
+	"distinct_survivors, threshold, detected_at) VALUES (" SEQ_OF_USER("?1") ", " SEQ_OF_ORG(
+	    "?2") ", ?3, ?4, ?5, ?6, ?7, ?5)",
+    [Q_BULK_UPDATE] = "UPDATE reads.bulk_access SET window_end = ?2, distinct_survivors = "
 		      "max(distinct_survivors, ?3) WHERE seq = ?1",
     [Q_BULK_LIST] = "SELECT b.seq, u.id, b.role, o.id, b.window_start, b.window_end, "
-		    "b.distinct_survivors, b.threshold, b.detected_at FROM bulk_access b "
+		    "b.distinct_survivors, b.threshold, b.detected_at FROM reads.bulk_access b "
 		    "JOIN users u ON u.seq = b.user_seq JOIN orgs o ON o.seq = b.org_seq "
 		    "WHERE b.org_seq = " SEQ_OF_ORG("?1") " AND b.seq < ?2 "
 							  "ORDER BY b.seq DESC LIMIT ?3",
@@ -338,6 +365,71 @@ static wm_err open_conn(const char *path, bool create, struct conn *c)
 	if (sqlite3_exec(c->db, pragmas, NULL, NULL, NULL) != SQLITE_OK)
 		return WM_ERR_IO;
 	return WM_OK;
+}
+
+/* ---- the read-audit file ----
+ *
+ * The audit entries of reads, and bulk-access detection's state, live in a
+ * second SQLite file beside the database ("<path>-reads"), attached to
+ * every connection as the schema "reads". Each read's entry must be
+ * committed before the read is answered, so under load the audit writer
+ * commits hundreds of times a second; in one file, every such commit made
+ * each other connection discard its whole page cache (SQLite resets a
+ * connection's cache whenever the file changed since its last read) and
+ * read its pages again. In a file of its own, a commit of reads' entries
+ * leaves the caches of the records untouched. Entries written with a
+ * change stay in main.audit, in the change's own transaction: a change and
+ * its entry are one atomic commit of one file. docs/design.md has the
+ * whole of it. */
+
+/* The schema version (migration 017) from which the file must exist. */
+#define READS_VERSION 17
+#define READS_SUFFIX  "-reads"
+
+/* Idempotent: run whenever the file is attached. */
+static const char reads_schema[] =
+    "CREATE TABLE IF NOT EXISTS reads.read_routes ("
+    " id INTEGER PRIMARY KEY, pattern TEXT NOT NULL UNIQUE);"
+    "CREATE TABLE IF NOT EXISTS reads.read_audit ("
+    " seq INTEGER PRIMARY KEY, at INTEGER NOT NULL, survivor_seq INTEGER NOT NULL,"
+    " user_seq INTEGER NOT NULL, org_seq INTEGER, role INTEGER NOT NULL,"
+    " action INTEGER NOT NULL, route INTEGER NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS reads.read_audit_survivor ON read_audit(survivor_seq);"
+    "CREATE INDEX IF NOT EXISTS reads.read_audit_user ON read_audit(user_seq);"
+    "CREATE TABLE IF NOT EXISTS reads.recent_reads ("
+    " user_seq INTEGER NOT NULL, survivor_seq INTEGER NOT NULL, at INTEGER NOT NULL,"
+    " PRIMARY KEY (user_seq, survivor_seq)) WITHOUT ROWID;"
+    "CREATE INDEX IF NOT EXISTS reads.recent_reads_user_at ON recent_reads(user_seq, at);"
+    "CREATE TABLE IF NOT EXISTS reads.bulk_access ("
+    " seq INTEGER PRIMARY KEY, user_seq INTEGER NOT NULL, org_seq INTEGER NOT NULL,"
+    " role INTEGER NOT NULL, window_start INTEGER NOT NULL, window_end INTEGER NOT NULL,"
+    " distinct_survivors INTEGER NOT NULL, threshold INTEGER NOT NULL,"
+    " detected_at INTEGER NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS reads.bulk_access_org ON bulk_access(org_seq);"
+    "CREATE INDEX IF NOT EXISTS reads.bulk_access_user ON bulk_access(user_seq, detected_at);"
+    /* Survivors being erased (see store_survivor_erase). */
+    "CREATE TABLE IF NOT EXISTS reads.erasing (survivor_seq INTEGER PRIMARY KEY);";
+
+/* Attaches the read-audit file of the database at path as "reads". */
+static wm_err reads_attach(struct conn *c, const char *path)
+{
+	char *file = sqlite3_mprintf("%s" READS_SUFFIX, path);
+	sqlite3_stmt *s = NULL;
+	int rc = file ? sqlite3_prepare_v2(c->db, "ATTACH DATABASE ?1 AS reads", -1, &s, NULL)
+		      : SQLITE_NOMEM;
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(s, 1, file, -1, SQLITE_STATIC);
+		rc = sqlite3_step(s) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
+	}
+	sqlite3_finalize(s);
+	sqlite3_free(file);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(c->db,
+				  "PRAGMA reads.journal_mode = WAL;"
+				  "PRAGMA reads.synchronous = FULL;"
+				  "PRAGMA reads.secure_delete = ON;",
+				  NULL, NULL, NULL);
+	return rc == SQLITE_OK ? WM_OK : WM_ERR_IO;
 }
 
 static void close_conn(struct conn *c)
@@ -531,6 +623,30 @@ int store_schema_latest(void)
 	return sqlite_migrations[sqlite_migration_count - 1].version;
 }
 
+/* Before migration 017 drops them from main: copies bulk-access
+ * detection's tables into the read-audit file, in a transaction of that
+ * file alone, committed before the migration's. Idempotent (the same rows
+ * under the same keys), so a crash between the two commits only makes the
+ * next start copy them again. */
+static int reads_adopt(struct conn *c)
+{
+	if (!has_table(c, "recent_reads"))
+		return SQLITE_OK;
+	int rc =
+	    sqlite3_exec(c->db,
+			 "BEGIN IMMEDIATE;"
+			 "INSERT OR IGNORE INTO reads.bulk_access SELECT * FROM main.bulk_access;"
+			 "INSERT INTO reads.recent_reads SELECT user_seq, survivor_seq, at FROM "
+			 "main.recent_reads"
+			 " WHERE true ON CONFLICT(user_seq, survivor_seq) DO UPDATE SET at = "
+			 "max(at, excluded.at);"
+			 "COMMIT",
+			 NULL, NULL, NULL);
+	if (rc != SQLITE_OK && !sqlite3_get_autocommit(c->db))
+		sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
+}
+
 static wm_err migrate(struct conn *c, int from, char *msg, size_t cap)
 {
 	for (int i = 0; i < sqlite_migration_count; i++) {
@@ -538,7 +654,9 @@ static wm_err migrate(struct conn *c, int from, char *msg, size_t cap)
 		if (m->version <= from)
 			continue;
 		char *err = NULL;
-		int rc = sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+		int rc = m->version == READS_VERSION ? reads_adopt(c) : SQLITE_OK;
+		if (rc == SQLITE_OK)
+			rc = sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
 		if (rc == SQLITE_OK)
 			rc = sqlite3_exec(c->db,
 					  "CREATE TABLE IF NOT EXISTS schema_migrations ("
@@ -657,6 +775,85 @@ static wm_err prepare_database(struct store *st, struct conn *c, enum store_mode
 	return WM_OK;
 }
 
+/* Opens the read-audit file on the first connection, before the
+ * migrations, creating it for a new or an older database. A database from
+ * version 017 on should have it: its reads' audit trail is there. Without
+ * it (a copy of the database file alone) a new one is started, and the
+ * operator is told the earlier reads' entries are not in it; refusing to
+ * start would leave a service without its records over a lost file. Then
+ * its schema. */
+static wm_err reads_open(struct conn *c, const char *path, enum store_mode mode, char *msg,
+			 size_t cap)
+{
+	int version = current_version(c);
+	char *file = sqlite3_mprintf("%s" READS_SUFFIX, path);
+	if (!file)
+		return WM_ERR_NOMEM;
+	struct stat sb;
+	bool exists = stat(file, &sb) == 0;
+	bool may_create =
+	    (mode == STORE_CREATE && version == 0) || (mode == STORE_OPEN && version > 0);
+	wm_err e = WM_OK;
+	if (!exists && version >= READS_VERSION)
+		log_info(
+		    "the read-audit file beside the database (its name ending in %s) was "
+		    "missing: a new one is started; the audit entries of earlier reads are not "
+		    "in it (restore it from the backup the database came from)",
+		    READS_SUFFIX);
+	if (!exists && may_create) {
+		sqlite3 *db = NULL;
+		if (sqlite3_open_v2(file, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+		    SQLITE_OK)
+			e = WM_ERR_IO;
+		sqlite3_close(db);
+		if (e != WM_OK)
+			snprintf(msg, cap, "cannot create the read-audit file beside the database");
+	}
+	sqlite3_free(file);
+	if (e != WM_OK || (!exists && !may_create))
+		return e; /* not a waymark database: prepare_database says so */
+	if (reads_attach(c, path) != WM_OK ||
+	    sqlite3_exec(c->db, reads_schema, NULL, NULL, NULL) != SQLITE_OK) {
+		snprintf(msg, cap, "cannot open the read-audit file: %s", sqlite3_errmsg(c->db));
+		return WM_ERR_IO;
+	}
+	return WM_OK;
+}
+
+/* Whether an erasure left its mark in the read-audit file. */
+static bool has_erasing(struct conn *c)
+{
+	sqlite3_stmt *s;
+	if (sqlite3_prepare_v2(c->db, "SELECT 1 FROM reads.erasing LIMIT 1", -1, &s, NULL) !=
+	    SQLITE_OK)
+		return false;
+	bool found = sqlite3_step(s) == SQLITE_ROW;
+	sqlite3_finalize(s);
+	return found;
+}
+
+/* Finishes erasures a crash left half-done: the survivor is gone from the
+ * database, but the read-audit file's commit (the second) was lost. */
+static wm_err reads_sweep(struct conn *c)
+{
+	static const char sql[] =
+	    "BEGIN IMMEDIATE;"
+	    "CREATE TEMP TABLE IF NOT EXISTS erased AS SELECT survivor_seq FROM reads.erasing"
+	    " WHERE survivor_seq NOT IN (SELECT seq FROM main.survivors);"
+	    "DELETE FROM reads.read_audit WHERE survivor_seq IN (SELECT survivor_seq FROM erased);"
+	    "DELETE FROM reads.recent_reads WHERE survivor_seq IN (SELECT survivor_seq FROM "
+	    "erased);"
+	    "DELETE FROM reads.erasing WHERE survivor_seq IN (SELECT survivor_seq FROM erased);"
+	    "DROP TABLE erased;"
+	    "COMMIT";
+	if (!has_erasing(c))
+		return WM_OK;
+	int rc = sqlite3_exec(c->db, sql, NULL, NULL, NULL);
+	if (rc != SQLITE_OK && !sqlite3_get_autocommit(c->db))
+		sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+	return rc == SQLITE_OK ? WM_OK : WM_ERR_IO;
+}
+
 wm_err store_open(const char *url, const struct keyring *keys, enum store_mode mode, int pool_size,
 		  struct store **out, char *msg, size_t msgcap)
 {
@@ -694,10 +891,19 @@ wm_err store_open(const char *url, const struct keyring *keys, enum store_mode m
 		snprintf(msg, msgcap, "cannot open the database: %s",
 			 st->conns[0].db ? sqlite3_errmsg(st->conns[0].db) : "out of memory");
 	else
+		e = reads_open(&st->conns[0], url, mode, msg, msgcap);
+	if (e == WM_OK)
 		e = prepare_database(st, &st->conns[0], mode, msg, msgcap);
+	if (e == WM_OK && reads_sweep(&st->conns[0]) != WM_OK) {
+		snprintf(msg, msgcap,
+			 "cannot finish an interrupted erasure in the read-audit file");
+		e = WM_ERR_IO;
+	}
 	for (int i = 1; e == WM_OK && i < pool_size; i++) {
 		e = open_conn(url, false, &st->conns[i]);
 		st->count++;
+		if (e == WM_OK)
+			e = reads_attach(&st->conns[i], url);
 		if (e != WM_OK)
 			snprintf(msg, msgcap, "cannot open a database connection");
 	}
@@ -1214,8 +1420,8 @@ static void bind_cols(sqlite3_stmt *s, int first, const struct surv_cols *cols)
 			  SQLITE_STATIC);
 }
 
-static wm_err audit_record(struct store *st, struct conn *c, const struct store_audit *entries,
-			   size_t n);
+static wm_err audit_record(struct store *st, struct conn *c, bool reads,
+			   const struct store_audit *entries, size_t n);
 
 wm_err store_survivor_create(struct store *st, const struct store_survivor *sv,
 			     const struct store_audit *audit)
@@ -1239,7 +1445,7 @@ wm_err store_survivor_create(struct store *st, const struct store_survivor *sv,
 		e = exec_stmt(s);
 	}
 	if (e == WM_OK)
-		e = audit_record(st, c, audit, 1);
+		e = audit_record(st, c, false, audit, 1);
 	e = finish(c, e);
 	release(st, c);
 	free(cols.sealed);
@@ -1459,7 +1665,7 @@ wm_err store_survivor_update(struct store *st, struct store_survivor *sv, int ex
 			e = WM_ERR_CONFLICT;
 	}
 	if (e == WM_OK)
-		e = audit_record(st, c, audit, 1);
+		e = audit_record(st, c, false, audit, 1);
 	e = finish(c, e);
 	release(st, c);
 	free(cols.sealed);
@@ -1565,10 +1771,11 @@ wm_err store_survivor_list(struct store *st, const struct store_survivor_filter 
 #define BULK_WINDOW 3600
 #define BULK_MIN    100 /* the default threshold's floor */
 
-/* The id of a route pattern in audit_routes, added when new. */
-static wm_err route_id(struct conn *c, const char *pattern, int64_t *id)
+/* The id of a route pattern in the route table of main (audit_routes) or
+ * of the read-audit file (read_routes), added when new. */
+static wm_err route_id(struct conn *c, bool reads, const char *pattern, int64_t *id)
 {
-	sqlite3_stmt *s = stmt(c, Q_ROUTE_GET);
+	sqlite3_stmt *s = stmt(c, reads ? Q_READ_ROUTE_GET : Q_ROUTE_GET);
 	if (!s)
 		return WM_ERR_IO;
 	sqlite3_bind_text(s, 1, pattern, -1, SQLITE_STATIC);
@@ -1580,7 +1787,7 @@ static wm_err route_id(struct conn *c, const char *pattern, int64_t *id)
 		return WM_OK;
 	if (rc != SQLITE_DONE)
 		return map_rc(rc);
-	s = stmt(c, Q_ROUTE_ADD);
+	s = stmt(c, reads ? Q_READ_ROUTE_ADD : Q_ROUTE_ADD);
 	if (!s)
 		return WM_ERR_IO;
 	sqlite3_bind_text(s, 1, pattern, -1, SQLITE_STATIC);
@@ -1596,15 +1803,27 @@ static bool discloses(const char *action)
 	return strcmp(action, "create") != 0;
 }
 
-static wm_err audit_insert(struct conn *c, const struct store_audit *a, int64_t at)
+/* Twice the microseconds since the epoch: the least seq an entry written
+ * now takes (see Q_AUDIT_INSERT). */
+static int64_t audit_clock(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return 2 * ((int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
+}
+
+/* Inserts one entry: into reads.read_audit (reads: the audit writer's
+ * batches), else into main.audit (a change's own transaction). */
+static wm_err audit_insert(struct conn *c, bool reads, const struct store_audit *a, int64_t at,
+			   int64_t clock)
 {
 	int role = codec_role_code(a->role);
 	int action = codec_action_code(a->action);
 	int64_t route = 0;
 	if (role < 0 || action < 0)
 		return WM_ERR_INVALID; /* a caller's bug: never store what cannot be read back */
-	wm_err e = route_id(c, a->route, &route);
-	sqlite3_stmt *s = e == WM_OK ? stmt(c, Q_AUDIT_INSERT) : NULL;
+	wm_err e = route_id(c, reads, a->route, &route);
+	sqlite3_stmt *s = e == WM_OK ? stmt(c, reads ? Q_READ_AUDIT_INSERT : Q_AUDIT_INSERT) : NULL;
 	if (!s)
 		return e == WM_OK ? WM_ERR_IO : e;
 	sqlite3_bind_int64(s, 1, at);
@@ -1614,6 +1833,7 @@ static wm_err audit_insert(struct conn *c, const struct store_audit *a, int64_t 
 	sqlite3_bind_int(s, 5, role);
 	sqlite3_bind_int(s, 6, action);
 	sqlite3_bind_int64(s, 7, route);
+	sqlite3_bind_int64(s, 8, clock);
 	e = exec_stmt(s);
 	if (e != WM_OK || !discloses(a->action))
 		return e;
@@ -1621,7 +1841,9 @@ static wm_err audit_insert(struct conn *c, const struct store_audit *a, int64_t 
 	s = stmt(c, Q_RECENT_READ);
 	if (!s)
 		return WM_ERR_IO;
-	sqlite3_bind_int64(s, 1, sqlite3_last_insert_rowid(c->db));
+	sqlite3_bind_text(s, 1, a->user_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, a->survivor_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, at);
 	return exec_stmt(s);
 }
 
@@ -1706,18 +1928,19 @@ static wm_err bulk_check(struct store *st, struct conn *c, const struct store_au
 	return exec_stmt(s);
 }
 
-/* Inserts entries (in the caller's transaction), then checks each account
- * among them once for bulk access. */
-static wm_err audit_record(struct store *st, struct conn *c, const struct store_audit *entries,
-			   size_t n)
+/* Inserts entries (in the caller's transaction; reads: into the read-audit
+ * file), then checks each account among them once for bulk access. */
+static wm_err audit_record(struct store *st, struct conn *c, bool reads,
+			   const struct store_audit *entries, size_t n)
 {
 	assert(c->gated);
 	int64_t at[AUDIT_CHUNK];
 	assert(n <= AUDIT_CHUNK);
+	int64_t clock = audit_clock();
 	for (size_t i = 0; i < n; i++) {
 		if (!instant_parse(entries[i].at, &at[i]))
 			return WM_ERR_INVALID;
-		wm_err e = audit_insert(c, &entries[i], at[i]);
+		wm_err e = audit_insert(c, reads, &entries[i], at[i], clock);
 		if (e != WM_OK)
 			return e;
 	}
@@ -1752,7 +1975,7 @@ static wm_err audit_commit(void *ctx, const struct store_audit *entries, size_t 
 		size_t k = n - off < AUDIT_CHUNK ? n - off : AUDIT_CHUNK;
 		e = begin(c);
 		if (e == WM_OK)
-			e = audit_record(st, c, entries + off, k);
+			e = audit_record(st, c, true, entries + off, k);
 		e = finish(c, e);
 	}
 	release(st, c);
@@ -2245,7 +2468,7 @@ static wm_err item_write(struct store *st, const struct kind *k, const struct st
 		}
 		done(s);
 		if (e == WM_OK)
-			e = audit_record(st, c, audit, 1);
+			e = audit_record(st, c, false, audit, 1);
 		e = finish(c, e);
 	} else {
 		done(s);
@@ -2511,7 +2734,7 @@ wm_err store_share_create(struct store *st, const struct store_share *sh,
 		if (e == WM_OK && sqlite3_changes(c->db) == 0)
 			e = WM_ERR_NOT_FOUND;
 		if (e == WM_OK)
-			e = audit_record(st, c, audit, 1);
+			e = audit_record(st, c, false, audit, 1);
 		e = finish(c, e);
 	}
 	sqlite3_finalize(s);
@@ -2657,8 +2880,21 @@ wm_err store_survivor_erase(struct store *st, const char *survivor_id, int64_t a
 	if (e != WM_OK)
 		return e;
 	struct conn *c = acquire(st);
-	sqlite3_stmt *status = once(c, "SELECT status FROM survivors WHERE id = ?1");
-	e = status ? begin(c) : WM_ERR_IO;
+	/* The erasure commits the database first, then the read-audit file
+	 * (SQLite commits attached files one after the other): marked here
+	 * first, in that file alone, so that if a crash loses the second
+	 * commit, the next start finishes it (reads_sweep). */
+	e = begin(c);
+	if (e == WM_OK)
+		e = erase_step(
+		    c,
+		    "INSERT OR IGNORE INTO reads.erasing SELECT seq FROM survivors WHERE "
+		    "id = ?1",
+		    survivor_id);
+	e = finish(c, e);
+	sqlite3_stmt *status =
+	    e == WM_OK ? once(c, "SELECT status FROM survivors WHERE id = ?1") : NULL;
+	e = status ? begin(c) : e == WM_OK ? WM_ERR_IO : e;
 	if (e == WM_OK) {
 		sqlite3_bind_text(status, 1, survivor_id, -1, SQLITE_STATIC);
 		int rc = sqlite3_step(status);
@@ -2690,8 +2926,12 @@ wm_err store_survivor_erase(struct store *st, const char *survivor_id, int64_t a
 	static const char *const rest[] = {
 	    "DELETE FROM versions WHERE tbl = 'survivors' AND id = ?1",
 	    "DELETE FROM safeguarding_shares WHERE survivor_id = ?1",
-	    "DELETE FROM audit WHERE survivor_seq = (SELECT seq FROM survivors WHERE id = ?1)",
-	    "DELETE FROM recent_reads WHERE survivor_seq = (SELECT seq FROM survivors WHERE id = "
+	    "DELETE FROM main.audit WHERE survivor_seq = (SELECT seq FROM survivors WHERE id = ?1)",
+	    "DELETE FROM reads.read_audit WHERE survivor_seq = (SELECT seq FROM survivors WHERE "
+	    "id = ?1)",
+	    "DELETE FROM reads.recent_reads WHERE survivor_seq = (SELECT seq FROM survivors WHERE "
+	    "id = ?1)",
+	    "DELETE FROM reads.erasing WHERE survivor_seq = (SELECT seq FROM survivors WHERE id = "
 	    "?1)",
 	    "DELETE FROM survivors WHERE id = ?1",
 	};
@@ -2713,6 +2953,17 @@ wm_err store_survivor_erase(struct store *st, const char *survivor_id, int64_t a
 	if (status)
 		e = finish(c, e);
 	sqlite3_finalize(status);
+	if (e != WM_OK) {
+		/* Refused or failed: the survivor stays, and the mark goes. */
+		wm_err u = begin(c);
+		if (u == WM_OK)
+			u = erase_step(
+			    c,
+			    "DELETE FROM reads.erasing WHERE survivor_seq = (SELECT seq FROM "
+			    "survivors WHERE id = ?1)",
+			    survivor_id);
+		finish(c, u);
+	}
 	/* Freed pages are zeroed (secure_delete); leave nothing in the WAL either. */
 	if (e == WM_OK)
 		sqlite3_exec(c->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);

@@ -510,7 +510,8 @@ static void a_schema_2_database_upgrades_with_its_audit_entries(void **state)
 	assert_string_equal(l.e[2].action, "create");
 	assert_string_equal(l.e[2].route, "/api/v1/survivors");
 
-	/* New entries follow the old ones. */
+	/* New entries follow the old ones (a read's entry is in the read-audit
+	 * file, its seq from the clock: past every older one). */
 	struct store_user mgr = {.role = ROLE_MANAGER};
 	snprintf(mgr.id, sizeof mgr.id, "1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b");
 	snprintf(mgr.org_id, sizeof mgr.org_id, "0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a");
@@ -524,7 +525,9 @@ static void a_schema_2_database_upgrades_with_its_audit_entries(void **state)
 	assert_int_equal(store_access_log(f.st, "3d3d3d3d3d3d3d3d3d3d3d3d3d3d3d3d", 0, 1,
 					  collect_entry, &l, &more),
 			 WM_OK);
-	assert_int_equal(l.e[0].seq, 4);
+	assert_true(l.e[0].seq > 3);
+	assert_string_equal(l.e[0].action, "read");
+	assert_true(more);
 	store_close(f.st);
 	keyring_free(f.keys);
 	remove_dir(f.dir);
