@@ -12,6 +12,7 @@
 
 #include <assert.h>
 #include <pthread.h>
+#include <sodium.h>
 #include <sqlite3.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -26,6 +27,10 @@
 #include "sqlite.h"
 #include "../util/log.h"
 #include "../util/text.h"
+
+/* The length of a session token's digest (crypto/secret.h's SECRET_DIGEST):
+ * the key of the session cache. */
+#define SESSION_DIGEST_LEN 32
 
 /* Every statement the backend runs, prepared lazily once per connection. */
 enum stmt {
@@ -258,7 +263,9 @@ static const char *const sql_text[Q_COUNT] = {
 	"INSERT INTO reads.recent_reads(user_seq, survivor_seq, at) "
 	"VALUES (" SEQ_OF_USER("?1") ", " SEQ_OF_SURVIVOR(
 	    "?2") ", ?3) "
-		  "ON CONFLICT(user_seq, survivor_seq) DO UPDATE SET at = max(at, excluded.at)",
+		  /* No page written when the row already says as much. */
+		  "ON CONFLICT(user_seq, survivor_seq) DO UPDATE SET at = excluded.at "
+		  "WHERE excluded.at > recent_reads.at",
     [Q_RECENT_PRUNE] =
 	"DELETE FROM reads.recent_reads WHERE user_seq = " SEQ_OF_USER("?1") " AND at <= ?2",
     [Q_RECENT_COUNT] =
@@ -334,8 +341,35 @@ struct gate {
 	uint64_t next, serving;
 };
 
+/* Sessions recently found valid, so that a request does not query the
+ * sessions and users tables every time. A hit holds for at most
+ * SESSION_CACHE_TTL, and every change that can end a session or change
+ * its user (sign-out, a password change, any update of a user: disabled,
+ * role, organisation) empties the cache once committed, so it takes effect
+ * at the next request. Lookups that began before such a change cannot put
+ * their stale answer back: each remembers the generation it began in. The
+ * TTL bounds what another process's change could leave (none changes
+ * accounts today; a second server on PostgreSQL would). */
+#define SESSION_CACHE_SLOTS 64
+#define SESSION_CACHE_TTL   1000000000LL /* nanoseconds: one second */
+
+struct session_slot {
+	bool used;
+	unsigned char digest[SESSION_DIGEST_LEN];
+	struct store_user user;
+	int64_t expires_at;
+	int64_t cached_at; /* CLOCK_MONOTONIC, nanoseconds */
+};
+
+struct session_cache {
+	pthread_mutex_t lock;
+	uint64_t generation; /* bumped by every invalidation */
+	struct session_slot slot[SESSION_CACHE_SLOTS];
+};
+
 struct store {
 	const struct keyring *keys;
+	struct session_cache sessions;
 	pthread_mutex_t lock;
 	pthread_cond_t freed;
 	struct conn *free_list;
@@ -343,10 +377,76 @@ struct store {
 	int count;
 	int schema_version;
 	struct batch *audit; /* group commit of read-audit entries */
+	/* The audit writer's own connection (not in the pool; NULL with a
+	 * pool of one): the only one that writes the read-audit file under
+	 * load, so its page cache of that file stays valid from one commit to
+	 * the next, where a pooled one would read its pages again. */
+	struct conn *writer;
 	struct gate gate;
 	int bulk_threshold;	   /* 0: three times the caseload, at least 100 */
 	atomic_long item_prepares; /* item statements prepared, for the tests */
 };
+
+/* ---- the session cache ---- */
+
+static int64_t monotonic_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static struct session_slot *session_slot_of(struct session_cache *sc, const unsigned char *digest)
+{
+	/* The digest is a hash of a random token: its first bytes spread. */
+	return &sc->slot[(digest[0] | (unsigned)digest[1] << 8) % SESSION_CACHE_SLOTS];
+}
+
+/* A cached, still valid session's user; false on a miss. *generation is
+ * what a miss's answer must be put back under. */
+static bool session_cached(struct store *st, const unsigned char *digest, int64_t now,
+			   struct store_user *out, int64_t *expires_at, uint64_t *generation)
+{
+	struct session_cache *sc = &st->sessions;
+	pthread_mutex_lock(&sc->lock);
+	*generation = sc->generation;
+	struct session_slot *sl = session_slot_of(sc, digest);
+	bool hit = sl->used && sodium_memcmp(sl->digest, digest, SESSION_DIGEST_LEN) == 0 &&
+		   sl->expires_at > now && monotonic_ns() - sl->cached_at < SESSION_CACHE_TTL;
+	if (hit) {
+		*out = sl->user;
+		*expires_at = sl->expires_at;
+	}
+	pthread_mutex_unlock(&sc->lock);
+	return hit;
+}
+
+static void session_remember(struct store *st, const unsigned char *digest,
+			     const struct store_user *u, int64_t expires_at, uint64_t generation)
+{
+	struct session_cache *sc = &st->sessions;
+	pthread_mutex_lock(&sc->lock);
+	if (sc->generation == generation) { /* nothing was revoked since the query began */
+		struct session_slot *sl = session_slot_of(sc, digest);
+		sl->used = true;
+		memcpy(sl->digest, digest, SESSION_DIGEST_LEN);
+		sl->user = *u;
+		sl->expires_at = expires_at;
+		sl->cached_at = monotonic_ns();
+	}
+	pthread_mutex_unlock(&sc->lock);
+}
+
+/* Forgets every cached session: called after each change that can end a
+ * session or change its user (committed or not: forgetting is harmless). */
+static void session_forget_all(struct store *st)
+{
+	struct session_cache *sc = &st->sessions;
+	pthread_mutex_lock(&sc->lock);
+	sc->generation++;
+	sodium_memzero(sc->slot, sizeof sc->slot);
+	pthread_mutex_unlock(&sc->lock);
+}
 
 /* ---- connections ---- */
 
@@ -873,7 +973,8 @@ wm_err store_open(const char *url, const struct keyring *keys, enum store_mode m
 	if (!st)
 		return WM_ERR_NOMEM;
 	st->keys = keys;
-	st->conns = calloc((size_t)pool_size, sizeof *st->conns);
+	int nconns = pool_size > 1 ? pool_size + 1 : 1; /* the pool, and the audit writer's */
+	st->conns = calloc((size_t)nconns, sizeof *st->conns);
 	if (!st->conns) {
 		free(st);
 		return WM_ERR_NOMEM;
@@ -882,7 +983,8 @@ wm_err store_open(const char *url, const struct keyring *keys, enum store_mode m
 	pthread_cond_init(&st->freed, NULL);
 	pthread_mutex_init(&st->gate.lock, NULL);
 	pthread_cond_init(&st->gate.turn, NULL);
-	for (int i = 0; i < pool_size; i++)
+	pthread_mutex_init(&st->sessions.lock, NULL);
+	for (int i = 0; i < nconns; i++)
 		st->conns[i].st = st;
 
 	wm_err e = open_conn(url, mode == STORE_CREATE, &st->conns[0]);
@@ -899,7 +1001,7 @@ wm_err store_open(const char *url, const struct keyring *keys, enum store_mode m
 			 "cannot finish an interrupted erasure in the read-audit file");
 		e = WM_ERR_IO;
 	}
-	for (int i = 1; e == WM_OK && i < pool_size; i++) {
+	for (int i = 1; e == WM_OK && i < nconns; i++) {
 		e = open_conn(url, false, &st->conns[i]);
 		st->count++;
 		if (e == WM_OK)
@@ -911,10 +1013,12 @@ wm_err store_open(const char *url, const struct keyring *keys, enum store_mode m
 		store_close(st);
 		return e;
 	}
-	for (int i = 0; i < st->count; i++) {
+	for (int i = 0; i < pool_size; i++) {
 		st->conns[i].next_free = st->free_list;
 		st->free_list = &st->conns[i];
 	}
+	if (nconns > pool_size)
+		st->writer = &st->conns[pool_size];
 	st->audit = batch_start(audit_commit, st);
 	if (!st->audit) {
 		snprintf(msg, msgcap, "cannot start the audit writer");
@@ -936,6 +1040,8 @@ void store_close(struct store *st)
 	pthread_cond_destroy(&st->freed);
 	pthread_mutex_destroy(&st->gate.lock);
 	pthread_cond_destroy(&st->gate.turn);
+	sodium_memzero(st->sessions.slot, sizeof st->sessions.slot);
+	pthread_mutex_destroy(&st->sessions.lock);
 	free(st->conns);
 	free(st);
 }
@@ -1167,6 +1273,7 @@ wm_err store_user_update(struct store *st, const struct store_user *u, int expec
 		}
 	}
 	e = finish(c, e);
+	session_forget_all(st); /* a user's sessions or their user changed */
 	release(st, c);
 	return e;
 }
@@ -1229,6 +1336,10 @@ wm_err store_session_create(struct store *st, const unsigned char *digest, size_
 wm_err store_session_user(struct store *st, const unsigned char *digest, size_t len, int64_t now,
 			  struct store_user *out, int64_t *expires_at)
 {
+	uint64_t generation = 0;
+	bool cacheable = len == SESSION_DIGEST_LEN;
+	if (cacheable && session_cached(st, digest, now, out, expires_at, &generation))
+		return WM_OK;
 	struct conn *c = acquire(st);
 	sqlite3_stmt *s = stmt(c, Q_SESSION_USER);
 	wm_err e = WM_ERR_IO;
@@ -1240,6 +1351,8 @@ wm_err store_session_user(struct store *st, const unsigned char *digest, size_t 
 			read_user(s, out);
 			*expires_at = sqlite3_column_int64(s, 11);
 			e = WM_OK;
+			if (cacheable)
+				session_remember(st, digest, out, *expires_at, generation);
 		} else {
 			e = rc == SQLITE_DONE ? WM_ERR_NOT_FOUND : map_rc(rc);
 		}
@@ -1261,6 +1374,7 @@ wm_err store_session_delete(struct store *st, const unsigned char *digest, size_
 		e = exec_stmt(s);
 	}
 	e = finish(c, e);
+	session_forget_all(st);
 	release(st, c);
 	return e;
 }
@@ -1969,7 +2083,7 @@ static wm_err audit_record(struct store *st, struct conn *c, bool reads,
 static wm_err audit_commit(void *ctx, const struct store_audit *entries, size_t n)
 {
 	struct store *st = ctx;
-	struct conn *c = acquire(st);
+	struct conn *c = st->writer ? st->writer : acquire(st);
 	wm_err e = WM_OK;
 	for (size_t off = 0; e == WM_OK && off < n; off += AUDIT_CHUNK) {
 		size_t k = n - off < AUDIT_CHUNK ? n - off : AUDIT_CHUNK;
@@ -1978,7 +2092,8 @@ static wm_err audit_commit(void *ctx, const struct store_audit *entries, size_t 
 			e = audit_record(st, c, true, entries + off, k);
 		e = finish(c, e);
 	}
-	release(st, c);
+	if (!st->writer)
+		release(st, c);
 	return e;
 }
 
@@ -2151,6 +2266,7 @@ wm_err store_user_set_password(struct store *st, const char *user_id, int expect
 		}
 	}
 	e = finish(c, e);
+	session_forget_all(st); /* a user's sessions or their user changed */
 	release(st, c);
 	return e;
 }
