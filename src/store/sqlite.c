@@ -303,6 +303,12 @@ enum item_q {
 	IQ_CASE_ORG,
 	IQ_CASE_ADV,
 	IQ_CASE_SHARED,
+	/* The same of one status: "status = $status" where the others say
+	 * "$status IS NULL OR ...", which keeps SQLite from the caseload
+	 * index's status column, so it read every survivor the advocate ever
+	 * held (closed ones too) for each kind. */
+	IQ_CASE_ORG_STATUS,
+	IQ_CASE_ADV_STATUS,
 	IQ_COUNT
 };
 
@@ -2422,6 +2428,8 @@ static char *item_sql(const struct kind *k, enum item_q q)
 	case IQ_CASE_ORG:
 	case IQ_CASE_ADV:
 	case IQ_CASE_SHARED:
+	case IQ_CASE_ORG_STATUS:
+	case IQ_CASE_ADV_STATUS:
 		/* The survivors of the batch are those of the filter with seq in
 		 * ($lo, $hi]; their items come in survivor order. Driven by the
 		 * caseload's index (org_id, advocate_id, status, seq) or the
@@ -2439,10 +2447,13 @@ static char *item_sql(const struct kind *k, enum item_q q)
 			sqlite3_str_appendall(b, "s.id IN (" SHARED_IDS ")");
 		else
 			sqlite3_str_appendall(b, "s.org_id = $org");
-		if (q == IQ_CASE_ADV)
+		if (q == IQ_CASE_ADV || q == IQ_CASE_ADV_STATUS)
 			sqlite3_str_appendall(b, " AND s.advocate_id = $adv");
-		sqlite3_str_appendall(b, " AND ($status IS NULL OR s.status = $status) "
-					 "AND s.seq > $lo AND s.seq <= $hi ORDER BY s.seq, i.seq");
+		if (q == IQ_CASE_ORG_STATUS || q == IQ_CASE_ADV_STATUS)
+			sqlite3_str_appendall(b, " AND s.status = $status");
+		else
+			sqlite3_str_appendall(b, " AND ($status IS NULL OR s.status = $status)");
+		sqlite3_str_appendall(b, " AND s.seq > $lo AND s.seq <= $hi ORDER BY s.seq, i.seq");
 		break;
 	default:
 		assert(!"an item statement without SQL");
@@ -3142,6 +3153,8 @@ static wm_err case_rows_read(struct conn *c, const struct kind *k,
 	enum item_q q = given(f->shared_with_org_id) && !given(f->org_id) ? IQ_CASE_SHARED
 			: given(f->advocate_id)				  ? IQ_CASE_ADV
 									  : IQ_CASE_ORG;
+	if (q != IQ_CASE_SHARED && given(f->status))
+		q = q == IQ_CASE_ADV ? IQ_CASE_ADV_STATUS : IQ_CASE_ORG_STATUS;
 	sqlite3_stmt *s = item_stmt(c, k, q);
 	if (!s)
 		return WM_ERR_IO;
@@ -3152,7 +3165,7 @@ static wm_err case_rows_read(struct conn *c, const struct kind *k,
 	} else {
 		bind_named(s, "$org", f->org_id, -1);
 	}
-	if (q == IQ_CASE_ADV)
+	if (q == IQ_CASE_ADV || q == IQ_CASE_ADV_STATUS)
 		bind_named(s, "$adv", f->advocate_id, -1);
 	if (given(f->status))
 		bind_named(s, "$status", f->status, -1);
