@@ -3128,7 +3128,11 @@ struct case_rows {
 
 static void read_col(sqlite3_stmt *s, int i, struct store_col *out)
 {
-	memset(out, 0, sizeof *out);
+	/* Called for every column of every item of a caseload: each field
+	 * set once, not the whole struct cleared first. */
+	out->null = false;
+	out->i = 0;
+	out->text[0] = '\0';
 	switch (sqlite3_column_type(s, i)) {
 	case SQLITE_NULL:
 		out->null = true;
