@@ -20,7 +20,7 @@
 // anything but 200. A route the server does not have yet (not in `waymark
 // routes`) is reported "not available".
 //
-// --only SCENARIO runs nginx and the scenarios whose name starts so only.
+// --only SCENARIO[,SCENARIO...] runs nginx and the scenarios whose name starts so only.
 // --perf SCENARIO records `perf record --call-graph dwarf` of the server while wrk drives
 // that scenario (build/bench/perf-SCENARIO.data).
 import { spawn, spawnSync } from 'node:child_process';
@@ -74,7 +74,7 @@ function database(n) {
   const db = path.join(B, `survivors-${n}-v${version}.db`);
   // The .json is written last: without it the database is incomplete.
   if (!fs.existsSync(`${db}.json`)) {
-    for (const f of [db, `${db}-wal`, `${db}-shm`, `${db}.key`]) fs.rmSync(f, { force: true });
+    for (const f of [db, `${db}-wal`, `${db}-shm`, `${db}.key`, `${db}-reads`, `${db}-reads-wal`, `${db}-reads-shm`]) fs.rmSync(f, { force: true });
     console.log(`generating ${n} survivors into ${path.relative(root, db)} (once; kept for later runs)`);
     const r = spawnSync(GEN, ['--db', db, '--survivors', String(n)], { stdio: 'inherit' });
     if (r.status !== 0) { console.error('bench: the generator failed'); process.exit(1); }
@@ -261,6 +261,9 @@ function compare(server, ref, analyst) {
 
 // ---- the run ----
 
+// --only A,B: the scenarios whose name starts with A or with B.
+const wanted = (name) => !opt.only || opt.only.split(',').some((p) => name.startsWith(p));
+
 const fmt = (v, d = 0) => (v === null || v === undefined || Number.isNaN(v) ? '-' : Number(v).toFixed(d));
 
 async function main() {
@@ -301,7 +304,7 @@ async function main() {
   let peakLoad = 0;
   for (const s of scenarios) {
     const row = { name: s.name };
-    if (opt.only && s.url === undefined && !s.name.startsWith(opt.only)) continue;
+    if (s.url === undefined && !wanted(s.name)) continue;
     results.scenarios.push(row);
     if (s.pattern && !known.has(s.pattern)) { row.status = 'not available'; continue; }
     const url = s.url || wm.base + s.route;
@@ -335,7 +338,7 @@ async function main() {
     { name: 'report with months, whole database', who: 'analyst', org: null, analyst: true, query: '' },
   ];
   for (const rep of reports) {
-    if (opt.only && !rep.name.startsWith(opt.only)) continue;
+    if (!wanted(rep.name)) continue;
     const row = { name: rep.name };
     results.reports.push(row);
     const ref = [reference(db, fromDay, toDay, rep.org)];

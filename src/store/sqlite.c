@@ -12,12 +12,14 @@
 
 #include <assert.h>
 #include <pthread.h>
+#include <sodium.h>
 #include <sqlite3.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "batch.h"
 #include "codec.h"
@@ -25,6 +27,10 @@
 #include "sqlite.h"
 #include "../util/log.h"
 #include "../util/text.h"
+
+/* The length of a session token's digest (crypto/secret.h's SECRET_DIGEST):
+ * the key of the session cache. */
+#define SESSION_DIGEST_LEN 32
 
 /* Every statement the backend runs, prepared lazily once per connection. */
 enum stmt {
@@ -76,6 +82,9 @@ enum stmt {
 	Q_ROUTE_GET,
 	Q_ROUTE_ADD,
 	Q_AUDIT_INSERT,
+	Q_READ_ROUTE_GET,
+	Q_READ_ROUTE_ADD,
+	Q_READ_AUDIT_INSERT,
 	Q_AUDIT_LIST,
 	Q_RECENT_READ,
 	Q_RECENT_PRUNE,
@@ -137,6 +146,13 @@ static const char *const list_sql[16] = {L_SHAPES(L_ORG), L_SHAPES(L_ALL)};
 #define SEQ_OF_SURVIVOR(p) "(SELECT seq FROM survivors WHERE id = " p ")"
 #define SEQ_OF_USER(p)	   "(SELECT seq FROM users WHERE id = " p ")"
 #define SEQ_OF_ORG(p)	   "(SELECT seq FROM orgs WHERE id = " p ")"
+/* One survivor's entries of one audit table, newest first (?1 survivor id,
+ * ?2 before), with the ids and the route pattern joined back in. */
+#define AUDIT_LOG_ARM(tbl, routes)                                                                 \
+	"SELECT a.seq, a.at, (SELECT id FROM users WHERE seq = a.user_seq), a.role, "              \
+	"(SELECT id FROM orgs WHERE seq = a.org_seq), a.action, (SELECT pattern FROM " routes      \
+	" WHERE id = a.route) FROM " tbl                                                           \
+	" a WHERE a.survivor_seq = " SEQ_OF_SURVIVOR("?1") " AND a.seq < ?2"
 
 static const char *const sql_text[Q_COUNT] = {
     [Q_BEGIN] = "BEGIN IMMEDIATE",
@@ -218,37 +234,55 @@ static const char *const sql_text[Q_COUNT] = {
     [Q_VERSION_GET] =
 	"SELECT key_id, body FROM versions WHERE tbl = ?1 AND id = ?2 AND version = ?3",
     [Q_VERSION_PRUNE] = "DELETE FROM versions WHERE tbl = ?1 AND id = ?2 AND version <= ?3",
-    [Q_ROUTE_GET] = "SELECT id FROM audit_routes WHERE pattern = ?1",
-    [Q_ROUTE_ADD] = "INSERT INTO audit_routes(pattern) VALUES (?1)",
+    /* The audit trail is two tables (see "The read-audit file" in
+     * docs/design.md): entries written with a change, in the change's own
+     * transaction, in main.audit; entries of reads, committed by the audit
+     * writer, in reads.read_audit. Each entry's seq orders it among both:
+     * twice the microseconds of the clock when it is written (?8), even in
+     * main and odd in reads, and always past the table's last, so the two
+     * never share a seq and each stays in the order it was written. */
+    [Q_ROUTE_GET] = "SELECT id FROM main.audit_routes WHERE pattern = ?1",
+    [Q_ROUTE_ADD] = "INSERT INTO main.audit_routes(pattern) VALUES (?1)",
     [Q_AUDIT_INSERT] =
-	"INSERT INTO audit(at, survivor_seq, user_seq, org_seq, role, action, route) "
-	"VALUES (?1, " SEQ_OF_SURVIVOR("?2") ", " SEQ_OF_USER("?3") ", " SEQ_OF_ORG(
+	"INSERT INTO main.audit(seq, at, survivor_seq, user_seq, org_seq, role, action, route) "
+	"VALUES (max(((SELECT coalesce(max(seq), 0) FROM main.audit) | 1) + 1, ?8), "
+	"?1, " SEQ_OF_SURVIVOR("?2") ", " SEQ_OF_USER("?3") ", " SEQ_OF_ORG("?4") ", ?5, ?6, ?7)",
+    [Q_READ_ROUTE_GET] = "SELECT id FROM reads.read_routes WHERE pattern = ?1",
+    [Q_READ_ROUTE_ADD] = "INSERT INTO reads.read_routes(pattern) VALUES (?1)",
+    [Q_READ_AUDIT_INSERT] =
+	"INSERT INTO reads.read_audit(seq, at, survivor_seq, user_seq, org_seq, role, action, "
+	"route) VALUES (max(((SELECT coalesce(max(seq), 0) FROM reads.read_audit) + 1) | 1, "
+	"?8 + 1), ?1, " SEQ_OF_SURVIVOR("?2") ", " SEQ_OF_USER("?3") ", " SEQ_OF_ORG(
 	    "?4") ", ?5, ?6, ?7)",
-    [Q_AUDIT_LIST] = "SELECT a.seq, a.at, u.id, a.role, o.id, a.action, r.pattern FROM audit a "
-		     "JOIN users u ON u.seq = a.user_seq LEFT JOIN orgs o ON o.seq = a.org_seq "
-		     "JOIN audit_routes r ON r.id = a.route "
-		     "WHERE a.survivor_seq = " SEQ_OF_SURVIVOR("?1") " AND a.seq < ?2 "
-								     "ORDER BY a.seq DESC LIMIT ?3",
-    /* Bulk-access detection (see bulk_check). */
-    [Q_RECENT_READ] = "INSERT INTO recent_reads(user_seq, survivor_seq, at) "
-		      "SELECT user_seq, survivor_seq, at FROM audit WHERE seq = ?1 "
-		      "ON CONFLICT(user_seq, survivor_seq) DO UPDATE SET at = max(at, excluded.at)",
+    /* Newest first across both tables: a merge of two index walks, each
+     * stopping at the limit. */
+    [Q_AUDIT_LIST] = AUDIT_LOG_ARM("main.audit", "main.audit_routes") " UNION ALL " AUDIT_LOG_ARM(
+	"reads.read_audit", "reads.read_routes") " ORDER BY 1 DESC LIMIT ?3",
+    /* Bulk-access detection (see bulk_check), in the read-audit file. */
+    [Q_RECENT_READ] =
+	"INSERT INTO reads.recent_reads(user_seq, survivor_seq, at) "
+	"VALUES (" SEQ_OF_USER("?1") ", " SEQ_OF_SURVIVOR(
+	    "?2") ", ?3) "
+		  /* No page written when the row already says as much. */
+		  "ON CONFLICT(user_seq, survivor_seq) DO UPDATE SET at = excluded.at "
+		  "WHERE excluded.at > recent_reads.at",
     [Q_RECENT_PRUNE] =
-	"DELETE FROM recent_reads WHERE user_seq = " SEQ_OF_USER("?1") " AND at <= ?2",
+	"DELETE FROM reads.recent_reads WHERE user_seq = " SEQ_OF_USER("?1") " AND at <= ?2",
     [Q_RECENT_COUNT] =
-	"SELECT count(*) FROM (SELECT 1 FROM recent_reads WHERE user_seq = " SEQ_OF_USER(
+	"SELECT count(*) FROM (SELECT 1 FROM reads.recent_reads WHERE user_seq = " SEQ_OF_USER(
 	    "?1") " AND at > ?2 LIMIT ?3)",
     [Q_CASELOAD] = "SELECT count(*) FROM survivors WHERE org_id = ?1 AND advocate_id = ?2",
-    [Q_BULK_OPEN] = "SELECT seq FROM bulk_access WHERE user_seq = " SEQ_OF_USER(
+    [Q_BULK_OPEN] = "SELECT seq FROM reads.bulk_access WHERE user_seq = " SEQ_OF_USER(
 	"?1") " AND "
 	      "detected_at > ?2 ORDER BY detected_at DESC LIMIT 1",
-    [Q_BULK_INSERT] = "INSERT INTO bulk_access(user_seq, org_seq, role, window_start, window_end, "
-		      "distinct_survivors, threshold, detected_at) VALUES (" SEQ_OF_USER(
-			  "?1") ", " SEQ_OF_ORG("?2") ", ?3, ?4, ?5, ?6, ?7, ?5)",
-    [Q_BULK_UPDATE] = "UPDATE bulk_access SET window_end = ?2, distinct_survivors = "
+    [Q_BULK_INSERT] =
+	"INSERT INTO reads.bulk_access(user_seq, org_seq, role, window_start, window_end, "
+	"distinct_survivors, threshold, detected_at) VALUES (" SEQ_OF_USER("?1") ", " SEQ_OF_ORG(
+	    "?2") ", ?3, ?4, ?5, ?6, ?7, ?5)",
+    [Q_BULK_UPDATE] = "UPDATE reads.bulk_access SET window_end = ?2, distinct_survivors = "
 		      "max(distinct_survivors, ?3) WHERE seq = ?1",
     [Q_BULK_LIST] = "SELECT b.seq, u.id, b.role, o.id, b.window_start, b.window_end, "
-		    "b.distinct_survivors, b.threshold, b.detected_at FROM bulk_access b "
+		    "b.distinct_survivors, b.threshold, b.detected_at FROM reads.bulk_access b "
 		    "JOIN users u ON u.seq = b.user_seq JOIN orgs o ON o.seq = b.org_seq "
 		    "WHERE b.org_seq = " SEQ_OF_ORG("?1") " AND b.seq < ?2 "
 							  "ORDER BY b.seq DESC LIMIT ?3",
@@ -269,6 +303,12 @@ enum item_q {
 	IQ_CASE_ORG,
 	IQ_CASE_ADV,
 	IQ_CASE_SHARED,
+	/* The same of one status: "status = $status" where the others say
+	 * "$status IS NULL OR ...", which keeps SQLite from the caseload
+	 * index's status column, so it read every survivor the advocate ever
+	 * held (closed ones too) for each kind. */
+	IQ_CASE_ORG_STATUS,
+	IQ_CASE_ADV_STATUS,
 	IQ_COUNT
 };
 
@@ -307,8 +347,35 @@ struct gate {
 	uint64_t next, serving;
 };
 
+/* Sessions recently found valid, so that a request does not query the
+ * sessions and users tables every time. A hit holds for at most
+ * SESSION_CACHE_TTL, and every change that can end a session or change
+ * its user (sign-out, a password change, any update of a user: disabled,
+ * role, organisation) empties the cache once committed, so it takes effect
+ * at the next request. Lookups that began before such a change cannot put
+ * their stale answer back: each remembers the generation it began in. The
+ * TTL bounds what another process's change could leave (none changes
+ * accounts today; a second server on PostgreSQL would). */
+#define SESSION_CACHE_SLOTS 64
+#define SESSION_CACHE_TTL   1000000000LL /* nanoseconds: one second */
+
+struct session_slot {
+	bool used;
+	unsigned char digest[SESSION_DIGEST_LEN];
+	struct store_user user;
+	int64_t expires_at;
+	int64_t cached_at; /* CLOCK_MONOTONIC, nanoseconds */
+};
+
+struct session_cache {
+	pthread_mutex_t lock;
+	uint64_t generation; /* bumped by every invalidation */
+	struct session_slot slot[SESSION_CACHE_SLOTS];
+};
+
 struct store {
 	const struct keyring *keys;
+	struct session_cache sessions;
 	pthread_mutex_t lock;
 	pthread_cond_t freed;
 	struct conn *free_list;
@@ -316,10 +383,76 @@ struct store {
 	int count;
 	int schema_version;
 	struct batch *audit; /* group commit of read-audit entries */
+	/* The audit writer's own connection (not in the pool; NULL with a
+	 * pool of one): the only one that writes the read-audit file under
+	 * load, so its page cache of that file stays valid from one commit to
+	 * the next, where a pooled one would read its pages again. */
+	struct conn *writer;
 	struct gate gate;
 	int bulk_threshold;	   /* 0: three times the caseload, at least 100 */
 	atomic_long item_prepares; /* item statements prepared, for the tests */
 };
+
+/* ---- the session cache ---- */
+
+static int64_t monotonic_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static struct session_slot *session_slot_of(struct session_cache *sc, const unsigned char *digest)
+{
+	/* The digest is a hash of a random token: its first bytes spread. */
+	return &sc->slot[(digest[0] | (unsigned)digest[1] << 8) % SESSION_CACHE_SLOTS];
+}
+
+/* A cached, still valid session's user; false on a miss. *generation is
+ * what a miss's answer must be put back under. */
+static bool session_cached(struct store *st, const unsigned char *digest, int64_t now,
+			   struct store_user *out, int64_t *expires_at, uint64_t *generation)
+{
+	struct session_cache *sc = &st->sessions;
+	pthread_mutex_lock(&sc->lock);
+	*generation = sc->generation;
+	struct session_slot *sl = session_slot_of(sc, digest);
+	bool hit = sl->used && sodium_memcmp(sl->digest, digest, SESSION_DIGEST_LEN) == 0 &&
+		   sl->expires_at > now && monotonic_ns() - sl->cached_at < SESSION_CACHE_TTL;
+	if (hit) {
+		*out = sl->user;
+		*expires_at = sl->expires_at;
+	}
+	pthread_mutex_unlock(&sc->lock);
+	return hit;
+}
+
+static void session_remember(struct store *st, const unsigned char *digest,
+			     const struct store_user *u, int64_t expires_at, uint64_t generation)
+{
+	struct session_cache *sc = &st->sessions;
+	pthread_mutex_lock(&sc->lock);
+	if (sc->generation == generation) { /* nothing was revoked since the query began */
+		struct session_slot *sl = session_slot_of(sc, digest);
+		sl->used = true;
+		memcpy(sl->digest, digest, SESSION_DIGEST_LEN);
+		sl->user = *u;
+		sl->expires_at = expires_at;
+		sl->cached_at = monotonic_ns();
+	}
+	pthread_mutex_unlock(&sc->lock);
+}
+
+/* Forgets every cached session: called after each change that can end a
+ * session or change its user (committed or not: forgetting is harmless). */
+static void session_forget_all(struct store *st)
+{
+	struct session_cache *sc = &st->sessions;
+	pthread_mutex_lock(&sc->lock);
+	sc->generation++;
+	sodium_memzero(sc->slot, sizeof sc->slot);
+	pthread_mutex_unlock(&sc->lock);
+}
 
 /* ---- connections ---- */
 
@@ -338,6 +471,71 @@ static wm_err open_conn(const char *path, bool create, struct conn *c)
 	if (sqlite3_exec(c->db, pragmas, NULL, NULL, NULL) != SQLITE_OK)
 		return WM_ERR_IO;
 	return WM_OK;
+}
+
+/* ---- the read-audit file ----
+ *
+ * The audit entries of reads, and bulk-access detection's state, live in a
+ * second SQLite file beside the database ("<path>-reads"), attached to
+ * every connection as the schema "reads". Each read's entry must be
+ * committed before the read is answered, so under load the audit writer
+ * commits hundreds of times a second; in one file, every such commit made
+ * each other connection discard its whole page cache (SQLite resets a
+ * connection's cache whenever the file changed since its last read) and
+ * read its pages again. In a file of its own, a commit of reads' entries
+ * leaves the caches of the records untouched. Entries written with a
+ * change stay in main.audit, in the change's own transaction: a change and
+ * its entry are one atomic commit of one file. docs/design.md has the
+ * whole of it. */
+
+/* The schema version (migration 017) from which the file must exist. */
+#define READS_VERSION 17
+#define READS_SUFFIX  "-reads"
+
+/* Idempotent: run whenever the file is attached. */
+static const char reads_schema[] =
+    "CREATE TABLE IF NOT EXISTS reads.read_routes ("
+    " id INTEGER PRIMARY KEY, pattern TEXT NOT NULL UNIQUE);"
+    "CREATE TABLE IF NOT EXISTS reads.read_audit ("
+    " seq INTEGER PRIMARY KEY, at INTEGER NOT NULL, survivor_seq INTEGER NOT NULL,"
+    " user_seq INTEGER NOT NULL, org_seq INTEGER, role INTEGER NOT NULL,"
+    " action INTEGER NOT NULL, route INTEGER NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS reads.read_audit_survivor ON read_audit(survivor_seq);"
+    "CREATE INDEX IF NOT EXISTS reads.read_audit_user ON read_audit(user_seq);"
+    "CREATE TABLE IF NOT EXISTS reads.recent_reads ("
+    " user_seq INTEGER NOT NULL, survivor_seq INTEGER NOT NULL, at INTEGER NOT NULL,"
+    " PRIMARY KEY (user_seq, survivor_seq)) WITHOUT ROWID;"
+    "CREATE INDEX IF NOT EXISTS reads.recent_reads_user_at ON recent_reads(user_seq, at);"
+    "CREATE TABLE IF NOT EXISTS reads.bulk_access ("
+    " seq INTEGER PRIMARY KEY, user_seq INTEGER NOT NULL, org_seq INTEGER NOT NULL,"
+    " role INTEGER NOT NULL, window_start INTEGER NOT NULL, window_end INTEGER NOT NULL,"
+    " distinct_survivors INTEGER NOT NULL, threshold INTEGER NOT NULL,"
+    " detected_at INTEGER NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS reads.bulk_access_org ON bulk_access(org_seq);"
+    "CREATE INDEX IF NOT EXISTS reads.bulk_access_user ON bulk_access(user_seq, detected_at);"
+    /* Survivors being erased (see store_survivor_erase). */
+    "CREATE TABLE IF NOT EXISTS reads.erasing (survivor_seq INTEGER PRIMARY KEY);";
+
+/* Attaches the read-audit file of the database at path as "reads". */
+static wm_err reads_attach(struct conn *c, const char *path)
+{
+	char *file = sqlite3_mprintf("%s" READS_SUFFIX, path);
+	sqlite3_stmt *s = NULL;
+	int rc = file ? sqlite3_prepare_v2(c->db, "ATTACH DATABASE ?1 AS reads", -1, &s, NULL)
+		      : SQLITE_NOMEM;
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(s, 1, file, -1, SQLITE_STATIC);
+		rc = sqlite3_step(s) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
+	}
+	sqlite3_finalize(s);
+	sqlite3_free(file);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(c->db,
+				  "PRAGMA reads.journal_mode = WAL;"
+				  "PRAGMA reads.synchronous = FULL;"
+				  "PRAGMA reads.secure_delete = ON;",
+				  NULL, NULL, NULL);
+	return rc == SQLITE_OK ? WM_OK : WM_ERR_IO;
 }
 
 static void close_conn(struct conn *c)
@@ -531,6 +729,30 @@ int store_schema_latest(void)
 	return sqlite_migrations[sqlite_migration_count - 1].version;
 }
 
+/* Before migration 017 drops them from main: copies bulk-access
+ * detection's tables into the read-audit file, in a transaction of that
+ * file alone, committed before the migration's. Idempotent (the same rows
+ * under the same keys), so a crash between the two commits only makes the
+ * next start copy them again. */
+static int reads_adopt(struct conn *c)
+{
+	if (!has_table(c, "recent_reads"))
+		return SQLITE_OK;
+	int rc =
+	    sqlite3_exec(c->db,
+			 "BEGIN IMMEDIATE;"
+			 "INSERT OR IGNORE INTO reads.bulk_access SELECT * FROM main.bulk_access;"
+			 "INSERT INTO reads.recent_reads SELECT user_seq, survivor_seq, at FROM "
+			 "main.recent_reads"
+			 " WHERE true ON CONFLICT(user_seq, survivor_seq) DO UPDATE SET at = "
+			 "max(at, excluded.at);"
+			 "COMMIT",
+			 NULL, NULL, NULL);
+	if (rc != SQLITE_OK && !sqlite3_get_autocommit(c->db))
+		sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
+}
+
 static wm_err migrate(struct conn *c, int from, char *msg, size_t cap)
 {
 	for (int i = 0; i < sqlite_migration_count; i++) {
@@ -538,7 +760,9 @@ static wm_err migrate(struct conn *c, int from, char *msg, size_t cap)
 		if (m->version <= from)
 			continue;
 		char *err = NULL;
-		int rc = sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+		int rc = m->version == READS_VERSION ? reads_adopt(c) : SQLITE_OK;
+		if (rc == SQLITE_OK)
+			rc = sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
 		if (rc == SQLITE_OK)
 			rc = sqlite3_exec(c->db,
 					  "CREATE TABLE IF NOT EXISTS schema_migrations ("
@@ -657,6 +881,85 @@ static wm_err prepare_database(struct store *st, struct conn *c, enum store_mode
 	return WM_OK;
 }
 
+/* Opens the read-audit file on the first connection, before the
+ * migrations, creating it for a new or an older database. A database from
+ * version 017 on should have it: its reads' audit trail is there. Without
+ * it (a copy of the database file alone) a new one is started, and the
+ * operator is told the earlier reads' entries are not in it; refusing to
+ * start would leave a service without its records over a lost file. Then
+ * its schema. */
+static wm_err reads_open(struct conn *c, const char *path, enum store_mode mode, char *msg,
+			 size_t cap)
+{
+	int version = current_version(c);
+	char *file = sqlite3_mprintf("%s" READS_SUFFIX, path);
+	if (!file)
+		return WM_ERR_NOMEM;
+	struct stat sb;
+	bool exists = stat(file, &sb) == 0;
+	bool may_create =
+	    (mode == STORE_CREATE && version == 0) || (mode == STORE_OPEN && version > 0);
+	wm_err e = WM_OK;
+	if (!exists && version >= READS_VERSION)
+		log_info(
+		    "the read-audit file beside the database (its name ending in %s) was "
+		    "missing: a new one is started; the audit entries of earlier reads are not "
+		    "in it (restore it from the backup the database came from)",
+		    READS_SUFFIX);
+	if (!exists && may_create) {
+		sqlite3 *db = NULL;
+		if (sqlite3_open_v2(file, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+		    SQLITE_OK)
+			e = WM_ERR_IO;
+		sqlite3_close(db);
+		if (e != WM_OK)
+			snprintf(msg, cap, "cannot create the read-audit file beside the database");
+	}
+	sqlite3_free(file);
+	if (e != WM_OK || (!exists && !may_create))
+		return e; /* not a waymark database: prepare_database says so */
+	if (reads_attach(c, path) != WM_OK ||
+	    sqlite3_exec(c->db, reads_schema, NULL, NULL, NULL) != SQLITE_OK) {
+		snprintf(msg, cap, "cannot open the read-audit file: %s", sqlite3_errmsg(c->db));
+		return WM_ERR_IO;
+	}
+	return WM_OK;
+}
+
+/* Whether an erasure left its mark in the read-audit file. */
+static bool has_erasing(struct conn *c)
+{
+	sqlite3_stmt *s;
+	if (sqlite3_prepare_v2(c->db, "SELECT 1 FROM reads.erasing LIMIT 1", -1, &s, NULL) !=
+	    SQLITE_OK)
+		return false;
+	bool found = sqlite3_step(s) == SQLITE_ROW;
+	sqlite3_finalize(s);
+	return found;
+}
+
+/* Finishes erasures a crash left half-done: the survivor is gone from the
+ * database, but the read-audit file's commit (the second) was lost. */
+static wm_err reads_sweep(struct conn *c)
+{
+	static const char sql[] =
+	    "BEGIN IMMEDIATE;"
+	    "CREATE TEMP TABLE IF NOT EXISTS erased AS SELECT survivor_seq FROM reads.erasing"
+	    " WHERE survivor_seq NOT IN (SELECT seq FROM main.survivors);"
+	    "DELETE FROM reads.read_audit WHERE survivor_seq IN (SELECT survivor_seq FROM erased);"
+	    "DELETE FROM reads.recent_reads WHERE survivor_seq IN (SELECT survivor_seq FROM "
+	    "erased);"
+	    "DELETE FROM reads.erasing WHERE survivor_seq IN (SELECT survivor_seq FROM erased);"
+	    "DROP TABLE erased;"
+	    "COMMIT";
+	if (!has_erasing(c))
+		return WM_OK;
+	int rc = sqlite3_exec(c->db, sql, NULL, NULL, NULL);
+	if (rc != SQLITE_OK && !sqlite3_get_autocommit(c->db))
+		sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+	return rc == SQLITE_OK ? WM_OK : WM_ERR_IO;
+}
+
 wm_err store_open(const char *url, const struct keyring *keys, enum store_mode mode, int pool_size,
 		  struct store **out, char *msg, size_t msgcap)
 {
@@ -676,7 +979,8 @@ wm_err store_open(const char *url, const struct keyring *keys, enum store_mode m
 	if (!st)
 		return WM_ERR_NOMEM;
 	st->keys = keys;
-	st->conns = calloc((size_t)pool_size, sizeof *st->conns);
+	int nconns = pool_size > 1 ? pool_size + 1 : 1; /* the pool, and the audit writer's */
+	st->conns = calloc((size_t)nconns, sizeof *st->conns);
 	if (!st->conns) {
 		free(st);
 		return WM_ERR_NOMEM;
@@ -685,7 +989,8 @@ wm_err store_open(const char *url, const struct keyring *keys, enum store_mode m
 	pthread_cond_init(&st->freed, NULL);
 	pthread_mutex_init(&st->gate.lock, NULL);
 	pthread_cond_init(&st->gate.turn, NULL);
-	for (int i = 0; i < pool_size; i++)
+	pthread_mutex_init(&st->sessions.lock, NULL);
+	for (int i = 0; i < nconns; i++)
 		st->conns[i].st = st;
 
 	wm_err e = open_conn(url, mode == STORE_CREATE, &st->conns[0]);
@@ -694,10 +999,19 @@ wm_err store_open(const char *url, const struct keyring *keys, enum store_mode m
 		snprintf(msg, msgcap, "cannot open the database: %s",
 			 st->conns[0].db ? sqlite3_errmsg(st->conns[0].db) : "out of memory");
 	else
+		e = reads_open(&st->conns[0], url, mode, msg, msgcap);
+	if (e == WM_OK)
 		e = prepare_database(st, &st->conns[0], mode, msg, msgcap);
-	for (int i = 1; e == WM_OK && i < pool_size; i++) {
+	if (e == WM_OK && reads_sweep(&st->conns[0]) != WM_OK) {
+		snprintf(msg, msgcap,
+			 "cannot finish an interrupted erasure in the read-audit file");
+		e = WM_ERR_IO;
+	}
+	for (int i = 1; e == WM_OK && i < nconns; i++) {
 		e = open_conn(url, false, &st->conns[i]);
 		st->count++;
+		if (e == WM_OK)
+			e = reads_attach(&st->conns[i], url);
 		if (e != WM_OK)
 			snprintf(msg, msgcap, "cannot open a database connection");
 	}
@@ -705,10 +1019,12 @@ wm_err store_open(const char *url, const struct keyring *keys, enum store_mode m
 		store_close(st);
 		return e;
 	}
-	for (int i = 0; i < st->count; i++) {
+	for (int i = 0; i < pool_size; i++) {
 		st->conns[i].next_free = st->free_list;
 		st->free_list = &st->conns[i];
 	}
+	if (nconns > pool_size)
+		st->writer = &st->conns[pool_size];
 	st->audit = batch_start(audit_commit, st);
 	if (!st->audit) {
 		snprintf(msg, msgcap, "cannot start the audit writer");
@@ -730,6 +1046,8 @@ void store_close(struct store *st)
 	pthread_cond_destroy(&st->freed);
 	pthread_mutex_destroy(&st->gate.lock);
 	pthread_cond_destroy(&st->gate.turn);
+	sodium_memzero(st->sessions.slot, sizeof st->sessions.slot);
+	pthread_mutex_destroy(&st->sessions.lock);
 	free(st->conns);
 	free(st);
 }
@@ -961,6 +1279,7 @@ wm_err store_user_update(struct store *st, const struct store_user *u, int expec
 		}
 	}
 	e = finish(c, e);
+	session_forget_all(st); /* a user's sessions or their user changed */
 	release(st, c);
 	return e;
 }
@@ -1023,6 +1342,10 @@ wm_err store_session_create(struct store *st, const unsigned char *digest, size_
 wm_err store_session_user(struct store *st, const unsigned char *digest, size_t len, int64_t now,
 			  struct store_user *out, int64_t *expires_at)
 {
+	uint64_t generation = 0;
+	bool cacheable = len == SESSION_DIGEST_LEN;
+	if (cacheable && session_cached(st, digest, now, out, expires_at, &generation))
+		return WM_OK;
 	struct conn *c = acquire(st);
 	sqlite3_stmt *s = stmt(c, Q_SESSION_USER);
 	wm_err e = WM_ERR_IO;
@@ -1034,6 +1357,8 @@ wm_err store_session_user(struct store *st, const unsigned char *digest, size_t 
 			read_user(s, out);
 			*expires_at = sqlite3_column_int64(s, 11);
 			e = WM_OK;
+			if (cacheable)
+				session_remember(st, digest, out, *expires_at, generation);
 		} else {
 			e = rc == SQLITE_DONE ? WM_ERR_NOT_FOUND : map_rc(rc);
 		}
@@ -1055,6 +1380,7 @@ wm_err store_session_delete(struct store *st, const unsigned char *digest, size_
 		e = exec_stmt(s);
 	}
 	e = finish(c, e);
+	session_forget_all(st);
 	release(st, c);
 	return e;
 }
@@ -1214,8 +1540,8 @@ static void bind_cols(sqlite3_stmt *s, int first, const struct surv_cols *cols)
 			  SQLITE_STATIC);
 }
 
-static wm_err audit_record(struct store *st, struct conn *c, const struct store_audit *entries,
-			   size_t n);
+static wm_err audit_record(struct store *st, struct conn *c, bool reads,
+			   const struct store_audit *entries, size_t n);
 
 wm_err store_survivor_create(struct store *st, const struct store_survivor *sv,
 			     const struct store_audit *audit)
@@ -1239,7 +1565,7 @@ wm_err store_survivor_create(struct store *st, const struct store_survivor *sv,
 		e = exec_stmt(s);
 	}
 	if (e == WM_OK)
-		e = audit_record(st, c, audit, 1);
+		e = audit_record(st, c, false, audit, 1);
 	e = finish(c, e);
 	release(st, c);
 	free(cols.sealed);
@@ -1459,7 +1785,7 @@ wm_err store_survivor_update(struct store *st, struct store_survivor *sv, int ex
 			e = WM_ERR_CONFLICT;
 	}
 	if (e == WM_OK)
-		e = audit_record(st, c, audit, 1);
+		e = audit_record(st, c, false, audit, 1);
 	e = finish(c, e);
 	release(st, c);
 	free(cols.sealed);
@@ -1565,10 +1891,11 @@ wm_err store_survivor_list(struct store *st, const struct store_survivor_filter 
 #define BULK_WINDOW 3600
 #define BULK_MIN    100 /* the default threshold's floor */
 
-/* The id of a route pattern in audit_routes, added when new. */
-static wm_err route_id(struct conn *c, const char *pattern, int64_t *id)
+/* The id of a route pattern in the route table of main (audit_routes) or
+ * of the read-audit file (read_routes), added when new. */
+static wm_err route_id(struct conn *c, bool reads, const char *pattern, int64_t *id)
 {
-	sqlite3_stmt *s = stmt(c, Q_ROUTE_GET);
+	sqlite3_stmt *s = stmt(c, reads ? Q_READ_ROUTE_GET : Q_ROUTE_GET);
 	if (!s)
 		return WM_ERR_IO;
 	sqlite3_bind_text(s, 1, pattern, -1, SQLITE_STATIC);
@@ -1580,7 +1907,7 @@ static wm_err route_id(struct conn *c, const char *pattern, int64_t *id)
 		return WM_OK;
 	if (rc != SQLITE_DONE)
 		return map_rc(rc);
-	s = stmt(c, Q_ROUTE_ADD);
+	s = stmt(c, reads ? Q_READ_ROUTE_ADD : Q_ROUTE_ADD);
 	if (!s)
 		return WM_ERR_IO;
 	sqlite3_bind_text(s, 1, pattern, -1, SQLITE_STATIC);
@@ -1596,15 +1923,27 @@ static bool discloses(const char *action)
 	return strcmp(action, "create") != 0;
 }
 
-static wm_err audit_insert(struct conn *c, const struct store_audit *a, int64_t at)
+/* Twice the microseconds since the epoch: the least seq an entry written
+ * now takes (see Q_AUDIT_INSERT). */
+static int64_t audit_clock(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return 2 * ((int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
+}
+
+/* Inserts one entry: into reads.read_audit (reads: the audit writer's
+ * batches), else into main.audit (a change's own transaction). */
+static wm_err audit_insert(struct conn *c, bool reads, const struct store_audit *a, int64_t at,
+			   int64_t clock)
 {
 	int role = codec_role_code(a->role);
 	int action = codec_action_code(a->action);
 	int64_t route = 0;
 	if (role < 0 || action < 0)
 		return WM_ERR_INVALID; /* a caller's bug: never store what cannot be read back */
-	wm_err e = route_id(c, a->route, &route);
-	sqlite3_stmt *s = e == WM_OK ? stmt(c, Q_AUDIT_INSERT) : NULL;
+	wm_err e = route_id(c, reads, a->route, &route);
+	sqlite3_stmt *s = e == WM_OK ? stmt(c, reads ? Q_READ_AUDIT_INSERT : Q_AUDIT_INSERT) : NULL;
 	if (!s)
 		return e == WM_OK ? WM_ERR_IO : e;
 	sqlite3_bind_int64(s, 1, at);
@@ -1614,6 +1953,7 @@ static wm_err audit_insert(struct conn *c, const struct store_audit *a, int64_t 
 	sqlite3_bind_int(s, 5, role);
 	sqlite3_bind_int(s, 6, action);
 	sqlite3_bind_int64(s, 7, route);
+	sqlite3_bind_int64(s, 8, clock);
 	e = exec_stmt(s);
 	if (e != WM_OK || !discloses(a->action))
 		return e;
@@ -1621,7 +1961,9 @@ static wm_err audit_insert(struct conn *c, const struct store_audit *a, int64_t 
 	s = stmt(c, Q_RECENT_READ);
 	if (!s)
 		return WM_ERR_IO;
-	sqlite3_bind_int64(s, 1, sqlite3_last_insert_rowid(c->db));
+	sqlite3_bind_text(s, 1, a->user_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, a->survivor_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, at);
 	return exec_stmt(s);
 }
 
@@ -1706,18 +2048,19 @@ static wm_err bulk_check(struct store *st, struct conn *c, const struct store_au
 	return exec_stmt(s);
 }
 
-/* Inserts entries (in the caller's transaction), then checks each account
- * among them once for bulk access. */
-static wm_err audit_record(struct store *st, struct conn *c, const struct store_audit *entries,
-			   size_t n)
+/* Inserts entries (in the caller's transaction; reads: into the read-audit
+ * file), then checks each account among them once for bulk access. */
+static wm_err audit_record(struct store *st, struct conn *c, bool reads,
+			   const struct store_audit *entries, size_t n)
 {
 	assert(c->gated);
 	int64_t at[AUDIT_CHUNK];
 	assert(n <= AUDIT_CHUNK);
+	int64_t clock = audit_clock();
 	for (size_t i = 0; i < n; i++) {
 		if (!instant_parse(entries[i].at, &at[i]))
 			return WM_ERR_INVALID;
-		wm_err e = audit_insert(c, &entries[i], at[i]);
+		wm_err e = audit_insert(c, reads, &entries[i], at[i], clock);
 		if (e != WM_OK)
 			return e;
 	}
@@ -1746,16 +2089,17 @@ static wm_err audit_record(struct store *st, struct conn *c, const struct store_
 static wm_err audit_commit(void *ctx, const struct store_audit *entries, size_t n)
 {
 	struct store *st = ctx;
-	struct conn *c = acquire(st);
+	struct conn *c = st->writer ? st->writer : acquire(st);
 	wm_err e = WM_OK;
 	for (size_t off = 0; e == WM_OK && off < n; off += AUDIT_CHUNK) {
 		size_t k = n - off < AUDIT_CHUNK ? n - off : AUDIT_CHUNK;
 		e = begin(c);
 		if (e == WM_OK)
-			e = audit_record(st, c, entries + off, k);
+			e = audit_record(st, c, true, entries + off, k);
 		e = finish(c, e);
 	}
-	release(st, c);
+	if (!st->writer)
+		release(st, c);
 	return e;
 }
 
@@ -1928,6 +2272,7 @@ wm_err store_user_set_password(struct store *st, const char *user_id, int expect
 		}
 	}
 	e = finish(c, e);
+	session_forget_all(st); /* a user's sessions or their user changed */
 	release(st, c);
 	return e;
 }
@@ -2083,6 +2428,8 @@ static char *item_sql(const struct kind *k, enum item_q q)
 	case IQ_CASE_ORG:
 	case IQ_CASE_ADV:
 	case IQ_CASE_SHARED:
+	case IQ_CASE_ORG_STATUS:
+	case IQ_CASE_ADV_STATUS:
 		/* The survivors of the batch are those of the filter with seq in
 		 * ($lo, $hi]; their items come in survivor order. Driven by the
 		 * caseload's index (org_id, advocate_id, status, seq) or the
@@ -2100,10 +2447,13 @@ static char *item_sql(const struct kind *k, enum item_q q)
 			sqlite3_str_appendall(b, "s.id IN (" SHARED_IDS ")");
 		else
 			sqlite3_str_appendall(b, "s.org_id = $org");
-		if (q == IQ_CASE_ADV)
+		if (q == IQ_CASE_ADV || q == IQ_CASE_ADV_STATUS)
 			sqlite3_str_appendall(b, " AND s.advocate_id = $adv");
-		sqlite3_str_appendall(b, " AND ($status IS NULL OR s.status = $status) "
-					 "AND s.seq > $lo AND s.seq <= $hi ORDER BY s.seq, i.seq");
+		if (q == IQ_CASE_ORG_STATUS || q == IQ_CASE_ADV_STATUS)
+			sqlite3_str_appendall(b, " AND s.status = $status");
+		else
+			sqlite3_str_appendall(b, " AND ($status IS NULL OR s.status = $status)");
+		sqlite3_str_appendall(b, " AND s.seq > $lo AND s.seq <= $hi ORDER BY s.seq, i.seq");
 		break;
 	default:
 		assert(!"an item statement without SQL");
@@ -2245,7 +2595,7 @@ static wm_err item_write(struct store *st, const struct kind *k, const struct st
 		}
 		done(s);
 		if (e == WM_OK)
-			e = audit_record(st, c, audit, 1);
+			e = audit_record(st, c, false, audit, 1);
 		e = finish(c, e);
 	} else {
 		done(s);
@@ -2511,7 +2861,7 @@ wm_err store_share_create(struct store *st, const struct store_share *sh,
 		if (e == WM_OK && sqlite3_changes(c->db) == 0)
 			e = WM_ERR_NOT_FOUND;
 		if (e == WM_OK)
-			e = audit_record(st, c, audit, 1);
+			e = audit_record(st, c, false, audit, 1);
 		e = finish(c, e);
 	}
 	sqlite3_finalize(s);
@@ -2657,8 +3007,21 @@ wm_err store_survivor_erase(struct store *st, const char *survivor_id, int64_t a
 	if (e != WM_OK)
 		return e;
 	struct conn *c = acquire(st);
-	sqlite3_stmt *status = once(c, "SELECT status FROM survivors WHERE id = ?1");
-	e = status ? begin(c) : WM_ERR_IO;
+	/* The erasure commits the database first, then the read-audit file
+	 * (SQLite commits attached files one after the other): marked here
+	 * first, in that file alone, so that if a crash loses the second
+	 * commit, the next start finishes it (reads_sweep). */
+	e = begin(c);
+	if (e == WM_OK)
+		e = erase_step(
+		    c,
+		    "INSERT OR IGNORE INTO reads.erasing SELECT seq FROM survivors WHERE "
+		    "id = ?1",
+		    survivor_id);
+	e = finish(c, e);
+	sqlite3_stmt *status =
+	    e == WM_OK ? once(c, "SELECT status FROM survivors WHERE id = ?1") : NULL;
+	e = status ? begin(c) : e == WM_OK ? WM_ERR_IO : e;
 	if (e == WM_OK) {
 		sqlite3_bind_text(status, 1, survivor_id, -1, SQLITE_STATIC);
 		int rc = sqlite3_step(status);
@@ -2690,8 +3053,12 @@ wm_err store_survivor_erase(struct store *st, const char *survivor_id, int64_t a
 	static const char *const rest[] = {
 	    "DELETE FROM versions WHERE tbl = 'survivors' AND id = ?1",
 	    "DELETE FROM safeguarding_shares WHERE survivor_id = ?1",
-	    "DELETE FROM audit WHERE survivor_seq = (SELECT seq FROM survivors WHERE id = ?1)",
-	    "DELETE FROM recent_reads WHERE survivor_seq = (SELECT seq FROM survivors WHERE id = "
+	    "DELETE FROM main.audit WHERE survivor_seq = (SELECT seq FROM survivors WHERE id = ?1)",
+	    "DELETE FROM reads.read_audit WHERE survivor_seq = (SELECT seq FROM survivors WHERE "
+	    "id = ?1)",
+	    "DELETE FROM reads.recent_reads WHERE survivor_seq = (SELECT seq FROM survivors WHERE "
+	    "id = ?1)",
+	    "DELETE FROM reads.erasing WHERE survivor_seq = (SELECT seq FROM survivors WHERE id = "
 	    "?1)",
 	    "DELETE FROM survivors WHERE id = ?1",
 	};
@@ -2713,6 +3080,17 @@ wm_err store_survivor_erase(struct store *st, const char *survivor_id, int64_t a
 	if (status)
 		e = finish(c, e);
 	sqlite3_finalize(status);
+	if (e != WM_OK) {
+		/* Refused or failed: the survivor stays, and the mark goes. */
+		wm_err u = begin(c);
+		if (u == WM_OK)
+			u = erase_step(
+			    c,
+			    "DELETE FROM reads.erasing WHERE survivor_seq = (SELECT seq FROM "
+			    "survivors WHERE id = ?1)",
+			    survivor_id);
+		finish(c, u);
+	}
 	/* Freed pages are zeroed (secure_delete); leave nothing in the WAL either. */
 	if (e == WM_OK)
 		sqlite3_exec(c->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
@@ -2750,7 +3128,11 @@ struct case_rows {
 
 static void read_col(sqlite3_stmt *s, int i, struct store_col *out)
 {
-	memset(out, 0, sizeof *out);
+	/* Called for every column of every item of a caseload: each field
+	 * set once, not the whole struct cleared first. */
+	out->null = false;
+	out->i = 0;
+	out->text[0] = '\0';
 	switch (sqlite3_column_type(s, i)) {
 	case SQLITE_NULL:
 		out->null = true;
@@ -2775,6 +3157,8 @@ static wm_err case_rows_read(struct conn *c, const struct kind *k,
 	enum item_q q = given(f->shared_with_org_id) && !given(f->org_id) ? IQ_CASE_SHARED
 			: given(f->advocate_id)				  ? IQ_CASE_ADV
 									  : IQ_CASE_ORG;
+	if (q != IQ_CASE_SHARED && given(f->status))
+		q = q == IQ_CASE_ADV ? IQ_CASE_ADV_STATUS : IQ_CASE_ORG_STATUS;
 	sqlite3_stmt *s = item_stmt(c, k, q);
 	if (!s)
 		return WM_ERR_IO;
@@ -2785,7 +3169,7 @@ static wm_err case_rows_read(struct conn *c, const struct kind *k,
 	} else {
 		bind_named(s, "$org", f->org_id, -1);
 	}
-	if (q == IQ_CASE_ADV)
+	if (q == IQ_CASE_ADV || q == IQ_CASE_ADV_STATUS)
 		bind_named(s, "$adv", f->advocate_id, -1);
 	if (given(f->status))
 		bind_named(s, "$status", f->status, -1);

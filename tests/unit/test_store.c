@@ -404,6 +404,189 @@ static void the_access_log_reads_back_what_was_written(void **state)
 	assert_string_equal(l.e[1].action, "create");
 }
 
+/* ---- the read-audit file (<db>-reads) ---- */
+
+static void exec_ok(sqlite3 *db, const char *sql);
+
+/* An integer from a query on the file at path (its own connection). */
+static long long file_int(const char *path, const char *sql)
+{
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+	sqlite3_stmt *s;
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	long long v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return v;
+}
+
+static void reads_path(const struct fixture *f, char *out, size_t cap)
+{
+	snprintf(out, cap, "%s-reads", f->db);
+}
+
+/* The commits of reads' entries never change the database file, so the
+ * connections that read records keep their page caches; a change does. */
+static void reads_are_audited_in_their_own_file(void **state)
+{
+	struct fixture *f = *state;
+	sqlite3 *db; /* a reader of the database, as a pooled connection is */
+	assert_int_equal(sqlite3_open_v2(f->db, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	sqlite3_stmt *version;
+	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA data_version", -1, &version, NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_step(version), SQLITE_ROW);
+	long long before = sqlite3_column_int64(version, 0);
+	sqlite3_reset(version);
+	char reads[128];
+	reads_path(f, reads, sizeof reads);
+	long long entries = file_int(reads, "SELECT count(*) FROM read_audit");
+	append_reads(f, &f->mgr, 0, 5);
+	assert_int_equal(file_int(reads, "SELECT count(*) FROM read_audit"), entries + 5);
+	assert_int_equal(sqlite3_step(version), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int64(version, 0), before); /* unchanged */
+	sqlite3_reset(version);
+	make_survivor(f, 0, f->org_a.id, "Esi", NULL, NULL, "active"); /* a change */
+	assert_int_equal(sqlite3_step(version), SQLITE_ROW);
+	assert_true(sqlite3_column_int64(version, 0) != before);
+	sqlite3_finalize(version);
+	sqlite3_close(db);
+	/* Entries of changes are in the database, beside the change. */
+	assert_int_equal(file_int(f->db, "SELECT count(*) FROM audit"), 7);
+	assert_int_equal(file_int(f->db, "SELECT count(*) FROM sqlite_master WHERE name IN "
+					 "('recent_reads', 'bulk_access')"),
+			 0);
+}
+
+/* The access log interleaves both trails in the order things happened,
+ * and pages through them. */
+static void the_access_log_merges_reads_and_changes(void **state)
+{
+	struct fixture *f = *state;
+	append_reads(f, &f->mgr, 0, 1);
+	struct store_survivor_filter vis = {.org_id = f->org_a.id};
+	struct store_survivor s;
+	assert_int_equal(store_survivor_get(f->st, f->surv[0], &vis, &s), WM_OK);
+	struct store_audit a;
+	fill_audit(&a, f->surv[0], &f->adv, "update");
+	assert_int_equal(store_survivor_update(f->st, &s, 1, &a), WM_OK);
+	store_survivor_clear(&s);
+	append_reads(f, &f->adv, 0, 1);
+	static const char *const want[] = {"read", "update", "read", "create"};
+	struct entries l = {0};
+	bool more;
+	assert_int_equal(store_access_log(f->st, f->surv[0], 0, 50, collect_entry, &l, &more),
+			 WM_OK);
+	assert_int_equal(l.n, 4);
+	assert_false(more);
+	for (int i = 0; i < 4; i++) {
+		assert_string_equal(l.e[i].action, want[i]);
+		if (i)
+			assert_true(l.e[i].seq < l.e[i - 1].seq);
+	}
+	assert_string_equal(l.e[0].user_id, f->adv.id);
+	assert_string_equal(l.e[0].route, "/api/v1/survivors/{id}");
+	/* One at a time, each page from where the last one stopped. */
+	int64_t before = 0;
+	for (int i = 0; i < 4; i++) {
+		memset(&l, 0, sizeof l);
+		assert_int_equal(
+		    store_access_log(f->st, f->surv[0], before, 1, collect_entry, &l, &more),
+		    WM_OK);
+		assert_int_equal(l.n, 1);
+		assert_string_equal(l.e[0].action, want[i]);
+		assert_true(more == (i < 3));
+		before = l.e[0].seq;
+	}
+}
+
+/* Erasure removes a survivor's entries from both files; an erasure that a
+ * crash stopped between the two files' commits is finished at the next
+ * start. */
+static void erasure_reaches_the_read_audit_file(void **state)
+{
+	struct fixture *f = *state;
+	append_reads(f, &f->mgr, 1, 1); /* surv[1] is closed */
+	append_reads(f, &f->mgr, 0, 1);
+	char reads[128];
+	reads_path(f, reads, sizeof reads);
+	assert_int_equal(file_int(reads, "SELECT count(*) FROM read_audit"), 2);
+	assert_int_equal(store_survivor_erase(f->st, f->surv[0], 1, "ops", "asked"),
+			 WM_ERR_CONFLICT); /* active: refused, and nothing left behind */
+	assert_int_equal(file_int(reads, "SELECT count(*) FROM erasing"), 0);
+	assert_int_equal(store_survivor_erase(f->st, f->surv[1], 1, "ops", "asked"), WM_OK);
+	assert_int_equal(file_int(reads, "SELECT count(*) FROM read_audit"), 1);
+	assert_int_equal(file_int(reads, "SELECT count(*) FROM recent_reads"), 1);
+	assert_int_equal(file_int(reads, "SELECT count(*) FROM erasing"), 0);
+
+	/* As a crash would leave it: the survivor gone from the database, its
+	 * entries and its mark still in the read-audit file. */
+	store_close(f->st);
+	f->st = NULL;
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(reads, &db), SQLITE_OK);
+	exec_ok(db, "INSERT INTO read_audit(seq, at, survivor_seq, user_seq, role, action, route) "
+		    "VALUES (1, 1, 999, 1, 1, 0, 1), (3, 1, 1, 1, 1, 0, 1);"
+		    "INSERT INTO recent_reads VALUES (1, 999, 1);"
+		    "INSERT INTO erasing VALUES (999), (1);");
+	sqlite3_close(db);
+	char msg[256];
+	assert_int_equal(store_open(f->db, f->keys, STORE_OPEN, 4, &f->st, msg, sizeof msg), WM_OK);
+	assert_int_equal(
+	    file_int(reads, "SELECT count(*) FROM read_audit WHERE survivor_seq = 999"), 0);
+	assert_int_equal(
+	    file_int(reads, "SELECT count(*) FROM recent_reads WHERE survivor_seq = 999"), 0);
+	/* A mark whose survivor is still there (an erasure not committed)
+	 * leaves the survivor's entries alone. */
+	assert_int_equal(file_int(reads, "SELECT count(*) FROM read_audit WHERE survivor_seq = 1"),
+			 2);
+	assert_int_equal(file_int(reads, "SELECT group_concat(survivor_seq) FROM erasing"), 1);
+}
+
+/* A database from before the read-audit file (schema 016) keeps its
+ * bulk-access events and recent reads: moved into the new file. */
+static void an_older_database_moves_its_detection_state(void **state)
+{
+	struct fixture *f = *state;
+	store_set_bulk_threshold(f->st, 2);
+	append_reads(f, &f->mgr, 0, 4); /* flagged */
+	store_close(f->st);
+	f->st = NULL;
+	/* Back to how 016 left it: the tables in the database, no file. */
+	char reads[128];
+	reads_path(f, reads, sizeof reads);
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
+	char sql[512];
+	snprintf(sql, sizeof sql, "ATTACH '%s' AS r;", reads);
+	exec_ok(db, sql);
+	exec_ok(db, "CREATE TABLE main.recent_reads AS SELECT * FROM r.recent_reads;"
+		    "CREATE TABLE main.bulk_access AS SELECT * FROM r.bulk_access;"
+		    "DELETE FROM schema_migrations WHERE version >= 17;"
+		    "DETACH r;");
+	sqlite3_close(db);
+	for (int i = 0; i < 3; i++) {
+		static const char *const ext[] = {"", "-wal", "-shm"};
+		snprintf(sql, sizeof sql, "%s%s", reads, ext[i]);
+		unlink(sql);
+	}
+	char msg[256];
+	assert_int_equal(store_open(f->db, f->keys, STORE_OPEN, 4, &f->st, msg, sizeof msg), WM_OK);
+	assert_int_equal(store_schema_version(f->st), store_schema_latest());
+	struct events ev = {0};
+	bool more;
+	assert_int_equal(
+	    store_bulk_access_list(f->st, f->org_a.id, 0, 50, collect_event, &ev, &more), WM_OK);
+	assert_int_equal(ev.n, 1);
+	assert_int_equal(ev.last.distinct_survivors, 4);
+	assert_int_equal(file_int(reads, "SELECT count(*) FROM recent_reads"), 4);
+	assert_int_equal(file_int(f->db, "SELECT count(*) FROM sqlite_master WHERE name IN "
+					 "('recent_reads', 'bulk_access')"),
+			 0);
+}
+
 /* ---- upgrading a database made by schema 2 ---- */
 
 static void exec_ok(sqlite3 *db, const char *sql)
@@ -510,7 +693,8 @@ static void a_schema_2_database_upgrades_with_its_audit_entries(void **state)
 	assert_string_equal(l.e[2].action, "create");
 	assert_string_equal(l.e[2].route, "/api/v1/survivors");
 
-	/* New entries follow the old ones. */
+	/* New entries follow the old ones (a read's entry is in the read-audit
+	 * file, its seq from the clock: past every older one). */
 	struct store_user mgr = {.role = ROLE_MANAGER};
 	snprintf(mgr.id, sizeof mgr.id, "1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b");
 	snprintf(mgr.org_id, sizeof mgr.org_id, "0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a");
@@ -524,7 +708,9 @@ static void a_schema_2_database_upgrades_with_its_audit_entries(void **state)
 	assert_int_equal(store_access_log(f.st, "3d3d3d3d3d3d3d3d3d3d3d3d3d3d3d3d", 0, 1,
 					  collect_entry, &l, &more),
 			 WM_OK);
-	assert_int_equal(l.e[0].seq, 4);
+	assert_true(l.e[0].seq > 3);
+	assert_string_equal(l.e[0].action, "read");
+	assert_true(more);
 	store_close(f.st);
 	keyring_free(f.keys);
 	remove_dir(f.dir);
@@ -574,6 +760,12 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(bulk_reading_is_flagged_for_the_accounts_organisation,
 					    setup, teardown),
 	    cmocka_unit_test_setup_teardown(the_access_log_reads_back_what_was_written, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(reads_are_audited_in_their_own_file, setup, teardown),
+	    cmocka_unit_test_setup_teardown(the_access_log_merges_reads_and_changes, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(erasure_reaches_the_read_audit_file, setup, teardown),
+	    cmocka_unit_test_setup_teardown(an_older_database_moves_its_detection_state, setup,
 					    teardown),
 	    cmocka_unit_test(a_schema_2_database_upgrades_with_its_audit_entries),
 	    cmocka_unit_test(an_entry_that_cannot_be_converted_stops_the_upgrade),

@@ -102,7 +102,9 @@ static int teardown(void **state)
 	store_close(f->st);
 	keyring_free(f->keys);
 	char path[160];
-	static const char *const files[] = {"w.db", "w.db-wal", "w.db-shm", "w.key"};
+	static const char *const files[] = {"w.db",	  "w.db-wal",	    "w.db-shm",
+					    "w.db-reads", "w.db-reads-wal", "w.db-reads-shm",
+					    "w.key"};
 	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
 		snprintf(path, sizeof path, "%s/%s", f->dir, files[i]);
 		unlink(path);
@@ -199,6 +201,66 @@ static void own_change_keeps_this_session_only(void **state)
 	assert_string_equal(hash, HASH_2);
 }
 
+/* A session found valid (and so cached) ends at once when it is signed
+ * out, when its user changes, or when its owner changes the password from
+ * another session. */
+static void a_cached_session_ends_at_once(void **state)
+{
+	struct fixture *f = *state;
+	struct store_user u;
+	int64_t exp;
+	assert_int_equal(
+	    store_session_create(f->st, digest_a, sizeof digest_a, USER_1, 1, 1000, 999999), WM_OK);
+	assert_int_equal(
+	    store_session_create(f->st, digest_b, sizeof digest_b, USER_2, 1, 1000, 999999), WM_OK);
+	for (int i = 0; i < 2; i++) /* the second from the cache */
+		assert_int_equal(
+		    store_session_user(f->st, digest_a, sizeof digest_a, 2000, &u, &exp), WM_OK);
+	assert_int_equal(store_session_delete(f->st, digest_a, sizeof digest_a), WM_OK);
+	assert_int_equal(store_session_user(f->st, digest_a, sizeof digest_a, 2000, &u, &exp),
+			 WM_ERR_NOT_FOUND);
+	/* Expiry is judged on every hit. */
+	assert_int_equal(store_session_user(f->st, digest_b, sizeof digest_b, 2000, &u, &exp),
+			 WM_OK);
+	assert_int_equal(store_session_user(f->st, digest_b, sizeof digest_b, 999999, &u, &exp),
+			 WM_ERR_NOT_FOUND);
+	/* Disabling the user ends the session it had, cached or not. */
+	assert_int_equal(store_session_user(f->st, digest_b, sizeof digest_b, 2000, &u, &exp),
+			 WM_OK);
+	assert_false(u.disabled);
+	u.disabled = true;
+	struct store_account_event ev;
+	event(&ev, "user.update", USER_2, "disabled");
+	assert_int_equal(store_user_update(f->st, &u, 1, true, &ev), WM_OK);
+	assert_int_equal(store_session_user(f->st, digest_b, sizeof digest_b, 2000, &u, &exp),
+			 WM_ERR_NOT_FOUND);
+	/* A renamed user is seen renamed at the next request. */
+	assert_int_equal(
+	    store_session_create(f->st, digest_a, sizeof digest_a, USER_1, 1, 1000, 999999), WM_OK);
+	assert_int_equal(store_session_user(f->st, digest_a, sizeof digest_a, 2000, &u, &exp),
+			 WM_OK);
+	snprintf(u.display_name, sizeof u.display_name, "Renamed");
+	event(&ev, "user.update", USER_1, "display_name");
+	assert_int_equal(store_user_update(f->st, &u, 1, false, &ev), WM_OK);
+	assert_int_equal(store_session_user(f->st, digest_a, sizeof digest_a, 2000, &u, &exp),
+			 WM_OK);
+	assert_string_equal(u.display_name, "Renamed");
+	assert_int_equal(u.version, 2);
+	/* A password changed from another session ends this one. */
+	assert_int_equal(
+	    store_session_create(f->st, digest_b, sizeof digest_b, USER_1, 2, 1000, 999999), WM_OK);
+	assert_int_equal(store_session_user(f->st, digest_a, sizeof digest_a, 2000, &u, &exp),
+			 WM_OK);
+	event(&ev, "user.password", USER_1, "password");
+	assert_int_equal(
+	    store_user_set_password(f->st, USER_1, 2, HASH_2, AT, digest_b, sizeof digest_b, &ev),
+	    WM_OK);
+	assert_int_equal(store_session_user(f->st, digest_a, sizeof digest_a, 2000, &u, &exp),
+			 WM_ERR_NOT_FOUND);
+	assert_int_equal(store_session_user(f->st, digest_b, sizeof digest_b, 2000, &u, &exp),
+			 WM_OK);
+}
+
 struct seen {
 	int n;
 	char actions[8][24];
@@ -262,6 +324,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(reads_never_carry_the_hash, setup, teardown),
 	    cmocka_unit_test_setup_teardown(an_update_without_a_hash_keeps_it, setup, teardown),
 	    cmocka_unit_test_setup_teardown(own_change_keeps_this_session_only, setup, teardown),
+	    cmocka_unit_test_setup_teardown(a_cached_session_ends_at_once, setup, teardown),
 	    cmocka_unit_test_setup_teardown(trail_of_an_organisation, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
