@@ -9,7 +9,8 @@
 #               sqlite3 shell (QUICK=1: 20,000 survivors; docs/performance.md)
 #
 # Other targets: make (build/waymark), make asan (the tests under the
-# sanitizers only), make unit, make api, make lint, make format, make clean.
+# sanitizers only), make unit, make api, make web (the browser tests), make lint,
+# make format, make clean.
 
 CC      ?= cc
 PKGS    := libmicrohttpd jansson sqlite3 libsodium
@@ -39,7 +40,7 @@ ASAN_OBJ := $(SRC:src/%.c=build/asan/obj/%.o) $(GEN:build/gen/%.c=build/asan/obj
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/tests/%)
 UNIT_ASAN := $(UNIT_SRC:tests/unit/%.c=build/asan/tests/%)
 
-.PHONY: all deps run test asan unit api lint format format-check fuzz clean bench
+.PHONY: all deps run test asan unit api web lint format format-check fuzz clean bench
 
 all: build/waymark
 
@@ -125,7 +126,7 @@ run: deps
 	build/waymark demo --db build/demo.db
 	build/waymark serve --db build/demo.db --listen 127.0.0.1:8080
 
-# The whole suite: lint, unit and API tests, then both again under the
+# The whole suite: lint, unit, API and browser tests, then all again under the
 # sanitizers. scripts/run-tests prints the one summary line at the end.
 test: deps
 	@$(MAKE) --no-print-directory build/waymark $(UNIT_BIN) build/asan/waymark $(UNIT_ASAN)
@@ -136,6 +137,10 @@ unit: build/waymark $(UNIT_BIN)
 
 api: build/waymark
 	WAYMARK_BIN=build/waymark node --test tests/api/*.test.mjs
+
+# The browser tests: the pages in Debian's Chromium (docs/testing.md).
+web: deps build/waymark
+	WAYMARK_BIN=build/waymark node --test --test-reporter=spec tests/web/*.test.mjs
 
 # The benchmark (bench/run.mjs; never part of `make test`). The generated
 # database is kept in build/bench/, named by its size and the generator's
@@ -161,7 +166,7 @@ lint:
 
 # libFuzzer targets (clang), each run FUZZ_SECONDS from its seed corpus.
 FUZZ_SECONDS ?= 30
-FUZZ_LIB := $(sort $(wildcard src/domain/*.c src/util/*.c) src/http/router.c)
+FUZZ_LIB := $(sort $(wildcard src/domain/*.c src/util/*.c) src/http/router.c src/render/mustache.c)
 FUZZ_BIN := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 
 build/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB)

@@ -34,6 +34,11 @@
 #define MAX_NAME	255 /* bytes of a tag's name */
 #define MAX_DELIM	16  /* bytes of a set delimiter */
 #define MAX_RENDER_NEST 512 /* nested render calls: sections, blocks, partials */
+/* Work and output one render may take. Nested sections over lists multiply
+ * (ten levels over ten items is ten billion), so a template could otherwise
+ * run for ever without nesting deep; a real page is far below both. */
+#define MAX_RENDER_STEPS  (1u << 22)	     /* nodes visited */
+#define MAX_RENDER_OUTPUT ((size_t)64 << 20) /* bytes written */
 
 /* ---- tokens ---------------------------------------------------------- */
 
@@ -755,6 +760,8 @@ struct render {
 	bool bol;	   /* the output is at the start of a line */
 	unsigned depth;	   /* partials and parents open */
 	unsigned nest;	   /* render calls open */
+	unsigned steps;	   /* nodes visited */
+	size_t out_start;  /* out->len when the render began */
 	wm_err err;
 	char *msg;
 	size_t msglen;
@@ -961,6 +968,13 @@ static bool render_nodes(struct render *r, const struct mustache *t, size_t from
 	bool ok = true;
 	for (size_t i = from; ok && i < to; i = t->nodes[i].next) {
 		const struct node *n = &t->nodes[i];
+		if (++r->steps > MAX_RENDER_STEPS ||
+		    r->out->len - r->out_start > MAX_RENDER_OUTPUT) {
+			r->err = WM_ERR_INVALID;
+			set_msg(r->msg, r->msglen, "%s", "template too costly to render");
+			ok = false;
+			break;
+		}
 		switch (n->kind) {
 		case N_TEXT:
 			emit_text(r, t->arena + n->str, n->len);

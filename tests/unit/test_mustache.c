@@ -271,6 +271,30 @@ static void bounds_partials_that_include_themselves(void **state)
 /* A partial may recurse over nested data; each level must say it has no
  * children ("kids": []), or the lookup finds its parent's kids again (the
  * context stack) and the recursion only ends at the depth limit. */
+/* Sections nested over lists multiply: 30 levels over 3 items would visit
+ * 3^30 nodes. The render stops at its budget instead of running for ever. */
+static void bounds_the_work_of_one_render(void **state)
+{
+	(void)state;
+	struct buf b = BUF_INIT;
+	for (int i = 0; i < 30; i++)
+		buf_adds(&b, "{{#a}}x");
+	for (int i = 0; i < 30; i++)
+		buf_adds(&b, "{{/a}}");
+	const struct mustache_source srcs[] = {{"deep", b.p, b.len}};
+	struct mustache_set *set = make_set(srcs, 1);
+	buf_free(&b);
+	json_t *data = json_loads("{\"a\": [1, 2, 3]}", 0, NULL);
+	char msg[256];
+	struct buf out = BUF_INIT;
+	assert_int_equal(mustache_set_render(set, "deep", data, &out, msg, sizeof msg),
+			 WM_ERR_INVALID);
+	assert_string_equal(msg, "template too costly to render");
+	buf_free(&out);
+	json_decref(data);
+	mustache_set_free(set);
+}
+
 static void recursion_over_data_is_fine(void **state)
 {
 	(void)state;
@@ -527,6 +551,7 @@ int main(void)
 	    cmocka_unit_test(reports_syntax_errors_with_their_line),
 	    cmocka_unit_test(rejects_sections_nested_without_end),
 	    cmocka_unit_test(bounds_partials_that_include_themselves),
+	    cmocka_unit_test(bounds_the_work_of_one_render),
 	    cmocka_unit_test(recursion_over_data_is_fine),
 	    cmocka_unit_test(formats_numbers_and_booleans),
 	    cmocka_unit_test(falsey_as_the_spec_says),
