@@ -18,13 +18,13 @@
 #define FONT "font-family=\"inherit\" font-size=\"13\""
 
 /* The column chart's frame. */
-#define COL_W	   640.0
-#define COL_LEFT   56.0
-#define COL_RIGHT  16.0
-#define COL_TOP	   32.0
-#define COL_PLOT_H 200.0
-#define COL_BOTTOM 40.0
-#define COL_LABELS 12 /* at most this many category labels under the axis */
+#define COL_W	    640.0
+#define COL_LEFT    56.0
+#define COL_RIGHT   16.0
+#define COL_TOP	    32.0
+#define COL_PLOT_H  200.0
+#define COL_BOTTOM  40.0
+#define COL_LABEL_W 64.0 /* the room a category label needs under the axis */
 
 /* The distribution's frame. */
 #define DIST_W	    640.0
@@ -175,7 +175,10 @@ bool chart_columns(struct buf *out, const struct chart *c, const struct chart_ba
 	double bw = band * 0.6;
 	if (bw > 60)
 		bw = 60;
-	size_t every = (n + COL_LABELS - 1) / COL_LABELS;
+	/* Labels that would overlap are left out: every few columns keep one. */
+	size_t every = 1;
+	while (band * (double)every < COL_LABEL_W)
+		every++;
 	for (size_t i = 0; i < n; i++) {
 		double mid = COL_LEFT + band * ((double)i + 0.5);
 		if (bars[i].hidden) {

@@ -220,6 +220,21 @@ static json_t *figure_row(const char *name, const json_t *fig)
 	return json_pack("{s:s, s:s, s:s}", "name", name, "label", label, "words", words);
 }
 
+/* A registration's refusal reason in words (abbreviations kept whole). */
+static void reason_words(const char *reason, char out[WORDS_MAX])
+{
+	static const char *const words[][2] = {
+	    {"no_id", "No ID"},
+	    {"no_nhs_number", "No NHS number"},
+	};
+	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+		if (strcmp(words[i][0], reason) == 0) {
+			snprintf(out, WORDS_MAX, "%s", words[i][1]);
+			return;
+		}
+	words_code(reason, out);
+}
+
 static json_t *figure_rows(const json_t *figures)
 {
 	json_t *rows = json_array();
@@ -234,7 +249,7 @@ static json_t *figure_rows(const json_t *figures)
 		json_object_foreach(json_object_get(fig, "by_reason"), reason, count)
 		{
 			char label[WORDS_MAX], words[48];
-			words_code(reason, label);
+			reason_words(reason, label);
 			if (json_is_integer(count))
 				snprintf(words, sizeof words, "%lld",
 					 (long long)json_integer_value(count));
@@ -445,8 +460,19 @@ void page_report(struct page *p)
 		return;
 	}
 	if (st == 422) {
+		/* The API's "must be a date ..." names its field in the error's
+		 * field: the page's sentence names it in words. */
 		static const char *const labels[] = {"from", "From", "to", "To", NULL};
-		page_form_errors(p, r, labels);
+		const json_t *err = json_object_get(r, "error");
+		const char *field = str(err, "field"), *msg = str(err, "message");
+		char text[256];
+		snprintf(text, sizeof text, "%s %s", strcmp(field, "to") == 0 ? "To" : "From", msg);
+		json_t *e =
+		    strncmp(msg, "must ", 5) == 0
+			? json_pack("{s:{s:s, s:s}}", "error", "field", field, "message", text)
+			: json_incref(r);
+		page_form_errors(p, e, labels);
+		json_decref(e);
 		json_decref(r);
 		page_render(p, 422, "report", "Outcome report");
 		return;
