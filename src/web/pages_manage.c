@@ -507,6 +507,12 @@ void page_report(struct page *p)
 	page_render(p, 200, "report", "Outcome report");
 }
 
+static void free_inner(struct http_req *r, void *arg)
+{
+	(void)arg;
+	http_inner_free(r);
+}
+
 /* The API's CSV as a download: the report shows no one's record, so its
  * answer is never held for audit and is passed on as it is. */
 void page_report_csv(struct page *p)
@@ -526,7 +532,15 @@ void page_report_csv(struct page *p)
 	size_t len;
 	const char *text = http_inner_answer(in, &len);
 	const char *disposition = http_inner_answer_header(in, "Content-Disposition");
-	char *copy = st == 200 && !http_inner_held(in) && disposition ? malloc(len + 1) : NULL;
+	if (http_inner_held(in)) {
+		/* A report shows no one's record and is never held for audit: a
+		 * held answer is a bug, never passed on unaudited. */
+		http_inner_release(in, free_inner, NULL);
+		page_error(p, 500, "Sorry, there is a problem with the service",
+			   "The report could not be made. Try again later.");
+		return;
+	}
+	char *copy = st == 200 && disposition ? malloc(len + 1) : NULL;
 	if (!copy) {
 		http_inner_free(in);
 		page_error(p,
