@@ -974,3 +974,86 @@ void calendar_set(struct call *c)
 		call_fail(c, e, NULL);
 	free(days);
 }
+
+/* ---- one survivor's alerts (record pages: src/api/survivor_alerts.c) ---- */
+
+struct one_survivor {
+	struct judge j;
+	const char *id;
+	json_t *missing;
+};
+
+/* Judges only the survivor asked for, and lists what their record lacks
+ * for a rule to be judged, cut by the rules the reader may see. */
+static void judge_only(void *ctx, const struct store_case *cs)
+{
+	struct one_survivor *o = ctx;
+	const struct store_survivor *s = cs->survivor;
+	if (strcmp(s->id, o->id) != 0 || o->j.err != WM_OK)
+		return;
+	struct alert_record r = {.survivor_id = s->id};
+	struct alert_nrm nrm;
+	struct alert_asylum asy;
+	struct alert_plan plan;
+	survivor_facts(s->body, &r);
+	struct alert_gap_list gaps = {0};
+	if (!record_parts(&o->j, cs, &r, &nrm, &asy, &plan) || alert_missing(&r, &gaps) != WM_OK) {
+		alert_gap_list_free(&gaps);
+		o->j.err = WM_ERR_NOMEM;
+		return;
+	}
+	struct resource res = {.org_id = s->org_id, .shared_with_org = s->shared_with_org};
+	for (size_t i = 0; i < gaps.n; i++) {
+		const struct alert_gap *g = &gaps.items[i];
+		if (policy_decide(&o->j.c->who, alert_rule_read(g->rule), &res) != POLICY_ALLOW)
+			continue;
+		char msg[256];
+		alert_gap_message(g, msg, sizeof msg);
+		json_t *m = json_pack("{s:s, s:s, s:s, s:s}", "rule", alert_rule_name(g->rule),
+				      "part", g->part, "field", g->field, "message", msg);
+		if (m && g->item_id[0])
+			json_object_set_new(m, "item_id", json_string(g->item_id));
+		json_array_append_new(o->missing, m);
+	}
+	alert_gap_list_free(&gaps);
+	judge_one(&o->j, cs);
+}
+
+bool alerts_of_survivor(struct call *c, const struct store_survivor *s, int day, json_t **alerts,
+			json_t **missing)
+{
+	*alerts = *missing = NULL;
+	struct one_survivor o = {.id = s->id, .missing = json_array()};
+	judge_init(&o.j, c, day);
+	o.j.include_snoozed = true;
+	const char *status = json_string_value(json_object_get(s->body, "status"));
+	wm_err e = o.missing ? WM_OK : WM_ERR_NOMEM;
+	if (e == WM_OK && status && strcmp(status, "active") == 0) {
+		/* The store walks caseloads, not one survivor: the survivor's
+		 * advocate narrows the walk to their caseload. */
+		struct store_survivor_filter f;
+		caseload_filter(c, json_string_value(json_object_get(s->body, "advocate_id")), &f);
+		e = store_caseload(c->app->store, &f, o.j.l->kinds, P_COUNT, judge_only, &o);
+		if (e == WM_OK)
+			e = o.j.err;
+	}
+	if (e == WM_OK && o.j.nshown) {
+		qsort(o.j.shown, o.j.nshown, sizeof *o.j.shown, shown_cmp);
+		for (size_t i = 0; i < o.j.nshown; i++)
+			o.j.shown[i].a.survivor_id = o.j.shown[i].survivor_id;
+	}
+	if (e == WM_OK) {
+		*alerts = alerts_array(&o.j);
+		*missing = o.missing;
+		o.missing = NULL;
+		e = *alerts ? WM_OK : WM_ERR_NOMEM;
+	}
+	if (e != WM_OK) {
+		json_decref(*missing);
+		*missing = NULL;
+		call_fail(c, e, NULL);
+	}
+	json_decref(o.missing);
+	judge_free(&o.j);
+	return e == WM_OK;
+}

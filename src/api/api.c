@@ -84,6 +84,7 @@ const struct route api_routes[] = {
     {"PATCH",  "/api/v1/survivors/{id}/consents/{item_id}",           items_patch,           ACT_RECORD_WRITE, 0},
     {"GET",    "/api/v1/survivors/{id}/snoozes",                      items_list,            ACT_CASE_DETAILS_READ, 0},
     {"GET",    "/api/v1/survivors/{id}/snoozes/{item_id}",            items_get,             ACT_CASE_DETAILS_READ, 0},
+    {"GET",    "/api/v1/survivors/{id}/alerts",                       survivor_alerts_get,   ACT_SURVIVOR_READ, 0}, /* record pages */
     {"GET",    "/api/v1/appointments",                                appointments_caseload, ACT_CASELOAD_READ, 0},
     {"GET",    "/api/v1/alerts",                                      alerts_list,           ACT_ALERTS_READ, 0},
     {"POST",   "/api/v1/alerts/snoozes",                              alerts_snooze,         ACT_RECORD_WRITE, 0},

@@ -205,6 +205,15 @@ void monitor_bulk_access(struct call *c);
 void alerts_list(struct call *c);
 void alerts_snooze(struct call *c);
 void dashboard_get(struct call *c);
+/* Record pages: one survivor's alerts (survivor_alerts.c), judged by
+ * alerts_of_survivor (alerts.c): the alerts of s the caller may see on
+ * day, snoozed ones included (with snoozed_until), and what the record
+ * lacks for a rule to be judged, as new arrays in *alerts and *missing.
+ * The caller has loaded s under the policy and audits the read. False
+ * after answering an error. */
+void survivor_alerts_get(struct call *c);
+bool alerts_of_survivor(struct call *c, const struct store_survivor *s, int day, json_t **alerts,
+			json_t **missing);
 void calendar_list(struct call *c);
 void calendar_set(struct call *c);
 void reports_outcomes(struct call *c);

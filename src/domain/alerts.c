@@ -514,3 +514,202 @@ void alert_message(const struct alert *a, char *out, size_t cap)
 		text = cg_year_message;
 	snprintf(out, cap, "%s", text);
 }
+
+/* ---- what the record lacks for a rule to be judged ---- */
+
+/* What each gap means, by where it is: what is missing, then what Waymark
+ * cannot tell for want of it. The page puts the item before it
+ * ("Referral to counselling: no date sent, so ..."). */
+static const struct {
+	const char *part, *field, *message;
+} gap_messages[] = {
+    {"survivor", "entered_service_on",
+     "No date the survivor entered the service, so Waymark cannot tell you when a GP or "
+     "dental registration or a support plan is due."},
+    {"registrations", "registered_on",
+     "No date registered or refused, so Waymark cannot tell whether this registration was made."},
+    {"registrations", "person",
+     "Not clear who this registration is for, so Waymark cannot tell whether the survivor or a "
+     "dependant is registered."},
+    {"appointments", "cancelled_by",
+     "Cancelled, but not recorded by whom, so Waymark cannot tell you whether to check that the "
+     "survivor is safe."},
+    {"referrals", "sent_on",
+     "No date sent, so Waymark cannot tell you when this referral is overdue."},
+    {"medications", "started_on",
+     "No start date, so Waymark cannot tell you when this medication needs following up."},
+    {"medications", "explained",
+     "Not recorded whether it was explained to the survivor, so Waymark cannot tell you whether "
+     "to ask the GP or pharmacist to explain it."},
+    {"medications", "explained_in_own_language",
+     "Not recorded whether it was explained in the survivor's own language, so Waymark cannot "
+     "tell you whether to ask for it to be explained with an interpreter."},
+    {"nrm", "referred_on",
+     "No referral date, so Waymark cannot tell you when a reasonable grounds decision is "
+     "overdue."},
+    {"nrm", "rg_outcome",
+     "A reasonable grounds decision date but no outcome, so Waymark cannot tell you when a "
+     "conclusive grounds decision is overdue or when support ends."},
+    {"nrm", "rg_decision_on",
+     "A reasonable grounds outcome but no decision date, so Waymark cannot tell you when a "
+     "conclusive grounds decision is overdue or when support ends."},
+    {"nrm", "cg_outcome",
+     "A conclusive grounds decision date but no outcome, so Waymark cannot tell you when NRM "
+     "support ends."},
+    {"nrm", "cg_decision_on",
+     "A conclusive grounds outcome but no decision date, so Waymark cannot tell you when NRM "
+     "support ends."},
+    {"nrm", "support",
+     "NRM support not recorded, so Waymark cannot tell you whether the survivor is left without "
+     "support while in both the NRM and asylum processes."},
+    {"asylum", "support",
+     "Asylum support not recorded, so Waymark cannot tell you whether the survivor is left "
+     "without support while in both the NRM and asylum processes."},
+    {"asylum", "claimed_on",
+     "No date of claim, so Waymark cannot tell you when the claim has gone too long without a "
+     "legal representative."},
+};
+
+void alert_gap_list_free(struct alert_gap_list *l)
+{
+	free(l->items);
+	l->items = NULL;
+	l->n = l->cap = 0;
+}
+
+static wm_err gap(struct alert_gap_list *out, enum alert_rule rule, const char *part,
+		  const char *id, const char *field)
+{
+	if (out->n == out->cap) {
+		size_t cap = out->cap ? out->cap * 2 : 8;
+		if (cap > SIZE_MAX / sizeof *out->items)
+			return WM_ERR_NOMEM;
+		struct alert_gap *items = realloc(out->items, cap * sizeof *items);
+		if (!items)
+			return WM_ERR_NOMEM;
+		out->items = items;
+		out->cap = cap;
+	}
+	struct alert_gap *g = &out->items[out->n++];
+	g->rule = rule;
+	g->part = part;
+	g->field = field;
+	snprintf(g->item_id, sizeof g->item_id, "%s", id ? id : "");
+	return WM_OK;
+}
+
+static wm_err missing_items(const struct alert_record *r, struct alert_gap_list *out)
+{
+	for (size_t i = 0; i < r->nregistrations; i++) {
+		const struct alert_registration *g = &r->registrations[i];
+		enum alert_rule rule = !is(g->service, "gp") ? RULE_REGISTRATION_REFUSED
+				       : g->person == 0	     ? RULE_GP_UNREGISTERED
+							     : RULE_DEPENDANT_GP_UNREGISTERED;
+		if (g->person < 0)
+			TRY(gap(out, RULE_DEPENDANT_GP_UNREGISTERED, "registrations", g->id,
+				"person"));
+		else if (!has(g->registered_on) && !has(g->refused_on))
+			TRY(gap(out, rule, "registrations", g->id, "registered_on"));
+	}
+	for (size_t i = 0; i < r->nappointments; i++) {
+		const struct alert_appointment *a = &r->appointments[i];
+		if (is(a->status, "cancelled") && !a->cancelled_by)
+			TRY(gap(out, RULE_THIRD_PARTY_CANCELLATION, "appointments", a->id,
+				"cancelled_by"));
+	}
+	for (size_t i = 0; i < r->nreferrals; i++) {
+		const struct alert_referral *f = &r->referrals[i];
+		if (!has(f->sent_on))
+			TRY(gap(out,
+				one_of(f->service, therapy_services) ? RULE_MENTAL_HEALTH_WAIT
+								     : RULE_REFERRAL_NO_RESPONSE,
+				"referrals", f->id, "sent_on"));
+	}
+	for (size_t i = 0; i < r->nmedications; i++) {
+		const struct alert_medication *m = &r->medications[i];
+		if (has(m->stopped_on))
+			continue; /* a course that has ended needs no follow-up */
+		if (!has(m->started_on))
+			TRY(gap(out,
+				is(m->category, "antidepressant") ? RULE_MEDICATION_WITHOUT_THERAPY
+								  : RULE_MEDICATION_NOT_EXPLAINED,
+				"medications", m->id, "started_on"));
+		if (m->explained == FLAG_ABSENT)
+			TRY(gap(out, RULE_MEDICATION_NOT_EXPLAINED, "medications", m->id,
+				"explained"));
+		else if (m->explained == FLAG_TRUE && r->language_interpreter &&
+			 m->explained_in_own_language == FLAG_ABSENT)
+			TRY(gap(out, RULE_MEDICATION_NOT_EXPLAINED, "medications", m->id,
+				"explained_in_own_language"));
+	}
+	return WM_OK;
+}
+
+/* A decision's date without its outcome, or its outcome without its date. */
+static wm_err missing_decision(struct alert_gap_list *out, const struct alert_nrm *n,
+			       enum alert_rule rule, int on, const char *outcome,
+			       const char *on_field, const char *outcome_field)
+{
+	if (has(on) && !outcome)
+		return gap(out, rule, "nrm", n->id, outcome_field);
+	if (!has(on) && outcome)
+		return gap(out, rule, "nrm", n->id, on_field);
+	return WM_OK;
+}
+
+static wm_err missing_processes(const struct alert_record *r, struct alert_gap_list *out)
+{
+	const struct alert_nrm *n = r->nrm;
+	const struct alert_asylum *a = r->asylum;
+	bool in_nrm = n && !n->duty_to_notify_only;
+	if (in_nrm) {
+		if (!has(n->referred_on))
+			TRY(gap(out, RULE_RG_DECISION_OVERDUE, "nrm", n->id, "referred_on"));
+		TRY(missing_decision(out, n, RULE_CG_DECISION_WAITING, n->rg_decision_on,
+				     n->rg_outcome, "rg_decision_on", "rg_outcome"));
+		TRY(missing_decision(out, n, RULE_NRM_SUPPORT_ENDING, n->cg_decision_on,
+				     n->cg_outcome, "cg_decision_on", "cg_outcome"));
+	}
+	if (!a || a->outcome)
+		return WM_OK;
+	if (!has(a->claimed_on))
+		TRY(gap(out, RULE_ASYLUM_NO_LEGAL_REPRESENTATIVE, "asylum", a->id, "claimed_on"));
+	/* Both supports matter only while the survivor is in both processes
+	 * (as dual_support_gap reads it), and only when neither says "none"
+	 * already (the alert then fires on what is known). */
+	if (in_nrm && !is(n->rg_outcome, "negative") && !is(n->cg_outcome, "negative") &&
+	    !is(n->support, "none") && !is(a->support, "none")) {
+		if (!n->support)
+			TRY(gap(out, RULE_DUAL_SUPPORT_GAP, "nrm", n->id, "support"));
+		if (!a->support)
+			TRY(gap(out, RULE_DUAL_SUPPORT_GAP, "asylum", a->id, "support"));
+	}
+	return WM_OK;
+}
+
+wm_err alert_missing(const struct alert_record *r, struct alert_gap_list *out)
+{
+	assert(r && out);
+	if (!r->active)
+		return WM_OK;
+	if (!has(r->entered_service_on))
+		TRY(gap(out, RULE_GP_UNREGISTERED, "survivor", NULL, "entered_service_on"));
+	TRY(missing_items(r, out));
+	return missing_processes(r, out);
+}
+
+void alert_gap_message(const struct alert_gap *g, char *out, size_t cap)
+{
+	assert(g && g->part && g->field);
+	if (!cap)
+		return;
+	for (size_t i = 0; i < sizeof gap_messages / sizeof gap_messages[0]; i++) {
+		if (strcmp(gap_messages[i].part, g->part) == 0 &&
+		    strcmp(gap_messages[i].field, g->field) == 0) {
+			snprintf(out, cap, "%s", gap_messages[i].message);
+			return;
+		}
+	}
+	assert(!"a gap with no message");
+	snprintf(out, cap, "Something an alert needs is missing from this record.");
+}

@@ -208,4 +208,38 @@ bool alert_rule_per_item(enum alert_rule rule);
  * on, naming no one (no name, no id). */
 void alert_message(const struct alert *a, char *out, size_t cap);
 
+/* ---- what the record lacks for a rule to be judged (record page) ---- */
+
+/* One fact a rule needs that the record does not hold: the rule does not
+ * fire for want of it (spec alerts.md), and the record page says so. */
+struct alert_gap {
+	enum alert_rule rule; /* the rule that cannot be judged */
+	const char *part;     /* where the fact belongs: "survivor", "nrm", "referrals" ... */
+	char item_id[ALERT_ITEM_LEN]; /* the item lacking it (the NRM record's or asylum
+				       * claim's own id for theirs); "" for the survivor */
+	const char *field;	      /* the field to fill in ("sent_on", "interpreter.booked") */
+};
+
+/* A growable list of gaps; zero it before first use. */
+struct alert_gap_list {
+	struct alert_gap *items;
+	size_t n, cap;
+};
+
+void alert_gap_list_free(struct alert_gap_list *l);
+
+/* Appends what record r lacks for a rule to be judged, part by part in the
+ * record's order (survivor, registrations, appointments, referrals,
+ * medications, nrm, asylum). Independent of the day: what is missing is
+ * missing whenever the rule would look. An inactive survivor lacks nothing
+ * (no rule judges them). Absent facts the rules read as "not true" (an
+ * interpreter booked, a legal representative) are not gaps: their rules
+ * fire. WM_ERR_NOMEM when the list cannot grow. */
+wm_err alert_missing(const struct alert_record *r, struct alert_gap_list *out);
+
+/* Writes what the gap means, in words an advocate can act on ("No date
+ * sent, so Waymark cannot tell you when this referral is overdue."), naming no
+ * one, into out. */
+void alert_gap_message(const struct alert_gap *g, char *out, size_t cap);
+
 #endif

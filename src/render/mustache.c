@@ -37,8 +37,8 @@
 /* Work and output one render may take. Nested sections over lists multiply
  * (ten levels over ten items is ten billion), so a template could otherwise
  * run for ever without nesting deep; a real page is far below both. */
-#define MAX_RENDER_STEPS  (1u << 22)	     /* nodes visited */
-#define MAX_RENDER_OUTPUT ((size_t)64 << 20) /* bytes written */
+#define MAX_RENDER_STEPS  (1u << 20)	     /* nodes visited */
+#define MAX_RENDER_OUTPUT ((size_t)16 << 20) /* bytes written */
 
 /* ---- tokens ---------------------------------------------------------- */
 

@@ -53,7 +53,7 @@ void mustache_free(struct mustache *m);
  * resolve(arg, name); resolve may be NULL (none are found).
  * WM_OK; WM_ERR_INVALID when partials or parents nest deeper than
  * MUSTACHE_MAX_DEPTH, blocks recurse without end, or the render would visit
- * over 4 million nodes or write over 64 MiB (message in msg);
+ * over a million nodes or write over 16 MiB (message in msg);
  * WM_ERR_NOMEM when out failed to grow. On error out holds a partial page
  * the caller must not send. Neither m nor data is modified. */
 wm_err mustache_render(const struct mustache *m, const json_t *data, mustache_resolve_fn resolve,

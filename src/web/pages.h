@@ -16,6 +16,10 @@ void page_password_post(struct page *p);
 /* pages_dashboard.c: the caseload dashboard (the signed-in home page). */
 void page_dashboard(struct page *p);
 
+/* record pages (pages_record.c): the caseload list and one survivor's
+ * record, with its alerts, timeline and what it lacks for alerts. */
+void page_survivors(struct page *p);
+void page_record(struct page *p);
 /* pages_manage.c (manager's pages): caseloads and reassignment,
  * safeguarding shares, a record's access log, the outcome report. */
 void page_caseloads(struct page *p);

@@ -43,6 +43,9 @@ static const struct web_route web_routes[] = {
     {"POST",   "/sign-out",            page_sign_out,       0},
     {"GET",    "/password",            page_password,       0},
     {"POST",   "/password",            page_password_post,  WEB_SLOW},
+    /* record pages (first match wins: a literal /survivors/new goes above {id}) */
+    {"GET",    "/survivors",           page_survivors,      0},
+    {"GET",    "/survivors/{id}",      page_record,         0},
     /* manager's, administrator's and everyone's settings pages */
     {"GET",    "/caseloads",           page_caseloads,      0},
     {"GET",    "/caseloads/{id}",      page_reassign,       0},

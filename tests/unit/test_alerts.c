@@ -990,6 +990,164 @@ static void messages(void **state)
 	assert_non_null(strstr(text, "year"));
 }
 
+/* ---- what a record lacks for a rule to be judged (alert_missing) ---- */
+
+/* The gaps of r, each checked to have a message of its own. */
+static struct alert_gap_list gaps_of(const struct alert_record *r)
+{
+	struct alert_gap_list l = {0};
+	assert_int_equal(alert_missing(r, &l), WM_OK);
+	for (size_t i = 0; i < l.n; i++) {
+		char text[256];
+		alert_gap_message(&l.items[i], text, sizeof text);
+		assert_non_null(strstr(text, "Waymark cannot"));
+	}
+	return l;
+}
+
+static void gap_is(const struct alert_gap *g, enum alert_rule rule, const char *part,
+		   const char *item_id, const char *field)
+{
+	assert_int_equal(g->rule, rule);
+	assert_string_equal(g->part, part);
+	assert_string_equal(g->item_id, item_id);
+	assert_string_equal(g->field, field);
+}
+
+static void missing_nothing_in_a_full_record(void **state)
+{
+	(void)state;
+	struct alert_record r = survivor();
+	struct alert_registration g[] = {registration("g1", "gp", 0, E, NO)};
+	struct alert_appointment a[] = {appointment("a1", "gp", E + 3, "cancelled")};
+	a[0].cancelled_by = "survivor";
+	struct alert_referral f[] = {referral("f1", "counselling", E + 1)};
+	struct alert_medication m[] = {medication("m1", "antidepressant", E + 2)};
+	m[0].explained = FLAG_TRUE;
+	r.registrations = g, r.nregistrations = N(g);
+	r.appointments = a, r.nappointments = N(a);
+	r.referrals = f, r.nreferrals = N(f);
+	r.medications = m, r.nmedications = N(m);
+	struct alert_gap_list l = gaps_of(&r);
+	assert_int_equal(l.n, 0);
+	alert_gap_list_free(&l);
+}
+
+/* The spec's own example: a referral with no sent_on cannot be judged, so
+ * neither rule fires, and the gap names the referral and the field. */
+static void missing_referral_sent_on(void **state)
+{
+	(void)state;
+	struct alert_record r = survivor();
+	struct alert_referral f[] = {referral("f1", "mental_health", NO),
+				     referral("f2", "housing", NO)};
+	r.referrals = f, r.nreferrals = N(f);
+	assert_int_equal(count_in(&r, E + 400, NULL, RULE_MENTAL_HEALTH_WAIT, NULL), 0);
+	assert_int_equal(count_in(&r, E + 400, NULL, RULE_REFERRAL_NO_RESPONSE, NULL), 0);
+	struct alert_gap_list l = gaps_of(&r);
+	assert_int_equal(l.n, 2);
+	gap_is(&l.items[0], RULE_MENTAL_HEALTH_WAIT, "referrals", "f1", "sent_on");
+	gap_is(&l.items[1], RULE_REFERRAL_NO_RESPONSE, "referrals", "f2", "sent_on");
+	char text[256];
+	alert_gap_message(&l.items[0], text, sizeof text);
+	assert_string_equal(text, "No date sent, so Waymark cannot tell you when this referral is "
+				  "overdue.");
+	alert_gap_list_free(&l);
+}
+
+static void missing_survivor_registrations_appointments(void **state)
+{
+	(void)state;
+	struct alert_record r = survivor();
+	r.entered_service_on = NO;
+	struct alert_registration g[] = {registration("g1", "gp", 0, NO, NO),
+					 registration("g2", "gp", -1, E, NO),
+					 registration("g3", "dental", 0, NO, E)};
+	struct alert_appointment a[] = {appointment("a1", "gp", E, "cancelled"),
+					appointment("a2", "gp", E, "attended")};
+	r.registrations = g, r.nregistrations = N(g);
+	r.appointments = a, r.nappointments = N(a);
+	struct alert_gap_list l = gaps_of(&r);
+	assert_int_equal(l.n, 4);
+	gap_is(&l.items[0], RULE_GP_UNREGISTERED, "survivor", "", "entered_service_on");
+	gap_is(&l.items[1], RULE_GP_UNREGISTERED, "registrations", "g1", "registered_on");
+	gap_is(&l.items[2], RULE_DEPENDANT_GP_UNREGISTERED, "registrations", "g2", "person");
+	gap_is(&l.items[3], RULE_THIRD_PARTY_CANCELLATION, "appointments", "a1", "cancelled_by");
+	alert_gap_list_free(&l);
+}
+
+static void missing_medication_facts(void **state)
+{
+	(void)state;
+	struct alert_record r = survivor();
+	r.language_interpreter = true;
+	struct alert_medication m[] = {medication("m1", "antidepressant", NO),
+				       medication("m2", "other", E), medication("m3", "other", E),
+				       medication("m4", "other", NO)};
+	m[0].explained = FLAG_TRUE;
+	m[0].explained_in_own_language = FLAG_TRUE;
+	m[2].explained = FLAG_TRUE; /* but not said whether in their own language */
+	m[3].stopped_on = E;	    /* over: nothing to follow up */
+	r.medications = m, r.nmedications = N(m);
+	struct alert_gap_list l = gaps_of(&r);
+	assert_int_equal(l.n, 3);
+	gap_is(&l.items[0], RULE_MEDICATION_WITHOUT_THERAPY, "medications", "m1", "started_on");
+	gap_is(&l.items[1], RULE_MEDICATION_NOT_EXPLAINED, "medications", "m2", "explained");
+	gap_is(&l.items[2], RULE_MEDICATION_NOT_EXPLAINED, "medications", "m3",
+	       "explained_in_own_language");
+	alert_gap_list_free(&l);
+	/* Without an interpreter need, the own language does not matter. */
+	r.language_interpreter = false;
+	l = gaps_of(&r);
+	assert_int_equal(l.n, 2);
+	alert_gap_list_free(&l);
+}
+
+static void missing_nrm_and_asylum(void **state)
+{
+	(void)state;
+	struct alert_record r = survivor();
+	struct alert_nrm n = nrm(E);
+	n.rg_decision_on = E + 10; /* no outcome */
+	n.cg_outcome = "positive"; /* no date */
+	struct alert_asylum a = asylum(E);
+	r.nrm = &n;
+	r.asylum = &a;
+	struct alert_gap_list l = gaps_of(&r);
+	assert_int_equal(l.n, 4);
+	gap_is(&l.items[0], RULE_CG_DECISION_WAITING, "nrm", "nrm1", "rg_outcome");
+	gap_is(&l.items[1], RULE_NRM_SUPPORT_ENDING, "nrm", "nrm1", "cg_decision_on");
+	gap_is(&l.items[2], RULE_DUAL_SUPPORT_GAP, "nrm", "nrm1", "support");
+	gap_is(&l.items[3], RULE_DUAL_SUPPORT_GAP, "asylum", "asy1", "support");
+	alert_gap_list_free(&l);
+
+	/* A support that is "none" already fires the alert: nothing missing. */
+	n.support = "none";
+	l = gaps_of(&r);
+	assert_int_equal(l.n, 2);
+	alert_gap_list_free(&l);
+
+	/* A duty-to-notify report is not a referral; a decided claim has no gap. */
+	n.duty_to_notify_only = true;
+	a.outcome = "granted";
+	l = gaps_of(&r);
+	assert_int_equal(l.n, 0);
+	alert_gap_list_free(&l);
+}
+
+static void missing_nothing_when_inactive(void **state)
+{
+	(void)state;
+	struct alert_record r = survivor();
+	r.active = false;
+	r.entered_service_on = NO;
+	struct alert_referral f[] = {referral("f1", "mental_health", NO)};
+	r.referrals = f, r.nreferrals = N(f);
+	struct alert_gap_list l = gaps_of(&r);
+	assert_int_equal(l.n, 0);
+	alert_gap_list_free(&l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1018,6 +1176,12 @@ int main(void)
 	    cmocka_unit_test(sorted_by_severity_due_survivor),
 	    cmocka_unit_test(names_actions_and_levels),
 	    cmocka_unit_test(messages),
+	    cmocka_unit_test(missing_nothing_in_a_full_record),
+	    cmocka_unit_test(missing_referral_sent_on),
+	    cmocka_unit_test(missing_survivor_registrations_appointments),
+	    cmocka_unit_test(missing_medication_facts),
+	    cmocka_unit_test(missing_nrm_and_asylum),
+	    cmocka_unit_test(missing_nothing_when_inactive),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

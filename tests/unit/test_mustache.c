@@ -405,6 +405,32 @@ static void sets_resolve_partials_and_parents_by_name(void **state)
 	mustache_set_free(set);
 }
 
+/* What the pages rely on beyond the specification's cases: indentation adds
+ * up through nested standalone partials; an inline partial stays inline;
+ * a parent's overrides reach the partials it includes. */
+static void indents_and_overrides_through_partials(void **state)
+{
+	(void)state;
+	const struct mustache_source srcs[] = {
+	    SRC("outer", "<div>\n  {{>inner}}\n</div>\n"),
+	    SRC("inner", "<p>\n  {{>leaf}}\n</p>\n"),
+	    SRC("leaf", "a\n\nb{{>word}}\n"),
+	    SRC("word", "!"),
+	    SRC("layout", "{{>head}}<main>{{$main}}{{/main}}</main>\n"),
+	    SRC("head", "<title>{{$title}}Waymark{{/title}}</title>\n"),
+	    SRC("page", "{{<layout}}{{$title}}Cases{{/title}}{{$main}}list{{/main}}{{/layout}}"),
+	};
+	struct mustache_set *set = make_set(srcs, sizeof srcs / sizeof *srcs);
+	char *s = render("{{>outer}}", "{}", set);
+	assert_string_equal(s, "<div>\n  <p>\n    a\n\n    b!\n  </p>\n</div>\n");
+	free(s);
+	s = render("{{>page}}|{{>layout}}", "{}", set);
+	assert_string_equal(s, "<title>Cases</title>\n<main>list</main>\n|"
+			       "<title>Waymark</title>\n<main></main>\n");
+	free(s);
+	mustache_set_free(set);
+}
+
 static void sets_check_names_and_duplicates(void **state)
 {
 	(void)state;
@@ -557,6 +583,7 @@ int main(void)
 	    cmocka_unit_test(falsey_as_the_spec_says),
 	    cmocka_unit_test(renders_without_data_or_resolver),
 	    cmocka_unit_test(sets_resolve_partials_and_parents_by_name),
+	    cmocka_unit_test(indents_and_overrides_through_partials),
 	    cmocka_unit_test(sets_check_names_and_duplicates),
 	    cmocka_unit_test(renders_the_same_from_several_threads),
 	    cmocka_unit_test(survives_arbitrary_templates),
