@@ -70,6 +70,8 @@ const snoozeBody = (over = {}) => ({
 const specific = {
   'GET /api/v1/alerts': { 422: () => send(s, 'GET', '/api/v1/alerts?as_of=2026-13-01', { token: ctx.tokens.advocate }) },
   'GET /api/v1/dashboard': { 422: () => send(s, 'GET', '/api/v1/dashboard?advocate=nobody', { token: ctx.tokens.advocate }) },
+  // (the record pages' route; added here so make test passes on this branch)
+  'GET /api/v1/survivors/{id}/alerts': { 422: () => send(s, 'GET', `/api/v1/survivors/${ids.survivor}/alerts?as_of=2026-13-01`, { token: ctx.tokens.advocate }) },
   'POST /api/v1/alerts/snoozes': {
     201: () => send(s, 'POST', '/api/v1/alerts/snoozes', { token: ctx.tokens.advocate, body: json(snoozeBody()) }),
     404: () => send(s, 'POST', '/api/v1/alerts/snoozes', { token: ctx.tokens.otherAdvocate, body: json(snoozeBody()) }),
