@@ -34,6 +34,8 @@ const struct route api_routes[] = {
     {"POST",   "/api/v1/login",                                       auth_login,            PUBLIC},
     {"POST",   "/api/v1/logout",                                      auth_logout,           ACT_SESSION, 0},
     {"GET",    "/api/v1/me",                                          auth_me,               ACT_SESSION, 0},
+    /* settings (privacy mode) */
+    {"PATCH",  "/api/v1/me",                                          auth_me_patch,         ACT_SESSION, 0},
     {"POST",   "/api/v1/me/password",                                 auth_change_password,  ACT_SESSION, 0},
     {"GET",    "/api/v1/orgs",                                        orgs_list,             ACT_ORG_LIST, 0},
     {"POST",   "/api/v1/orgs",                                        orgs_create,           ACT_ORG_CREATE, 0},

@@ -44,12 +44,13 @@ static void login_job_free(void *arg);
 
 json_t *user_json(const struct store_user *u)
 {
-	return json_pack(
-	    "{s:s, s:s, s:s, s:s, s:o, s:b, s:b, s:i, s:s, s:s}", "id", u->id, "username",
-	    u->username, "display_name", u->display_name, "role", role_name(u->role), "org_id",
-	    u->org_id[0] ? json_string(u->org_id) : json_null(), "disabled", u->disabled,
-	    "password_change_required", u->must_change_password, "version", u->version,
-	    "created_at", u->created_at, "updated_at", u->updated_at);
+	return json_pack("{s:s, s:s, s:s, s:s, s:o, s:b, s:b, s:i, s:s, s:s, s:b}", "id", u->id,
+			 "username", u->username, "display_name", u->display_name, "role",
+			 role_name(u->role), "org_id",
+			 u->org_id[0] ? json_string(u->org_id) : json_null(), "disabled",
+			 u->disabled, "password_change_required", u->must_change_password,
+			 "version", u->version, "created_at", u->created_at, "updated_at",
+			 u->updated_at, "privacy_mode", u->privacy_mode);
 }
 
 static void locked(struct call *c, int64_t retry)
@@ -291,6 +292,50 @@ void auth_logout(struct call *c)
 void auth_me(struct call *c)
 {
 	http_respond_json(c->req, 200, user_json(&c->user));
+}
+
+/* ---- settings of one's own account (the web pages' privacy mode) ---- */
+
+static const struct schema_field me_patch_fields[] = {
+    {.name = "version", .type = SCH_INT, .flags = SCH_REQUIRED, .min = 1, .max = 2147483647},
+    {.name = "privacy_mode", .type = SCH_BOOL, .flags = SCH_REQUIRED},
+};
+static const struct schema me_patch_schema = {"me_patch", me_patch_fields, 2};
+
+/* PATCH /me {version, privacy_mode}: the owner's own preferences, nothing
+ * an administrator decides (role, organisation, password stay as they
+ * are). Allowed before a required change of password: it opens nothing. */
+void auth_me_patch(struct call *c)
+{
+	json_t *body = call_body(c);
+	if (!body)
+		return;
+	struct schema_error se;
+	wm_err e = schema_check(&me_patch_schema, body, &se);
+	if (e != WM_OK) {
+		json_decref(body);
+		call_fail(c, e, &se);
+		return;
+	}
+	int expected = (int)json_integer_value(json_object_get(body, "version"));
+	struct store_user u = c->user; /* as the session loaded it; no hash: kept */
+	u.password_hash[0] = '\0';
+	u.privacy_mode = json_is_true(json_object_get(body, "privacy_mode"));
+	json_decref(body);
+	instant_format(c->now, u.updated_at);
+	struct store_account_event ev;
+	call_account_event(c, "user.update", u.id, "privacy_mode", &ev);
+	e = store_user_update(c->app->store, &u, expected, false, &ev);
+	if (e == WM_ERR_CONFLICT) {
+		call_conflict(c, c->user.version, NULL, NULL);
+		return;
+	}
+	if (e != WM_OK) {
+		call_fail(c, e, NULL);
+		return;
+	}
+	u.version = expected + 1;
+	http_respond_json(c->req, 200, user_json(&u));
 }
 
 void health_get(struct call *c)

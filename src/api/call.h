@@ -176,6 +176,7 @@ void openapi_get(struct call *c);
 void auth_login(struct call *c);
 void auth_logout(struct call *c);
 void auth_me(struct call *c);
+void auth_me_patch(struct call *c); /* settings: the account's privacy mode */
 void auth_change_password(struct call *c);
 void orgs_create(struct call *c);
 void orgs_list(struct call *c);

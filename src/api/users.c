@@ -89,13 +89,16 @@ void users_create(struct call *c)
 struct user_list {
 	json_t *items;
 	int64_t last;
+	const char *org_id; /* a manager's list: this organisation's accounts only */
 };
 
 static void add_user(void *ctx, const struct store_user *u)
 {
 	struct user_list *l = ctx;
+	l->last = u->seq; /* the cursor moves past the accounts left out too */
+	if (l->org_id && strcmp(u->org_id, l->org_id) != 0)
+		return;
 	json_array_append_new(l->items, user_json(u));
-	l->last = u->seq;
 }
 
 void users_list(struct call *c)
@@ -104,7 +107,10 @@ void users_list(struct call *c)
 	int64_t after;
 	if (!call_page(c, &limit, &after))
 		return;
-	struct user_list l = {json_array(), 0};
+	/* An administrator lists every account; a manager (the caseloads
+	 * page: who can be given a survivor) their own organisation's. */
+	struct user_list l = {json_array(), 0, c->who.role == ROLE_ADMIN ? NULL : c->who.org_id};
+	assert(c->who.role == ROLE_ADMIN || (l.org_id && l.org_id[0]));
 	bool more;
 	wm_err e = store_user_list(c->app->store, after, limit, add_user, &l, &more);
 	if (e != WM_OK) {

@@ -102,7 +102,7 @@ enum stmt {
  * password is checked. */
 #define USER_COLS                                                                                  \
 	"seq, id, username, must_change_password, display_name, role, org_id, disabled, version, " \
-	"created_at, updated_at"
+	"created_at, updated_at, privacy_mode"
 #define SURV_COLS "seq, id, org_id, version, created_at, updated_at, key_id, body"
 /* The survivors shared with organisation $org on day $today: an active
  * share_with_org consent (given, not withdrawn by then) names it. Driven by
@@ -175,17 +175,19 @@ static const char *const sql_text[Q_COUNT] = {
     /* A NULL hash keeps the stored one. */
     [Q_USER_UPDATE] = "UPDATE users SET password_hash = coalesce(?2, password_hash), "
 		      "display_name = ?3, role = ?4, org_id = ?5, disabled = ?6, updated_at = ?7, "
-		      "must_change_password = ?9, version = version + 1 "
+		      "must_change_password = ?9, privacy_mode = ?10, version = version + 1 "
 		      "WHERE id = ?1 AND version = ?8",
     [Q_USER_LIST] = "SELECT " USER_COLS " FROM users WHERE seq > ?1 ORDER BY seq LIMIT ?2",
     [Q_SESSION_INSERT] = "INSERT INTO sessions(token_hash, user_id, created_at, expires_at) "
 			 "SELECT ?1, id, ?3, ?4 FROM users "
 			 "WHERE id = ?2 AND version = ?5 AND disabled = 0",
-    [Q_SESSION_USER] = "SELECT u.seq, u.id, u.username, u.must_change_password, u.display_name, "
-		       "u.role, "
-		       "u.org_id, u.disabled, u.version, u.created_at, u.updated_at, s.expires_at "
-		       "FROM sessions s JOIN users u ON u.id = s.user_id "
-		       "WHERE s.token_hash = ?1 AND s.expires_at > ?2 AND u.disabled = 0",
+    [Q_SESSION_USER] =
+	"SELECT u.seq, u.id, u.username, u.must_change_password, u.display_name, "
+	"u.role, "
+	"u.org_id, u.disabled, u.version, u.created_at, u.updated_at, u.privacy_mode, "
+	"s.expires_at "
+	"FROM sessions s JOIN users u ON u.id = s.user_id "
+	"WHERE s.token_hash = ?1 AND s.expires_at > ?2 AND u.disabled = 0",
     [Q_SESSION_DELETE] = "DELETE FROM sessions WHERE token_hash = ?1",
     [Q_SESSION_DELETE_USER] = "DELETE FROM sessions WHERE user_id = ?1",
     [Q_USER_PASSWORD] = "SELECT password_hash FROM users WHERE id = ?1",
@@ -1185,6 +1187,7 @@ static void read_user(sqlite3_stmt *s, struct store_user *u)
 	u->version = sqlite3_column_int(s, 8);
 	copy_col(s, 9, u->created_at, sizeof u->created_at);
 	copy_col(s, 10, u->updated_at, sizeof u->updated_at);
+	u->privacy_mode = sqlite3_column_int(s, 11) != 0;
 }
 
 wm_err store_user_create(struct store *st, const struct store_user *u,
@@ -1263,6 +1266,7 @@ wm_err store_user_update(struct store *st, const struct store_user *u, int expec
 		sqlite3_bind_text(s, 7, u->updated_at, -1, SQLITE_STATIC);
 		sqlite3_bind_int(s, 8, expected);
 		sqlite3_bind_int(s, 9, u->must_change_password);
+		sqlite3_bind_int(s, 10, u->privacy_mode);
 		e = exec_stmt(s);
 		if (e == WM_OK && sqlite3_changes(c->db) == 0)
 			e = WM_ERR_CONFLICT;
@@ -1355,7 +1359,7 @@ wm_err store_session_user(struct store *st, const unsigned char *digest, size_t 
 		int rc = sqlite3_step(s);
 		if (rc == SQLITE_ROW) {
 			read_user(s, out);
-			*expires_at = sqlite3_column_int64(s, 11);
+			*expires_at = sqlite3_column_int64(s, 12); /* after USER_COLS */
 			e = WM_OK;
 			if (cacheable)
 				session_remember(st, digest, out, *expires_at, generation);

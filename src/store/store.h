@@ -113,6 +113,7 @@ struct store_user {
 	int version;
 	char created_at[INSTANT_TEXT_LEN];
 	char updated_at[INSTANT_TEXT_LEN];
+	bool privacy_mode; /* the owner's choice: blur survivors' names in the pages */
 };
 
 /* Inserts a user and ev; WM_ERR_CONFLICT when the username is taken. */

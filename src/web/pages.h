@@ -37,5 +37,28 @@ void page_snooze(struct page *p);
 void page_snooze_post(struct page *p);
 void page_share(struct page *p);
 void page_share_post(struct page *p);
+/* pages_manage.c (manager's pages): caseloads and reassignment,
+ * safeguarding shares, a record's access log, the outcome report. */
+void page_caseloads(struct page *p);
+void page_reassign(struct page *p);
+void page_reassign_post(struct page *p);
+void page_safeguarding(struct page *p);
+void page_safeguarding_post(struct page *p);
+void page_access_log(struct page *p);
+void page_report(struct page *p);
+void page_report_csv(struct page *p);
+
+/* pages_admin.c (administrator's pages): organisations and accounts. */
+void page_admin_orgs(struct page *p);
+void page_admin_orgs_post(struct page *p);
+void page_admin_users(struct page *p);
+void page_admin_user_new(struct page *p);
+void page_admin_user_create(struct page *p);
+void page_admin_user(struct page *p);
+void page_admin_user_post(struct page *p);
+
+/* pages_settings.c (everyone's settings): privacy mode. */
+void page_settings(struct page *p);
+void page_settings_post(struct page *p);
 
 #endif

@@ -90,6 +90,24 @@ static const struct web_route web_routes[] = {
     /* record pages (first match wins: a literal /survivors/new goes above {id}) */
     {"GET",    "/survivors",           page_survivors,      0},
     {"GET",    "/survivors/{id}",      page_record,         0},
+    /* manager's, administrator's and everyone's settings pages */
+    {"GET",    "/caseloads",           page_caseloads,      0},
+    {"GET",    "/caseloads/{id}",      page_reassign,       0},
+    {"POST",   "/caseloads/{id}",      page_reassign_post,  0},
+    {"GET",    "/safeguarding",        page_safeguarding,   0},
+    {"POST",   "/safeguarding/{id}",   page_safeguarding_post, 0},
+    {"GET",    "/survivors/{id}/access-log", page_access_log, 0},
+    {"GET",    "/report",              page_report,         0},
+    {"GET",    "/report.csv",          page_report_csv,     0},
+    {"GET",    "/admin/orgs",          page_admin_orgs,     0},
+    {"POST",   "/admin/orgs",          page_admin_orgs_post, 0},
+    {"GET",    "/admin/users",         page_admin_users,    0},
+    {"GET",    "/admin/users/new",     page_admin_user_new, 0},
+    {"POST",   "/admin/users",         page_admin_user_create, WEB_SLOW}, /* hashes a password */
+    {"GET",    "/admin/users/{id}",    page_admin_user,     0},
+    {"POST",   "/admin/users/{id}",    page_admin_user_post, WEB_SLOW},   /* may hash one */
+    {"GET",    "/settings",            page_settings,       0},
+    {"POST",   "/settings",            page_settings_post,  0},
 };
 /* clang-format on */
 #define N_WEB_ROUTES (sizeof web_routes / sizeof web_routes[0])

@@ -34,8 +34,19 @@ test('only the administrator creates organisations and users', async () => {
     const u = await s.call('POST', '/api/v1/users', { token: ctx.tokens[role], body: {
       username: 'x' + role, password: PASSWORD, display_name: 'X', role: 'advocate', org_id: ctx.orgs.agency.id } });
     assert.equal(u.status, 403, role);
-    assert.equal((await s.call('GET', '/api/v1/users', { token: ctx.tokens[role] })).status, 403);
+    // A manager lists their own organisation's accounts (below); no one else but the admin.
+    if (role !== 'manager')
+      assert.equal((await s.call('GET', '/api/v1/users', { token: ctx.tokens[role] })).status, 403);
   }
+});
+
+test('a manager lists only the accounts of their own organisation', async () => {
+  const r = await s.call('GET', '/api/v1/users?limit=500', { token: ctx.tokens.manager });
+  assert.equal(r.status, 200);
+  const ids = r.json.items.map((u) => u.id);
+  assert.ok(ids.includes(ctx.users.advocate.id) && ids.includes(ctx.users.manager.id));
+  assert.ok(r.json.items.every((u) => u.org_id === ctx.users.manager.org_id));
+  assert.ok(!ids.includes(ctx.users.clinician.id), 'another organisation\'s account');
 });
 
 test('everyone signed in can list organisations', async () => {

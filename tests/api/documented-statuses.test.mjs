@@ -107,6 +107,14 @@ const specific = {
       return got;
     },
   },
+  // settings: privacy mode, with the version read (the clinician's account: no other test changes it).
+  'PATCH /api/v1/me': {
+    200: async () => {
+      const me = await s.call('GET', '/api/v1/me', { token: ctx.tokens.clinician });
+      return send(s, 'PATCH', '/api/v1/me', { token: ctx.tokens.clinician, body: json({ version: me.json.version, privacy_mode: false }) });
+    },
+    409: () => send(s, 'PATCH', '/api/v1/me', { token: ctx.tokens.clinician, body: json({ version: 1000, privacy_mode: true }) }),
+  },
   'POST /api/v1/survivors/{id}/safeguarding-shares': {
     201: () => send(s, 'POST', `/api/v1/survivors/${ids.survivor}/safeguarding-shares`, { token: ctx.tokens.manager, body: json({ org_id: ctx.orgs.health.id, reason: 'At risk of serious harm tonight' }) }),
   },

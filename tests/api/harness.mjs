@@ -143,6 +143,7 @@ const UNDO = {
   15: 'DROP TABLE snoozes; DROP TABLE org_days;',
   16: 'DROP INDEX registrations_org_refused; DROP INDEX nrm_org; DROP INDEX survivors_org_entered; '
     + 'ALTER TABLE plan DROP COLUMN goal_domains; ALTER TABLE survivors DROP COLUMN advocate_changes;',
+  18: 'ALTER TABLE users DROP COLUMN privacy_mode;', // settings: privacy mode
 };
 export function rollBack(db, version) {
   const steps = Object.keys(UNDO).map(Number).filter((v) => v > version).sort((a, b) => b - a);
