@@ -135,10 +135,10 @@ function routes() {
 }
 
 // Runs wrk (asynchronously, so that the server's memory can be sampled meanwhile).
-async function wrk(url, token) {
+async function wrk(url, token, cookie) {
   const child = spawn(need('wrk', 'scripts/install-deps bench'),
     ['-t', '2', '-c', String(opt.connections), '-d', `${opt.seconds}s`, '--latency', '-s', path.join(root, 'bench', 'wrk.lua'), url],
-    { env: { ...process.env, WAYMARK_TOKEN: token || '' } });
+    { env: { ...process.env, WAYMARK_TOKEN: token || '', WAYMARK_COOKIE: cookie || '' } });
   let stdout = '', stderr = '';
   child.stdout.on('data', (d) => { stdout += d; });
   child.stderr.on('data', (d) => { stderr += d; });
@@ -154,6 +154,22 @@ async function wrk(url, token) {
     rps: num(/Requests\/sec:\s+([\d.]+)/), p50_ms: ms(50), p99_ms: ms(99),
     non2xx: num(/Non-2xx or 3xx responses: (\d+)/), socket_errors: /Socket errors/.test(r.stdout) ? r.stdout.match(/Socket errors:.*/)[0] : '',
   };
+}
+
+// Signs in through the web page's form, as a browser does; answers the
+// session cookie ("wm_session=..."). It stays valid for the page's idle
+// time-out (30 minutes) from here, longer than a scenario runs.
+async function pageCookie(base, username, password) {
+  const first = await fetch(base + '/', { headers: { Accept: 'text/html' } });
+  const pre = first.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  const csrf = /name="csrf" value="([^"]+)"/.exec(await first.text())?.[1];
+  const r = await fetch(base + '/sign-in', {
+    method: 'POST', redirect: 'manual', body: new URLSearchParams({ csrf, username, password }).toString(),
+    headers: { Cookie: pre, 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'text/html' },
+  });
+  const session = r.headers.getSetCookie().find((c) => c.startsWith('wm_session='));
+  if (r.status !== 303 || !session) throw new Error(`cannot sign in to the pages as ${username}: ${r.status}`);
+  return session.split(';')[0];
 }
 
 // One request on a connection of its own (agent: false): a kept-alive one
@@ -291,6 +307,9 @@ async function main() {
   const scenarios = [
     { name: 'nginx static 1 KB', url: nginx.url },
     { name: 'dashboard (40-survivor caseload)', route: '/api/v1/dashboard?advocate=me', pattern: 'GET /api/v1/dashboard', who: 'advocate', target: 1 / 30 },
+    // The same caseload as the advocate's first web page: the API's dashboard
+    // call, its answer put in words and rendered, compared with the call alone.
+    { name: 'dashboard page (HTML)', route: '/', page: true, who: 'advocate', versus: 'dashboard (40-survivor caseload)' },
     { name: 'alerts (one organisation)', route: '/api/v1/alerts', pattern: 'GET /api/v1/alerts', who: 'manager' },
     { name: 'GET survivor (audited)', route: `/api/v1/survivors/${sid}`, pattern: 'GET /api/v1/survivors/{id}', who: 'advocate', target: 1 / 2 },
     { name: 'GET whole record', route: `/api/v1/survivors/${sid}/record`, pattern: 'GET /api/v1/survivors/{id}/record', who: 'advocate' },
@@ -308,7 +327,14 @@ async function main() {
     results.scenarios.push(row);
     if (s.pattern && !known.has(s.pattern)) { row.status = 'not available'; continue; }
     const url = s.url || wm.base + s.route;
-    if (s.route) {
+    let cookie = '';
+    if (s.page) {
+      cookie = await pageCookie(wm.base, `bench.${s.who}`, meta.password);
+      const probe = await fetch(wm.base + s.route, { headers: { Cookie: cookie, Accept: 'text/html' } });
+      const text = await probe.text();
+      if (probe.status !== 200 || !/<h1/.test(text)) { row.status = `error ${probe.status}`; fail(`${s.name}: ${probe.status}`); continue; }
+      row.bytes = Buffer.byteLength(text);
+    } else if (s.route) {
       const probe = await call(wm.base, s.route, tokens[s.who]);
       if (probe.status !== 200) { row.status = `error ${probe.status}`; fail(`${s.name}: ${probe.status} ${probe.text.slice(0, 200)}`); continue; }
       row.bytes = Buffer.byteLength(probe.text);
@@ -318,7 +344,7 @@ async function main() {
       perf = spawn('perf', ['record', '-F', '499', '--call-graph', 'dwarf,16384', '-p', String(wm.child.pid), '-o', path.join(B, `perf-${opt.perf.replace(/\W+/g, '_')}.data`), '--', 'sleep', String(opt.seconds)], { stdio: 'ignore' });
     }
     const sampler = s.route ? setInterval(() => { peakLoad = Math.max(peakLoad, memory(wm.child.pid).rss_mb); }, 100) : null;
-    Object.assign(row, await wrk(url, s.who ? tokens[s.who] : ''));
+    Object.assign(row, await wrk(url, s.who && !s.page ? tokens[s.who] : '', cookie));
     clearInterval(sampler);
     if (perf) await new Promise((r) => perf.on('exit', r));
     row.status = row.non2xx ? `error: ${row.non2xx} non-2xx` : row.socket_errors || 'ok';
@@ -326,6 +352,8 @@ async function main() {
     if (!s.route) nginxRps = row.rps;
     else if (nginxRps) row.of_nginx = row.rps / nginxRps;
     if (s.target) { row.target = `>= 1/${Math.round(1 / s.target)} of nginx`; row.met = row.of_nginx >= s.target; }
+    const versus = s.versus && results.scenarios.find((x) => x.name === s.versus);
+    if (versus?.rps) row.of_api = row.rps / versus.rps;
   }
 
   // The outcome report: single requests, median of R, checked against the SQL.
@@ -386,7 +414,7 @@ function print(r) {
   console.log(`\n${'scenario'.padEnd(36)} ${'req/s'.padStart(9)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'of nginx'.padStart(9)}  target`);
   for (const s of r.scenarios) {
     if (s.rps === undefined) { console.log(`${s.name.padEnd(36)} ${s.status}`); continue; }
-    const tgt = s.target ? `${s.target}: ${s.met ? 'met' : `MISSED (${fmt(s.of_nginx * 100, 1)}%)`}` : '';
+    const tgt = s.target ? `${s.target}: ${s.met ? 'met' : `MISSED (${fmt(s.of_nginx * 100, 1)}%)`}` : s.of_api ? `${fmt(s.of_api * 100, 0)}% of the API's call` : '';
     console.log(`${s.name.padEnd(36)} ${fmt(s.rps).padStart(9)} ${fmt(s.p50_ms, 2).padStart(8)} ${fmt(s.p99_ms, 2).padStart(8)} ${(s.of_nginx ? `1/${fmt(1 / s.of_nginx, 1)}` : '').padStart(9)}  ${tgt}${s.status !== 'ok' ? ` [${s.status}]` : ''}`);
   }
   console.log(`\n${'report (period ' + r.period.from + ' .. ' + r.period.to + ')'}`.padEnd(37) + `${'server ms'.padStart(10)} ${'sqlite3 ms'.padStart(11)} ${'ratio'.padStart(7)}  target`);

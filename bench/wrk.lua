@@ -5,3 +5,9 @@ local token = os.getenv("WAYMARK_TOKEN")
 if token and token ~= "" then
 	wrk.headers["Authorization"] = "Bearer " .. token
 end
+-- A web page: the session cookie from the sign-in form (WAYMARK_COOKIE).
+local cookie = os.getenv("WAYMARK_COOKIE")
+if cookie and cookie ~= "" then
+	wrk.headers["Cookie"] = cookie
+	wrk.headers["Accept"] = "text/html"
+end
