@@ -1,10 +1,12 @@
 /*
  * words.c - dates, times and codes in words (words.h).
  */
+#define _POSIX_C_SOURCE 200809L
 #include "words.h"
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "../domain/date.h"
 
@@ -33,10 +35,13 @@ bool words_time(const char *instant, char out[8], int *day)
 	if (!instant || !instant_parse(instant, &t))
 		return false;
 	*day = instant_local_day(t);
-	int64_t mins = (t - date_local_start(*day)) / 60;
-	if (mins < 0 || mins >= 25 * 60)
-		mins = 0; /* never: an instant is within its own day */
-	snprintf(out, 8, "%02d:%02d", (int)(mins / 60) % 24, (int)(mins % 60));
+	/* The wall clock's hour and minute, not the time since midnight: on
+	 * the days the clocks change the two differ by an hour. */
+	time_t tt = (time_t)t;
+	struct tm tm;
+	if (!localtime_r(&tt, &tm))
+		return false;
+	snprintf(out, 8, "%02d:%02d", tm.tm_hour % 24, tm.tm_min % 60);
 	return true;
 }
 

@@ -156,6 +156,13 @@ static void words_for_dates_times_and_codes(void **state)
 	assert_true(words_when("2026-07-01T23:30:00Z", w));
 	assert_string_equal(w, "Thursday 2 July 2026, 00:30");
 	assert_false(words_when("tomorrow", w));
+	/* The days the clocks change: the wall clock's time, not the time
+	 * since midnight (29 March 2026 01:00 UTC is 02:00 BST; 25 October
+	 * 2026 01:30 UTC is 01:30 GMT, after 01:30 BST came once already). */
+	assert_true(words_when("2026-03-29T09:00:00Z", w));
+	assert_string_equal(w, "Sunday 29 March 2026, 10:00");
+	assert_true(words_when("2026-10-25T09:00:00Z", w));
+	assert_string_equal(w, "Sunday 25 October 2026, 09:00");
 	words_code("mental_health_assessment", w);
 	assert_string_equal(w, "Mental health assessment");
 	words_code("gp", w);
