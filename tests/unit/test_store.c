@@ -564,6 +564,7 @@ static void an_older_database_moves_its_detection_state(void **state)
 	exec_ok(db, sql);
 	exec_ok(db, "CREATE TABLE main.recent_reads AS SELECT * FROM r.recent_reads;"
 		    "CREATE TABLE main.bulk_access AS SELECT * FROM r.bulk_access;"
+		    "ALTER TABLE users DROP COLUMN privacy_mode;" /* 018 undone too */
 		    "DELETE FROM schema_migrations WHERE version >= 17;"
 		    "DETACH r;");
 	sqlite3_close(db);
