@@ -35,6 +35,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../util/buf.h"
+#include "../util/jsonw.h"
 #include "../util/log.h"
 #include "netaddr.h"
 #include "ratelimit.h"
@@ -321,7 +323,10 @@ void http_respond(struct http_req *r, unsigned status, const char *ctype, char *
 
 void http_respond_json(struct http_req *r, unsigned status, json_t *j)
 {
-	char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	struct buf b = BUF_INIT;
+	size_t len = 0;
+	char *text = jsonw_value(&b, j) ? buf_take(&b, &len) : NULL;
+	buf_free(&b);
 	json_decref(j);
 	if (!text) {
 		static const char oom[] =
@@ -330,7 +335,7 @@ void http_respond_json(struct http_req *r, unsigned status, json_t *j)
 		http_respond(r, 500, "application/json", copy, copy ? strlen(copy) : 0);
 		return;
 	}
-	http_respond(r, status, "application/json", text, strlen(text));
+	http_respond(r, status, "application/json", text, len);
 }
 
 void http_error(struct http_req *r, unsigned status, const char *code, const char *message,
