@@ -19,6 +19,7 @@ int cmd_serve(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_routes(int argc, char **argv);
 int cmd_erase(int argc, char **argv);
+int cmd_check(int argc, char **argv);
 
 struct opt {
 	const char *name;  /* "db" for --db */

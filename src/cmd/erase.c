@@ -42,8 +42,9 @@ int cmd_erase(int argc, char **argv)
 	int rc =
 	    cmd_parse("erase",
 		      "Removes a closed survivor and everything under them for good: every "
-		      "part of\nthe record, its kept versions, shares and access log. Leaves a "
-		      "trace that\nnames nothing about the person (when, who ran it, the reason "
+		      "part of\nthe record, its kept versions and shares. The audit trail's "
+		      "entries stay (its\nchain must hold) but lead to no one. Leaves a trace "
+		      "that names nothing about\nthe person (when, who ran it, the reason "
 		      "sealed).\nExit status: 0 erased, 1 failed or not found, 2 misused or the "
 		      "record is\nnot closed.",
 		      argc, argv, opts, 4, &help);

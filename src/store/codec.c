@@ -95,6 +95,42 @@ void codec_username_index(const struct keyring *k, const char *username,
 	keyring_blind(k, "login", username, out);
 }
 
+void codec_place(const char *id, const char *org_id, char out[CODEC_PLACE_LEN])
+{
+	snprintf(out, CODEC_PLACE_LEN, "%s:%s", id, org_id);
+}
+
+void codec_audit_mac(const struct keyring *k, const unsigned char *prev,
+		     const struct codec_audit_row *row, unsigned char out[CODEC_AUDIT_MAC_LEN])
+{
+	/* The entry as text, every field in a fixed order, the link before it
+	 * first: "-" starts a chain. */
+	char text[2 * CODEC_AUDIT_MAC_LEN + 200];
+	size_t n = 0;
+	if (prev) {
+		sodium_bin2hex(text, sizeof text, prev, CODEC_AUDIT_MAC_LEN);
+		n = 2 * CODEC_AUDIT_MAC_LEN;
+	} else {
+		text[n++] = '-';
+	}
+	char org[24] = "null";
+	if (row->has_org)
+		snprintf(org, sizeof org, "%lld", (long long)row->org_seq);
+	snprintf(text + n, sizeof text - n, "|%lld|%lld|%lld|%lld|%s|%d|%d|%lld",
+		 (long long)row->seq, (long long)row->at, (long long)row->survivor_seq,
+		 (long long)row->user_seq, org, row->role, row->action, (long long)row->route);
+	keyring_blind(k, "audit-chain", text, out);
+}
+
+void codec_audit_head(const struct keyring *k, int64_t seq, const unsigned char *mac,
+		      unsigned char out[CODEC_AUDIT_MAC_LEN])
+{
+	char text[2 * CODEC_AUDIT_MAC_LEN + 32];
+	int n = snprintf(text, sizeof text, "%lld|", (long long)seq);
+	sodium_bin2hex(text + n, sizeof text - (size_t)n, mac, CODEC_AUDIT_MAC_LEN);
+	keyring_blind(k, "audit-head", text, out);
+}
+
 wm_err codec_key_check_make(const struct keyring *k, unsigned char **out, size_t *len)
 {
 	size_t plen = sizeof key_check_text - 1;

@@ -18,6 +18,11 @@
 #include "../domain/err.h"
 #include "../domain/kind.h"
 
+/* The place a survivor's body or a share's reason is sealed to: its id and
+ * its organisation, "ID:ORG" (out holds CODEC_PLACE_LEN bytes). */
+#define CODEC_PLACE_LEN 66
+void codec_place(const char *id, const char *org_id, char out[CODEC_PLACE_LEN]);
+
 /* Seals body for the row at `place` (its id, and whatever else the value must
  * stay bound to, such as the owning organisation); *out is malloc'd (caller
  * frees), *len its size. */
@@ -102,6 +107,28 @@ int codec_role_code(enum role r);
 bool codec_role_from_code(int code, enum role *out);
 int codec_action_code(const char *action);
 const char *codec_action_name(int code);
+
+/* The audit trail's chain (docs/security.md, "A tamper-evident audit
+ * trail"): each entry's mac is a keyed hash of the mac before it in its
+ * table (prev, NULL for the first entry) and of every column the entry
+ * stores, so changing, inserting or removing an entry breaks every link from
+ * there on, and only a holder of the key file could forge new ones. The key
+ * is the blind-index key (the oldest in the key file), so adding a key does
+ * not change it. has_org false: the entry's org_seq is NULL. */
+#define CODEC_AUDIT_MAC_LEN KEYRING_BLIND_LEN
+struct codec_audit_row {
+	int64_t seq, at, survivor_seq, user_seq, org_seq;
+	bool has_org;
+	int role, action;
+	int64_t route;
+};
+void codec_audit_mac(const struct keyring *k, const unsigned char *prev,
+		     const struct codec_audit_row *row, unsigned char out[CODEC_AUDIT_MAC_LEN]);
+
+/* The tag of a chain's head (its last entry's seq and mac), kept beside the
+ * table, so that entries cut from the end of a chain are missed too. */
+void codec_audit_head(const struct keyring *k, int64_t seq, const unsigned char *mac,
+		      unsigned char out[CODEC_AUDIT_MAC_LEN]);
 
 /* Seals and checks the fixed value that proves a key file fits a database. */
 wm_err codec_key_check_make(const struct keyring *k, unsigned char **out, size_t *len);

@@ -154,6 +154,16 @@ static const char *const list_sql[16] = {L_SHAPES(L_ORG), L_SHAPES(L_ALL)};
 	" WHERE id = a.route) FROM " tbl                                                           \
 	" a WHERE a.survivor_seq = " SEQ_OF_SURVIVOR("?1") " AND a.seq < ?2"
 
+/* An entry of an audit table (tbl), its seq computed by seq_expr, its mac
+ * linked to the mac of the table's last entry (wm_audit_mac, registered on
+ * every connection: see audit_mac_sql). */
+#define AUDIT_INSERT(tbl, seq_expr)                                                                \
+	"INSERT INTO " tbl "(seq, at, survivor_seq, user_seq, org_seq, role, action, route, mac) " \
+	"SELECT v.seq, v.at, v.s, v.u, v.o, v.r, v.a, v.rt, wm_audit_mac((SELECT mac FROM " tbl    \
+	" ORDER BY seq DESC LIMIT 1), v.seq, v.at, v.s, v.u, v.o, v.r, v.a, v.rt) FROM "           \
+	"(SELECT " seq_expr " AS seq, ?1 AS at, " SEQ_OF_SURVIVOR("?2") " AS s, " SEQ_OF_USER(     \
+	    "?3") " AS u, " SEQ_OF_ORG("?4") " AS o, ?5 AS r, ?6 AS a, ?7 AS rt) AS v"
+
 static const char *const sql_text[Q_COUNT] = {
     [Q_BEGIN] = "BEGIN IMMEDIATE",
     [Q_COMMIT] = "COMMIT",
@@ -245,17 +255,13 @@ static const char *const sql_text[Q_COUNT] = {
      * never share a seq and each stays in the order it was written. */
     [Q_ROUTE_GET] = "SELECT id FROM main.audit_routes WHERE pattern = ?1",
     [Q_ROUTE_ADD] = "INSERT INTO main.audit_routes(pattern) VALUES (?1)",
-    [Q_AUDIT_INSERT] =
-	"INSERT INTO main.audit(seq, at, survivor_seq, user_seq, org_seq, role, action, route) "
-	"VALUES (max(((SELECT coalesce(max(seq), 0) FROM main.audit) | 1) + 1, ?8), "
-	"?1, " SEQ_OF_SURVIVOR("?2") ", " SEQ_OF_USER("?3") ", " SEQ_OF_ORG("?4") ", ?5, ?6, ?7)",
+    [Q_AUDIT_INSERT] = AUDIT_INSERT(
+	"main.audit", "max(((SELECT coalesce(max(seq), 0) FROM main.audit) | 1) + 1, ?8)"),
     [Q_READ_ROUTE_GET] = "SELECT id FROM reads.read_routes WHERE pattern = ?1",
     [Q_READ_ROUTE_ADD] = "INSERT INTO reads.read_routes(pattern) VALUES (?1)",
-    [Q_READ_AUDIT_INSERT] =
-	"INSERT INTO reads.read_audit(seq, at, survivor_seq, user_seq, org_seq, role, action, "
-	"route) VALUES (max(((SELECT coalesce(max(seq), 0) FROM reads.read_audit) + 1) | 1, "
-	"?8 + 1), ?1, " SEQ_OF_SURVIVOR("?2") ", " SEQ_OF_USER("?3") ", " SEQ_OF_ORG(
-	    "?4") ", ?5, ?6, ?7)",
+    [Q_READ_AUDIT_INSERT] = AUDIT_INSERT(
+	"reads.read_audit", "max(((SELECT coalesce(max(seq), 0) FROM reads.read_audit) + 1) | 1, "
+			    "?8 + 1)"),
     /* Newest first across both tables: a merge of two index walks, each
      * stopping at the limit. */
     [Q_AUDIT_LIST] = AUDIT_LOG_ARM("main.audit", "main.audit_routes") " UNION ALL " AUDIT_LOG_ARM(
@@ -458,6 +464,55 @@ static void session_forget_all(struct store *st)
 
 /* ---- connections ---- */
 
+/* The audit trail's chain, as an SQL function so that an entry and its mac
+ * are one INSERT: wm_audit_mac(prev mac, seq, at, survivor_seq, user_seq,
+ * org_seq, role, action, route) (codec_audit_mac). NULL when an entry's
+ * reference did not resolve: the entry's own NOT NULL refuses it. */
+static void audit_mac_sql(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	assert(argc == 9);
+	for (int i = 1; i < argc; i++)
+		if (i != 5 && sqlite3_value_type(argv[i]) == SQLITE_NULL) {
+			sqlite3_result_null(ctx);
+			return;
+		}
+	const struct keyring *keys = sqlite3_user_data(ctx);
+	const unsigned char *prev = NULL;
+	if (sqlite3_value_type(argv[0]) == SQLITE_BLOB &&
+	    sqlite3_value_bytes(argv[0]) == CODEC_AUDIT_MAC_LEN)
+		prev = sqlite3_value_blob(argv[0]);
+	struct codec_audit_row row = {
+	    .seq = sqlite3_value_int64(argv[1]),
+	    .at = sqlite3_value_int64(argv[2]),
+	    .survivor_seq = sqlite3_value_int64(argv[3]),
+	    .user_seq = sqlite3_value_int64(argv[4]),
+	    .org_seq = sqlite3_value_int64(argv[5]),
+	    .has_org = sqlite3_value_type(argv[5]) != SQLITE_NULL,
+	    .role = sqlite3_value_int(argv[6]),
+	    .action = sqlite3_value_int(argv[7]),
+	    .route = sqlite3_value_int64(argv[8]),
+	};
+	unsigned char mac[CODEC_AUDIT_MAC_LEN];
+	codec_audit_mac(keys, prev, &row, mac);
+	sqlite3_result_blob(ctx, mac, sizeof mac, SQLITE_TRANSIENT);
+}
+
+/* wm_audit_head(seq, mac): the tag of a chain's head (codec_audit_head),
+ * which the tables' triggers keep in audit_head and reads.read_head. */
+static void audit_head_sql(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	assert(argc == 2);
+	if (sqlite3_value_type(argv[1]) != SQLITE_BLOB ||
+	    sqlite3_value_bytes(argv[1]) != CODEC_AUDIT_MAC_LEN) {
+		sqlite3_result_null(ctx);
+		return;
+	}
+	unsigned char tag[CODEC_AUDIT_MAC_LEN];
+	codec_audit_head(sqlite3_user_data(ctx), sqlite3_value_int64(argv[0]),
+			 sqlite3_value_blob(argv[1]), tag);
+	sqlite3_result_blob(ctx, tag, sizeof tag, SQLITE_TRANSIENT);
+}
+
 static wm_err open_conn(const char *path, bool create, struct conn *c)
 {
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
@@ -471,6 +526,14 @@ static wm_err open_conn(const char *path, bool create, struct conn *c)
 			      "PRAGMA secure_delete = ON;"
 			      "PRAGMA trusted_schema = OFF;";
 	if (sqlite3_exec(c->db, pragmas, NULL, NULL, NULL) != SQLITE_OK)
+		return WM_ERR_IO;
+	/* Innocuous (no side effect, nothing read but its arguments): the
+	 * chain's triggers may call them with trusted_schema off. */
+	const int fflags = SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS;
+	if (sqlite3_create_function(c->db, "wm_audit_mac", 9, fflags, (void *)c->st->keys,
+				    audit_mac_sql, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_create_function(c->db, "wm_audit_head", 2, fflags, (void *)c->st->keys,
+				    audit_head_sql, NULL, NULL) != SQLITE_OK)
 		return WM_ERR_IO;
 	return WM_OK;
 }
@@ -501,7 +564,7 @@ static const char reads_schema[] =
     "CREATE TABLE IF NOT EXISTS reads.read_audit ("
     " seq INTEGER PRIMARY KEY, at INTEGER NOT NULL, survivor_seq INTEGER NOT NULL,"
     " user_seq INTEGER NOT NULL, org_seq INTEGER, role INTEGER NOT NULL,"
-    " action INTEGER NOT NULL, route INTEGER NOT NULL);"
+    " action INTEGER NOT NULL, route INTEGER NOT NULL, mac BLOB);"
     "CREATE INDEX IF NOT EXISTS reads.read_audit_survivor ON read_audit(survivor_seq);"
     "CREATE INDEX IF NOT EXISTS reads.read_audit_user ON read_audit(user_seq);"
     "CREATE TABLE IF NOT EXISTS reads.recent_reads ("
@@ -515,6 +578,14 @@ static const char reads_schema[] =
     " detected_at INTEGER NOT NULL);"
     "CREATE INDEX IF NOT EXISTS reads.bulk_access_org ON bulk_access(org_seq);"
     "CREATE INDEX IF NOT EXISTS reads.bulk_access_user ON bulk_access(user_seq, detected_at);"
+    /* The head of the reads' audit chain (see 020_audit_chain.sql). */
+    "CREATE TABLE IF NOT EXISTS reads.read_head ("
+    " id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL, mac BLOB NOT NULL,"
+    " tag BLOB NOT NULL);"
+    "CREATE TRIGGER IF NOT EXISTS reads.read_audit_head AFTER INSERT ON read_audit"
+    " WHEN NEW.mac IS NOT NULL BEGIN"
+    " INSERT OR REPLACE INTO read_head(id, seq, mac, tag)"
+    " VALUES (1, NEW.seq, NEW.mac, wm_audit_head(NEW.seq, NEW.mac)); END;"
     /* Survivors being erased (see store_survivor_erase). */
     "CREATE TABLE IF NOT EXISTS reads.erasing (survivor_seq INTEGER PRIMARY KEY);";
 
@@ -883,6 +954,126 @@ static wm_err prepare_database(struct store *st, struct conn *c, enum store_mode
 	return WM_OK;
 }
 
+/* A read-audit file from before the audit chain (schema 020) gets the
+ * column of its entries' macs; chain_fill links its entries. */
+static int reads_chain_column(struct conn *c)
+{
+	sqlite3_stmt *s;
+	int rc = sqlite3_prepare_v2(
+	    c->db, "SELECT 1 FROM pragma_table_info('read_audit', 'reads') WHERE name = 'mac'", -1,
+	    &s, NULL);
+	if (rc != SQLITE_OK)
+		return rc;
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc == SQLITE_ROW)
+		return SQLITE_OK;
+	if (rc != SQLITE_DONE)
+		return rc;
+	return sqlite3_exec(c->db, "ALTER TABLE reads.read_audit ADD COLUMN mac BLOB", NULL, NULL,
+			    NULL);
+}
+
+/* Links into the chain the entries of an audit table (tbl: "main.audit" or
+ * "reads.read_audit") written before it existed: they have no mac yet, and
+ * are all after the last entry that has one (new entries are linked as they
+ * are written, and this runs before any is). Once, at the first start of a
+ * database from before schema 020, in transactions of CHAIN_BATCH entries
+ * so that a stop part-way loses nothing: the next start goes on. */
+#define CHAIN_BATCH 5000
+static wm_err chain_fill(struct store *st, struct conn *c, const char *tbl)
+{
+	char *last_sql =
+	    sqlite3_mprintf("SELECT mac IS NULL FROM %s ORDER BY seq DESC LIMIT 1", tbl);
+	char *head_sql = sqlite3_mprintf(
+	    "SELECT seq, mac FROM %s WHERE mac IS NOT NULL ORDER BY seq DESC LIMIT 1", tbl);
+	char *rows_sql =
+	    sqlite3_mprintf("SELECT seq, at, survivor_seq, user_seq, org_seq, role, "
+			    "action, route FROM %s WHERE seq > ?1 ORDER BY seq LIMIT %d",
+			    tbl, CHAIN_BATCH);
+	char *set_sql = sqlite3_mprintf("UPDATE %s SET mac = ?2 WHERE seq = ?1", tbl);
+	sqlite3_stmt *last = NULL, *head = NULL, *rows = NULL, *set = NULL;
+	wm_err e = last_sql && head_sql && rows_sql && set_sql ? WM_OK : WM_ERR_NOMEM;
+	if (e == WM_OK && (sqlite3_prepare_v2(c->db, last_sql, -1, &last, NULL) != SQLITE_OK ||
+			   sqlite3_prepare_v2(c->db, head_sql, -1, &head, NULL) != SQLITE_OK ||
+			   sqlite3_prepare_v2(c->db, rows_sql, -1, &rows, NULL) != SQLITE_OK ||
+			   sqlite3_prepare_v2(c->db, set_sql, -1, &set, NULL) != SQLITE_OK))
+		e = WM_ERR_IO;
+	bool needed = e == WM_OK && sqlite3_step(last) == SQLITE_ROW && sqlite3_column_int(last, 0);
+	int64_t after = 0;
+	unsigned char mac[CODEC_AUDIT_MAC_LEN];
+	bool have_mac = false;
+	if (needed && sqlite3_step(head) == SQLITE_ROW &&
+	    sqlite3_column_bytes(head, 1) == CODEC_AUDIT_MAC_LEN) {
+		after = sqlite3_column_int64(head, 0);
+		memcpy(mac, sqlite3_column_blob(head, 1), sizeof mac);
+		have_mac = true;
+	}
+	size_t linked = 0;
+	for (bool more = needed; e == WM_OK && more;) {
+		e = sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK
+			? WM_OK
+			: WM_ERR_IO;
+		sqlite3_bind_int64(rows, 1, after);
+		size_t n = 0;
+		int rc;
+		while (e == WM_OK && (rc = sqlite3_step(rows)) == SQLITE_ROW) {
+			struct codec_audit_row row = {
+			    .seq = sqlite3_column_int64(rows, 0),
+			    .at = sqlite3_column_int64(rows, 1),
+			    .survivor_seq = sqlite3_column_int64(rows, 2),
+			    .user_seq = sqlite3_column_int64(rows, 3),
+			    .org_seq = sqlite3_column_int64(rows, 4),
+			    .has_org = sqlite3_column_type(rows, 4) != SQLITE_NULL,
+			    .role = sqlite3_column_int(rows, 5),
+			    .action = sqlite3_column_int(rows, 6),
+			    .route = sqlite3_column_int64(rows, 7),
+			};
+			codec_audit_mac(st->keys, have_mac ? mac : NULL, &row, mac);
+			have_mac = true;
+			sqlite3_bind_int64(set, 1, row.seq);
+			sqlite3_bind_blob(set, 2, mac, sizeof mac, SQLITE_STATIC);
+			if (sqlite3_step(set) != SQLITE_DONE)
+				e = WM_ERR_IO;
+			sqlite3_reset(set);
+			after = row.seq;
+			n++;
+		}
+		sqlite3_reset(rows);
+		more = n == CHAIN_BATCH;
+		linked += n;
+		if (sqlite3_exec(c->db, e == WM_OK ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL) !=
+		    SQLITE_OK)
+			e = WM_ERR_IO;
+	}
+	if (e == WM_OK && linked) {
+		char *head_set = sqlite3_mprintf(
+		    "INSERT OR REPLACE INTO %s(id, seq, mac, tag) VALUES (1, ?1, ?2, "
+		    "wm_audit_head(?1, ?2))",
+		    strcmp(tbl, "main.audit") == 0 ? "main.audit_head" : "reads.read_head");
+		sqlite3_stmt *hs = NULL;
+		if (!head_set || sqlite3_prepare_v2(c->db, head_set, -1, &hs, NULL) != SQLITE_OK)
+			e = WM_ERR_IO;
+		else {
+			sqlite3_bind_int64(hs, 1, after);
+			sqlite3_bind_blob(hs, 2, mac, sizeof mac, SQLITE_STATIC);
+			e = sqlite3_step(hs) == SQLITE_DONE ? WM_OK : WM_ERR_IO;
+		}
+		sqlite3_finalize(hs);
+		sqlite3_free(head_set);
+		log_info("linked %zu earlier entries of the audit trail into its chain", linked);
+	}
+	sqlite3_finalize(last);
+	sqlite3_finalize(head);
+	sqlite3_finalize(rows);
+	sqlite3_finalize(set);
+	sqlite3_free(last_sql);
+	sqlite3_free(head_sql);
+	sqlite3_free(rows_sql);
+	sqlite3_free(set_sql);
+	return e;
+}
+
 /* Opens the read-audit file on the first connection, before the
  * migrations, creating it for a new or an older database. A database from
  * version 017 on should have it: its reads' audit trail is there. Without
@@ -921,7 +1112,8 @@ static wm_err reads_open(struct conn *c, const char *path, enum store_mode mode,
 	if (e != WM_OK || (!exists && !may_create))
 		return e; /* not a waymark database: prepare_database says so */
 	if (reads_attach(c, path) != WM_OK ||
-	    sqlite3_exec(c->db, reads_schema, NULL, NULL, NULL) != SQLITE_OK) {
+	    sqlite3_exec(c->db, reads_schema, NULL, NULL, NULL) != SQLITE_OK ||
+	    reads_chain_column(c) != SQLITE_OK) {
 		snprintf(msg, cap, "cannot open the read-audit file: %s", sqlite3_errmsg(c->db));
 		return WM_ERR_IO;
 	}
@@ -948,7 +1140,6 @@ static wm_err reads_sweep(struct conn *c)
 	    "BEGIN IMMEDIATE;"
 	    "CREATE TEMP TABLE IF NOT EXISTS erased AS SELECT survivor_seq FROM reads.erasing"
 	    " WHERE survivor_seq NOT IN (SELECT seq FROM main.survivors);"
-	    "DELETE FROM reads.read_audit WHERE survivor_seq IN (SELECT survivor_seq FROM erased);"
 	    "DELETE FROM reads.recent_reads WHERE survivor_seq IN (SELECT survivor_seq FROM "
 	    "erased);"
 	    "DELETE FROM reads.erasing WHERE survivor_seq IN (SELECT survivor_seq FROM erased);"
@@ -1007,6 +1198,12 @@ wm_err store_open(const char *url, const struct keyring *keys, enum store_mode m
 	if (e == WM_OK && reads_sweep(&st->conns[0]) != WM_OK) {
 		snprintf(msg, msgcap,
 			 "cannot finish an interrupted erasure in the read-audit file");
+		e = WM_ERR_IO;
+	}
+	if (e == WM_OK && (chain_fill(st, &st->conns[0], "main.audit") != WM_OK ||
+			   chain_fill(st, &st->conns[0], "reads.read_audit") != WM_OK)) {
+		snprintf(msg, msgcap,
+			 "cannot link the audit trail's earlier entries into its chain");
 		e = WM_ERR_IO;
 	}
 	for (int i = 1; e == WM_OK && i < nconns; i++) {
@@ -1501,11 +1698,6 @@ void store_survivor_clear(struct store_survivor *s)
 /* A survivor's sealed record is bound to its id and its organisation: moved
  * to another row or, by editing the clear org_id column, to another
  * organisation, it no longer opens. */
-static void survivor_place(const char *id, const char *org_id, char out[2 * STORE_ID_LEN])
-{
-	snprintf(out, 2 * STORE_ID_LEN, "%s:%s", id, org_id);
-}
-
 /* The columns derived from a body (codec.c says which fields), and the
  * sealed body itself. */
 struct surv_cols {
@@ -1522,8 +1714,8 @@ static wm_err surv_cols_make(struct store *st, const struct store_survivor *s,
 	wm_err e = codec_survivor_cols(st->keys, s->body, &cols->plain);
 	if (e != WM_OK)
 		return e;
-	char place[2 * STORE_ID_LEN];
-	survivor_place(s->id, s->org_id, place);
+	char place[CODEC_PLACE_LEN];
+	codec_place(s->id, s->org_id, place);
 	return codec_seal_record(st->keys, "survivor", place, s->body, &cols->sealed,
 				 &cols->sealed_len, &cols->key_id);
 }
@@ -1589,8 +1781,8 @@ static wm_err read_survivor(struct store *st, sqlite3_stmt *s, struct store_surv
 	int key_id = sqlite3_column_int(s, 6);
 	const unsigned char *blob = sqlite3_column_blob(s, 7);
 	size_t len = (size_t)sqlite3_column_bytes(s, 7);
-	char place[2 * STORE_ID_LEN];
-	survivor_place(out->id, out->org_id, place);
+	char place[CODEC_PLACE_LEN];
+	codec_place(out->id, out->org_id, place);
 	return codec_open_record(st->keys, "survivor", place, key_id, blob, len, &out->body);
 }
 
@@ -1756,8 +1948,8 @@ wm_err store_survivor_version(struct store *st, const struct store_survivor *cur
 	wm_err e = version_get(st, "survivors", current->id, version, &key_id, &sealed, &len);
 	if (e != WM_OK)
 		return e;
-	char place[2 * STORE_ID_LEN];
-	survivor_place(current->id, current->org_id, place);
+	char place[CODEC_PLACE_LEN];
+	codec_place(current->id, current->org_id, place);
 	e = codec_open_record(st->keys, "survivor", place, key_id, sealed, len, body);
 	free(sealed);
 	return e;
@@ -2791,11 +2983,6 @@ void store_share_clear(struct store_share *sh)
 }
 
 /* The sealed reason's binding: the share, and the organisation it belongs to. */
-static void share_place(const char *id, const char *org_id, char out[2 * STORE_ID_LEN])
-{
-	snprintf(out, 2 * STORE_ID_LEN, "%s:%s", id, org_id);
-}
-
 /* Prepares sql on c for one use (shares are rare: a handful a day). */
 static sqlite3_stmt *once(struct conn *c, const char *sql)
 {
@@ -2822,8 +3009,8 @@ static wm_err read_share(struct store *st, sqlite3_stmt *s, struct store_share *
 	out->expires_at = sqlite3_column_int64(s, 8);
 	out->reviewed_at = sqlite3_column_int64(s, 9);
 	copy_col(s, 10, out->reviewed_by, sizeof out->reviewed_by);
-	char place[2 * STORE_ID_LEN];
-	share_place(out->id, out->org_id, place);
+	char place[CODEC_PLACE_LEN];
+	codec_place(out->id, out->org_id, place);
 	return codec_open_record(st->keys, "share", place, sqlite3_column_int(s, 11),
 				 sqlite3_column_blob(s, 12), (size_t)sqlite3_column_bytes(s, 12),
 				 &out->reason);
@@ -2835,8 +3022,8 @@ wm_err store_share_create(struct store *st, const struct store_share *sh,
 	assert(audit != NULL);
 	if (!given(sh->id) || !given(sh->org_id) || !given(sh->with_org_id) || !sh->reason)
 		return WM_ERR_INVALID;
-	char place[2 * STORE_ID_LEN];
-	share_place(sh->id, sh->org_id, place);
+	char place[CODEC_PLACE_LEN];
+	codec_place(sh->id, sh->org_id, place);
 	unsigned char *sealed = NULL;
 	size_t len = 0;
 	int key_id = 0;
@@ -3057,9 +3244,6 @@ wm_err store_survivor_erase(struct store *st, const char *survivor_id, int64_t a
 	static const char *const rest[] = {
 	    "DELETE FROM versions WHERE tbl = 'survivors' AND id = ?1",
 	    "DELETE FROM safeguarding_shares WHERE survivor_id = ?1",
-	    "DELETE FROM main.audit WHERE survivor_seq = (SELECT seq FROM survivors WHERE id = ?1)",
-	    "DELETE FROM reads.read_audit WHERE survivor_seq = (SELECT seq FROM survivors WHERE "
-	    "id = ?1)",
 	    "DELETE FROM reads.recent_reads WHERE survivor_seq = (SELECT seq FROM survivors WHERE "
 	    "id = ?1)",
 	    "DELETE FROM reads.erasing WHERE survivor_seq = (SELECT seq FROM survivors WHERE id = "
@@ -3347,6 +3531,11 @@ sqlite3 *store_sqlite_acquire(struct store *st, struct conn **c)
 void store_sqlite_release(struct store *st, struct conn *c)
 {
 	release(st, c);
+}
+
+const struct keyring *store_sqlite_keys(struct store *st)
+{
+	return st->keys;
 }
 
 /* ---- bulk loading (bench/gen.c) ---- */

@@ -35,4 +35,7 @@ struct conn;
 sqlite3 *store_sqlite_acquire(struct store *st, struct conn **c);
 void store_sqlite_release(struct store *st, struct conn *c);
 
+/* The keys the store was opened with (sqlite_check.c opens every value). */
+const struct keyring *store_sqlite_keys(struct store *st);
+
 #endif

@@ -462,12 +462,27 @@ wm_err store_share_review(struct store *st, const char *org_id, const char *id, 
 
 /* Removes a closed survivor and everything under them for good, in one
  * transaction: every part of the record (kind_table) and the versions kept
- * of it, safeguarding shares, the survivor's audit entries and read counts,
- * and the record itself; then leaves a trace naming nothing about them (at,
- * ran_by, the reason sealed). WM_ERR_NOT_FOUND when there is no such
+ * of it, safeguarding shares, the survivor's read counts, and the record
+ * itself; then leaves a trace naming nothing about them (at, ran_by, the
+ * reason sealed). The survivor's audit entries stay, so that the trail's
+ * chain stays whole, but the number they refer to the survivor by (never
+ * reused) no longer leads to anyone. WM_ERR_NOT_FOUND when there is no such
  * survivor, WM_ERR_CONFLICT when the survivor is not closed. */
 wm_err store_survivor_erase(struct store *st, const char *survivor_id, int64_t at,
 			    const char *ran_by, const char *reason);
+
+/* ---- integrity (`waymark check`) ---- */
+
+/* Checks the whole database and changes nothing: the engine's own
+ * integrity checks (SQLite: integrity_check and foreign_key_check of the
+ * database and of its read-audit file), that every sealed value opens under
+ * the keys the store was opened with, and that each audit table's chain
+ * holds (codec_audit_mac), naming the first broken link by its seq. Calls
+ * say once per check that holds and once per problem (at most ten of a
+ * kind, then a count); no line names a person or quotes a value. WM_OK when
+ * everything holds, WM_ERR_INVALID when something does not, WM_ERR_IO when
+ * the check could not run. */
+wm_err store_check(struct store *st, void (*say)(void *ctx, bool ok, const char *line), void *ctx);
 
 /* ---- a caseload, as the alert rules read it ---- */
 

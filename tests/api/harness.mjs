@@ -144,6 +144,7 @@ const UNDO = {
   16: 'DROP INDEX registrations_org_refused; DROP INDEX nrm_org; DROP INDEX survivors_org_entered; '
     + 'ALTER TABLE plan DROP COLUMN goal_domains; ALTER TABLE survivors DROP COLUMN advocate_changes;',
   18: 'ALTER TABLE users DROP COLUMN privacy_mode;', // settings: privacy mode
+  20: 'DROP TRIGGER audit_head_after_insert; DROP TABLE audit_head; ALTER TABLE audit DROP COLUMN mac;', // the audit chain
 };
 export function rollBack(db, version) {
   const steps = Object.keys(UNDO).map(Number).filter((v) => v > version).sort((a, b) => b - a);

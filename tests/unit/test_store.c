@@ -502,9 +502,27 @@ static void the_access_log_merges_reads_and_changes(void **state)
 	}
 }
 
-/* Erasure removes a survivor's entries from both files; an erasure that a
- * crash stopped between the two files' commits is finished at the next
- * start. */
+/* What store_check said, for the tests. */
+struct said {
+	int ok, failed;
+	char last_failed[512];
+};
+
+static void collect_line(void *ctx, bool ok, const char *line)
+{
+	struct said *s = ctx;
+	if (ok) {
+		s->ok++;
+	} else {
+		s->failed++;
+		snprintf(s->last_failed, sizeof s->last_failed, "%s", line);
+	}
+}
+
+/* Erasure keeps a survivor's audit entries (the chain must stay whole; the
+ * number they name the survivor by leads to no one once the record is gone)
+ * and removes their read counts; an erasure that a crash stopped between
+ * the two files' commits is finished at the next start. */
 static void erasure_reaches_the_read_audit_file(void **state)
 {
 	struct fixture *f = *state;
@@ -513,36 +531,143 @@ static void erasure_reaches_the_read_audit_file(void **state)
 	char reads[128];
 	reads_path(f, reads, sizeof reads);
 	assert_int_equal(file_int(reads, "SELECT count(*) FROM read_audit"), 2);
+	assert_int_equal(file_int(reads, "SELECT count(*) FROM recent_reads"), 2);
 	assert_int_equal(store_survivor_erase(f->st, f->surv[0], 1, "ops", "asked"),
 			 WM_ERR_CONFLICT); /* active: refused, and nothing left behind */
 	assert_int_equal(file_int(reads, "SELECT count(*) FROM erasing"), 0);
 	assert_int_equal(store_survivor_erase(f->st, f->surv[1], 1, "ops", "asked"), WM_OK);
-	assert_int_equal(file_int(reads, "SELECT count(*) FROM read_audit"), 1);
+	assert_int_equal(file_int(reads, "SELECT count(*) FROM read_audit"), 2);
 	assert_int_equal(file_int(reads, "SELECT count(*) FROM recent_reads"), 1);
 	assert_int_equal(file_int(reads, "SELECT count(*) FROM erasing"), 0);
+	struct said said = {0};
+	assert_int_equal(store_check(f->st, collect_line, &said), WM_OK);
 
-	/* As a crash would leave it: the survivor gone from the database, its
-	 * entries and its mark still in the read-audit file. */
+	/* As a crash would leave it: the survivor gone from the database, their
+	 * read counts and the mark still in the read-audit file. */
 	store_close(f->st);
 	f->st = NULL;
 	sqlite3 *db;
 	assert_int_equal(sqlite3_open(reads, &db), SQLITE_OK);
-	exec_ok(db, "INSERT INTO read_audit(seq, at, survivor_seq, user_seq, role, action, route) "
-		    "VALUES (1, 1, 999, 1, 1, 0, 1), (3, 1, 1, 1, 1, 0, 1);"
-		    "INSERT INTO recent_reads VALUES (1, 999, 1);"
+	exec_ok(db, "INSERT INTO recent_reads VALUES (1, 999, 1);"
 		    "INSERT INTO erasing VALUES (999), (1);");
 	sqlite3_close(db);
 	char msg[256];
 	assert_int_equal(store_open(f->db, f->keys, STORE_OPEN, 4, &f->st, msg, sizeof msg), WM_OK);
 	assert_int_equal(
-	    file_int(reads, "SELECT count(*) FROM read_audit WHERE survivor_seq = 999"), 0);
-	assert_int_equal(
 	    file_int(reads, "SELECT count(*) FROM recent_reads WHERE survivor_seq = 999"), 0);
 	/* A mark whose survivor is still there (an erasure not committed)
-	 * leaves the survivor's entries alone. */
-	assert_int_equal(file_int(reads, "SELECT count(*) FROM read_audit WHERE survivor_seq = 1"),
-			 2);
+	 * leaves the survivor's counts alone. */
+	assert_int_equal(
+	    file_int(reads, "SELECT count(*) FROM recent_reads WHERE survivor_seq = 1"), 1);
 	assert_int_equal(file_int(reads, "SELECT group_concat(survivor_seq) FROM erasing"), 1);
+}
+
+/* Runs sql on the database file (or its read-audit file) behind the store's
+ * back, as someone with the files but not the key would. */
+static void tamper(struct fixture *f, bool reads_file, const char *sql)
+{
+	char path[128];
+	if (reads_file)
+		reads_path(f, path, sizeof path);
+	else
+		snprintf(path, sizeof path, "%s", f->db);
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	exec_ok(db, sql);
+	sqlite3_close(db);
+}
+
+/* The audit chain: check holds on an honest trail and names the entry where
+ * a changed, removed, inserted or cut entry breaks it, in either file. */
+static void the_audit_chain_shows_tampering(void **state)
+{
+	struct fixture *f = *state;
+	append_reads(f, &f->mgr, 0, 3);
+	struct said s = {0};
+	assert_int_equal(store_check(f->st, collect_line, &s), WM_OK);
+	assert_int_equal(s.failed, 0);
+	assert_true(s.ok > 10);
+	static const struct {
+		bool reads;
+		const char *sql;
+		const char *says;
+	} cases[] = {
+	    {false, "UPDATE audit SET at = at + 1 WHERE seq = (SELECT min(seq) FROM audit)",
+	     "chain breaks at entry seq"},
+	    {true,
+	     "UPDATE read_audit SET user_seq = user_seq + 1 WHERE seq = (SELECT min(seq) "
+	     "FROM read_audit)",
+	     "chain breaks at entry seq"},
+	    {true, "DELETE FROM read_audit WHERE seq = (SELECT min(seq) FROM read_audit)",
+	     "chain breaks at entry seq"},
+	    {true, "DELETE FROM read_audit WHERE seq = (SELECT max(seq) FROM read_audit)",
+	     "entries were removed from its end"},
+	    {false,
+	     "DROP TRIGGER audit_head_after_insert; INSERT INTO audit SELECT seq + 1, at, "
+	     "survivor_seq, user_seq, org_seq, role, action, route, mac FROM audit WHERE seq = "
+	     "(SELECT min(seq) FROM audit)",
+	     "chain breaks at entry seq"},
+	};
+	char db_copy[160], reads_copy[160], reads[128];
+	reads_path(f, reads, sizeof reads);
+	snprintf(db_copy, sizeof db_copy, "%s.keep", f->db);
+	snprintf(reads_copy, sizeof reads_copy, "%s.keep", reads);
+	store_close(f->st);
+	f->st = NULL;
+	tamper(f, false, "PRAGMA wal_checkpoint(TRUNCATE)");
+	tamper(f, true, "PRAGMA wal_checkpoint(TRUNCATE)");
+	char cmd[1024];
+	snprintf(cmd, sizeof cmd, "cp '%s' '%s' && cp '%s' '%s'", f->db, db_copy, reads,
+		 reads_copy);
+	assert_int_equal(system(cmd), 0);
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		snprintf(cmd, sizeof cmd, "cp '%s' '%s' && cp '%s' '%s'", db_copy, f->db,
+			 reads_copy, reads);
+		assert_int_equal(system(cmd), 0);
+		tamper(f, cases[i].reads, cases[i].sql);
+		char msg[256];
+		assert_int_equal(store_open(f->db, f->keys, STORE_OPEN, 2, &f->st, msg, sizeof msg),
+				 WM_OK);
+		memset(&s, 0, sizeof s);
+		assert_int_equal(store_check(f->st, collect_line, &s), WM_ERR_INVALID);
+		assert_int_equal(s.failed, 1);
+		if (!strstr(s.last_failed, cases[i].says))
+			fail_msg("case %zu said: %s", i, s.last_failed);
+		store_close(f->st);
+		f->st = NULL;
+	}
+	/* A sealed value moved or changed no longer opens. */
+	snprintf(cmd, sizeof cmd, "cp '%s' '%s' && cp '%s' '%s'", db_copy, f->db, reads_copy,
+		 reads);
+	assert_int_equal(system(cmd), 0);
+	tamper(f, false,
+	       "UPDATE survivors SET body = (SELECT body FROM survivors ORDER BY seq "
+	       "DESC LIMIT 1) WHERE seq = (SELECT min(seq) FROM survivors)");
+	char msg[256];
+	assert_int_equal(store_open(f->db, f->keys, STORE_OPEN, 2, &f->st, msg, sizeof msg), WM_OK);
+	memset(&s, 0, sizeof s);
+	assert_int_equal(store_check(f->st, collect_line, &s), WM_ERR_INVALID);
+	assert_non_null(strstr(s.last_failed, "does not open"));
+}
+
+/* A trail from before the chain (schema 020) is linked when the database
+ * is first opened by this version, and holds from then on. */
+static void an_older_trail_is_linked_at_open(void **state)
+{
+	struct fixture *f = *state;
+	append_reads(f, &f->mgr, 0, 3);
+	store_close(f->st);
+	f->st = NULL;
+	tamper(f, false, "UPDATE audit SET mac = NULL; DELETE FROM audit_head");
+	tamper(f, true, "UPDATE read_audit SET mac = NULL; DELETE FROM read_head");
+	char msg[256];
+	assert_int_equal(store_open(f->db, f->keys, STORE_OPEN, 2, &f->st, msg, sizeof msg), WM_OK);
+	assert_int_equal(file_int(f->db, "SELECT count(*) FROM audit WHERE mac IS NULL"), 0);
+	struct said s = {0};
+	assert_int_equal(store_check(f->st, collect_line, &s), WM_OK);
+	append_reads(f, &f->mgr, 0, 2);
+	assert_int_equal(store_check(f->st, collect_line, &s), WM_OK);
+	assert_int_equal(s.failed, 0);
 }
 
 /* A database from before the read-audit file (schema 016) keeps its
@@ -565,6 +690,8 @@ static void an_older_database_moves_its_detection_state(void **state)
 	exec_ok(db, "CREATE TABLE main.recent_reads AS SELECT * FROM r.recent_reads;"
 		    "CREATE TABLE main.bulk_access AS SELECT * FROM r.bulk_access;"
 		    "ALTER TABLE users DROP COLUMN privacy_mode;" /* 018 undone too */
+		    "DROP TRIGGER audit_head_after_insert; DROP TABLE audit_head;"
+		    "ALTER TABLE audit DROP COLUMN mac;" /* and 020 */
 		    "DELETE FROM schema_migrations WHERE version >= 17;"
 		    "DETACH r;");
 	sqlite3_close(db);
@@ -766,6 +893,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(the_access_log_merges_reads_and_changes, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(erasure_reaches_the_read_audit_file, setup, teardown),
+	    cmocka_unit_test_setup_teardown(the_audit_chain_shows_tampering, setup, teardown),
+	    cmocka_unit_test_setup_teardown(an_older_trail_is_linked_at_open, setup, teardown),
 	    cmocka_unit_test_setup_teardown(an_older_database_moves_its_detection_state, setup,
 					    teardown),
 	    cmocka_unit_test(a_schema_2_database_upgrades_with_its_audit_entries),
