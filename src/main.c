@@ -23,6 +23,8 @@ static const struct {
     {"serve", cmd_serve, "serve the API"},
     {"demo", cmd_demo, "create a demo database of fictional survivors and print its logins"},
     {"erase", cmd_erase, "remove a closed survivor and everything under them, for good"},
+    {"backup", cmd_backup, "copy a database (both its files) to a backup while it serves"},
+    {"restore", cmd_restore, "make a new database from a backup, and check it"},
     {"check", cmd_check, "check a database: its files, every sealed value, the audit chain"},
     {"routes", cmd_routes, "list the API's routes and the roles that may call each"},
 };

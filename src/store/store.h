@@ -484,6 +484,20 @@ wm_err store_survivor_erase(struct store *st, const char *survivor_id, int64_t a
  * the check could not run. */
 wm_err store_check(struct store *st, void (*say)(void *ctx, bool ok, const char *line), void *ctx);
 
+/* ---- backup and restore ---- */
+
+/* Copies the whole database to a new backup at `to` while it serves: for
+ * SQLite the database and its read-audit file ("<to>" and "<to>-reads",
+ * created mode 0600, each one consistent snapshot, through the online backup
+ * API). Refuses (WM_ERR_EXISTS) a path that exists. The key file is not in
+ * it: keep it apart. A plain reason in msg on failure. */
+wm_err store_backup(struct store *st, const char *to, char *msg, size_t cap);
+
+/* Makes a new database at `to` from the backup at `from` (both files);
+ * refuses a `to` that exists. The caller then opens it with the key file
+ * and checks it (store_check). */
+wm_err store_restore(const char *from, const char *to, char *msg, size_t cap);
+
 /* ---- a caseload, as the alert rules read it ---- */
 
 #define STORE_COLS_MAX 10 /* the most plain columns a kind declares */
