@@ -25,6 +25,8 @@ static const struct {
     {"erase", cmd_erase, "remove a closed survivor and everything under them, for good"},
     {"backup", cmd_backup, "copy a database (both its files) to a backup while it serves"},
     {"restore", cmd_restore, "make a new database from a backup, and check it"},
+    {"rotate-key", cmd_rotate_key,
+     "add a new key and seal every value under it; retire an old one"},
     {"check", cmd_check, "check a database: its files, every sealed value, the audit chain"},
     {"routes", cmd_routes, "list the API's routes and the roles that may call each"},
 };

@@ -20,6 +20,7 @@ int cmd_demo(int argc, char **argv);
 int cmd_routes(int argc, char **argv);
 int cmd_erase(int argc, char **argv);
 int cmd_check(int argc, char **argv);
+int cmd_rotate_key(int argc, char **argv);
 int cmd_backup(int argc, char **argv);
 int cmd_restore(int argc, char **argv);
 

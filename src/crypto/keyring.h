@@ -2,8 +2,9 @@
  * keyring.h - the data-encryption keys, field encryption and blind indexes.
  *
  * The key file holds one or more master keys, one a line: "waymark-key ID
+ * HEX64", and once a key has been added, the index key: "waymark-index
  * HEX64". The highest ID encrypts; every ID decrypts, so a key can be rotated
- * by adding a line and re-encrypting at leisure. Each sealed value is stored
+ * by adding a line and re-encrypting at leisure (`waymark rotate-key`). Each sealed value is stored
  * beside the ID of the key that sealed it.
  *
  * Sealing is XChaCha20-Poly1305 with a random nonce, bound by associated data
@@ -47,6 +48,21 @@ wm_err keyring_seal(const struct keyring *k, const void *plain, size_t len, cons
  * is unknown, the data was changed, or it belongs to another place. */
 wm_err keyring_open(const struct keyring *k, int key_id, const unsigned char *in, size_t len,
 		    const char *ad, unsigned char *out);
+
+/* Adds a new random key to the key file at path (the next id; it seals new
+ * values from then on), writing the file anew atomically, mode 0600, with
+ * the index key pinned in it ("waymark-index HEX") so that retiring the
+ * oldest key later does not change any blind index or the audit chain. A
+ * process that loaded the file before learns the new key when it first
+ * meets a value sealed under it (keyring_open reads the file again). */
+wm_err keyring_add_key(const char *path, int *new_id, char *msg, size_t cap);
+
+/* Removes key id from the key file (pinning the index key first), refusing
+ * the newest. The caller has made sure no value is still sealed under it. */
+wm_err keyring_retire_key(const char *path, int id, char *msg, size_t cap);
+
+/* The ids of the keys held (at most cap of them, in file order). */
+int keyring_ids(const struct keyring *k, int *ids, int cap);
 
 /* The blind index of an already folded text for a purpose ("name"). */
 void keyring_blind(const struct keyring *k, const char *purpose, const char *folded,

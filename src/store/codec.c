@@ -131,6 +131,13 @@ void codec_audit_head(const struct keyring *k, int64_t seq, const unsigned char 
 	keyring_blind(k, "audit-head", text, out);
 }
 
+int codec_key_check_id(const unsigned char *in, size_t len)
+{
+	if (!in || len < 4)
+		return -1;
+	return (int)((uint32_t)in[0] << 24 | (uint32_t)in[1] << 16 | (uint32_t)in[2] << 8 | in[3]);
+}
+
 wm_err codec_key_check_make(const struct keyring *k, unsigned char **out, size_t *len)
 {
 	size_t plen = sizeof key_check_text - 1;
@@ -157,8 +164,7 @@ wm_err codec_key_check_verify(const struct keyring *k, const unsigned char *in, 
 	size_t plen = sizeof key_check_text - 1;
 	if (len != 4 + plen + KEYRING_OVERHEAD)
 		return WM_ERR_CRYPTO;
-	int id =
-	    (int)((unsigned)in[0] << 24 | (unsigned)in[1] << 16 | (unsigned)in[2] << 8 | in[3]);
+	int id = codec_key_check_id(in, len);
 	unsigned char plain[sizeof key_check_text];
 	wm_err e = keyring_open(k, id, in + 4, len - 4, "meta:key_check", plain);
 	if (e == WM_OK && memcmp(plain, key_check_text, plen) != 0)

@@ -133,5 +133,7 @@ void codec_audit_head(const struct keyring *k, int64_t seq, const unsigned char 
 /* Seals and checks the fixed value that proves a key file fits a database. */
 wm_err codec_key_check_make(const struct keyring *k, unsigned char **out, size_t *len);
 wm_err codec_key_check_verify(const struct keyring *k, const unsigned char *in, size_t len);
+/* The id of the key that sealed a check value (-1 when it is malformed). */
+int codec_key_check_id(const unsigned char *in, size_t len);
 
 #endif

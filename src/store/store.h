@@ -498,6 +498,18 @@ wm_err store_backup(struct store *st, const char *to, char *msg, size_t cap);
  * and checks it (store_check). */
 wm_err store_restore(const char *from, const char *to, char *msg, size_t cap);
 
+/* ---- key rotation (`waymark rotate-key`) ---- */
+
+/* Seals again, under the keys' active (newest) key, every value sealed
+ * under another: records, parts, kept versions, share and erasure reasons,
+ * and the key check. In short transactions, safely beside a serving
+ * process (a value it changes meanwhile is left for the next pass, already
+ * sealed by it). say gets a line per table done, naming counts only. */
+wm_err store_reseal(struct store *st, void (*say)(void *ctx, const char *line), void *ctx);
+
+/* How many values are still sealed under key_id (0: the key may go). */
+wm_err store_key_use(struct store *st, int key_id, long *count);
+
 /* ---- a caseload, as the alert rules read it ---- */
 
 #define STORE_COLS_MAX 10 /* the most plain columns a kind declares */

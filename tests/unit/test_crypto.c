@@ -361,6 +361,65 @@ static void two_keys_seal_with_newest_open_with_any(void **state)
 	keyring_free(k1);
 }
 
+/* rotate-key's file work: a key added (the index key pinned), learnt by a
+ * keyring loaded before when it meets a value sealed under it, and the old
+ * key retired, with every blind index unchanged throughout. */
+static void keys_added_learnt_and_retired(void **state)
+{
+	(void)state;
+	write_file("rot.key", "waymark-key 1 " HEX1 "\n", 0600);
+	struct keyring *before = load_ok("rot.key");
+	unsigned char b0[KEYRING_BLIND_LEN], b[KEYRING_BLIND_LEN];
+	keyring_blind(before, "name", "ardita", b0);
+
+	int id = 0;
+	char msg[128];
+	assert_int_equal(keyring_add_key(path_of("rot.key"), &id, msg, sizeof msg), WM_OK);
+	assert_int_equal(id, 2);
+	struct stat sb;
+	assert_int_equal(stat(path_of("rot.key"), &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	struct keyring *after = load_ok("rot.key");
+	assert_int_equal(keyring_active_id(after), 2);
+	keyring_blind(after, "name", "ardita", b);
+	assert_memory_equal(b, b0, sizeof b);
+
+	/* The keyring loaded before seals under key 1 until it meets key 2. */
+	const char plain[] = "Ardita";
+	size_t len = sizeof plain - 1, slen = len + KEYRING_OVERHEAD;
+	unsigned char sealed[16 + KEYRING_OVERHEAD], out[16];
+	int sid;
+	assert_int_equal(keyring_active_id(before), 1);
+	assert_int_equal(keyring_seal(after, plain, len, "survivor:x", sealed, &sid), WM_OK);
+	assert_int_equal(sid, 2);
+	assert_int_equal(keyring_open(before, 2, sealed, slen, "survivor:x", out), WM_OK);
+	assert_memory_equal(out, plain, len);
+	assert_int_equal(keyring_active_id(before), 2);
+
+	/* Retiring the newest is refused; the oldest goes, names stay found. */
+	assert_int_equal(keyring_retire_key(path_of("rot.key"), 2, msg, sizeof msg),
+			 WM_ERR_INVALID);
+	assert_int_equal(keyring_retire_key(path_of("rot.key"), 9, msg, sizeof msg),
+			 WM_ERR_NOT_FOUND);
+	assert_int_equal(keyring_retire_key(path_of("rot.key"), 1, msg, sizeof msg), WM_OK);
+	struct keyring *only2 = load_ok("rot.key");
+	int ids[4];
+	assert_int_equal(keyring_ids(only2, ids, 4), 1);
+	assert_int_equal(ids[0], 2);
+	keyring_blind(only2, "name", "ardita", b);
+	assert_memory_equal(b, b0, sizeof b);
+	assert_int_equal(keyring_open(only2, 2, sealed, slen, "survivor:x", out), WM_OK);
+	/* A process that held key 1 keeps it after the file dropped it. */
+	unsigned char old[16 + KEYRING_OVERHEAD];
+	struct keyring *k1 = ring1();
+	assert_int_equal(keyring_seal(k1, plain, len, "survivor:x", old, &sid), WM_OK);
+	assert_int_equal(keyring_open(before, 1, old, slen, "survivor:x", out), WM_OK);
+	keyring_free(k1);
+	keyring_free(only2);
+	keyring_free(after);
+	keyring_free(before);
+}
+
 static void blind_index(void **state)
 {
 	(void)state;
@@ -668,6 +727,7 @@ int main(void)
 	    cmocka_unit_test(seal_open_round_trip),
 	    cmocka_unit_test(open_refuses_tampering_and_misplacement),
 	    cmocka_unit_test(two_keys_seal_with_newest_open_with_any),
+	    cmocka_unit_test(keys_added_learnt_and_retired),
 	    cmocka_unit_test(blind_index),
 	    cmocka_unit_test(name_index_ignores_case_and_spaces),
 	    cmocka_unit_test(record_seal_open_round_trip),
