@@ -35,4 +35,9 @@ struct conn;
 sqlite3 *store_sqlite_acquire(struct store *st, struct conn **c);
 void store_sqlite_release(struct store *st, struct conn *c);
 
+/* The same on the backend's own struct (backend.h), for its files. */
+struct sqlite_store;
+sqlite3 *sqlite_acquire(struct sqlite_store *st, struct conn **c);
+void sqlite_release(struct sqlite_store *st, struct conn *c);
+
 #endif
