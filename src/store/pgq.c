@@ -369,6 +369,11 @@ int pq_column_type(pq_stmt *s, int i)
 	}
 }
 
+const char *pq_sql(const pq_stmt *s)
+{
+	return s->sql;
+}
+
 int pq_exec(struct pq_db *db, const char *sql)
 {
 	PGresult *r = PQexec(db->pg, sql);

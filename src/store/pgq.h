@@ -77,6 +77,10 @@ const void *pq_column_blob(pq_stmt *s, int i);
 int pq_column_bytes(pq_stmt *s, int i);
 int pq_column_type(pq_stmt *s, int i);
 
+/* The statement's SQL as it is sent, parameters numbered $1, $2, ...
+ * (borrowed; for tests). */
+const char *pq_sql(const pq_stmt *s);
+
 /* Runs sql (one or more statements, no parameters); PQ_OK or PQ_ERROR. */
 int pq_exec(struct pq_db *db, const char *sql);
 
