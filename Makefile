@@ -13,7 +13,7 @@
 # make format, make clean.
 
 CC      ?= cc
-PKGS    := libmicrohttpd jansson sqlite3 libsodium
+PKGS    := libmicrohttpd jansson sqlite3 libsodium libpq
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
            -Wvla -Werror
 CFLAGS  ?= -O2 -g
@@ -25,7 +25,8 @@ SANFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 
 SRC      := $(filter-out src/main.c,$(shell find src -name '*.c' | sort))
 MIGRATIONS := $(sort $(wildcard src/store/migrations/sqlite/*.sql))
-GEN      := build/gen/migrations_sqlite.c build/gen/openapi.c build/gen/web_templates.c \
+PG_MIGRATIONS := $(sort $(wildcard src/store/migrations/postgresql/*.sql))
+GEN      := build/gen/migrations_sqlite.c build/gen/migrations_pg.c build/gen/openapi.c build/gen/web_templates.c \
             build/gen/web_assets.c
 # The pages' templates, and the design system (nhsuk-frontend, from npm:
 # scripts/install-deps) with our own few styles and the script that starts it.
@@ -50,6 +51,10 @@ deps:
 build/gen/migrations_sqlite.c: $(MIGRATIONS) scripts/embed-sql
 	@mkdir -p $(@D)
 	scripts/embed-sql $@ $(MIGRATIONS)
+
+build/gen/migrations_pg.c: $(PG_MIGRATIONS) scripts/embed-sql
+	@mkdir -p $(@D)
+	scripts/embed-sql --backend pg $@ $(PG_MIGRATIONS)
 
 build/gen/openapi.c: src/api/openapi.json scripts/embed-text
 	@mkdir -p $(@D)

@@ -15,5 +15,7 @@ struct migration {
 
 extern const struct migration sqlite_migrations[];
 extern const int sqlite_migration_count;
+extern const struct migration pg_migrations[];
+extern const int pg_migration_count;
 
 #endif

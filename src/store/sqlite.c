@@ -24,6 +24,7 @@
 #include "batch.h"
 #include "codec.h"
 #include "migrations.h"
+#include "backend.h"
 #include "sqlite.h"
 #include "../util/log.h"
 #include "../util/text.h"
@@ -336,7 +337,7 @@ struct conn {
 	struct item_stmts items[ITEM_KINDS_MAX];
 	size_t nitems;
 	struct conn *next_free;
-	struct store *st;
+	struct sqlite_store *st;
 	bool gated; /* holds the write turn (see gate_enter) */
 };
 
@@ -381,7 +382,7 @@ struct session_cache {
 	struct session_slot slot[SESSION_CACHE_SLOTS];
 };
 
-struct store {
+struct sqlite_store {
 	const struct keyring *keys;
 	struct session_cache sessions;
 	pthread_mutex_t lock;
@@ -418,7 +419,7 @@ static struct session_slot *session_slot_of(struct session_cache *sc, const unsi
 
 /* A cached, still valid session's user; false on a miss. *generation is
  * what a miss's answer must be put back under. */
-static bool session_cached(struct store *st, const unsigned char *digest, int64_t now,
+static bool session_cached(struct sqlite_store *st, const unsigned char *digest, int64_t now,
 			   struct store_user *out, int64_t *expires_at, uint64_t *generation)
 {
 	struct session_cache *sc = &st->sessions;
@@ -435,7 +436,7 @@ static bool session_cached(struct store *st, const unsigned char *digest, int64_
 	return hit;
 }
 
-static void session_remember(struct store *st, const unsigned char *digest,
+static void session_remember(struct sqlite_store *st, const unsigned char *digest,
 			     const struct store_user *u, int64_t expires_at, uint64_t generation)
 {
 	struct session_cache *sc = &st->sessions;
@@ -453,7 +454,7 @@ static void session_remember(struct store *st, const unsigned char *digest,
 
 /* Forgets every cached session: called after each change that can end a
  * session or change its user (committed or not: forgetting is harmless). */
-static void session_forget_all(struct store *st)
+static void session_forget_all(struct sqlite_store *st)
 {
 	struct session_cache *sc = &st->sessions;
 	pthread_mutex_lock(&sc->lock);
@@ -621,7 +622,7 @@ static void close_conn(struct conn *c)
 	sqlite3_close(c->db);
 }
 
-static struct conn *acquire(struct store *st)
+static struct conn *acquire(struct sqlite_store *st)
 {
 	pthread_mutex_lock(&st->lock);
 	while (!st->free_list)
@@ -632,7 +633,7 @@ static struct conn *acquire(struct store *st)
 	return c;
 }
 
-static void release(struct store *st, struct conn *c)
+static void release(struct sqlite_store *st, struct conn *c)
 {
 	pthread_mutex_lock(&st->lock);
 	c->next_free = st->free_list;
@@ -797,7 +798,7 @@ static int current_version(struct conn *c)
 	return v;
 }
 
-int store_schema_latest(void)
+int sqlite_schema_latest(void)
 {
 	return sqlite_migrations[sqlite_migration_count - 1].version;
 }
@@ -903,8 +904,8 @@ static wm_err meta_put(struct conn *c, const char *name, const unsigned char *v,
 	return exec_stmt(s);
 }
 
-static wm_err prepare_database(struct store *st, struct conn *c, enum store_mode mode, char *msg,
-			       size_t cap)
+static wm_err prepare_database(struct sqlite_store *st, struct conn *c, enum store_mode mode,
+			       char *msg, size_t cap)
 {
 	int version = current_version(c);
 	if (version < 0) {
@@ -920,11 +921,11 @@ static wm_err prepare_database(struct store *st, struct conn *c, enum store_mode
 		snprintf(msg, cap, "not a waymark database: create one with 'waymark init'");
 		return WM_ERR_NOT_FOUND;
 	}
-	if (version > store_schema_latest()) {
+	if (version > sqlite_schema_latest()) {
 		snprintf(msg, cap,
 			 "the database is at schema version %d, newer than this waymark knows "
 			 "(%d): upgrade waymark before opening it",
-			 version, store_schema_latest());
+			 version, sqlite_schema_latest());
 		return WM_ERR_SCHEMA_NEWER;
 	}
 	wm_err e = migrate(c, version, msg, cap);
@@ -981,7 +982,7 @@ static int reads_chain_column(struct conn *c)
  * database from before schema 020, in transactions of CHAIN_BATCH entries
  * so that a stop part-way loses nothing: the next start goes on. */
 #define CHAIN_BATCH 5000
-static wm_err chain_fill(struct store *st, struct conn *c, const char *tbl)
+static wm_err chain_fill(struct sqlite_store *st, struct conn *c, const char *tbl)
 {
 	char *last_sql =
 	    sqlite3_mprintf("SELECT mac IS NULL FROM %s ORDER BY seq DESC LIMIT 1", tbl);
@@ -1153,14 +1154,10 @@ static wm_err reads_sweep(struct conn *c)
 	return rc == SQLITE_OK ? WM_OK : WM_ERR_IO;
 }
 
-wm_err store_open(const char *url, const struct keyring *keys, enum store_mode mode, int pool_size,
-		  struct store **out, char *msg, size_t msgcap)
+wm_err sqlite_open(const char *url, const struct keyring *keys, enum store_mode mode, int pool_size,
+		   struct sqlite_store **out, char *msg, size_t msgcap)
 {
 	*out = NULL;
-	if (strncmp(url, "postgresql://", 13) == 0 || strncmp(url, "postgres://", 11) == 0) {
-		snprintf(msg, msgcap, "this build of waymark does not support PostgreSQL yet");
-		return WM_ERR_UNSUPPORTED;
-	}
 	struct stat sb;
 	if (mode == STORE_OPEN && stat(url, &sb) != 0) {
 		snprintf(msg, msgcap, "no database at that path: create one with 'waymark init'");
@@ -1168,7 +1165,7 @@ wm_err store_open(const char *url, const struct keyring *keys, enum store_mode m
 	}
 	if (pool_size < 1)
 		pool_size = 1;
-	struct store *st = calloc(1, sizeof *st);
+	struct sqlite_store *st = calloc(1, sizeof *st);
 	if (!st)
 		return WM_ERR_NOMEM;
 	st->keys = keys;
@@ -1215,7 +1212,7 @@ wm_err store_open(const char *url, const struct keyring *keys, enum store_mode m
 			snprintf(msg, msgcap, "cannot open a database connection");
 	}
 	if (e != WM_OK) {
-		store_close(st);
+		sqlite_close(st);
 		return e;
 	}
 	for (int i = 0; i < pool_size; i++) {
@@ -1227,14 +1224,14 @@ wm_err store_open(const char *url, const struct keyring *keys, enum store_mode m
 	st->audit = batch_start(audit_commit, st);
 	if (!st->audit) {
 		snprintf(msg, msgcap, "cannot start the audit writer");
-		store_close(st);
+		sqlite_close(st);
 		return WM_ERR_NOMEM;
 	}
 	*out = st;
 	return WM_OK;
 }
 
-void store_close(struct store *st)
+void sqlite_close(struct sqlite_store *st)
 {
 	if (!st)
 		return;
@@ -1251,12 +1248,12 @@ void store_close(struct store *st)
 	free(st);
 }
 
-int store_schema_version(struct store *st)
+int sqlite_schema_version(struct sqlite_store *st)
 {
 	return st->schema_version;
 }
 
-wm_err store_ping(struct store *st)
+wm_err sqlite_ping(struct sqlite_store *st)
 {
 	struct conn *c = acquire(st);
 	sqlite3_stmt *s = stmt(c, Q_PING);
@@ -1292,8 +1289,8 @@ static wm_err account_event(struct conn *c, const struct store_account_event *ev
 	return exec_stmt(s);
 }
 
-wm_err store_org_create(struct store *st, const struct store_org *org,
-			const struct store_account_event *ev)
+wm_err sqlite_org_create(struct sqlite_store *st, const struct store_org *org,
+			 const struct store_account_event *ev)
 {
 	char key[STORE_NAME_LEN * 4];
 	if (!text_fold(org->name, key, sizeof key))
@@ -1319,7 +1316,7 @@ wm_err store_org_create(struct store *st, const struct store_org *org,
 	return e;
 }
 
-wm_err store_org_get(struct store *st, const char *id, struct store_org *out)
+wm_err sqlite_org_get(struct sqlite_store *st, const char *id, struct store_org *out)
 {
 	struct conn *c = acquire(st);
 	sqlite3_stmt *s = stmt(c, Q_ORG_GET);
@@ -1339,8 +1336,8 @@ wm_err store_org_get(struct store *st, const char *id, struct store_org *out)
 	return e;
 }
 
-wm_err store_org_list(struct store *st, int64_t after, int limit,
-		      void (*each)(void *ctx, const struct store_org *org), void *ctx, bool *more)
+wm_err sqlite_org_list(struct sqlite_store *st, int64_t after, int limit,
+		       void (*each)(void *ctx, const struct store_org *org), void *ctx, bool *more)
 {
 	struct conn *c = acquire(st);
 	sqlite3_stmt *s = stmt(c, Q_ORG_LIST);
@@ -1387,8 +1384,8 @@ static void read_user(sqlite3_stmt *s, struct store_user *u)
 	u->privacy_mode = sqlite3_column_int(s, 11) != 0;
 }
 
-wm_err store_user_create(struct store *st, const struct store_user *u,
-			 const struct store_account_event *ev)
+wm_err sqlite_user_create(struct sqlite_store *st, const struct store_user *u,
+			  const struct store_account_event *ev)
 {
 	struct conn *c = acquire(st);
 	wm_err e = begin(c);
@@ -1415,7 +1412,8 @@ wm_err store_user_create(struct store *st, const struct store_user *u,
 	return e;
 }
 
-static wm_err user_lookup(struct store *st, enum stmt q, const char *key, struct store_user *out)
+static wm_err user_lookup(struct sqlite_store *st, enum stmt q, const char *key,
+			  struct store_user *out)
 {
 	struct conn *c = acquire(st);
 	sqlite3_stmt *s = stmt(c, q);
@@ -1435,18 +1433,18 @@ static wm_err user_lookup(struct store *st, enum stmt q, const char *key, struct
 	return e;
 }
 
-wm_err store_user_get(struct store *st, const char *id, struct store_user *out)
+wm_err sqlite_user_get(struct sqlite_store *st, const char *id, struct store_user *out)
 {
 	return user_lookup(st, Q_USER_GET, id, out);
 }
 
-wm_err store_user_by_name(struct store *st, const char *username, struct store_user *out)
+wm_err sqlite_user_by_name(struct sqlite_store *st, const char *username, struct store_user *out)
 {
 	return user_lookup(st, Q_USER_BY_NAME, username, out);
 }
 
-wm_err store_user_update(struct store *st, const struct store_user *u, int expected,
-			 bool revoke_sessions, const struct store_account_event *ev)
+wm_err sqlite_user_update(struct sqlite_store *st, const struct store_user *u, int expected,
+			  bool revoke_sessions, const struct store_account_event *ev)
 {
 	struct conn *c = acquire(st);
 	wm_err e = begin(c);
@@ -1485,9 +1483,9 @@ wm_err store_user_update(struct store *st, const struct store_user *u, int expec
 	return e;
 }
 
-wm_err store_user_list(struct store *st, int64_t after, int limit,
-		       void (*each)(void *ctx, const struct store_user *user), void *ctx,
-		       bool *more)
+wm_err sqlite_user_list(struct sqlite_store *st, int64_t after, int limit,
+			void (*each)(void *ctx, const struct store_user *user), void *ctx,
+			bool *more)
 {
 	struct conn *c = acquire(st);
 	sqlite3_stmt *s = stmt(c, Q_USER_LIST);
@@ -1513,8 +1511,8 @@ wm_err store_user_list(struct store *st, int64_t after, int limit,
 	return e;
 }
 
-wm_err store_session_create(struct store *st, const unsigned char *digest, size_t len,
-			    const char *user_id, int user_version, int64_t now, int64_t expires_at)
+wm_err sqlite_session_create(struct sqlite_store *st, const unsigned char *digest, size_t len,
+			     const char *user_id, int user_version, int64_t now, int64_t expires_at)
 {
 	struct conn *c = acquire(st);
 	wm_err e = begin(c);
@@ -1540,8 +1538,8 @@ wm_err store_session_create(struct store *st, const unsigned char *digest, size_
 	return e;
 }
 
-wm_err store_session_user(struct store *st, const unsigned char *digest, size_t len, int64_t now,
-			  struct store_user *out, int64_t *expires_at)
+wm_err sqlite_session_user(struct sqlite_store *st, const unsigned char *digest, size_t len,
+			   int64_t now, struct store_user *out, int64_t *expires_at)
 {
 	uint64_t generation = 0;
 	bool cacheable = len == SESSION_DIGEST_LEN;
@@ -1569,7 +1567,7 @@ wm_err store_session_user(struct store *st, const unsigned char *digest, size_t 
 	return e;
 }
 
-wm_err store_session_delete(struct store *st, const unsigned char *digest, size_t len)
+wm_err sqlite_session_delete(struct sqlite_store *st, const unsigned char *digest, size_t len)
 {
 	struct conn *c = acquire(st);
 	wm_err e = begin(c);
@@ -1628,8 +1626,8 @@ static wm_err lock_key(struct conn *c, const unsigned char *key, size_t len, int
 	return e;
 }
 
-wm_err store_login_begin(struct store *st, const char *username, int64_t now,
-			 const struct store_lockout *rule, int64_t *until)
+wm_err sqlite_login_begin(struct sqlite_store *st, const char *username, int64_t now,
+			  const struct store_lockout *rule, int64_t *until)
 {
 	unsigned char key[KEYRING_BLIND_LEN];
 	codec_username_index(st->keys, username, key);
@@ -1653,8 +1651,8 @@ wm_err store_login_begin(struct store *st, const char *username, int64_t now,
 	return e;
 }
 
-wm_err store_login_failed(struct store *st, const char *username, int64_t now,
-			  const struct store_lockout *rule)
+wm_err sqlite_login_failed(struct sqlite_store *st, const char *username, int64_t now,
+			   const struct store_lockout *rule)
 {
 	unsigned char key[KEYRING_BLIND_LEN];
 	codec_username_index(st->keys, username, key);
@@ -1674,7 +1672,7 @@ wm_err store_login_failed(struct store *st, const char *username, int64_t now,
 	return e;
 }
 
-wm_err store_login_succeeded(struct store *st, const char *username)
+wm_err sqlite_login_succeeded(struct sqlite_store *st, const char *username)
 {
 	unsigned char key[KEYRING_BLIND_LEN];
 	codec_username_index(st->keys, username, key);
@@ -1689,12 +1687,6 @@ wm_err store_login_succeeded(struct store *st, const char *username)
 
 /* ---- survivors ---- */
 
-void store_survivor_clear(struct store_survivor *s)
-{
-	json_decref(s->body);
-	s->body = NULL;
-}
-
 /* A survivor's sealed record is bound to its id and its organisation: moved
  * to another row or, by editing the clear org_id column, to another
  * organisation, it no longer opens. */
@@ -1707,7 +1699,7 @@ struct surv_cols {
 	int key_id;
 };
 
-static wm_err surv_cols_make(struct store *st, const struct store_survivor *s,
+static wm_err surv_cols_make(struct sqlite_store *st, const struct store_survivor *s,
 			     struct surv_cols *cols)
 {
 	cols->sealed = NULL;
@@ -1736,11 +1728,11 @@ static void bind_cols(sqlite3_stmt *s, int first, const struct surv_cols *cols)
 			  SQLITE_STATIC);
 }
 
-static wm_err audit_record(struct store *st, struct conn *c, bool reads,
+static wm_err audit_record(struct sqlite_store *st, struct conn *c, bool reads,
 			   const struct store_audit *entries, size_t n);
 
-wm_err store_survivor_create(struct store *st, const struct store_survivor *sv,
-			     const struct store_audit *audit)
+wm_err sqlite_survivor_create(struct sqlite_store *st, const struct store_survivor *sv,
+			      const struct store_audit *audit)
 {
 	struct surv_cols cols;
 	wm_err e = surv_cols_make(st, sv, &cols);
@@ -1769,7 +1761,7 @@ wm_err store_survivor_create(struct store *st, const struct store_survivor *sv,
 }
 
 /* Reads the current row of a SURV_COLS statement, opening its body. */
-static wm_err read_survivor(struct store *st, sqlite3_stmt *s, struct store_survivor *out)
+static wm_err read_survivor(struct sqlite_store *st, sqlite3_stmt *s, struct store_survivor *out)
 {
 	out->seq = sqlite3_column_int64(s, 0);
 	copy_col(s, 1, out->id, sizeof out->id);
@@ -1819,8 +1811,8 @@ static void bind_named(sqlite3_stmt *s, const char *name, const void *v, int len
 		sqlite3_bind_blob(s, i, v, len, SQLITE_STATIC);
 }
 
-wm_err store_survivor_get(struct store *st, const char *id, const struct store_survivor_filter *vis,
-			  struct store_survivor *out)
+wm_err sqlite_survivor_get(struct sqlite_store *st, const char *id,
+			   const struct store_survivor_filter *vis, struct store_survivor *out)
 {
 	out->body = NULL;
 	/* Rows the caller may not see are never read, let alone decrypted:
@@ -1858,7 +1850,7 @@ wm_err store_survivor_get(struct store *st, const char *id, const struct store_s
 	return e;
 }
 
-wm_err store_survivor_org(struct store *st, const char *id, char org_id[STORE_ID_LEN])
+wm_err sqlite_survivor_org(struct sqlite_store *st, const char *id, char org_id[STORE_ID_LEN])
 {
 	struct conn *c = acquire(st);
 	sqlite3_stmt *s = stmt(c, Q_SURV_ORG);
@@ -1910,7 +1902,7 @@ static wm_err keep_version(struct conn *c, sqlite3_stmt *keep, const char *tbl, 
 
 /* The sealed body kept for tbl/id at version: WM_ERR_NOT_FOUND when it is
  * not kept. *sealed is malloc'd; the caller frees it. */
-static wm_err version_get(struct store *st, const char *tbl, const char *id, int version,
+static wm_err version_get(struct sqlite_store *st, const char *tbl, const char *id, int version,
 			  int *key_id, unsigned char **sealed, size_t *len)
 {
 	struct conn *c = acquire(st);
@@ -1938,8 +1930,8 @@ static wm_err version_get(struct store *st, const char *tbl, const char *id, int
 	return e;
 }
 
-wm_err store_survivor_version(struct store *st, const struct store_survivor *current, int version,
-			      json_t **body)
+wm_err sqlite_survivor_version(struct sqlite_store *st, const struct store_survivor *current,
+			       int version, json_t **body)
 {
 	*body = NULL;
 	int key_id;
@@ -1955,8 +1947,8 @@ wm_err store_survivor_version(struct store *st, const struct store_survivor *cur
 	return e;
 }
 
-wm_err store_survivor_update(struct store *st, struct store_survivor *sv, int expected,
-			     const struct store_audit *audit)
+wm_err sqlite_survivor_update(struct sqlite_store *st, struct store_survivor *sv, int expected,
+			      const struct store_audit *audit)
 {
 	struct surv_cols cols;
 	wm_err e = surv_cols_make(st, sv, &cols);
@@ -1999,9 +1991,10 @@ static enum stmt list_shape(const struct store_survivor_filter *f, bool all_orgs
 	return (enum stmt)(Q_SURV_LIST + shape);
 }
 
-wm_err store_sqlite_list_plan(struct store *st, int shape, char *out, size_t cap)
+wm_err store_sqlite_list_plan(struct store *generic, int shape, char *out, size_t cap)
 {
-	assert(shape >= 0 && shape < STORE_SHAPES && cap > 0);
+	struct sqlite_store *st = generic->sqlite;
+	assert(st != NULL && shape >= 0 && shape < STORE_SHAPES && cap > 0);
 	char sql[2048];
 	snprintf(sql, sizeof sql, "EXPLAIN QUERY PLAN %s", list_sql[shape]);
 	out[0] = '\0';
@@ -2022,9 +2015,10 @@ wm_err store_sqlite_list_plan(struct store *st, int shape, char *out, size_t cap
 	return e;
 }
 
-wm_err store_survivor_list(struct store *st, const struct store_survivor_filter *f, int64_t after,
-			   int limit, void (*each)(void *ctx, const struct store_survivor *s),
-			   void *ctx, bool *more)
+wm_err sqlite_survivor_list(struct sqlite_store *st, const struct store_survivor_filter *f,
+			    int64_t after, int limit,
+			    void (*each)(void *ctx, const struct store_survivor *s), void *ctx,
+			    bool *more)
 {
 	*more = false;
 	assert(limit >= 1 && limit <= STORE_LIST_MAX);
@@ -2189,7 +2183,8 @@ static wm_err query_text_int(struct conn *c, enum stmt q, const char *t, int64_t
  * organisation's managers (one per hour, its count kept up to date). Cheap
  * for everyone below the floor: one count over at most BULK_MIN + 1 index
  * entries. */
-static wm_err bulk_check(struct store *st, struct conn *c, const struct store_audit *a, int64_t now)
+static wm_err bulk_check(struct sqlite_store *st, struct conn *c, const struct store_audit *a,
+			 int64_t now)
 {
 	if (!given(a->org_id))
 		return WM_OK; /* no organisation, no managers to tell (and no records) */
@@ -2246,7 +2241,7 @@ static wm_err bulk_check(struct store *st, struct conn *c, const struct store_au
 
 /* Inserts entries (in the caller's transaction; reads: into the read-audit
  * file), then checks each account among them once for bulk access. */
-static wm_err audit_record(struct store *st, struct conn *c, bool reads,
+static wm_err audit_record(struct sqlite_store *st, struct conn *c, bool reads,
 			   const struct store_audit *entries, size_t n)
 {
 	assert(c->gated);
@@ -2284,7 +2279,7 @@ static wm_err audit_record(struct store *st, struct conn *c, bool reads,
  * committed for a read not shown is harmless). */
 static wm_err audit_commit(void *ctx, const struct store_audit *entries, size_t n)
 {
-	struct store *st = ctx;
+	struct sqlite_store *st = ctx;
 	struct conn *c = st->writer ? st->writer : acquire(st);
 	wm_err e = WM_OK;
 	for (size_t off = 0; e == WM_OK && off < n; off += AUDIT_CHUNK) {
@@ -2299,18 +2294,18 @@ static wm_err audit_commit(void *ctx, const struct store_audit *entries, size_t 
 	return e;
 }
 
-wm_err store_audit_append_async(struct store *st, const struct store_audit *entries, size_t n,
-				void (*notify)(void *ctx, wm_err result), void *ctx)
+wm_err sqlite_audit_append_async(struct sqlite_store *st, const struct store_audit *entries,
+				 size_t n, void (*notify)(void *ctx, wm_err result), void *ctx)
 {
 	return batch_append_async(st->audit, entries, n, notify, ctx);
 }
 
-void store_audit_drain(struct store *st)
+void sqlite_audit_drain(struct sqlite_store *st)
 {
 	batch_drain(st->audit);
 }
 
-void store_set_bulk_threshold(struct store *st, int threshold)
+void sqlite_set_bulk_threshold(struct sqlite_store *st, int threshold)
 {
 	st->bulk_threshold = threshold > 0 ? threshold : 0;
 }
@@ -2318,8 +2313,9 @@ void store_set_bulk_threshold(struct store *st, int threshold)
 /* Runs a newest-first page query bound to (key, before, limit + 1), calling
  * row(arg, s) on up to limit rows (it may stop with an error); *more is set
  * when there are further ones. */
-static wm_err page_newest(struct store *st, enum stmt q, const char *key, int64_t before, int limit,
-			  wm_err (*row)(void *arg, sqlite3_stmt *s), void *arg, bool *more)
+static wm_err page_newest(struct sqlite_store *st, enum stmt q, const char *key, int64_t before,
+			  int limit, wm_err (*row)(void *arg, sqlite3_stmt *s), void *arg,
+			  bool *more)
 {
 	*more = false;
 	struct conn *c = acquire(st);
@@ -2371,8 +2367,9 @@ static wm_err log_row(void *arg, sqlite3_stmt *s)
 	return WM_OK;
 }
 
-wm_err store_access_log(struct store *st, const char *survivor_id, int64_t before, int limit,
-			void (*each)(void *ctx, const struct store_audit *a), void *ctx, bool *more)
+wm_err sqlite_access_log(struct sqlite_store *st, const char *survivor_id, int64_t before,
+			 int limit, void (*each)(void *ctx, const struct store_audit *a), void *ctx,
+			 bool *more)
 {
 	struct log_page p = {survivor_id, each, ctx};
 	return page_newest(st, Q_AUDIT_LIST, survivor_id, before, limit, log_row, &p, more);
@@ -2402,9 +2399,10 @@ static wm_err bulk_row(void *arg, sqlite3_stmt *s)
 	return WM_OK;
 }
 
-wm_err store_bulk_access_list(struct store *st, const char *org_id, int64_t before, int limit,
-			      void (*each)(void *ctx, const struct store_bulk_access *b), void *ctx,
-			      bool *more)
+wm_err sqlite_bulk_access_list(struct sqlite_store *st, const char *org_id, int64_t before,
+			       int limit,
+			       void (*each)(void *ctx, const struct store_bulk_access *b),
+			       void *ctx, bool *more)
 {
 	*more = false;
 	if (!given(org_id))
@@ -2415,7 +2413,7 @@ wm_err store_bulk_access_list(struct store *st, const char *org_id, int64_t befo
 
 /* ---- accounts: passwords and the trail, by organisation ---- */
 
-wm_err store_user_password(struct store *st, const char *user_id, char hash[STORE_HASH_LEN])
+wm_err sqlite_user_password(struct sqlite_store *st, const char *user_id, char hash[STORE_HASH_LEN])
 {
 	hash[0] = '\0';
 	struct conn *c = acquire(st);
@@ -2436,10 +2434,10 @@ wm_err store_user_password(struct store *st, const char *user_id, char hash[STOR
 	return e;
 }
 
-wm_err store_user_set_password(struct store *st, const char *user_id, int expected,
-			       const char *hash, const char *updated_at,
-			       const unsigned char *keep_digest, size_t len,
-			       const struct store_account_event *ev)
+wm_err sqlite_user_set_password(struct sqlite_store *st, const char *user_id, int expected,
+				const char *hash, const char *updated_at,
+				const unsigned char *keep_digest, size_t len,
+				const struct store_account_event *ev)
 {
 	struct conn *c = acquire(st);
 	wm_err e = begin(c);
@@ -2473,9 +2471,10 @@ wm_err store_user_set_password(struct store *st, const char *user_id, int expect
 	return e;
 }
 
-wm_err store_account_events_of_org(struct store *st, const char *org_id, int64_t before, int limit,
-				   void (*each)(void *ctx, const struct store_account_event *ev),
-				   void *ctx, bool *more)
+wm_err sqlite_account_events_of_org(struct sqlite_store *st, const char *org_id, int64_t before,
+				    int limit,
+				    void (*each)(void *ctx, const struct store_account_event *ev),
+				    void *ctx, bool *more)
 {
 	assert(org_id && org_id[0]); /* fails closed: never "every organisation" */
 	struct conn *c = acquire(st);
@@ -2698,8 +2697,8 @@ static sqlite3_stmt *item_stmt(struct conn *c, const struct kind *k, enum item_q
 	return slot->s[q];
 }
 
-wm_err store_item_version(struct store *st, const struct kind *k, const struct store_item *current,
-			  int version, json_t **body)
+wm_err sqlite_item_version(struct sqlite_store *st, const struct kind *k,
+			   const struct store_item *current, int version, json_t **body)
 {
 	*body = NULL;
 	int key_id;
@@ -2714,15 +2713,11 @@ wm_err store_item_version(struct store *st, const struct kind *k, const struct s
 	return e;
 }
 
-long store_sqlite_item_prepares(struct store *st)
+long store_sqlite_item_prepares(struct store *generic)
 {
+	struct sqlite_store *st = generic->sqlite;
+	assert(st != NULL);
 	return atomic_load(&st->item_prepares);
-}
-
-void store_item_clear(struct store_item *it)
-{
-	json_decref(it->body);
-	it->body = NULL;
 }
 
 /* Binds the kind's columns, from the body, at ITEM_FIRST_COL onwards. */
@@ -2749,7 +2744,7 @@ static wm_err bind_item_columns(sqlite3_stmt *s, const struct kind *k, const jso
  * with its audit entry, in one transaction. No row written: the survivor
  * is not of the item's organisation (insert, WM_ERR_NOT_FOUND), or the
  * version is stale or the item is not there (update, WM_ERR_CONFLICT). */
-static wm_err item_write(struct store *st, const struct kind *k, const struct store_item *it,
+static wm_err item_write(struct sqlite_store *st, const struct kind *k, const struct store_item *it,
 			 enum item_q q, int expected, const struct store_audit *audit)
 {
 	assert(audit != NULL);
@@ -2801,14 +2796,14 @@ static wm_err item_write(struct store *st, const struct kind *k, const struct st
 	return e;
 }
 
-wm_err store_item_create(struct store *st, const struct kind *k, const struct store_item *it,
-			 const struct store_audit *audit)
+wm_err sqlite_item_create(struct sqlite_store *st, const struct kind *k,
+			  const struct store_item *it, const struct store_audit *audit)
 {
 	return item_write(st, k, it, IQ_INSERT, 0, audit);
 }
 
-wm_err store_item_replace(struct store *st, const struct kind *k, struct store_item *it,
-			  int expected, const struct store_audit *audit)
+wm_err sqlite_item_replace(struct sqlite_store *st, const struct kind *k, struct store_item *it,
+			   int expected, const struct store_audit *audit)
 {
 	wm_err e = item_write(st, k, it, IQ_UPDATE, expected, audit);
 	if (e == WM_OK)
@@ -2819,7 +2814,7 @@ wm_err store_item_replace(struct store *st, const struct kind *k, struct store_i
 /* Reads the current row of an ITEM_COLS statement, opening its body: bound
  * to the row's own id, survivor and organisation, so a body moved to
  * another row does not open (WM_ERR_CRYPTO). */
-static wm_err read_item(struct store *st, const struct kind *k, sqlite3_stmt *s,
+static wm_err read_item(struct sqlite_store *st, const struct kind *k, sqlite3_stmt *s,
 			struct store_item *out)
 {
 	out->seq = sqlite3_column_int64(s, 0);
@@ -2836,8 +2831,8 @@ static wm_err read_item(struct store *st, const struct kind *k, sqlite3_stmt *s,
 			       blob, len, &out->body);
 }
 
-wm_err store_item_get(struct store *st, const struct kind *k, const char *org_id,
-		      const char *survivor_id, const char *item_id, struct store_item *out)
+wm_err sqlite_item_get(struct sqlite_store *st, const struct kind *k, const char *org_id,
+		       const char *survivor_id, const char *item_id, struct store_item *out)
 {
 	out->body = NULL;
 	/* Fails closed before reading: no organisation is never "any". */
@@ -2869,9 +2864,9 @@ wm_err store_item_get(struct store *st, const struct kind *k, const char *org_id
 
 /* Steps s (an ITEM_COLS statement bound for limit + 1 rows), calling each
  * for up to limit items; *more when a further row exists. */
-static wm_err each_item_row(struct store *st, const struct kind *k, sqlite3_stmt *s, int limit,
-			    void (*each)(void *ctx, const struct store_item *it), void *ctx,
-			    bool *more)
+static wm_err each_item_row(struct sqlite_store *st, const struct kind *k, sqlite3_stmt *s,
+			    int limit, void (*each)(void *ctx, const struct store_item *it),
+			    void *ctx, bool *more)
 {
 	int n = 0, rc;
 	wm_err e = WM_OK;
@@ -2893,9 +2888,9 @@ static wm_err each_item_row(struct store *st, const struct kind *k, sqlite3_stmt
 	return e;
 }
 
-wm_err store_item_list(struct store *st, const struct kind *k, const char *org_id,
-		       const char *survivor_id, int64_t after, int limit,
-		       void (*each)(void *ctx, const struct store_item *it), void *ctx, bool *more)
+wm_err sqlite_item_list(struct sqlite_store *st, const struct kind *k, const char *org_id,
+			const char *survivor_id, int64_t after, int limit,
+			void (*each)(void *ctx, const struct store_item *it), void *ctx, bool *more)
 {
 	*more = false;
 	assert(limit >= 1 && limit <= STORE_LIST_MAX);
@@ -2926,9 +2921,10 @@ static bool kind_has_column(const struct kind *k, const char *column)
 	return false;
 }
 
-wm_err store_item_range(struct store *st, const struct kind *k, const struct store_item_range *r,
-			int64_t offset, int limit,
-			void (*each)(void *ctx, const struct store_item *it), void *ctx, bool *more)
+wm_err sqlite_item_range(struct sqlite_store *st, const struct kind *k,
+			 const struct store_item_range *r, int64_t offset, int limit,
+			 void (*each)(void *ctx, const struct store_item *it), void *ctx,
+			 bool *more)
 {
 	*more = false;
 	assert(limit >= 1 && limit <= STORE_LIST_MAX && offset >= 0);
@@ -2976,12 +2972,6 @@ wm_err store_item_range(struct store *st, const struct kind *k, const struct sto
 	"seq, id, survivor_id, org_id, with_org_id, version, created_at, created_by, expires_at, " \
 	"reviewed_at, reviewed_by, key_id, reason"
 
-void store_share_clear(struct store_share *sh)
-{
-	json_decref(sh->reason);
-	sh->reason = NULL;
-}
-
 /* The sealed reason's binding: the share, and the organisation it belongs to. */
 /* Prepares sql on c for one use (shares are rare: a handful a day). */
 static sqlite3_stmt *once(struct conn *c, const char *sql)
@@ -2995,7 +2985,7 @@ static sqlite3_stmt *once(struct conn *c, const char *sql)
 	return s;
 }
 
-static wm_err read_share(struct store *st, sqlite3_stmt *s, struct store_share *out)
+static wm_err read_share(struct sqlite_store *st, sqlite3_stmt *s, struct store_share *out)
 {
 	memset(out, 0, sizeof *out);
 	out->seq = sqlite3_column_int64(s, 0);
@@ -3016,8 +3006,8 @@ static wm_err read_share(struct store *st, sqlite3_stmt *s, struct store_share *
 				 &out->reason);
 }
 
-wm_err store_share_create(struct store *st, const struct store_share *sh,
-			  const struct store_audit *audit)
+wm_err sqlite_share_create(struct sqlite_store *st, const struct store_share *sh,
+			   const struct store_audit *audit)
 {
 	assert(audit != NULL);
 	if (!given(sh->id) || !given(sh->org_id) || !given(sh->with_org_id) || !sh->reason)
@@ -3061,9 +3051,9 @@ wm_err store_share_create(struct store *st, const struct store_share *sh,
 	return e;
 }
 
-wm_err store_share_list(struct store *st, const char *org_id, int reviewed, int64_t before,
-			int limit, void (*each)(void *ctx, const struct store_share *sh), void *ctx,
-			bool *more)
+wm_err sqlite_share_list(struct sqlite_store *st, const char *org_id, int reviewed, int64_t before,
+			 int limit, void (*each)(void *ctx, const struct store_share *sh),
+			 void *ctx, bool *more)
 {
 	*more = false;
 	if (!given(org_id))
@@ -3101,8 +3091,8 @@ wm_err store_share_list(struct store *st, const char *org_id, int reviewed, int6
 	return e;
 }
 
-wm_err store_share_review(struct store *st, const char *org_id, const char *id, int expected,
-			  int64_t at, const char *by, struct store_share *out)
+wm_err sqlite_share_review(struct sqlite_store *st, const char *org_id, const char *id,
+			   int expected, int64_t at, const char *by, struct store_share *out)
 {
 	memset(out, 0, sizeof *out);
 	if (!given(org_id) || !given(id))
@@ -3142,8 +3132,8 @@ wm_err store_share_review(struct store *st, const char *org_id, const char *id, 
 	return e;
 }
 
-wm_err store_share_get(struct store *st, const char *org_id, const char *id,
-		       struct store_share *out)
+wm_err sqlite_share_get(struct sqlite_store *st, const char *org_id, const char *id,
+			struct store_share *out)
 {
 	memset(out, 0, sizeof *out);
 	if (!given(org_id) || !given(id))
@@ -3180,8 +3170,8 @@ static wm_err erase_step(struct conn *c, const char *sql, const char *survivor_i
 	return e;
 }
 
-wm_err store_survivor_erase(struct store *st, const char *survivor_id, int64_t at,
-			    const char *ran_by, const char *reason)
+wm_err sqlite_survivor_erase(struct sqlite_store *st, const char *survivor_id, int64_t at,
+			     const char *ran_by, const char *reason)
 {
 	if (!given(survivor_id) || !given(ran_by) || !reason)
 		return WM_ERR_INVALID;
@@ -3400,9 +3390,9 @@ static wm_err case_rows_read(struct conn *c, const struct kind *k,
 	return e;
 }
 
-wm_err store_caseload(struct store *st, const struct store_survivor_filter *f,
-		      const struct kind *const *kinds, size_t nkinds,
-		      void (*each)(void *ctx, const struct store_case *c), void *ctx)
+wm_err sqlite_caseload(struct sqlite_store *st, const struct store_survivor_filter *f,
+		       const struct kind *const *kinds, size_t nkinds,
+		       void (*each)(void *ctx, const struct store_case *c), void *ctx)
 {
 	enum reach reach = reach_of(f);
 	if (reach != REACH_ORG && reach != REACH_SHARED)
@@ -3418,7 +3408,7 @@ wm_err store_caseload(struct store *st, const struct store_survivor_filter *f,
 	bool more = e == WM_OK;
 	while (e == WM_OK && more) {
 		b->n = 0;
-		e = store_survivor_list(st, &lf, after, CASE_BATCH, case_collect, b, &more);
+		e = sqlite_survivor_list(st, &lf, after, CASE_BATCH, case_collect, b, &more);
 		if (e != WM_OK || b->n == 0)
 			break;
 		after = b->s[b->n - 1].seq;
@@ -3452,7 +3442,7 @@ wm_err store_caseload(struct store *st, const struct store_survivor_filter *f,
 
 /* ---- an organisation's own non-working days ---- */
 
-wm_err store_org_days(struct store *st, const char *org_id, int **days, size_t *n)
+wm_err sqlite_org_days(struct sqlite_store *st, const char *org_id, int **days, size_t *n)
 {
 	*days = NULL;
 	*n = 0;
@@ -3490,8 +3480,8 @@ wm_err store_org_days(struct store *st, const char *org_id, int **days, size_t *
 	return e;
 }
 
-wm_err store_org_days_set(struct store *st, const char *org_id, const int *days, size_t n,
-			  const char *by, int64_t at)
+wm_err sqlite_org_days_set(struct sqlite_store *st, const char *org_id, const int *days, size_t n,
+			   const char *by, int64_t at)
 {
 	if (!given(org_id) || !given(by))
 		return WM_ERR_INVALID;
@@ -3522,20 +3512,31 @@ wm_err store_org_days_set(struct store *st, const char *org_id, const int *days,
 
 /* ---- connections for the store's other files (sqlite.h) ---- */
 
-sqlite3 *store_sqlite_acquire(struct store *st, struct conn **c)
+sqlite3 *sqlite_acquire(struct sqlite_store *st, struct conn **c)
 {
 	*c = acquire(st);
 	return (*c)->db;
 }
 
-void store_sqlite_release(struct store *st, struct conn *c)
+void sqlite_release(struct sqlite_store *st, struct conn *c)
 {
 	release(st, c);
 }
 
-const struct keyring *store_sqlite_keys(struct store *st)
+const struct keyring *sqlite_keys(struct sqlite_store *st)
 {
 	return st->keys;
+}
+
+sqlite3 *store_sqlite_acquire(struct store *st, struct conn **c)
+{
+	assert(st->sqlite != NULL); /* a SQLite store's only */
+	return sqlite_acquire(st->sqlite, c);
+}
+
+void store_sqlite_release(struct store *st, struct conn *c)
+{
+	sqlite_release(st->sqlite, c);
 }
 
 /* ---- bulk loading (bench/gen.c) ---- */
@@ -3564,7 +3565,7 @@ static wm_err bulk_swap(struct conn *c, bool bulk)
 	return WM_OK;
 }
 
-wm_err store_bulk_begin(struct store *st)
+wm_err sqlite_bulk_begin(struct sqlite_store *st)
 {
 	if (st->count != 1)
 		return WM_ERR_INVALID; /* every write must go through the one transaction */
@@ -3580,7 +3581,7 @@ wm_err store_bulk_begin(struct store *st)
 	return e;
 }
 
-wm_err store_bulk_commit(struct store *st, bool more)
+wm_err sqlite_bulk_commit(struct sqlite_store *st, bool more)
 {
 	struct conn *c = acquire(st);
 	wm_err e = sqlite3_exec(c->db, more ? "COMMIT; BEGIN IMMEDIATE" : "COMMIT", NULL, NULL,

@@ -35,7 +35,12 @@ struct conn;
 sqlite3 *store_sqlite_acquire(struct store *st, struct conn **c);
 void store_sqlite_release(struct store *st, struct conn *c);
 
-/* The keys the store was opened with (sqlite_check.c opens every value). */
-const struct keyring *store_sqlite_keys(struct store *st);
+/* The same on the backend's own struct (backend.h), for its files. */
+struct sqlite_store;
+sqlite3 *sqlite_acquire(struct sqlite_store *st, struct conn **c);
+void sqlite_release(struct sqlite_store *st, struct conn *c);
+
+/* The keys the store was opened with (sqlite_maint.c opens every value). */
+const struct keyring *sqlite_keys(struct sqlite_store *st);
 
 #endif

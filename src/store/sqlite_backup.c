@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "backend.h"
 #include "sqlite.h"
 
 #define READS_SUFFIX "-reads"
@@ -72,7 +73,7 @@ static wm_err copy_into(sqlite3 *src, const char *src_name, const char *path, ch
 	return e;
 }
 
-wm_err store_backup(struct store *st, const char *to, char *msg, size_t cap)
+wm_err sqlite_backup(struct sqlite_store *st, const char *to, char *msg, size_t cap)
 {
 	char reads_to[4096];
 	if (snprintf(reads_to, sizeof reads_to, "%s" READS_SUFFIX, to) >= (int)sizeof reads_to) {
@@ -85,18 +86,18 @@ wm_err store_backup(struct store *st, const char *to, char *msg, size_t cap)
 		return WM_ERR_EXISTS;
 	}
 	struct conn *c;
-	sqlite3 *db = store_sqlite_acquire(st, &c);
+	sqlite3 *db = sqlite_acquire(st, &c);
 	wm_err e = copy_into(db, "reads", reads_to, msg, cap);
 	if (e == WM_OK) {
 		e = copy_into(db, "main", to, msg, cap);
 		if (e != WM_OK)
 			unlink(reads_to);
 	}
-	store_sqlite_release(st, c);
+	sqlite_release(st, c);
 	return e;
 }
 
-wm_err store_restore(const char *from, const char *to, char *msg, size_t cap)
+wm_err sqlite_restore(const char *from, const char *to, char *msg, size_t cap)
 {
 	char reads_from[4096], reads_to[4096];
 	if (snprintf(reads_from, sizeof reads_from, "%s" READS_SUFFIX, from) >=

@@ -1,5 +1,5 @@
 /*
- * sqlite_maint.c - `waymark check` on an SQLite database (store_check):
+ * sqlite_maint.c - `waymark check` on an SQLite database (sqlite_check):
  * SQLite's own integrity check and foreign keys of both files, every sealed
  * value opened under the key file, and the audit trail's chain.
  *
@@ -7,7 +7,7 @@
  * one read transaction per file, so it sees one consistent state even while
  * the server writes.
  *
- * Also `waymark rotate-key`'s work (store_reseal, store_key_use), which walks
+ * Also `waymark rotate-key`'s work (sqlite_reseal, sqlite_key_use), which walks
  * the same places sealed values are kept.
  */
 #include <sodium.h>
@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend.h"
 #include "codec.h"
 #include "sqlite.h"
 
@@ -23,7 +24,7 @@
 #define CHECK_SHOW_MAX 10
 
 struct check {
-	struct store *st;
+	struct sqlite_store *st;
 	const struct keyring *keys;
 	sqlite3 *db;
 	void (*say)(void *ctx, bool ok, const char *line);
@@ -370,14 +371,15 @@ static void check_chain(struct check *ck, const char *tbl, const char *head_tbl,
 	sqlite3_finalize(s);
 }
 
-wm_err store_check(struct store *st, void (*sayfn)(void *ctx, bool ok, const char *line), void *ctx)
+wm_err sqlite_check(struct sqlite_store *st, void (*sayfn)(void *ctx, bool ok, const char *line),
+		    void *ctx)
 {
 	struct conn *c;
-	struct check ck = {.st = st, .keys = store_sqlite_keys(st), .say = sayfn, .ctx = ctx};
-	ck.db = store_sqlite_acquire(st, &c);
+	struct check ck = {.st = st, .keys = sqlite_keys(st), .say = sayfn, .ctx = ctx};
+	ck.db = sqlite_acquire(st, &c);
 	/* One snapshot of both files for everything below. */
 	if (sqlite3_exec(ck.db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
-		store_sqlite_release(st, c);
+		sqlite_release(st, c);
 		return WM_ERR_IO;
 	}
 	check_file(&ck, "main", "database");
@@ -386,7 +388,7 @@ wm_err store_check(struct store *st, void (*sayfn)(void *ctx, bool ok, const cha
 	check_chain(&ck, "main.audit", "main.audit_head", "audit trail of changes");
 	check_chain(&ck, "reads.read_audit", "reads.read_head", "audit trail of reads");
 	sqlite3_exec(ck.db, "COMMIT", NULL, NULL, NULL);
-	store_sqlite_release(st, c);
+	sqlite_release(st, c);
 	return ck.failed ? WM_ERR_INVALID : WM_OK;
 }
 
@@ -452,11 +454,11 @@ static wm_err reseal_batch(sqlite3 *db, const struct keyring *keys, const struct
 	return e;
 }
 
-wm_err store_reseal(struct store *st, void (*tell)(void *ctx, const char *line), void *ctx)
+wm_err sqlite_reseal(struct sqlite_store *st, void (*tell)(void *ctx, const char *line), void *ctx)
 {
-	const struct keyring *keys = store_sqlite_keys(st);
+	const struct keyring *keys = sqlite_keys(st);
 	struct conn *c;
-	sqlite3 *db = store_sqlite_acquire(st, &c);
+	sqlite3 *db = sqlite_acquire(st, &c);
 	wm_err e = WM_OK;
 	struct source src;
 	for (size_t i = 0; e == WM_OK && source_at(i, &src); i++) {
@@ -495,15 +497,15 @@ wm_err store_reseal(struct store *st, void (*tell)(void *ctx, const char *line),
 		sqlite3_finalize(s);
 	}
 	free(check);
-	store_sqlite_release(st, c);
+	sqlite_release(st, c);
 	return e;
 }
 
-wm_err store_key_use(struct store *st, int key_id, long *count)
+wm_err sqlite_key_use(struct sqlite_store *st, int key_id, long *count)
 {
 	*count = 0;
 	struct conn *c;
-	sqlite3 *db = store_sqlite_acquire(st, &c);
+	sqlite3 *db = sqlite_acquire(st, &c);
 	wm_err e = WM_OK;
 	struct source src;
 	for (size_t i = 0; e == WM_OK && source_at(i, &src); i++) {
@@ -530,6 +532,6 @@ wm_err store_key_use(struct store *st, int key_id, long *count)
 			++*count;
 	}
 	sqlite3_finalize(s);
-	store_sqlite_release(st, c);
+	sqlite_release(st, c);
 	return e;
 }

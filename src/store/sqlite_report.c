@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "backend.h"
 #include "sqlite.h"
 #include "store.h"
 #include "../util/log.h"
@@ -404,10 +405,10 @@ static wm_err count_all(sqlite3_stmt *const *q, struct params *pa, const struct 
 	return e;
 }
 
-wm_err store_report_outcomes(struct store *st, bool all_orgs, const char *org_id,
-			     const struct report_span *period, struct report_raw *out,
-			     const struct report_span *months, size_t nmonths,
-			     struct report_raw *month_out)
+wm_err sqlite_report_outcomes(struct sqlite_store *st, bool all_orgs, const char *org_id,
+			      const struct report_span *period, struct report_raw *out,
+			      const struct report_span *months, size_t nmonths,
+			      struct report_raw *month_out)
 {
 	memset(out, 0, sizeof *out);
 	for (size_t i = 0; i < nmonths; i++)
@@ -418,7 +419,7 @@ wm_err store_report_outcomes(struct store *st, bool all_orgs, const char *org_id
 		return WM_ERR_INVALID;
 	struct params pa = {.org = one ? org_id : NULL, .p = period};
 	struct conn *c;
-	sqlite3 *db = store_sqlite_acquire(st, &c);
+	sqlite3 *db = sqlite_acquire(st, &c);
 	sqlite3_stmt *q[RQ_COUNT] = {0};
 	wm_err e = WM_OK;
 	for (int i = 0; e == WM_OK && i < RQ_COUNT; i++)
@@ -442,7 +443,7 @@ wm_err store_report_outcomes(struct store *st, bool all_orgs, const char *org_id
 	}
 	for (int i = 0; i < RQ_COUNT; i++)
 		sqlite3_finalize(q[i]);
-	store_sqlite_release(st, c);
+	sqlite_release(st, c);
 	if (e != WM_OK)
 		report_raw_clear(out);
 	return e;

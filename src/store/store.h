@@ -4,8 +4,9 @@
  * It speaks in domain types and knows nothing of HTTP or permissions: the
  * caller has already asked the policy, and hands the store the filter it
  * must apply. Sealing sensitive text and indexing names happen below this
- * line, so no caller ever sees ciphertext or builds SQL. The SQLite backend
- * is store/sqlite.c; a PostgreSQL backend implements the same functions.
+ * line, so no caller ever sees ciphertext or builds SQL. Two backends
+ * implement it, SQLite (store/sqlite.c) and PostgreSQL (store/pg.c);
+ * store/backend.h says how a call reaches them.
  *
  * Every function is safe to call from many threads at once: the store keeps
  * one connection per concurrent caller. Strings in the structs below are
@@ -39,8 +40,9 @@ enum store_mode {
 	STORE_CREATE, /* a new database: refuse one that already holds waymark */
 };
 
-/* Opens the database at url (a file path; "postgresql://" is refused by a
- * build without it). Runs pending migrations. With STORE_CREATE, records a
+/* Opens the database at url: a postgresql:// or postgres:// URI (libpq's,
+ * PGHOST and the like filling in what it leaves out), else a SQLite file
+ * path. Runs pending migrations. With STORE_CREATE, records a
  * check value for the key; with STORE_OPEN, refuses a key that does not match
  * the database. Borrows keys for the store's lifetime. On failure writes a
  * plain reason into msg. */

@@ -1,7 +1,6 @@
 // Organisations and users, administered by the administrator only.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { Server, PASSWORD, survivorBody } from './harness.mjs';
 
 let s, ctx;
@@ -177,16 +176,15 @@ test('changes to accounts leave a trail naming fields, never values', async () =
     username: 'trailed', password: 'secret-password-xyz', display_name: 'Trail', role: 'advocate', org_id: ctx.orgs.agency.id } })).json;
   await s.call('PATCH', `/api/v1/users/${u.id}`, { token: ctx.tokens.admin, body: { version: 1, password: 'another-secret-pass', role: 'manager' } });
   const admin = (await s.call('GET', '/api/v1/me', { token: ctx.tokens.admin })).json;
-  const rows = spawnSync('sqlite3', ['-separator', '|', s.db,
-    `SELECT actor_id, action, fields FROM account_audit WHERE target_id = '${u.id}' ORDER BY seq`], { encoding: 'utf8' });
+  const rows = s.sql(`SELECT actor_id, action, fields FROM account_audit WHERE target_id = '${u.id}' ORDER BY seq`);
   assert.equal(rows.status, 0, rows.stderr);
   assert.deepEqual(rows.stdout.trim().split('\n'), [
     `${admin.id}|user.create|username,password,display_name,role,org_id`,
     `${admin.id}|user.update|role,password`,
   ]);
-  const all = spawnSync('sqlite3', [s.db, 'SELECT * FROM account_audit'], { encoding: 'utf8' }).stdout;
+  const all = s.sql('SELECT * FROM account_audit').stdout;
   assert.ok(!all.includes('secret-password-xyz') && !all.includes('another-secret-pass'));
-  const org = spawnSync('sqlite3', [s.db, `SELECT action FROM account_audit WHERE target_id = '${ctx.orgs.agency.id}'`], { encoding: 'utf8' });
+  const org = s.sql(`SELECT action FROM account_audit WHERE target_id = '${ctx.orgs.agency.id}'`);
   assert.equal(org.stdout.trim(), 'org.create');
 });
 

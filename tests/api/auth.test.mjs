@@ -1,7 +1,6 @@
 // Logging in and out, tokens, lock-out.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { Server, PASSWORD, ADMIN_PASSWORD, run, rollBack, survivorBody } from './harness.mjs';
 
 let s, ctx;
@@ -210,10 +209,9 @@ test('the owner changes it: checked, then every other session ends and everythin
   // Anyone may change their own password again, with no flag involved.
   assert.equal((await change(again.json.token, 'a fine new password', 'and another one after')).status, 204);
   // The trail names the field, never a value.
-  const rows = spawnSync('sqlite3', ['-separator', '|', s.db,
-    `SELECT actor_id, action, fields FROM account_audit WHERE target_id = '${u.id}' ORDER BY seq`], { encoding: 'utf8' });
+  const rows = s.sql(`SELECT actor_id, action, fields FROM account_audit WHERE target_id = '${u.id}' ORDER BY seq`);
   assert.deepEqual(rows.stdout.trim().split('\n').slice(1), [`${u.id}|user.password|password`, `${u.id}|user.password|password`]);
-  const all = spawnSync('sqlite3', [s.db, 'SELECT * FROM account_audit'], { encoding: 'utf8' }).stdout;
+  const all = s.sql('SELECT * FROM account_audit').stdout;
   assert.ok(!all.includes('a fine new password') && !all.includes(FIRST));
 });
 

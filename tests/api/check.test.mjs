@@ -5,7 +5,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { Server, survivorBody, run, addRecordExamples } from './harness.mjs';
+import { Server, survivorBody, run, addRecordExamples, sqliteOnly } from './harness.mjs';
+const ONLY = sqliteOnly('waymark check on PostgreSQL is not built yet (docs/operations.md)');
 
 let s, ctx, sv;
 before(async () => {
@@ -20,7 +21,7 @@ after(async () => { await s.destroy(); });
 const sql = (db, q) => spawnSync('sqlite3', [db, q], { encoding: 'utf8' });
 const check = () => run(['check', '--db', s.db]);
 
-test('an honest database passes, while the server runs and after it stops', async () => {
+test('an honest database passes, while the server runs and after it stops', { skip: ONLY }, async () => {
   let r = check();
   assert.equal(r.status, 0, r.stdout + r.stderr);
   assert.match(r.stdout, /audit trail of changes: the chain of \d+ entries holds/);
@@ -53,7 +54,7 @@ async function tampered(file, q) {
   }
 }
 
-test('an audit entry changed in the database is found, and named by its seq', async () => {
+test('an audit entry changed in the database is found, and named by its seq', { skip: ONLY }, async () => {
   const seq = sql(s.db, 'SELECT seq FROM audit ORDER BY seq LIMIT 1 OFFSET 2').stdout.trim();
   const r = await tampered('main', `UPDATE audit SET at = at - 3600 WHERE seq = ${seq}`);
   assert.equal(r.status, 1, r.stdout);
@@ -61,39 +62,39 @@ test('an audit entry changed in the database is found, and named by its seq', as
   assert.match(r.stdout, /1 problem found/);
 });
 
-test('a read removed from the read-audit file is found', async () => {
+test('a read removed from the read-audit file is found', { skip: ONLY }, async () => {
   await s.stop(); await s.spawn(); // the reads above are committed
   const r = await tampered('reads', 'DELETE FROM read_audit WHERE seq = (SELECT min(seq) FROM read_audit)');
   assert.equal(r.status, 1, r.stdout);
   assert.match(r.stdout, /FAILED audit trail of reads: the chain breaks at entry seq \d+/);
 });
 
-test('entries cut from the end of the trail are found', async () => {
+test('entries cut from the end of the trail are found', { skip: ONLY }, async () => {
   const r = await tampered('main', 'DELETE FROM audit WHERE seq = (SELECT max(seq) FROM audit)');
   assert.equal(r.status, 1, r.stdout);
   assert.match(r.stdout, /entries were removed from its end/);
 });
 
-test('an entry inserted into the trail is found', async () => {
+test('an entry inserted into the trail is found', { skip: ONLY }, async () => {
   const r = await tampered('main', 'DROP TRIGGER audit_head_after_insert; INSERT INTO audit SELECT seq + 1, at, survivor_seq, user_seq, org_seq, role, action, route, mac FROM audit WHERE seq = (SELECT min(seq) FROM audit)');
   assert.equal(r.status, 1, r.stdout);
   assert.match(r.stdout, /the chain breaks at entry seq \d+/);
 });
 
-test('a sealed value changed or moved to another row does not open', async () => {
+test('a sealed value changed or moved to another row does not open', { skip: ONLY }, async () => {
   const r = await tampered('main', `UPDATE registrations SET body = (SELECT body FROM appointments LIMIT 1) WHERE survivor_id = '${sv.id}'`);
   assert.equal(r.status, 1, r.stdout);
   assert.match(r.stdout, /FAILED registrations: the sealed value of row seq \d+ does not open/);
   assert.doesNotMatch(r.stdout, new RegExp(sv.id));
 });
 
-test('a row that points at nothing fails the engine\'s foreign-key check', async () => {
+test('a row that points at nothing fails the engine\'s foreign-key check', { skip: ONLY }, async () => {
   const r = await tampered('main', "PRAGMA foreign_keys = OFF; INSERT INTO org_days(org_id, day, created_by, created_at) VALUES ('no-such-org', 1, 'x', 1)");
   assert.equal(r.status, 1, r.stdout);
   assert.match(r.stdout, /FAILED database: a row of org_days refers to a missing row of orgs/);
 });
 
-test('the wrong key file is refused before anything is read', async () => {
+test('the wrong key file is refused before anything is read', { skip: ONLY }, async () => {
   const r = run(['check', '--db', s.db, '--key-file', '/nonexistent/key']);
   assert.equal(r.status, 1);
   assert.equal(run(['check']).status, 2);

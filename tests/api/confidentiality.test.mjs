@@ -1,7 +1,6 @@
 // Sensitive text never rests in the clear, and never reaches the log.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { Server, survivorBody } from './harness.mjs';
 
 let s, ctx, rec;
@@ -46,7 +45,7 @@ test('the database files hold no sensitive text in the clear', async () => {
 
 test('a record moved to another organisation in the database no longer opens', async () => {
   const r = (await s.call('POST', '/api/v1/survivors', { token: ctx.tokens.advocate, body: survivorBody({ known_as: 'Moved-Marker' }) })).json;
-  const res = spawnSync('sqlite3', [s.db, `UPDATE survivors SET org_id = '${ctx.orgs.other.id}' WHERE id = '${r.id}'`], { encoding: 'utf8' });
+  const res = s.sql(`UPDATE survivors SET org_id = '${ctx.orgs.other.id}' WHERE id = '${r.id}'`);
   assert.equal(res.status, 0, res.stderr);
   const g = await s.call('GET', `/api/v1/survivors/${r.id}`, { token: ctx.tokens.otherAdvocate });
   assert.equal(g.status, 500);

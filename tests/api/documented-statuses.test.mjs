@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { openSync, writeSync, closeSync, fstatSync } from 'node:fs';
-import { Server, survivorBody, PASSWORD, ADMIN_PASSWORD, recordExamples, addRecordExamples } from './harness.mjs';
+import { Server, PG, survivorBody, PASSWORD, ADMIN_PASSWORD, recordExamples, addRecordExamples } from './harness.mjs';
 
 let s, ctx, ids, limited;
 const missing = '0123456789abcdef0123456789abcdef';
@@ -170,10 +170,23 @@ async function newAccount() {
   return { token: login.json.token, user: r.json };
 }
 
-// Makes the database unreadable under a second server: its health check fails.
+// Makes the database unreadable under a second server: its health check
+// fails. SQLite: a copy of the file, overwritten. PostgreSQL: the table the
+// check reads renamed away for the call, then back.
 async function brokenDatabase() {
   const broken = new Server();
   broken.dir = s.dir;
+  if (PG) {
+    broken.db = s.db;
+    await broken.spawn();
+    try {
+      assert.equal(s.sql('ALTER TABLE meta RENAME TO meta_away').status, 0);
+      return await send(broken, 'GET', '/healthz');
+    } finally {
+      s.sql('ALTER TABLE meta_away RENAME TO meta');
+      await broken.stop();
+    }
+  }
   broken.db = s.db.replace(/waymark\.db$/, 'broken.db');
   const { copyFileSync } = await import('node:fs');
   copyFileSync(s.db, broken.db);

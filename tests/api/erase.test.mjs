@@ -3,7 +3,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { Server, survivorBody, run, addRecordExamples } from './harness.mjs';
 
@@ -20,7 +19,7 @@ before(async () => {
 });
 after(async () => { await s.destroy(); });
 
-const sql = (q) => spawnSync('sqlite3', [s.db, q], { encoding: 'utf8' }).stdout.trim();
+const sql = (q) => s.sql(q).stdout.trim();
 const erase = (id, reason = 'Retention period over; closed case') => {
   const file = join(s.dir, 'reason');
   writeFileSync(file, reason + '\n');

@@ -1,9 +1,31 @@
 // Starts a real waymark server on a free loopback port over a new database,
 // and offers small helpers to call it. One server per test file (suite).
+//
+// The backend: a SQLite file by default; with WAYMARK_TEST_PG=1 (set by
+// scripts/run-tests' api-pg runner, with PGHOST and PGUSER naming the
+// throw-away server scripts/pg-temp started, and WAYMARK_PG_BIN its
+// binaries), every server the harness starts gets a fresh PostgreSQL
+// database of its own, made with createdb and dropped by destroy().
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { appendFileSync, mkdtempSync, writeFileSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+
+export const PG = process.env.WAYMARK_TEST_PG === '1';
+const PG_BIN = process.env.WAYMARK_PG_BIN || '';
+// Why a test is skipped on PostgreSQL: only tests that are about SQLite's
+// own files (docs/testing.md lists them); each is counted by node's reporter.
+export const sqliteOnly = (why) => (PG ? `SQLite only: ${why}` : false);
+
+// The key file of each PostgreSQL database the harness made (a PostgreSQL
+// database has no file to put its key beside: --key-file is required).
+const pgKeys = new Map();
+
+// Runs a PostgreSQL client program of the test server (createdb, psql...).
+export function pgTool(name, args) {
+  return spawnSync(join(PG_BIN, name), args, { encoding: 'utf8' });
+}
 
 export const BIN = resolve(process.env.WAYMARK_BIN || 'build/waymark');
 export const ADMIN_PASSWORD = 'admin-password-for-tests';
@@ -11,8 +33,16 @@ export const PASSWORD = 'correct horse battery';
 // What the administrator gives a seeded account; changed to PASSWORD at once.
 export const FIRST_PASSWORD = 'first password from the admin';
 
+// Runs the waymark command line; on PostgreSQL, a --db the harness made is
+// given its key file.
 export function run(args, opts = {}) {
-  return spawnSync(BIN, args, { encoding: 'utf8', ...opts });
+  return spawnSync(BIN, withKey(args), { encoding: 'utf8', ...opts });
+}
+
+function withKey(args) {
+  const i = args.indexOf('--db');
+  const key = i >= 0 ? pgKeys.get(args[i + 1]) : undefined;
+  return key && !args.includes('--key-file') ? [...args, '--key-file', key] : args;
 }
 
 export class Server {
@@ -20,6 +50,13 @@ export class Server {
     const s = new Server();
     s.dir = mkdtempSync(join(tmpdir(), 'waymark-test-'));
     s.db = join(s.dir, 'waymark.db');
+    if (PG) {
+      s.pgName = 'wm_' + randomBytes(6).toString('hex');
+      const made = pgTool('createdb', ['-T', 'template0', s.pgName]);
+      if (made.status !== 0) throw new Error('createdb failed: ' + made.stderr);
+      s.db = `postgresql:///${s.pgName}`;
+      pgKeys.set(s.db, join(s.dir, 'waymark.key'));
+    }
     const pw = join(s.dir, 'admin-password');
     writeFileSync(pw, ADMIN_PASSWORD + '\n');
     const init = run(['init', '--db', s.db, '--admin-password-file', pw]);
@@ -30,13 +67,14 @@ export class Server {
 
   async spawn(extraArgs = []) {
     this.stderr = '';
-    this.proc = spawn(BIN, ['serve', '--db', this.db, '--listen', '127.0.0.1:0',
-      '--rate-limit', '0', '--threads', '2', ...extraArgs], { stdio: ['ignore', 'ignore', 'pipe'] });
+    this.proc = spawn(BIN, withKey(['serve', '--db', this.db, '--listen', '127.0.0.1:0',
+      '--rate-limit', '0', '--threads', '2', ...extraArgs]), { stdio: ['ignore', 'ignore', 'pipe'] });
     this.exited = new Promise((res) => this.proc.on('exit', (code, signal) => res({ code, signal })));
     this.port = await new Promise((res, rej) => {
       const timer = setTimeout(() => rej(new Error('server did not start: ' + this.stderr)), 10000);
       this.proc.stderr.on('data', (chunk) => {
         this.stderr += chunk.toString();
+        if (process.env.WM_SERVER_LOG) appendFileSync(process.env.WM_SERVER_LOG, chunk);
         const m = this.stderr.match(/serving on http:\/\/127\.0\.0\.1:(\d+)/);
         if (m) { clearTimeout(timer); res(Number(m[1])); }
       });
@@ -56,7 +94,18 @@ export class Server {
 
   async destroy() {
     await this.stop();
+    if (this.pgName) {
+      pgTool('dropdb', ['--force', this.pgName]);
+      pgKeys.delete(this.db);
+    }
     rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  // Runs SQL on the server's database (sqlite3's shell, or psql: both print
+  // rows as fields joined by "|", one a line); answers {status, stdout, stderr}.
+  sql(query) {
+    if (this.pgName) return pgTool('psql', ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-d', this.pgName, '-c', query]);
+    return spawnSync('sqlite3', [this.db, query], { encoding: 'utf8' });
   }
 
   // Calls the API; body is JSON-encoded unless raw is given.
@@ -119,8 +168,17 @@ export class Server {
     if (r.status !== 204) throw new Error(`password change: ${r.status} ${r.text}`);
   }
 
+  // What the database holds at rest, to search for text that must not be
+  // there in clear: SQLite's files, or a plain pg_dump of the PostgreSQL
+  // database (its contents as a backup would hold them).
   dbFiles() {
-    return [this.db, this.db + '-wal'].filter(existsSync).map((f) => readFileSync(f));
+    if (this.pgName) {
+      const dump = spawnSync(join(PG_BIN, 'pg_dump'), ['--no-owner', this.pgName]);
+      if (dump.status !== 0) throw new Error('pg_dump failed: ' + dump.stderr);
+      return [dump.stdout];
+    }
+    return [this.db, this.db + '-wal', this.db + '-reads', this.db + '-reads-wal']
+      .filter(existsSync).map((f) => readFileSync(f));
   }
 }
 
