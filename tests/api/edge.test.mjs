@@ -45,7 +45,7 @@ test('a chunked body needs the JSON type too', async () => {
   const chunk = `${login.length.toString(16)}\r\n${login}\r\n0\r\n\r\n`;
   const plain = parse((await exchange(s.port, `POST /api/v1/login HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n${chunk}`)).text);
   assert.equal(plain.status, 415);
-  const json = parse((await exchange(s.port, `POST /api/v1/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n${chunk}`)).text);
+  const json = parse((await exchange(s.port, `POST /api/v1/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n${chunk}`, { ms: 30000 })).text); // a sign-in (Argon2id) may be slow on a busy machine; the server closes when done
   assert.equal(json.status, 200);
 });
 
