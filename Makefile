@@ -200,7 +200,7 @@ fuzz: deps
 	@for f in $(FUZZ_BIN); do \
 		n=$$(basename $$f | sed 's/^fuzz_//'); mkdir -p build/fuzz/corpus-$$n; \
 		echo "== $$f ($(FUZZ_SECONDS) s)"; \
-		$$f -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -timeout=10 \
+		$$f -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -timeout=10 -artifact_prefix=build/fuzz/ \
 			build/fuzz/corpus-$$n tests/fuzz/corpus/$$n || exit 1; \
 	done
 

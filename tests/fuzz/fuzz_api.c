@@ -47,9 +47,9 @@
 #include "web/session.h"
 #include "web/web.h"
 
-#define MARK "Zq7Mark"
+#define MARK	    "Zq7Mark"
 #define MAX_HEADERS 16
-#define MAX_PARAMS 32
+#define MAX_PARAMS  32
 
 /* ---- the root request's headers, answered in place of libmicrohttpd ---- */
 
@@ -58,8 +58,8 @@ static struct {
 	int n;
 } hdrs;
 
-const char *MHD_lookup_connection_value(struct MHD_Connection *connection,
-					enum MHD_ValueKind kind, const char *key)
+const char *MHD_lookup_connection_value(struct MHD_Connection *connection, enum MHD_ValueKind kind,
+					const char *key)
 {
 	FUZZ_CHECK(connection == NULL); /* no real connection in this process */
 	if (kind != MHD_HEADER_KIND)
@@ -71,8 +71,7 @@ const char *MHD_lookup_connection_value(struct MHD_Connection *connection,
 }
 
 const union MHD_ConnectionInfo *MHD_get_connection_info(struct MHD_Connection *connection,
-							enum MHD_ConnectionInfoType info_type,
-							...)
+							enum MHD_ConnectionInfoType info_type, ...)
 {
 	(void)info_type;
 	FUZZ_CHECK(connection == NULL);
@@ -107,8 +106,8 @@ static void session_of(size_t i, char token[SECRET_TOKEN_LEN])
 	char t[SECRET_TOKEN_LEN];
 	secret_new_token(t, digest);
 	int64_t now = (int64_t)time(NULL);
-	if (store_session_create(env.st, digest, sizeof digest, u.id, u.version, now,
-				 now + 3600) == WM_OK)
+	if (store_session_create(env.st, digest, sizeof digest, u.id, u.version, now, now + 3600) ==
+	    WM_OK)
 		memcpy(token, t, sizeof t);
 }
 
@@ -410,8 +409,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (getenv("FUZZ_TRACE")) { /* FUZZ_TRACE=1: what each input got */
 			size_t alen;
 			const char *a = http_inner_answer(in, &alen);
-			fprintf(stderr, "%s %s %s -> %u %.160s\n", who, method, t, http_inner_status(in),
-				a);
+			fprintf(stderr, "%s %s %s -> %u %.160s\n", who, method, t,
+				http_inner_status(in), a);
 		}
 		check_answer(in, api, token, body);
 	}
