@@ -12,10 +12,11 @@
  *   body
  *
  * In the target, headers and body, $S is a survivor's id, $A an
- * appointment of theirs, $O the advocate's organisation, $U the advocate's
- * id, $K a cursor the API gave the advocate, $C the signed-in role's session
- * cookie (wm_session=...) and $F its forms' CSRF token, so that inputs reach
- * past the checks they guard. Each input gets a fresh session of its role.
+ * appointment of theirs, $O the advocate's organisation, $H the clinician's
+ * (a health organisation), $U the advocate's id, $K a cursor the API gave
+ * the advocate, $C the signed-in role's session cookie (wm_session=...) and
+ * $F its forms' CSRF token, so that inputs reach past the checks they guard.
+ * Each input gets a fresh session of its role.
  *
  * This covers, with the real router, percent-decoding, query parameters,
  * sealed cursors, every resource's body and validation, the store's SQL,
@@ -90,7 +91,7 @@ static struct {
 	struct app app;
 	struct http_req *root;
 	char survivor[STORE_ID_LEN], appointment[STORE_ID_LEN], org[STORE_ID_LEN],
-	    advocate[STORE_ID_LEN];
+	    advocate[STORE_ID_LEN], health[STORE_ID_LEN];
 	char cursor[128];
 } env;
 
@@ -148,11 +149,11 @@ static bool run(struct http_req *in)
 	return true;
 }
 
-/* The JSON answer of GET path as the advocate, or NULL. */
-static json_t *get_json(const char *path, const char *const *params)
+/* The JSON answer of GET path as roles[role], or NULL. */
+static json_t *get_json(size_t role, const char *path, const char *const *params)
 {
 	char token[SECRET_TOKEN_LEN];
-	session_of(2, token);
+	session_of(role, token);
 	struct http_req *in = http_inner_new(env.root, "GET", path, params, token, NULL, 0);
 	FUZZ_CHECK(in != NULL);
 	json_t *j = NULL;
@@ -191,7 +192,7 @@ static void setup(void)
 	env.root = (struct http_req *)root;
 
 	const char *const one[] = {"limit", "1", NULL};
-	json_t *list = get_json("/api/v1/survivors", one);
+	json_t *list = get_json(2, "/api/v1/survivors", one);
 	FUZZ_CHECK(list != NULL);
 	copy_id(env.survivor, json_array_get(json_object_get(list, "items"), 0), "id");
 	snprintf(env.cursor, sizeof env.cursor, "%s",
@@ -199,14 +200,18 @@ static void setup(void)
 		     ? json_string_value(json_object_get(list, "next_cursor"))
 		     : "");
 	json_decref(list);
-	json_t *me = get_json("/api/v1/me", NULL);
+	json_t *me = get_json(2, "/api/v1/me", NULL);
 	FUZZ_CHECK(me != NULL);
 	copy_id(env.advocate, me, "id");
 	copy_id(env.org, me, "org_id");
 	json_decref(me);
+	me = get_json(3, "/api/v1/me", NULL);
+	FUZZ_CHECK(me != NULL);
+	copy_id(env.health, me, "org_id");
+	json_decref(me);
 	char path[128];
 	snprintf(path, sizeof path, "/api/v1/survivors/%s/appointments", env.survivor);
-	json_t *apps = get_json(path, NULL);
+	json_t *apps = get_json(2, path, NULL);
 	copy_id(env.appointment, json_array_get(json_object_get(apps, "items"), 0), "id");
 	json_decref(apps);
 }
@@ -345,6 +350,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	subs['S'] = env.survivor;
 	subs['A'] = env.appointment;
 	subs['O'] = env.org;
+	subs['H'] = env.health;
 	subs['U'] = env.advocate;
 	subs['K'] = env.cursor;
 	subs['C'] = cookie;
