@@ -47,18 +47,26 @@ static inline char *fuzz_string(const uint8_t *data, size_t size)
 	return s;
 }
 
-/* A folder of the target's own under $TMPDIR (or /tmp), made once; the
- * caller removes what it puts there. */
+/* A folder of the target's own under $TMPDIR (or /tmp), made once and
+ * removed at exit (once empty: the caller removes what it puts there). */
+static char fuzz_dir[256];
+
+static inline void fuzz_tempdir_remove(void)
+{
+	rmdir(fuzz_dir);
+}
+
 static inline const char *fuzz_tempdir(void)
 {
-	static char dir[256];
-	if (!dir[0]) {
+	if (!fuzz_dir[0]) {
 		const char *t = getenv("TMPDIR");
-		snprintf(dir, sizeof dir, "%s/waymark-fuzz-XXXXXX", t && t[0] ? t : "/tmp");
-		if (!mkdtemp(dir))
+		snprintf(fuzz_dir, sizeof fuzz_dir, "%s/waymark-fuzz-XXXXXX",
+			 t && t[0] ? t : "/tmp");
+		if (!mkdtemp(fuzz_dir))
 			abort();
+		atexit(fuzz_tempdir_remove);
 	}
-	return dir;
+	return fuzz_dir;
 }
 
 /* A key file made for this run (in fuzz_tempdir), loaded once. */
