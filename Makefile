@@ -41,7 +41,7 @@ ASAN_OBJ := $(SRC:src/%.c=build/asan/obj/%.o) $(GEN:build/gen/%.c=build/asan/obj
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/tests/%)
 UNIT_ASAN := $(UNIT_SRC:tests/unit/%.c=build/asan/tests/%)
 
-.PHONY: all deps run test asan unit api web lint format format-check fuzz clean bench
+.PHONY: all deps run test asan unit api web lint format format-check fuzz fuzz-build clean bench
 
 all: build/waymark
 
@@ -134,7 +134,8 @@ run: deps
 # The whole suite: lint, unit, API and browser tests, then all again under the
 # sanitizers. scripts/run-tests prints the one summary line at the end.
 test: deps
-	@$(MAKE) --no-print-directory build/waymark $(UNIT_BIN) build/asan/waymark $(UNIT_ASAN)
+	@$(MAKE) --no-print-directory build/waymark $(UNIT_BIN) build/asan/waymark $(UNIT_ASAN) \
+		$(FUZZ_BIN)
 	@scripts/run-tests
 
 unit: build/waymark $(UNIT_BIN)
@@ -169,25 +170,43 @@ lint:
 		--suppress=ctuuninitvar \
 		-I src src
 
-# libFuzzer targets (clang), each run FUZZ_SECONDS from its seed corpus.
+# libFuzzer targets (clang; tests/fuzz/, docs/testing.md). The whole
+# library is built once more with clang, instrumented for the fuzzer and
+# under ASan+UBSan, and each target links it. `make fuzz` runs each
+# FUZZ_SECONDS from its kept corpus (new inputs go to build/fuzz/corpus-NAME);
+# `make test` replays each kept corpus and fuzzes it briefly
+# (scripts/run-tests, runner fuzz-corpus).
 FUZZ_SECONDS ?= 30
-FUZZ_LIB := $(sort $(wildcard src/domain/*.c src/domain/kinds/*.c src/util/*.c) src/http/router.c \
-            src/render/mustache.c)
+FUZZ_FLAGS := -std=c11 $(WARN) -Wno-unknown-warning-option -pthread $(shell pkg-config --cflags $(PKGS) 2>/dev/null) \
+              -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined \
+              -fno-sanitize-recover=undefined
+FUZZ_OBJ := $(SRC:src/%.c=build/fuzz/obj/%.o) $(GEN:build/gen/%.c=build/fuzz/obj/gen/%.o)
 FUZZ_BIN := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 
-build/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB)
+build/fuzz/obj/gen/%.o: build/gen/%.c
 	@mkdir -p $(@D)
-	clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -Isrc \
-		$(shell pkg-config --cflags jansson libsodium) $< $(FUZZ_LIB) -o $@ \
-		$(shell pkg-config --libs jansson libsodium)
+	clang $(FUZZ_FLAGS) -Isrc/store -Isrc -c $< -o $@
+
+build/fuzz/obj/%.o: src/%.c
+	@mkdir -p $(@D)
+	clang $(FUZZ_FLAGS) -MMD -MP -c $< -o $@
+
+build/fuzz/libwaymark.a: $(FUZZ_OBJ)
+	ar rcs $@ $^
+
+build/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h build/fuzz/libwaymark.a
+	@mkdir -p $(@D)
+	clang $(FUZZ_FLAGS) -fsanitize=fuzzer -Isrc $< build/fuzz/libwaymark.a -o $@ $(LDLIBS)
+
+fuzz-build: $(FUZZ_BIN)
 
 fuzz: deps
 	@$(MAKE) --no-print-directory $(FUZZ_BIN)
 	@for f in $(FUZZ_BIN); do \
 		n=$$(basename $$f | sed 's/^fuzz_//'); mkdir -p build/fuzz/corpus-$$n; \
 		echo "== $$f ($(FUZZ_SECONDS) s)"; \
-		$$f -max_total_time=$(FUZZ_SECONDS) -max_len=4096 build/fuzz/corpus-$$n tests/fuzz/corpus/$$n \
-			|| exit 1; \
+		$$f -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -timeout=10 -artifact_prefix=build/fuzz/ \
+			build/fuzz/corpus-$$n tests/fuzz/corpus/$$n || exit 1; \
 	done
 
 format:
@@ -199,4 +218,4 @@ format-check:
 clean:
 	rm -rf build
 
--include $(OBJ:.o=.d) $(ASAN_OBJ:.o=.d)
+-include $(OBJ:.o=.d) $(ASAN_OBJ:.o=.d) $(FUZZ_OBJ:.o=.d)

@@ -3418,8 +3418,10 @@ wm_err sqlite_caseload(struct sqlite_store *st, const struct store_survivor_filt
 		release(st, c);
 		for (size_t i = 0; i < b->n && e == WM_OK; i++) {
 			for (size_t k = 0; k < nkinds; k++) {
-				items[k] = rows[k].rows + rows[k].first[i];
 				count[k] = rows[k].first[i + 1] - rows[k].first[i];
+				/* A kind with no row in the batch has no array
+				 * (rows NULL): NULL + 0 is undefined. */
+				items[k] = count[k] ? rows[k].rows + rows[k].first[i] : NULL;
 			}
 			struct store_case one = {
 			    .survivor = &b->s[i], .items = items, .count = count};

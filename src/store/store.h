@@ -536,7 +536,7 @@ struct store_item_cols {
  * asked for, in the order asked, the plain columns of its items. */
 struct store_case {
 	const struct store_survivor *survivor;
-	const struct store_item_cols *const *items; /* items[k][0..count[k]) */
+	const struct store_item_cols *const *items; /* items[k][0..count[k]); NULL when 0 */
 	const size_t *count;
 };
 

@@ -18,6 +18,7 @@
 #include "../domain/date.h"
 #include "../domain/report.h"
 #include "../render/chart.h"
+#include "../util/text.h"
 #include "pages.h"
 #include "words.h"
 
@@ -433,6 +434,16 @@ static json_t *outcomes(const json_t *mscos)
 	return out;
 }
 
+/* A period's end as typed, for the API to judge and the form to show
+ * again: text that is not UTF-8, or that would be cut (perhaps inside a
+ * character), is kept as "?", which the API refuses as it would any other
+ * non-date, rather than as bytes the page's data cannot hold. */
+static void typed(const char *v, char out[32])
+{
+	size_t n = strlen(v);
+	snprintf(out, 32, "%s", n < 32 && text_utf8_valid(v, n) ? v : "?");
+}
+
 /* The period asked for, or this calendar year to today. */
 static void period(struct page *p, char from[32], char to[32])
 {
@@ -440,9 +451,9 @@ static void period(struct page *p, char from[32], char to[32])
 	const char *t = http_query(p->req, "to");
 	char today[DATE_TEXT_LEN];
 	date_format(instant_local_day(p->now), today);
-	snprintf(to, 32, "%s", t && t[0] ? t : today);
+	typed(t && t[0] ? t : today, to);
 	if (f && f[0])
-		snprintf(from, 32, "%s", f);
+		typed(f, from);
 	else
 		snprintf(from, 32, "%.4s-01-01", to);
 }
