@@ -256,9 +256,6 @@ static int outcome(pq_stmt *s)
 		return PQ_OK;
 	}
 	const char *state = PQresultErrorField(s->res, PG_DIAG_SQLSTATE);
-	if (getenv("WM_PG_DEBUG"))
-		fprintf(stderr, "PGDEBUG %s: %s\n%s\n", state, PQresultErrorMessage(s->res),
-			s->sql);
 	snprintf(s->db->sqlstate, sizeof s->db->sqlstate, "%s", state ? state : "");
 	return state && strncmp(state, "23", 2) == 0 ? PQ_CONSTRAINT : PQ_ERROR;
 }
@@ -271,9 +268,6 @@ int pq_step(pq_stmt *s)
 			PGresult *r = PQprepare(pg, s->name, s->sql, s->nparams, s->type);
 			bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
 			if (!ok) {
-				if (getenv("WM_PG_DEBUG"))
-					fprintf(stderr, "PGDEBUG prepare: %s\n%s\n",
-						PQresultErrorMessage(r), s->sql);
 				const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
 				snprintf(s->db->sqlstate, sizeof s->db->sqlstate, "%s",
 					 state ? state : "");

@@ -30,7 +30,8 @@ static void named_parameters_are_numbered_in_order_of_first_use(void **state)
 	pq_stmt *s = pq_prepare(
 	    &db, "SELECT 1 WHERE x = $org AND ($adv IS NULL OR y = $adv) AND z = $org_id", true);
 	assert_non_null(s);
-	assert_string_equal(pq_sql(s), "SELECT 1 WHERE x = $1 AND ($2 IS NULL OR y = $2) AND z = $3");
+	assert_string_equal(pq_sql(s),
+			    "SELECT 1 WHERE x = $1 AND ($2 IS NULL OR y = $2) AND z = $3");
 	assert_int_equal(pq_bind_parameter_index(s, "$org"), 1);
 	assert_int_equal(pq_bind_parameter_index(s, "$adv"), 2);
 	assert_int_equal(pq_bind_parameter_index(s, "$org_id"), 3);
