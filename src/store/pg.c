@@ -1805,6 +1805,8 @@ static wm_err audit_commit(void *ctx, const struct store_audit *entries, size_t 
 {
 	struct pg_store *st = ctx;
 	struct conn *c = st->writer ? st->writer : acquire(st);
+	if (st->writer)
+		revive(c); /* acquire revives pooled ones */
 	wm_err e = WM_OK;
 	for (size_t off = 0; e == WM_OK && off < n; off += AUDIT_CHUNK) {
 		size_t k = n - off < AUDIT_CHUNK ? n - off : AUDIT_CHUNK;

@@ -216,8 +216,8 @@ int pq_bind_text(pq_stmt *s, int i, const char *v, int len, void (*keep)(void *)
 
 int pq_bind_blob(pq_stmt *s, int i, const void *v, int len, void (*keep)(void *))
 {
-	/* An empty blob is still a value: point at something. */
-	return bind_bytes(s, i, v ? v : "", len, keep, 1, BYTEA_OID);
+	/* As SQLite: no pointer is NULL; a pointer and no bytes an empty value. */
+	return bind_bytes(s, i, v, len, keep, 1, BYTEA_OID);
 }
 
 int pq_bind_null(pq_stmt *s, int i)
