@@ -14,6 +14,7 @@
 
 #define INT8_OID  20
 #define BYTEA_OID 17
+#define TEXT_OID  25
 
 struct pq_stmt {
 	struct pq_db *db;
@@ -22,6 +23,7 @@ struct pq_stmt {
 	bool prepared;
 	int nparams;
 	char *names[PQ_MAX_PARAMS]; /* a named parameter's name, else NULL */
+	bool used[PQ_MAX_PARAMS];   /* whether the SQL names it (?2 without ?1 leaves $1 unused) */
 	const char *val[PQ_MAX_PARAMS];
 	int len[PQ_MAX_PARAMS];
 	int fmt[PQ_MAX_PARAMS];
@@ -62,6 +64,7 @@ static bool rewrite(pq_stmt *s, const char *sql)
 			}
 			if (v > s->nparams)
 				s->nparams = v;
+			s->used[v - 1] = true;
 			o += (size_t)sprintf(out + o, "$%d", v);
 			continue;
 		}
@@ -83,6 +86,7 @@ static bool rewrite(pq_stmt *s, const char *sql)
 				s->names[s->nparams] = strndup(sql + i, j - i);
 				v = ++s->nparams;
 			}
+			s->used[v - 1] = true;
 			o += (size_t)sprintf(out + o, "$%d", v);
 			i = j;
 			continue;
@@ -264,6 +268,11 @@ int pq_step(pq_stmt *s)
 {
 	if (!s->res) {
 		PGconn *pg = s->db->pg;
+		/* A parameter the SQL never names has no type PostgreSQL could
+		 * infer (SQLite does not mind): give it one; its value is never read. */
+		for (int k = 0; k < s->nparams; k++)
+			if (!s->used[k] && !s->type[k])
+				s->type[k] = TEXT_OID;
 		if (s->name[0] && !s->prepared) {
 			PGresult *r = PQprepare(pg, s->name, s->sql, s->nparams, s->type);
 			bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
