@@ -217,11 +217,12 @@ static const char *const sql_text[Q_COUNT] = {
     [Q_SURV_GET_ANY_ORG] = "SELECT " SURV_COLS " FROM survivors WHERE id = ?1",
     [Q_SURV_GET_SHARED] =
 	"SELECT " SURV_COLS " FROM survivors WHERE id = $id AND id IN (" SHARED_IDS ")",
-    [Q_SURV_LIST_SHARED] = "SELECT " SURV_COLS " FROM survivors WHERE id IN (" SHARED_IDS ")"
-			   " AND seq > $after AND ($adv IS NULL OR advocate_id = $adv)"
-			   " AND ($status IS NULL OR status = $status)"
-			   " AND ($name IS NULL OR known_as_idx = $name OR legal_name_idx = $name)"
-			   " ORDER BY seq LIMIT $limit",
+    [Q_SURV_LIST_SHARED] =
+	"SELECT " SURV_COLS " FROM survivors WHERE id IN (" SHARED_IDS ")"
+	" AND seq > $after AND ($adv::text IS NULL OR advocate_id = $adv)"
+	" AND ($status::text IS NULL OR status = $status)"
+	" AND ($name::bytea IS NULL OR known_as_idx = $name OR legal_name_idx = $name)"
+	" ORDER BY seq LIMIT $limit",
     [Q_SURV_ORG] = "SELECT org_id FROM survivors WHERE id = ?1",
     [Q_SURV_UPDATE] =
 	"UPDATE survivors SET advocate_id = ?2, status = ?3, entered_service_on = ?4, "
@@ -345,6 +346,9 @@ struct pg_store {
 	struct conn *writer;
 	int bulk_threshold; /* 0: three times the caseload, at least 100 */
 };
+
+/* A parameter PostgreSQL meets first in "$x IS NULL" has no type it can
+ * infer: such statements cast it there ($adv::text, $name::bytea). */
 
 /* Shapes of the survivor list (as sqlite.h's): which filters are given,
  * one statement each. */
@@ -1805,6 +1809,8 @@ static wm_err audit_commit(void *ctx, const struct store_audit *entries, size_t 
 {
 	struct pg_store *st = ctx;
 	struct conn *c = st->writer ? st->writer : acquire(st);
+	if (st->writer)
+		revive(c); /* acquire revives pooled ones */
 	wm_err e = WM_OK;
 	for (size_t off = 0; e == WM_OK && off < n; off += AUDIT_CHUNK) {
 		size_t k = n - off < AUDIT_CHUNK ? n - off : AUDIT_CHUNK;
@@ -2164,7 +2170,7 @@ static char *item_sql(const struct kind *k, enum item_q q)
 		if (q == IQ_CASE_ORG_STATUS || q == IQ_CASE_ADV_STATUS)
 			pq_str_appendall(b, " AND s.status = $status");
 		else
-			pq_str_appendall(b, " AND ($status IS NULL OR s.status = $status)");
+			pq_str_appendall(b, " AND ($status::text IS NULL OR s.status = $status)");
 		pq_str_appendall(b, " AND s.seq > $lo AND s.seq <= $hi ORDER BY s.seq, i.seq");
 		break;
 	default:
@@ -2445,7 +2451,8 @@ wm_err pg_item_range(struct pg_store *st, const struct kind *k, const struct sto
 	    "SELECT i.seq, i.id, i.survivor_id, i.org_id, i.version, i.created_at, i.updated_at, "
 	    "i.key_id, i.body FROM %s i JOIN survivors s ON s.id = i.survivor_id "
 	    "WHERE i.org_id = ?1 AND s.org_id = ?1 AND i.%s >= ?2 AND i.%s < ?3 "
-	    "AND (?4 IS NULL OR s.advocate_id = ?4) AND (?5 IS NULL OR i.%s = ?5) "
+	    "AND (?4::text IS NULL OR s.advocate_id = ?4) AND (?5::text IS NULL OR i.%s::text = "
+	    "?5) "
 	    "ORDER BY i.%s, i.seq LIMIT ?6 OFFSET ?7",
 	    k->table, r->column, r->column, r->code_column ? r->code_column : r->column, r->column);
 	if (!sql)

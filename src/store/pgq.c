@@ -14,6 +14,7 @@
 
 #define INT8_OID  20
 #define BYTEA_OID 17
+#define TEXT_OID  25
 
 struct pq_stmt {
 	struct pq_db *db;
@@ -22,6 +23,7 @@ struct pq_stmt {
 	bool prepared;
 	int nparams;
 	char *names[PQ_MAX_PARAMS]; /* a named parameter's name, else NULL */
+	bool used[PQ_MAX_PARAMS];   /* whether the SQL names it (?2 without ?1 leaves $1 unused) */
 	const char *val[PQ_MAX_PARAMS];
 	int len[PQ_MAX_PARAMS];
 	int fmt[PQ_MAX_PARAMS];
@@ -62,6 +64,7 @@ static bool rewrite(pq_stmt *s, const char *sql)
 			}
 			if (v > s->nparams)
 				s->nparams = v;
+			s->used[v - 1] = true;
 			o += (size_t)sprintf(out + o, "$%d", v);
 			continue;
 		}
@@ -83,6 +86,7 @@ static bool rewrite(pq_stmt *s, const char *sql)
 				s->names[s->nparams] = strndup(sql + i, j - i);
 				v = ++s->nparams;
 			}
+			s->used[v - 1] = true;
 			o += (size_t)sprintf(out + o, "$%d", v);
 			i = j;
 			continue;
@@ -216,8 +220,8 @@ int pq_bind_text(pq_stmt *s, int i, const char *v, int len, void (*keep)(void *)
 
 int pq_bind_blob(pq_stmt *s, int i, const void *v, int len, void (*keep)(void *))
 {
-	/* An empty blob is still a value: point at something. */
-	return bind_bytes(s, i, v ? v : "", len, keep, 1, BYTEA_OID);
+	/* As SQLite: no pointer is NULL; a pointer and no bytes an empty value. */
+	return bind_bytes(s, i, v, len, keep, 1, BYTEA_OID);
 }
 
 int pq_bind_null(pq_stmt *s, int i)
@@ -256,9 +260,6 @@ static int outcome(pq_stmt *s)
 		return PQ_OK;
 	}
 	const char *state = PQresultErrorField(s->res, PG_DIAG_SQLSTATE);
-	if (getenv("WM_PG_DEBUG"))
-		fprintf(stderr, "PGDEBUG %s: %s\n%s\n", state, PQresultErrorMessage(s->res),
-			s->sql);
 	snprintf(s->db->sqlstate, sizeof s->db->sqlstate, "%s", state ? state : "");
 	return state && strncmp(state, "23", 2) == 0 ? PQ_CONSTRAINT : PQ_ERROR;
 }
@@ -267,13 +268,15 @@ int pq_step(pq_stmt *s)
 {
 	if (!s->res) {
 		PGconn *pg = s->db->pg;
+		/* A parameter the SQL never names has no type PostgreSQL could
+		 * infer (SQLite does not mind): give it one; its value is never read. */
+		for (int k = 0; k < s->nparams; k++)
+			if (!s->used[k] && !s->type[k])
+				s->type[k] = TEXT_OID;
 		if (s->name[0] && !s->prepared) {
 			PGresult *r = PQprepare(pg, s->name, s->sql, s->nparams, s->type);
 			bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
 			if (!ok) {
-				if (getenv("WM_PG_DEBUG"))
-					fprintf(stderr, "PGDEBUG prepare: %s\n%s\n",
-						PQresultErrorMessage(r), s->sql);
 				const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
 				snprintf(s->db->sqlstate, sizeof s->db->sqlstate, "%s",
 					 state ? state : "");

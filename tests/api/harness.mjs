@@ -14,10 +14,6 @@ import { join, resolve } from 'node:path';
 
 export const PG = process.env.WAYMARK_TEST_PG === '1';
 const PG_BIN = process.env.WAYMARK_PG_BIN || '';
-// Why a test is skipped on PostgreSQL: only tests that are about SQLite's
-// own files (docs/testing.md lists them); each is counted by node's reporter.
-export const sqliteOnly = (why) => (PG ? `SQLite only: ${why}` : false);
-
 // The key file of each PostgreSQL database the harness made (a PostgreSQL
 // database has no file to put its key beside: --key-file is required).
 const pgKeys = new Map();
@@ -74,6 +70,7 @@ export class Server {
       const timer = setTimeout(() => rej(new Error('server did not start: ' + this.stderr)), 10000);
       this.proc.stderr.on('data', (chunk) => {
         this.stderr += chunk.toString();
+        // WM_SERVER_LOG=FILE keeps every server's log, to debug a run.
         if (process.env.WM_SERVER_LOG) appendFileSync(process.env.WM_SERVER_LOG, chunk);
         const m = this.stderr.match(/serving on http:\/\/127\.0\.0\.1:(\d+)/);
         if (m) { clearTimeout(timer); res(Number(m[1])); }

@@ -43,6 +43,18 @@ static void named_parameters_are_numbered_in_order_of_first_use(void **state)
 	pq_finalize(s);
 }
 
+static void a_parameter_the_sql_skips_still_counts(void **state)
+{
+	(void)state;
+	/* ?1 unused (an item's "the one of its survivor" statement): the
+	 * statement still takes three, so callers bind by the same numbers. */
+	pq_stmt *s = pq_prepare(&db, "SELECT a FROM t WHERE b = ?2 AND c = ?3", true);
+	assert_non_null(s);
+	assert_int_equal(pq_bind_parameter_count(s), 3);
+	assert_string_equal(pq_sql(s), "SELECT a FROM t WHERE b = $2 AND c = $3");
+	pq_finalize(s);
+}
+
 static void quoted_text_is_left_alone(void **state)
 {
 	(void)state;
@@ -84,6 +96,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(numbered_parameters_become_dollars),
 	    cmocka_unit_test(named_parameters_are_numbered_in_order_of_first_use),
+	    cmocka_unit_test(a_parameter_the_sql_skips_still_counts),
 	    cmocka_unit_test(quoted_text_is_left_alone),
 	    cmocka_unit_test(too_many_parameters_are_refused),
 	    cmocka_unit_test(strings_are_built_and_formatted),
