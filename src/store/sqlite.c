@@ -3349,6 +3349,31 @@ void store_sqlite_release(struct store *st, struct conn *c)
 	release(st, c);
 }
 
+wm_err store_sqlite_begin(struct conn *c)
+{
+	return begin(c);
+}
+
+wm_err store_sqlite_finish(struct conn *c, wm_err e)
+{
+	return finish(c, e);
+}
+
+wm_err store_sqlite_account_event(struct conn *c, const struct store_account_event *ev)
+{
+	return account_event(c, ev);
+}
+
+void store_sqlite_sessions_changed(struct store *st)
+{
+	session_forget_all(st);
+}
+
+const struct keyring *store_sqlite_keys(struct store *st)
+{
+	return st->keys;
+}
+
 /* ---- bulk loading (bench/gen.c) ---- */
 
 /* Swaps the cached transaction statements of c: in bulk mode each write's

@@ -35,4 +35,16 @@ struct conn;
 sqlite3 *store_sqlite_acquire(struct store *st, struct conn **c);
 void store_sqlite_release(struct store *st, struct conn *c);
 
+/* For the store's other files' writes (sqlite_mfa.c): begin opens a write
+ * transaction on c in this process's turn; finish commits it when e is
+ * WM_OK, else rolls back, and answers the outcome. account_event writes
+ * one entry of the account trail inside it; sessions_changed empties the
+ * session cache after a change that ends sessions; keys is the keyring the
+ * store seals with. */
+wm_err store_sqlite_begin(struct conn *c);
+wm_err store_sqlite_finish(struct conn *c, wm_err e);
+wm_err store_sqlite_account_event(struct conn *c, const struct store_account_event *ev);
+void store_sqlite_sessions_changed(struct store *st);
+const struct keyring *store_sqlite_keys(struct store *st);
+
 #endif

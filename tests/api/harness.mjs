@@ -144,6 +144,7 @@ const UNDO = {
   16: 'DROP INDEX registrations_org_refused; DROP INDEX nrm_org; DROP INDEX survivors_org_entered; '
     + 'ALTER TABLE plan DROP COLUMN goal_domains; ALTER TABLE survivors DROP COLUMN advocate_changes;',
   18: 'ALTER TABLE users DROP COLUMN privacy_mode;', // settings: privacy mode
+  19: 'DROP TABLE two_factor_recovery; DROP TABLE two_factor; DROP TABLE org_two_factor;', // two-factor sign-in
 };
 export function rollBack(db, version) {
   const steps = Object.keys(UNDO).map(Number).filter((v) => v > version).sort((a, b) => b - a);
