@@ -87,10 +87,11 @@ static void orgs_page(struct page *p, unsigned status, const char *name, const c
 		words_code(str(o, "kind"), kw);
 		words_when(str(o, "created_at"), since);
 		json_array_append_new(
-		    rows, json_pack("{s:s, s:s, s:s, s:s, s:I, s:b}", "name", str(o, "name"), "kind",
-				    kw, "since", since, "id", str(o, "id"), "version",
+		    rows, json_pack("{s:s, s:s, s:s, s:s, s:I, s:b}", "name", str(o, "name"),
+				    "kind", kw, "since", since, "id", str(o, "id"), "version",
 				    (json_int_t)json_integer_value(json_object_get(o, "version")),
-				    "two_factor", json_is_true(json_object_get(o, "two_factor_required"))));
+				    "two_factor",
+				    json_is_true(json_object_get(o, "two_factor_required"))));
 	}
 	json_decref(orgs);
 	json_object_set_new(p->data, "orgs", rows);
@@ -159,10 +160,11 @@ void page_admin_org_post(struct page *p)
 		return;
 	}
 	p->data = json_object();
-	json_t *err = json_pack("{s:{s:s}}", "error", "message",
-				st == 409 ? "Someone else changed this organisation since you opened "
-					    "the page. Check it below, then try again."
-					  : "The setting was not saved. Try again.");
+	json_t *err =
+	    json_pack("{s:{s:s}}", "error", "message",
+		      st == 409 ? "Someone else changed this organisation since you opened "
+				  "the page. Check it below, then try again."
+				: "The setting was not saved. Try again.");
 	page_form_errors(p, err, NULL);
 	json_decref(err);
 	orgs_page(p, st == 409 ? 409 : 500, "", "support_agency");

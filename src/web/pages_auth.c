@@ -68,7 +68,8 @@ static void signed_in(struct page *p, json_t *answer)
 	const char *token = json_string_value(json_object_get(answer, "token"));
 	memcpy(p->token, token, SECRET_TOKEN_LEN);
 	p->set_cookie = true;
-	http_add_header(p->req, "Set-Cookie", "wm_pre=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+	http_add_header(p->req, "Set-Cookie",
+			"wm_pre=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
 	bool change = json_is_true(json_object_get(answer, "password_change_required"));
 	bool enrol = json_is_true(json_object_get(answer, "two_factor_enrolment_required"));
 	static const char *const token_secret[] = {"token", NULL};
@@ -86,7 +87,8 @@ static bool has_token(const json_t *answer, unsigned st)
 /* The API's 401 asking for a second factor: its error code, or "". */
 static const char *two_factor_code(const json_t *answer)
 {
-	const char *code = json_string_value(json_object_get(json_object_get(answer, "error"), "code"));
+	const char *code =
+	    json_string_value(json_object_get(json_object_get(answer, "error"), "code"));
 	return code && strncmp(code, "two_factor_", 11) == 0 ? code : "";
 }
 
@@ -187,8 +189,8 @@ void page_sign_in_code(struct page *p)
 	} else {
 		/* Expired, locked or broken: from the start again. */
 		field_error(p, st == 429 ? "username" : "password",
-			    st == 429 ? "There have been too many attempts to sign in to this "
-					"account. Wait 15 minutes, then try again"
+			    st == 429	? "There have been too many attempts to sign in to this "
+					  "account. Wait 15 minutes, then try again"
 			    : st == 401 ? "Your sign-in took too long. Sign in again"
 					: "Sorry, there is a problem with the service. Try again");
 		sign_in_form(p, st == 429 ? 429 : st == 401 ? 401 : 500);

@@ -53,7 +53,8 @@ static void two_factor_page(struct page *p, unsigned status)
 	if (st != 200 || !json_is_object(tf)) {
 		secret_wipe_json(tf, shown_secrets);
 		json_decref(tf);
-		page_error(p, 500, "Sorry, there is a problem with the service", "Try again later.");
+		page_error(p, 500, "Sorry, there is a problem with the service",
+			   "Try again later.");
 		return;
 	}
 	if (!p->data)
@@ -64,17 +65,18 @@ static void two_factor_page(struct page *p, unsigned status)
 	json_object_set_new(d, "enrolled", json_boolean(enrolled));
 	json_object_set_new(d, "pending", json_boolean(pending));
 	json_object_set_new(d, "none", json_boolean(!enrolled && !pending));
-	json_object_set_new(d, "required", json_object_get(tf, "required")
-					       ? json_incref(json_object_get(tf, "required"))
-					       : json_false());
-	json_object_set_new(d, "must_enrol",
-			    json_boolean(json_is_true(json_object_get(
-				p->me, "two_factor_enrolment_required"))));
+	json_object_set_new(d, "required",
+			    json_object_get(tf, "required")
+				? json_incref(json_object_get(tf, "required"))
+				: json_false());
+	json_object_set_new(
+	    d, "must_enrol",
+	    json_boolean(json_is_true(json_object_get(p->me, "two_factor_enrolment_required"))));
 	json_object_set_new(d, "left", json_incref(json_object_get(tf, "recovery_codes_left")));
 	const char *uri = json_string_value(json_object_get(tf, "otpauth_uri"));
 	const char *secret = json_string_value(json_object_get(tf, "secret"));
-	char *svg = pending && uri ? qr_svg(uri, "QR code to scan with your authenticator app")
-				   : NULL;
+	char *svg =
+	    pending && uri ? qr_svg(uri, "QR code to scan with your authenticator app") : NULL;
 	if (svg) {
 		json_object_set_new(d, "qr", json_string(svg));
 		sodium_memzero(svg, strlen(svg));
@@ -121,7 +123,9 @@ void page_two_factor_confirm(struct page *p)
 		size_t i;
 		json_t *c;
 		json_array_foreach(codes, i, c)
-		    json_array_append_new(items, json_pack("{s:O}", "code", c));
+		{
+			json_array_append_new(items, json_pack("{s:O}", "code", c));
+		}
 		json_object_set_new(p->data, "codes", items);
 		page_render(p, 200, "two-factor-codes", "Save your recovery codes");
 		/* Shown once: every copy goes. */
@@ -131,7 +135,9 @@ void page_two_factor_confirm(struct page *p)
 			secret_wipe_json(c, code_member);
 		}
 		json_array_foreach(codes, i, c)
-		    sodium_memzero((char *)json_string_value(c), json_string_length(c));
+		{
+			sodium_memzero((char *)json_string_value(c), json_string_length(c));
+		}
 		json_decref(answer);
 		return;
 	}
