@@ -114,6 +114,36 @@ wm_err store_two_factor_state(struct store *st, const char *user_id, const char 
 	return e;
 }
 
+/* Runs one write of user_id in its own transaction, its parameters bound
+ * by position - ?1 user_id, ?2 a, ?3 the blob (len bytes), ?4 b - as far
+ * as the statement has them; `none` when it changes no row. */
+static wm_err write_one(struct store *st, const char *sql, const char *user_id, int64_t a,
+			const void *blob, size_t len, int64_t b, wm_err none)
+{
+	struct conn *c;
+	sqlite3 *db = store_sqlite_acquire(st, &c);
+	wm_err e = store_sqlite_begin(c);
+	int changed = 0;
+	if (e == WM_OK) {
+		sqlite3_stmt *s = prepare(db, sql);
+		int n = s ? sqlite3_bind_parameter_count(s) : 0;
+		if (n >= 1)
+			sqlite3_bind_text(s, 1, user_id, -1, SQLITE_STATIC);
+		if (n >= 2)
+			sqlite3_bind_int64(s, 2, a);
+		if (n >= 3)
+			sqlite3_bind_blob(s, 3, blob, (int)len, SQLITE_STATIC);
+		if (n >= 4)
+			sqlite3_bind_int64(s, 4, b);
+		e = run(db, s, &changed);
+		if (e == WM_OK && changed == 0)
+			e = none;
+	}
+	e = store_sqlite_finish(c, e);
+	store_sqlite_release(st, c);
+	return e;
+}
+
 wm_err store_two_factor_begin(struct store *st, const char *user_id, const unsigned char *secret,
 			      size_t len, int64_t now)
 {
@@ -126,33 +156,15 @@ wm_err store_two_factor_begin(struct store *st, const char *user_id, const unsig
 	wm_err e = keyring_seal(store_sqlite_keys(st), secret, len, ad, sealed, &key_id);
 	if (e != WM_OK)
 		return e;
-	struct conn *c;
-	sqlite3 *db = store_sqlite_acquire(st, &c);
-	e = store_sqlite_begin(c);
-	int changed = 0;
-	if (e == WM_OK) {
-		/* A confirmed enrolment is never replaced here: it is removed
-		 * first (by its owner with a code, or an administrator). */
-		sqlite3_stmt *s =
-		    prepare(db, "INSERT INTO two_factor(user_id, key_id, secret, created_at) "
-				"VALUES (?1, ?2, ?3, ?4) ON CONFLICT(user_id) DO UPDATE SET "
-				"key_id = excluded.key_id, secret = excluded.secret, "
-				"created_at = excluded.created_at, last_step = 0 "
-				"WHERE two_factor.confirmed_at IS NULL");
-		if (s) {
-			sqlite3_bind_text(s, 1, user_id, -1, SQLITE_STATIC);
-			sqlite3_bind_int(s, 2, key_id);
-			sqlite3_bind_blob(s, 3, sealed, (int)(len + KEYRING_OVERHEAD),
-					  SQLITE_STATIC);
-			sqlite3_bind_int64(s, 4, now);
-		}
-		e = run(db, s, &changed);
-		if (e == WM_OK && changed == 0)
-			e = WM_ERR_CONFLICT;
-	}
-	e = store_sqlite_finish(c, e);
-	store_sqlite_release(st, c);
-	return e;
+	/* A confirmed enrolment is never replaced here: it is removed first
+	 * (by its owner with a code, or an administrator). */
+	return write_one(st,
+			 "INSERT INTO two_factor(user_id, key_id, secret, created_at) "
+			 "VALUES (?1, ?2, ?3, ?4) ON CONFLICT(user_id) DO UPDATE SET "
+			 "key_id = excluded.key_id, secret = excluded.secret, "
+			 "created_at = excluded.created_at, last_step = 0 "
+			 "WHERE two_factor.confirmed_at IS NULL",
+			 user_id, key_id, sealed, len + KEYRING_OVERHEAD, now, WM_ERR_CONFLICT);
 }
 
 wm_err store_two_factor_confirm(struct store *st, const char *user_id, int64_t step,
@@ -201,52 +213,21 @@ wm_err store_two_factor_confirm(struct store *st, const char *user_id, int64_t s
 
 wm_err store_two_factor_use_step(struct store *st, const char *user_id, int64_t step)
 {
-	struct conn *c;
-	sqlite3 *db = store_sqlite_acquire(st, &c);
-	wm_err e = store_sqlite_begin(c);
-	int changed = 0;
-	if (e == WM_OK) {
-		/* One statement decides: of two requests with the same code,
-		 * only the first moves last_step past it. */
-		sqlite3_stmt *s = prepare(db, "UPDATE two_factor SET last_step = ?2 "
-					      "WHERE user_id = ?1 AND confirmed_at IS NOT NULL "
-					      "AND last_step < ?2");
-		if (s) {
-			sqlite3_bind_text(s, 1, user_id, -1, SQLITE_STATIC);
-			sqlite3_bind_int64(s, 2, step);
-		}
-		e = run(db, s, &changed);
-		if (e == WM_OK && changed == 0)
-			e = WM_ERR_CONFLICT;
-	}
-	e = store_sqlite_finish(c, e);
-	store_sqlite_release(st, c);
-	return e;
+	/* One statement decides: of two requests with the same code, only the
+	 * first moves last_step past it. */
+	return write_one(st,
+			 "UPDATE two_factor SET last_step = ?2 WHERE user_id = ?1 "
+			 "AND confirmed_at IS NOT NULL AND last_step < ?2",
+			 user_id, step, NULL, 0, 0, WM_ERR_CONFLICT);
 }
 
 wm_err store_two_factor_use_recovery(struct store *st, const char *user_id,
 				     const unsigned char hash[KEYRING_BLIND_LEN], int64_t now)
 {
-	struct conn *c;
-	sqlite3 *db = store_sqlite_acquire(st, &c);
-	wm_err e = store_sqlite_begin(c);
-	int changed = 0;
-	if (e == WM_OK) {
-		sqlite3_stmt *s = prepare(db, "UPDATE two_factor_recovery SET used_at = ?3 "
-					      "WHERE user_id = ?1 AND code_hash = ?2 "
-					      "AND used_at IS NULL");
-		if (s) {
-			sqlite3_bind_text(s, 1, user_id, -1, SQLITE_STATIC);
-			sqlite3_bind_blob(s, 2, hash, KEYRING_BLIND_LEN, SQLITE_STATIC);
-			sqlite3_bind_int64(s, 3, now);
-		}
-		e = run(db, s, &changed);
-		if (e == WM_OK && changed == 0)
-			e = WM_ERR_NOT_FOUND;
-	}
-	e = store_sqlite_finish(c, e);
-	store_sqlite_release(st, c);
-	return e;
+	return write_one(st,
+			 "UPDATE two_factor_recovery SET used_at = ?2 "
+			 "WHERE user_id = ?1 AND code_hash = ?3 AND used_at IS NULL",
+			 user_id, now, hash, KEYRING_BLIND_LEN, 0, WM_ERR_NOT_FOUND);
 }
 
 wm_err store_two_factor_remove(struct store *st, const char *user_id, bool revoke_sessions,
