@@ -13,7 +13,7 @@
 # make format, make clean.
 
 CC      ?= cc
-PKGS    := libmicrohttpd jansson sqlite3 libsodium libpq
+PKGS    := libmicrohttpd jansson sqlite3 libsodium libpq liboath libqrencode
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
            -Wvla -Werror
 CFLAGS  ?= -O2 -g
@@ -178,8 +178,8 @@ FUZZ_BIN := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(wildcard tests/fuzz/fuzz_*.
 build/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB)
 	@mkdir -p $(@D)
 	clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -Isrc \
-		$(shell pkg-config --cflags jansson libsodium) $< $(FUZZ_LIB) -o $@ \
-		$(shell pkg-config --libs jansson libsodium)
+		$(shell pkg-config --cflags jansson libsodium liboath libqrencode) $< $(FUZZ_LIB) -o $@ \
+		$(shell pkg-config --libs jansson libsodium liboath libqrencode)
 
 fuzz: deps
 	@$(MAKE) --no-print-directory $(FUZZ_BIN)
