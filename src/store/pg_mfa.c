@@ -202,8 +202,8 @@ static wm_err exec_user(struct conn *c, int q, const char *user_id)
 }
 
 wm_err pg_two_factor_confirm(struct pg_store *st, const char *user_id, int64_t step,
-			     const unsigned char (*hashes)[KEYRING_BLIND_LEN], size_t n, int64_t now,
-			     const struct store_account_event *ev)
+			     const unsigned char (*hashes)[KEYRING_BLIND_LEN], size_t n,
+			     int64_t now, const struct store_account_event *ev)
 {
 	struct conn *c;
 	pg_acquire(st, &c);

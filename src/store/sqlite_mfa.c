@@ -51,7 +51,8 @@ static void secret_ad(const char *user_id, char ad[64])
 	snprintf(ad, 64, "two_factor:%.40s", user_id);
 }
 
-wm_err sqlite_two_factor_get(struct sqlite_store *st, const char *user_id, struct store_two_factor *out)
+wm_err sqlite_two_factor_get(struct sqlite_store *st, const char *user_id,
+			     struct store_two_factor *out)
 {
 	memset(out, 0, sizeof *out);
 	struct conn *c;
@@ -73,8 +74,8 @@ wm_err sqlite_two_factor_get(struct sqlite_store *st, const char *user_id, struc
 			e = WM_ERR_CRYPTO;
 			if (sealed && len > KEYRING_OVERHEAD &&
 			    len - KEYRING_OVERHEAD <= sizeof out->secret &&
-			    keyring_open(sqlite_keys(st), key_id, sealed, len, ad,
-					 out->secret) == WM_OK) {
+			    keyring_open(sqlite_keys(st), key_id, sealed, len, ad, out->secret) ==
+				WM_OK) {
 				out->secret_len = len - KEYRING_OVERHEAD;
 				out->confirmed = sqlite3_column_int(s, 2) != 0;
 				out->last_step = sqlite3_column_int64(s, 3);
@@ -91,7 +92,7 @@ wm_err sqlite_two_factor_get(struct sqlite_store *st, const char *user_id, struc
 }
 
 wm_err sqlite_two_factor_state(struct sqlite_store *st, const char *user_id, const char *org_id,
-			      bool *required, bool *enrolled)
+			       bool *required, bool *enrolled)
 {
 	*required = *enrolled = false;
 	struct conn *c;
@@ -145,8 +146,8 @@ static wm_err write_one(struct sqlite_store *st, const char *sql, const char *us
 	return e;
 }
 
-wm_err sqlite_two_factor_begin(struct sqlite_store *st, const char *user_id, const unsigned char *secret,
-			      size_t len, int64_t now)
+wm_err sqlite_two_factor_begin(struct sqlite_store *st, const char *user_id,
+			       const unsigned char *secret, size_t len, int64_t now)
 {
 	if (len == 0 || len > STORE_TOTP_SECRET_MAX)
 		return WM_ERR_INVALID;
@@ -169,8 +170,8 @@ wm_err sqlite_two_factor_begin(struct sqlite_store *st, const char *user_id, con
 }
 
 wm_err sqlite_two_factor_confirm(struct sqlite_store *st, const char *user_id, int64_t step,
-				const unsigned char (*hashes)[KEYRING_BLIND_LEN], size_t n,
-				int64_t now, const struct store_account_event *ev)
+				 const unsigned char (*hashes)[KEYRING_BLIND_LEN], size_t n,
+				 int64_t now, const struct store_account_event *ev)
 {
 	struct conn *c;
 	sqlite3 *db = sqlite_acquire(st, &c);
@@ -223,7 +224,7 @@ wm_err sqlite_two_factor_use_step(struct sqlite_store *st, const char *user_id, 
 }
 
 wm_err sqlite_two_factor_use_recovery(struct sqlite_store *st, const char *user_id,
-				     const unsigned char hash[KEYRING_BLIND_LEN], int64_t now)
+				      const unsigned char hash[KEYRING_BLIND_LEN], int64_t now)
 {
 	return write_one(st,
 			 "UPDATE two_factor_recovery SET used_at = ?2 "
@@ -232,7 +233,7 @@ wm_err sqlite_two_factor_use_recovery(struct sqlite_store *st, const char *user_
 }
 
 wm_err sqlite_two_factor_remove(struct sqlite_store *st, const char *user_id, bool revoke_sessions,
-			       const struct store_account_event *ev)
+				const struct store_account_event *ev)
 {
 	static const char *const steps[] = {
 	    "DELETE FROM two_factor_recovery WHERE user_id = ?1",
@@ -258,9 +259,9 @@ wm_err sqlite_two_factor_remove(struct sqlite_store *st, const char *user_id, bo
 	return e;
 }
 
-wm_err sqlite_org_set_two_factor(struct sqlite_store *st, const char *org_id, int expected, bool required,
-				int64_t now, const char *updated_at,
-				const struct store_account_event *ev)
+wm_err sqlite_org_set_two_factor(struct sqlite_store *st, const char *org_id, int expected,
+				 bool required, int64_t now, const char *updated_at,
+				 const struct store_account_event *ev)
 {
 	struct conn *c;
 	sqlite3 *db = sqlite_acquire(st, &c);
