@@ -13,7 +13,7 @@
 # make format, make clean.
 
 CC      ?= cc
-PKGS    := libmicrohttpd jansson sqlite3 libsodium libpq
+PKGS    := libmicrohttpd jansson sqlite3 libsodium libpq liboath libqrencode
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
            -Wvla -Werror
 CFLAGS  ?= -O2 -g

@@ -37,6 +37,14 @@ const struct route api_routes[] = {
     /* settings (privacy mode) */
     {"PATCH",  "/api/v1/me",                                          auth_me_patch,         ACT_SESSION, 0},
     {"POST",   "/api/v1/me/password",                                 auth_change_password,  ACT_SESSION, 0},
+    /* two-factor sign-in (two_factor.c) */
+    {"POST",   "/api/v1/login/two-factor",                            auth_login_two_factor, PUBLIC},
+    {"GET",    "/api/v1/me/two-factor",                               two_factor_status,     ACT_SESSION, 0},
+    {"POST",   "/api/v1/me/two-factor",                               two_factor_start,      ACT_SESSION, 0},
+    {"POST",   "/api/v1/me/two-factor/confirm",                       two_factor_confirm,    ACT_SESSION, 0},
+    {"POST",   "/api/v1/me/two-factor/disable",                       two_factor_disable,    ACT_SESSION, 0},
+    {"DELETE", "/api/v1/users/{id}/two-factor",                       users_two_factor_reset, ACT_USER_UPDATE, 0},
+    {"PATCH",  "/api/v1/orgs/{id}",                                   orgs_patch,            ACT_ORG_CREATE, 0},
     {"GET",    "/api/v1/orgs",                                        orgs_list,             ACT_ORG_LIST, 0},
     {"POST",   "/api/v1/orgs",                                        orgs_create,           ACT_ORG_CREATE, 0},
     {"GET",    "/api/v1/users",                                       users_list,            ACT_USER_LIST, 0},
@@ -159,6 +167,26 @@ void api_handle(struct http_req *r, void *app)
 		if (c.user.must_change_password && m.route->action != ACT_SESSION) {
 			http_error(r, 403, "password_change_required",
 				   "change your password first (POST /api/v1/me/password)", NULL);
+			return;
+		}
+		/* An account of an organisation that requires two-factor
+		 * sign-in, and not enrolled, likewise until it enrols: read on
+		 * every request, so the requirement holds from the moment it
+		 * is set, on every server. */
+		if (c.user.org_id[0]) {
+			bool required, enrolled;
+			wm_err e = store_two_factor_state(c.app->store, c.user.id, c.user.org_id,
+							  &required, &enrolled);
+			if (e != WM_OK) {
+				call_fail(&c, e, NULL);
+				return;
+			}
+			c.two_factor_missing = required && !enrolled;
+		}
+		if (c.two_factor_missing && m.route->action != ACT_SESSION) {
+			http_error(r, 403, "two_factor_enrolment_required",
+				   "set up two-factor sign-in first (POST /api/v1/me/two-factor)",
+				   NULL);
 			return;
 		}
 		/* The route's own action, before anything else: a role that

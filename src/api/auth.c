@@ -27,7 +27,7 @@
 
 static const struct store_lockout lock_rule = {LOCK_WINDOW, LOCK_FAILURES, LOCK_WINDOW};
 /* The request members that hold a password. */
-static const char *const login_secrets[] = {"password", NULL};
+static const char *const login_secrets[] = {"password", "totp", "recovery_code", NULL};
 static const char *const change_secrets[] = {"current_password", "new_password", NULL};
 
 /* What a deferred login needs; wiped when done. */
@@ -36,9 +36,11 @@ struct login_job {
 	int64_t now;
 	char username[257]; /* login_schema allows 256 bytes */
 	char password[PASSWORD_MAX_BYTES + 1];
+	char totp[17];		/* login_schema allows 16 bytes; "" when not sent */
+	char recovery_code[33]; /* 32 */
 };
 
-static void login(struct call *c, const char *username, const char *password);
+static void login(struct call *c, const struct login_job *job);
 static void login_deferred(struct http_req *r, void *arg);
 static void login_job_free(void *arg);
 
@@ -91,6 +93,10 @@ void auth_login(struct call *c)
 	memcpy(job->username, username, sizeof job->username);
 	snprintf(job->password, sizeof job->password, "%s",
 		 json_string_value(json_object_get(body, "password")));
+	const char *totp = json_string_value(json_object_get(body, "totp"));
+	const char *recovery = json_string_value(json_object_get(body, "recovery_code"));
+	snprintf(job->totp, sizeof job->totp, "%s", totp ? totp : "");
+	snprintf(job->recovery_code, sizeof job->recovery_code, "%s", recovery ? recovery : "");
 	call_body_drop(c, body, login_secrets);
 	http_defer(c->req, username, login_deferred, login_job_free, job);
 }
@@ -107,61 +113,68 @@ static void login_deferred(struct http_req *r, void *arg)
 	struct login_job *job = arg;
 	struct call c = {
 	    .req = r, .app = job->app, .now = job->now, .today = call_today(job->app, job->now)};
-	login(&c, job->username, job->password);
+	login(&c, job);
 	login_job_free(job);
 }
 
-enum check { CHECK_RIGHT, CHECK_WRONG, CHECK_ANSWERED };
+bool auth_attempt_begin(struct call *c, const char *username)
+{
+	int64_t until;
+	wm_err e = store_login_begin(c->app->store, username, c->now, &lock_rule, &until);
+	if (e != WM_OK)
+		return call_fail(c, e, NULL);
+	if (until) {
+		/* Locked: not even the right password (or code) opens it. */
+		locked(c, until - c->now);
+		return false;
+	}
+	return true;
+}
 
-/* Checks password against the account user_id (NULL: none, and the same
- * Argon2id work is done) under the lock-out rule of username. CHECK_WRONG
- * has been counted as a failure, unanswered; CHECK_ANSWERED has been
- * answered (locked: 429, or an error). The failure that locks is still
- * CHECK_WRONG; the lock shows from the next try on. */
-static enum check check_password(struct call *c, const char *username, const char *user_id,
-				 const char *password)
+bool auth_attempt_failed(struct call *c, const char *username)
+{
+	wm_err e = store_login_failed(c->app->store, username, c->now, &lock_rule);
+	return e == WM_OK || call_fail(c, e, NULL);
+}
+
+enum auth_check auth_check_password(struct call *c, const char *username, const char *user_id,
+				    const char *password)
 {
 	struct store *st = c->app->store;
-	int64_t until;
-	wm_err e = store_login_begin(st, username, c->now, &lock_rule, &until);
-	if (e != WM_OK) {
-		call_fail(c, e, NULL);
+	if (!auth_attempt_begin(c, username))
 		return CHECK_ANSWERED;
-	}
-	if (until) {
-		/* Locked: not even the right password opens it. */
-		locked(c, until - c->now);
-		return CHECK_ANSWERED;
-	}
 	char hash[STORE_HASH_LEN];
 	bool found = user_id && store_user_password(st, user_id, hash) == WM_OK;
 	bool right = secret_verify_password(found ? hash : NULL, password);
 	sodium_memzero(hash, sizeof hash);
-	if (right) {
-		store_login_succeeded(st, username);
+	if (right)
 		return CHECK_RIGHT;
-	}
-	e = store_login_failed(st, username, c->now, &lock_rule);
-	if (e != WM_OK) {
-		call_fail(c, e, NULL);
-		return CHECK_ANSWERED;
-	}
-	return CHECK_WRONG;
+	return auth_attempt_failed(c, username) ? CHECK_WRONG : CHECK_ANSWERED;
 }
 
-/* Checks the password under the lock-out rule and opens a session. */
-static void login(struct call *c, const char *username, const char *password)
+/* Checks the password under the lock-out rule, then the second factor of
+ * an enrolled account, and opens a session. */
+static void login(struct call *c, const struct login_job *job)
 {
 	struct store *st = c->app->store;
 	struct store_user u;
-	bool found = strlen(username) <= USERNAME_MAX &&
-		     store_user_by_name(st, username, &u) == WM_OK && !u.disabled;
-	enum check r = check_password(c, username, found ? u.id : NULL, password);
+	bool found = strlen(job->username) <= USERNAME_MAX &&
+		     store_user_by_name(st, job->username, &u) == WM_OK && !u.disabled;
+	enum auth_check r =
+	    auth_check_password(c, job->username, found ? u.id : NULL, job->password);
 	if (r == CHECK_WRONG)
 		http_error(c->req, 401, "unauthenticated", "wrong username or password", NULL);
 	if (r != CHECK_RIGHT)
 		return;
+	bool must_enrol;
+	if (two_factor_sign_in(c, job->username, &u, job->totp, job->recovery_code, &must_enrol))
+		auth_open_session(c, &u, must_enrol);
+}
 
+void auth_open_session(struct call *c, const struct store_user *user, bool must_enrol)
+{
+	struct store *st = c->app->store;
+	const struct store_user u = *user;
 	char token[SECRET_TOKEN_LEN];
 	unsigned char digest[SECRET_DIGEST];
 	secret_new_token(token, digest);
@@ -181,11 +194,16 @@ static void login(struct call *c, const char *username, const char *password)
 	char exp[INSTANT_TEXT_LEN];
 	instant_format(expires, exp);
 	/* A password an administrator set still signs in, but the token opens
-	 * only /me, logout and the change of password until it is changed. */
-	http_respond_json(c->req, 200,
-			  json_pack("{s:s, s:s, s:b, s:o}", "token", token, "expires_at", exp,
-				    "password_change_required", u.must_change_password, "user",
-				    user_json(&u)));
+	 * only /me, logout and the change of password until it is changed;
+	 * the same holds for two-factor enrolment, when the organisation
+	 * requires it and the account has none (said only then, so that the
+	 * answer of everyone else is as it was). */
+	json_t *answer =
+	    json_pack("{s:s, s:s, s:b, s:o}", "token", token, "expires_at", exp,
+		      "password_change_required", u.must_change_password, "user", user_json(&u));
+	if (answer && must_enrol)
+		json_object_set_new(answer, "two_factor_enrolment_required", json_true());
+	http_respond_json(c->req, 200, answer);
 	sodium_memzero(token, sizeof token);
 }
 
@@ -211,11 +229,12 @@ static void password_job_free(void *arg)
  * one, ending the account's other sessions. */
 static void change_password(struct call *c, const struct password_job *job)
 {
-	enum check r = check_password(c, job->username, job->user_id, job->current);
+	enum auth_check r = auth_check_password(c, job->username, job->user_id, job->current);
 	if (r == CHECK_WRONG)
 		call_invalid(c, "current_password", "current_password is not your password");
 	if (r != CHECK_RIGHT)
 		return;
+	store_login_succeeded(c->app->store, job->username);
 	char hash[STORE_HASH_LEN];
 	wm_err e = secret_hash_password(job->next, hash);
 	if (e == WM_OK) {
@@ -291,7 +310,10 @@ void auth_logout(struct call *c)
 
 void auth_me(struct call *c)
 {
-	http_respond_json(c->req, 200, user_json(&c->user));
+	json_t *me = user_json(&c->user);
+	if (me && c->two_factor_missing)
+		json_object_set_new(me, "two_factor_enrolment_required", json_true());
+	http_respond_json(c->req, 200, me);
 }
 
 /* ---- settings of one's own account (the web pages' privacy mode) ---- */

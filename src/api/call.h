@@ -41,6 +41,9 @@ struct call {
 	struct store_user user;
 	struct subject who;
 	unsigned char token_digest[SECRET_DIGEST];
+	/* The account's organisation requires two-factor sign-in and it has
+	 * not enrolled: only its own session's routes are open (api.c). */
+	bool two_factor_missing;
 };
 
 /* The route table and the entry point the HTTP server calls. */
@@ -221,5 +224,55 @@ void reports_outcomes_csv(struct call *c);
 
 /* The JSON of a user as the API shows it (no password hash). */
 json_t *user_json(const struct store_user *u);
+
+/* ---- signing in (auth.c) and its second factor (two_factor.c) ---- */
+
+enum auth_check { CHECK_RIGHT, CHECK_WRONG, CHECK_ANSWERED };
+
+/* One attempt at signing in as username under the lock-out rule (five
+ * failures in 15 minutes lock it for 15): begin counts it as a failure in
+ * advance, so attempts made in parallel cannot outnumber the rule (false
+ * after answering 429 when locked, or an error); failed locks the
+ * username once its failures reach the rule (false after an error);
+ * store_login_succeeded forgets them. */
+bool auth_attempt_begin(struct call *c, const char *username);
+bool auth_attempt_failed(struct call *c, const char *username);
+
+/* Checks password against the account user_id (NULL: none, and the same
+ * Argon2id work is done) within one attempt (begun here). CHECK_WRONG has
+ * been counted as a failure, unanswered; CHECK_ANSWERED has been answered
+ * (locked: 429, or an error). CHECK_RIGHT leaves the attempt open: the
+ * caller forgets the failures (store_login_succeeded) once every factor
+ * has been checked. Runs Argon2id: only on the password threads. */
+enum auth_check auth_check_password(struct call *c, const char *username, const char *user_id,
+				    const char *password);
+
+/* Opens a session for user, whose every factor has been checked, and
+ * answers the login's 200 (with two_factor_enrolment_required when
+ * must_enrol). */
+void auth_open_session(struct call *c, const struct store_user *user, bool must_enrol);
+
+/* After a right password of u (signing in as username): when u has
+ * confirmed two-factor enrolment, checks totp or recovery_code ("" when
+ * not sent) and answers 401 two_factor_required (none sent) or
+ * two_factor_failed (wrong or used), each with a challenge for POST
+ * /api/v1/login/two-factor, counting the attempt as a failure. True when
+ * the sign-in may go on (the failures are then forgotten), with
+ * *must_enrol set when u's organisation requires two factors and u has
+ * none. */
+bool two_factor_sign_in(struct call *c, const char *username, const struct store_user *u,
+			const char *totp, const char *recovery_code, bool *must_enrol);
+
+/* Whether org_id requires two-factor sign-in; false after answering an
+ * error. */
+bool two_factor_org_required(struct call *c, const char *org_id, bool *required);
+
+void auth_login_two_factor(struct call *c);  /* POST /login/two-factor */
+void two_factor_status(struct call *c);	     /* GET /me/two-factor */
+void two_factor_start(struct call *c);	     /* POST /me/two-factor */
+void two_factor_confirm(struct call *c);     /* POST /me/two-factor/confirm */
+void two_factor_disable(struct call *c);     /* POST /me/two-factor/disable */
+void users_two_factor_reset(struct call *c); /* DELETE /users/{id}/two-factor */
+void orgs_patch(struct call *c);	     /* PATCH /orgs/{id}: two_factor_required */
 
 #endif

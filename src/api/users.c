@@ -136,7 +136,18 @@ void users_get(struct call *c)
 	struct store_user u;
 	if (!load_user(c, &u))
 		return;
-	http_respond_json(c->req, 200, user_json(&u));
+	/* Whether the account has two-factor sign-in, for an administrator's
+	 * reset (DELETE /users/{id}/two-factor). */
+	bool required, enrolled;
+	wm_err e = store_two_factor_state(c->app->store, u.id, u.org_id, &required, &enrolled);
+	if (e != WM_OK) {
+		call_fail(c, e, NULL);
+		return;
+	}
+	json_t *j = user_json(&u);
+	if (j)
+		json_object_set_new(j, "two_factor_enrolled", json_boolean(enrolled));
+	http_respond_json(c->req, 200, j);
 }
 
 /* Applies body to u (as loaded) and stores it; false after answering

@@ -56,8 +56,9 @@ static const struct schema_field login_fields[] = {
     {.name = "username", .type = SCH_STRING, .flags = SCH_REQUIRED, .max = 256},
     {.name = "password", .type = SCH_STRING, .flags = SCH_REQUIRED, .max = PASSWORD_MAX_BYTES},
     {.name = "totp", .type = SCH_STRING, .max = 16},
+    {.name = "recovery_code", .type = SCH_STRING, .max = 32},
 };
-const struct schema login_schema = {"login", login_fields, 3};
+const struct schema login_schema = {"login", login_fields, 4};
 
 static const struct schema_field password_change_fields[] = {
     {.name = "current_password",

@@ -27,7 +27,7 @@ extern const struct schema
     user_create_schema; /* {username, password, display_name, role, org_id} */
 extern const struct schema
     user_patch_schema; /* {version, display_name, role, org_id, disabled, password} */
-extern const struct schema login_schema; /* {username, password, totp} */
+extern const struct schema login_schema; /* {username, password, totp, recovery_code} */
 extern const struct schema
     password_change_schema; /* {current_password, new_password}: the owner's own change */
 

@@ -93,6 +93,15 @@ wm_err sqlite_backup(struct sqlite_store *st, const char *to, char *msg, size_t 
 wm_err sqlite_restore(const char *from, const char *to, char *msg, size_t cap);
 wm_err sqlite_reseal(struct sqlite_store *st, void (*tell)(void *ctx, const char *line), void *ctx);
 wm_err sqlite_key_use(struct sqlite_store *st, int key_id, long *count);
+/* ---- sqlite_mfa.c ---- */
+wm_err sqlite_two_factor_get(struct sqlite_store *st, const char *user_id, struct store_two_factor *out);
+wm_err sqlite_two_factor_state(struct sqlite_store *st, const char *user_id, const char *org_id, bool *required, bool *enrolled);
+wm_err sqlite_two_factor_begin(struct sqlite_store *st, const char *user_id, const unsigned char *secret, size_t len, int64_t now);
+wm_err sqlite_two_factor_confirm(struct sqlite_store *st, const char *user_id, int64_t step, const unsigned char (*hashes)[KEYRING_BLIND_LEN], size_t n, int64_t now, const struct store_account_event *ev);
+wm_err sqlite_two_factor_use_step(struct sqlite_store *st, const char *user_id, int64_t step);
+wm_err sqlite_two_factor_use_recovery(struct sqlite_store *st, const char *user_id, const unsigned char hash[KEYRING_BLIND_LEN], int64_t now);
+wm_err sqlite_two_factor_remove(struct sqlite_store *st, const char *user_id, bool revoke_sessions, const struct store_account_event *ev);
+wm_err sqlite_org_set_two_factor(struct sqlite_store *st, const char *org_id, int expected, bool required, int64_t now, const char *updated_at, const struct store_account_event *ev);
 
 /* ---- the PostgreSQL backend (pg.c, pg_report.c) ---- */
 void pg_close(struct pg_store *st);
@@ -148,6 +157,15 @@ wm_err pg_backup(struct pg_store *st, const char *to, char *msg, size_t cap);
 wm_err pg_restore(const char *from, const char *to, char *msg, size_t cap);
 wm_err pg_reseal(struct pg_store *st, void (*tell)(void *ctx, const char *line), void *ctx);
 wm_err pg_key_use(struct pg_store *st, int key_id, long *count);
+/* ---- pg_mfa.c ---- */
+wm_err pg_two_factor_get(struct pg_store *st, const char *user_id, struct store_two_factor *out);
+wm_err pg_two_factor_state(struct pg_store *st, const char *user_id, const char *org_id, bool *required, bool *enrolled);
+wm_err pg_two_factor_begin(struct pg_store *st, const char *user_id, const unsigned char *secret, size_t len, int64_t now);
+wm_err pg_two_factor_confirm(struct pg_store *st, const char *user_id, int64_t step, const unsigned char (*hashes)[KEYRING_BLIND_LEN], size_t n, int64_t now, const struct store_account_event *ev);
+wm_err pg_two_factor_use_step(struct pg_store *st, const char *user_id, int64_t step);
+wm_err pg_two_factor_use_recovery(struct pg_store *st, const char *user_id, const unsigned char hash[KEYRING_BLIND_LEN], int64_t now);
+wm_err pg_two_factor_remove(struct pg_store *st, const char *user_id, bool revoke_sessions, const struct store_account_event *ev);
+wm_err pg_org_set_two_factor(struct pg_store *st, const char *org_id, int expected, bool required, int64_t now, const char *updated_at, const struct store_account_event *ev);
 /* clang-format on */
 
 #endif

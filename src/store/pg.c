@@ -326,6 +326,7 @@ struct conn {
 	pq_stmt *stmts[Q_COUNT];
 	struct item_stmts items[ITEM_KINDS_MAX];
 	size_t nitems;
+	pq_stmt *other[PG_OTHER_STMTS]; /* the other files' (pg_stmt) */
 	struct conn *next_free;
 	struct pg_store *st;
 	bool gated; /* in a write transaction (see begin) */
@@ -398,6 +399,8 @@ static void close_conn(struct conn *c)
 	for (size_t i = 0; i < c->nitems; i++)
 		for (int q = 0; q < IQ_COUNT; q++)
 			pq_finalize(c->items[i].s[q]);
+	for (int i = 0; i < PG_OTHER_STMTS; i++)
+		pq_finalize(c->other[i]);
 	if (c->db.pg)
 		PQfinish(c->db.pg);
 	c->db.pg = NULL;
@@ -416,6 +419,10 @@ static void forget_statements(struct conn *c)
 			pq_finalize(c->items[i].s[q]);
 			c->items[i].s[q] = NULL;
 		}
+	for (int i = 0; i < PG_OTHER_STMTS; i++) {
+		pq_finalize(c->other[i]);
+		c->other[i] = NULL;
+	}
 }
 
 /* A connection the server closed (a restart, a fail-over) is opened again
@@ -2999,7 +3006,7 @@ wm_err pg_org_days_set(struct pg_store *st, const char *org_id, const int *days,
 	return e;
 }
 
-/* ---- connections for the backend's other files (pg_report.c) ---- */
+/* ---- connections for the backend's other files (pg_report.c, pg_mfa.c) ---- */
 
 struct pq_db *pg_acquire(struct pg_store *st, struct conn **c)
 {
@@ -3010,6 +3017,53 @@ struct pq_db *pg_acquire(struct pg_store *st, struct conn **c)
 void pg_release(struct pg_store *st, struct conn *c)
 {
 	release(st, c);
+}
+
+const struct keyring *pg_keys(struct pg_store *st)
+{
+	return st->keys;
+}
+
+pq_stmt *pg_stmt(struct conn *c, int slot, const char *sql)
+{
+	assert(slot >= 0 && slot < PG_OTHER_STMTS);
+	if (!c->other[slot]) {
+		c->other[slot] = pq_prepare(&c->db, sql, true);
+		if (!c->other[slot])
+			log_info("cannot prepare statement %d of another file", slot);
+	}
+	return c->other[slot];
+}
+
+wm_err pg_exec(struct conn *c, pq_stmt *s, long *changed)
+{
+	if (!s)
+		return WM_ERR_IO;
+	int rc = pq_step(s);
+	if (changed)
+		*changed = c->db.changes;
+	done(s);
+	return map_rc(rc);
+}
+
+void pg_done(pq_stmt *s)
+{
+	done(s);
+}
+
+wm_err pg_begin(struct conn *c)
+{
+	return begin(c);
+}
+
+wm_err pg_finish(struct conn *c, wm_err e)
+{
+	return finish(c, e);
+}
+
+wm_err pg_account_event(struct conn *c, const struct store_account_event *ev)
+{
+	return account_event(c, ev);
 }
 
 /* ---- bulk loading: SQLite's only (bench/gen.c) ---- */

@@ -3525,6 +3525,26 @@ void sqlite_release(struct sqlite_store *st, struct conn *c)
 	release(st, c);
 }
 
+wm_err sqlite_begin(struct conn *c)
+{
+	return begin(c);
+}
+
+wm_err sqlite_finish(struct conn *c, wm_err e)
+{
+	return finish(c, e);
+}
+
+wm_err sqlite_account_event(struct conn *c, const struct store_account_event *ev)
+{
+	return account_event(c, ev);
+}
+
+void sqlite_sessions_changed(struct sqlite_store *st)
+{
+	session_forget_all(st);
+}
+
 const struct keyring *sqlite_keys(struct sqlite_store *st)
 {
 	return st->keys;

@@ -40,7 +40,18 @@ struct sqlite_store;
 sqlite3 *sqlite_acquire(struct sqlite_store *st, struct conn **c);
 void sqlite_release(struct sqlite_store *st, struct conn *c);
 
-/* The keys the store was opened with (sqlite_maint.c opens every value). */
+/* The keys the store was opened with (sqlite_maint.c opens every value;
+ * sqlite_mfa.c seals with them). */
 const struct keyring *sqlite_keys(struct sqlite_store *st);
+
+/* For the backend's other files' writes (sqlite_mfa.c): begin opens a
+ * write transaction on c in this process's turn; finish commits it when e
+ * is WM_OK, else rolls back, and answers the outcome. account_event writes
+ * one entry of the account trail inside it; sessions_changed empties the
+ * session cache after a change that ends sessions. */
+wm_err sqlite_begin(struct conn *c);
+wm_err sqlite_finish(struct conn *c, wm_err e);
+wm_err sqlite_account_event(struct conn *c, const struct store_account_event *ev);
+void sqlite_sessions_changed(struct sqlite_store *st);
 
 #endif

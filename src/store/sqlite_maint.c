@@ -86,7 +86,10 @@ static void check_file(struct check *ck, const char *schema, const char *what)
 }
 
 /* How one table's sealed values are bound to their rows. */
-enum bind { BIND_SURVIVOR, BIND_ITEM, BIND_SHARE, BIND_ERASURE };
+enum bind { BIND_SURVIVOR, BIND_ITEM, BIND_SHARE, BIND_ERASURE, BIND_TWO_FACTOR };
+
+/* A two-factor secret is raw bytes, not a JSON record (sqlite_mfa.c). */
+#define RAW_MAX 256
 
 /* One place sealed values are kept: its SELECT gives (row key, id, org_id,
  * survivor_id, key_id, sealed) for the rows matching the condition put in
@@ -132,6 +135,16 @@ static bool source_at(size_t i, struct source *out)
 		    out->update, sizeof out->update,
 		    "UPDATE safeguarding_shares SET key_id = ?1, reason = ?2 WHERE seq = ?3 AND "
 		    "id = ?4 AND reason = ?5");
+		return true;
+	} else if (i == 4 + 2 * nkinds) {
+		snprintf(out->label, sizeof out->label, "two_factor");
+		out->bind = BIND_TWO_FACTOR;
+		snprintf(out->select, sizeof out->select,
+			 "SELECT rowid, user_id, NULL, NULL, key_id, secret FROM two_factor WHERE ");
+		snprintf(out->order, sizeof out->order, " ORDER BY rowid");
+		snprintf(out->update, sizeof out->update,
+			 "UPDATE two_factor SET key_id = ?1, secret = ?2 WHERE rowid = ?3 AND user_id = "
+			 "?4 AND secret = ?5");
 		return true;
 	} else if (i == 3 + 2 * nkinds) {
 		snprintf(out->label, sizeof out->label, "erasures");
@@ -203,6 +216,8 @@ static wm_err open_value(const struct keyring *keys, const struct source *src, s
 	case BIND_ERASURE:
 		snprintf(place, sizeof place, "erasure:%s", id);
 		return codec_open_record(keys, "erasure", place, key_id, in, len, body);
+	case BIND_TWO_FACTOR:
+		break; /* raw bytes: open_raw */
 	}
 	return WM_ERR_CRYPTO;
 }
@@ -227,8 +242,25 @@ static wm_err seal_value(const struct keyring *keys, const struct source *src, s
 	case BIND_ERASURE:
 		snprintf(place, sizeof place, "erasure:%s", id);
 		return codec_seal_record(keys, "erasure", place, body, out, len, key_id);
+	case BIND_TWO_FACTOR:
+		break; /* raw bytes: reseal_batch */
 	}
 	return WM_ERR_CRYPTO;
+}
+
+/* A two-factor secret's bytes (out holds RAW_MAX), bound to its account. */
+static wm_err open_raw(const struct keyring *keys, sqlite3_stmt *s, unsigned char *out,
+		       size_t *len)
+{
+	const char *user = (const char *)sqlite3_column_text(s, 1);
+	const unsigned char *in = sqlite3_column_blob(s, 5);
+	size_t n = (size_t)sqlite3_column_bytes(s, 5);
+	char ad[96];
+	if (!user || !in || n <= KEYRING_OVERHEAD || n - KEYRING_OVERHEAD > RAW_MAX)
+		return WM_ERR_CRYPTO;
+	snprintf(ad, sizeof ad, "two_factor:%s", user);
+	*len = n - KEYRING_OVERHEAD;
+	return keyring_open(keys, sqlite3_column_int(s, 4), in, n, ad, out);
 }
 
 /* Opens the sealed value of every row of one source. Never names a row by
@@ -248,7 +280,11 @@ static void check_sealed(struct check *ck, const struct source *src)
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		rows++;
 		json_t *body = NULL;
-		wm_err e = open_value(ck->keys, src, s, &body);
+		unsigned char raw[RAW_MAX];
+		size_t rawlen = 0;
+		wm_err e = src->bind == BIND_TWO_FACTOR ? open_raw(ck->keys, s, raw, &rawlen)
+							: open_value(ck->keys, src, s, &body);
+		sodium_memzero(raw, sizeof raw);
 		json_decref(body);
 		if (e != WM_OK && ++bad <= CHECK_SHOW_MAX)
 			say(ck, false, "%s: the sealed value of row seq %lld does not open",
@@ -425,9 +461,24 @@ static wm_err reseal_batch(sqlite3 *db, const struct keyring *keys, const struct
 		unsigned char *sealed = NULL;
 		size_t len = 0;
 		int key_id = 0;
-		e = open_value(keys, src, s, &body);
-		if (e == WM_OK)
-			e = seal_value(keys, src, s, body, &sealed, &len, &key_id);
+		if (src->bind == BIND_TWO_FACTOR) {
+			unsigned char raw[RAW_MAX];
+			size_t rawlen = 0;
+			char ad[96];
+			snprintf(ad, sizeof ad, "two_factor:%s", (const char *)sqlite3_column_text(s, 1));
+			e = open_raw(keys, s, raw, &rawlen);
+			sealed = e == WM_OK ? malloc(rawlen + KEYRING_OVERHEAD) : NULL;
+			if (e == WM_OK && !sealed)
+				e = WM_ERR_NOMEM;
+			if (e == WM_OK)
+				e = keyring_seal(keys, raw, rawlen, ad, sealed, &key_id);
+			len = rawlen + KEYRING_OVERHEAD;
+			sodium_memzero(raw, sizeof raw);
+		} else {
+			e = open_value(keys, src, s, &body);
+			if (e == WM_OK)
+				e = seal_value(keys, src, s, body, &sealed, &len, &key_id);
+		}
 		json_decref(body);
 		if (e != WM_OK)
 			break;

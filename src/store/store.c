@@ -373,3 +373,51 @@ wm_err store_key_use(struct store *st, int key_id, long *count)
 {
 	return DISPATCH(key_use, key_id, count);
 }
+
+wm_err store_two_factor_get(struct store *st, const char *user_id, struct store_two_factor *out)
+{
+	return DISPATCH(two_factor_get, user_id, out);
+}
+
+wm_err store_two_factor_state(struct store *st, const char *user_id, const char *org_id,
+			      bool *required, bool *enrolled)
+{
+	return DISPATCH(two_factor_state, user_id, org_id, required, enrolled);
+}
+
+wm_err store_two_factor_begin(struct store *st, const char *user_id, const unsigned char *secret,
+			      size_t len, int64_t now)
+{
+	return DISPATCH(two_factor_begin, user_id, secret, len, now);
+}
+
+wm_err store_two_factor_confirm(struct store *st, const char *user_id, int64_t step,
+				const unsigned char (*hashes)[KEYRING_BLIND_LEN], size_t n,
+				int64_t now, const struct store_account_event *ev)
+{
+	return DISPATCH(two_factor_confirm, user_id, step, hashes, n, now, ev);
+}
+
+wm_err store_two_factor_use_step(struct store *st, const char *user_id, int64_t step)
+{
+	return DISPATCH(two_factor_use_step, user_id, step);
+}
+
+wm_err store_two_factor_use_recovery(struct store *st, const char *user_id,
+				     const unsigned char hash[KEYRING_BLIND_LEN], int64_t now)
+{
+	return DISPATCH(two_factor_use_recovery, user_id, hash, now);
+}
+
+wm_err store_two_factor_remove(struct store *st, const char *user_id, bool revoke_sessions,
+			       const struct store_account_event *ev)
+{
+	return DISPATCH(two_factor_remove, user_id, revoke_sessions, ev);
+}
+
+wm_err store_org_set_two_factor(struct store *st, const char *org_id, int expected, bool required,
+				int64_t now, const char *updated_at,
+				const struct store_account_event *ev)
+{
+	return DISPATCH(org_set_two_factor, org_id, expected, required, now, updated_at, ev);
+}

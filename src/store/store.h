@@ -592,4 +592,69 @@ wm_err store_bulk_begin(struct store *st);
  * checkpoints the WAL into the database file. */
 wm_err store_bulk_commit(struct store *st, bool more);
 
+/* ---- two-factor sign-in (TOTP; store/sqlite_mfa.c, store/pg_mfa.c) ---- */
+
+#define STORE_TOTP_SECRET_MAX 64
+
+/* An account's enrolment: the secret opened (the caller wipes it with
+ * sodium_memzero), whether it is confirmed, the last time step accepted,
+ * and how many recovery codes are left unused. */
+struct store_two_factor {
+	unsigned char secret[STORE_TOTP_SECRET_MAX];
+	size_t secret_len;
+	bool confirmed;
+	int64_t last_step;
+	int recovery_left;
+};
+
+/* Reads user_id's enrolment; WM_ERR_NOT_FOUND when there is none,
+ * WM_ERR_CRYPTO when the sealed secret does not open. */
+wm_err store_two_factor_get(struct store *st, const char *user_id, struct store_two_factor *out);
+
+/* Whether org_id (NULL or "": none, never required) requires two-factor
+ * sign-in, and whether user_id has a confirmed enrolment: one read, made
+ * for every request of an account so that the requirement holds at once
+ * and on every server. */
+wm_err store_two_factor_state(struct store *st, const char *user_id, const char *org_id,
+			      bool *required, bool *enrolled);
+
+/* Begins an enrolment: seals and stores secret (len bytes) for user_id,
+ * unconfirmed, replacing an unconfirmed one. WM_ERR_CONFLICT when the
+ * account has a confirmed enrolment. */
+wm_err store_two_factor_begin(struct store *st, const char *user_id, const unsigned char *secret,
+			      size_t len, int64_t now);
+
+/* Confirms the enrolment of user_id with the step of its first right code
+ * (kept as the last step used), replaces its recovery codes by the n
+ * hashes (KEYRING_BLIND_LEN bytes each), and writes ev, in one
+ * transaction. WM_ERR_CONFLICT when there is no unconfirmed enrolment (or
+ * the step is not after the last one used). */
+wm_err store_two_factor_confirm(struct store *st, const char *user_id, int64_t step,
+				const unsigned char (*hashes)[KEYRING_BLIND_LEN], size_t n,
+				int64_t now, const struct store_account_event *ev);
+
+/* Records that a code of step was accepted for user_id's confirmed
+ * enrolment, if step is after the last one: WM_ERR_CONFLICT otherwise (a
+ * replay, even one racing the first use). */
+wm_err store_two_factor_use_step(struct store *st, const char *user_id, int64_t step);
+
+/* Spends the unused recovery code of user_id whose hash is given;
+ * WM_ERR_NOT_FOUND when there is none (wrong, or used already). */
+wm_err store_two_factor_use_recovery(struct store *st, const char *user_id,
+				     const unsigned char hash[KEYRING_BLIND_LEN], int64_t now);
+
+/* Removes user_id's enrolment and recovery codes and writes ev, in one
+ * transaction; with revoke_sessions, ends every session of the account
+ * too (an administrator's reset: the device may be in other hands). */
+wm_err store_two_factor_remove(struct store *st, const char *user_id, bool revoke_sessions,
+			       const struct store_account_event *ev);
+
+/* Sets whether org_id requires two-factor sign-in, when the organisation
+ * is at version expected (then version + 1 and updated_at are stored),
+ * and writes ev, in one transaction. WM_ERR_CONFLICT on a stale version
+ * (or no such organisation). */
+wm_err store_org_set_two_factor(struct store *st, const char *org_id, int expected, bool required,
+				int64_t now, const char *updated_at,
+				const struct store_account_event *ev);
+
 #endif

@@ -57,6 +57,16 @@ void page_admin_user_create(struct page *p);
 void page_admin_user(struct page *p);
 void page_admin_user_post(struct page *p);
 
+/* two-factor sign-in (pages_auth.c: the sign-in's second step;
+ * pages_two_factor.c: setting it up and turning it off; pages_admin.c: an
+ * organisation's requirement, an account's reset). */
+void page_sign_in_code(struct page *p);
+void page_two_factor(struct page *p);
+void page_two_factor_start(struct page *p);
+void page_two_factor_confirm(struct page *p);
+void page_two_factor_disable(struct page *p);
+void page_admin_org_post(struct page *p);
+
 /* pages_settings.c (everyone's settings): privacy mode. */
 void page_settings(struct page *p);
 void page_settings_post(struct page *p);

@@ -86,8 +86,12 @@ static void orgs_page(struct page *p, unsigned status, const char *name, const c
 		char kw[WORDS_MAX], since[WORDS_MAX];
 		words_code(str(o, "kind"), kw);
 		words_when(str(o, "created_at"), since);
-		json_array_append_new(rows, json_pack("{s:s, s:s, s:s}", "name", str(o, "name"),
-						      "kind", kw, "since", since));
+		json_array_append_new(
+		    rows, json_pack("{s:s, s:s, s:s, s:s, s:I, s:b}", "name", str(o, "name"),
+				    "kind", kw, "since", since, "id", str(o, "id"), "version",
+				    (json_int_t)json_integer_value(json_object_get(o, "version")),
+				    "two_factor",
+				    json_is_true(json_object_get(o, "two_factor_required"))));
 	}
 	json_decref(orgs);
 	json_object_set_new(p->data, "orgs", rows);
@@ -129,6 +133,41 @@ void page_admin_orgs_post(struct page *p)
 	}
 	json_decref(answer);
 	orgs_page(p, st == 409 ? 409 : st == 422 ? 422 : 500, name, kind);
+}
+
+/* POST /admin/orgs/{id}: whether the organisation's accounts must sign in
+ * with two factors (PATCH /api/v1/orgs/{id}). */
+void page_admin_org_post(struct page *p)
+{
+	if (!is_admin(p))
+		return;
+	char *end;
+	json_int_t version = (json_int_t)strtol(page_field(p, "version"), &end, 10);
+	bool required = strcmp(page_field(p, "two_factor_required"), "on") == 0;
+	char path[96];
+	snprintf(path, sizeof path, "/api/v1/orgs/%s", page_param(p, 0));
+	unsigned st;
+	json_t *answer = page_api(
+	    p, "PATCH", path, NULL,
+	    json_pack("{s:I, s:b}", "version", version, "two_factor_required", required), &st);
+	json_decref(answer);
+	if (st == 200) {
+		page_redirect(p, "/admin/orgs");
+		return;
+	}
+	if (st == 404) {
+		page_error(p, 404, "Page not found", "There is no such organisation.");
+		return;
+	}
+	p->data = json_object();
+	json_t *err =
+	    json_pack("{s:{s:s}}", "error", "message",
+		      st == 409 ? "Someone else changed this organisation since you opened "
+				  "the page. Check it below, then try again."
+				: "The setting was not saved. Try again.");
+	page_form_errors(p, err, NULL);
+	json_decref(err);
+	orgs_page(p, st == 409 ? 409 : 500, "", "support_agency");
 }
 
 /* ---- accounts ---- */
@@ -291,6 +330,8 @@ static void user_page(struct page *p, unsigned status)
 	json_object_set_new(d, "disabled",
 			    json_boolean(json_is_true(json_object_get(u, "disabled"))));
 	json_object_set_new(d, "self", json_boolean(strcmp(str(u, "id"), str(p->me, "id")) == 0));
+	json_object_set_new(d, "two_factor",
+			    json_boolean(json_is_true(json_object_get(u, "two_factor_enrolled"))));
 	json_decref(orgs);
 	json_decref(u);
 	page_render(p, status, "admin-user", "Account");
@@ -302,11 +343,33 @@ void page_admin_user(struct page *p)
 		user_page(p, 200);
 }
 
+/* Resets the account's two-factor sign-in (a lost phone): the API ends
+ * its sessions and writes the account trail. */
+static void two_factor_reset(struct page *p)
+{
+	char path[96], href[96];
+	snprintf(path, sizeof path, "/api/v1/users/%s/two-factor", page_param(p, 0));
+	snprintf(href, sizeof href, "/admin/users/%s", page_param(p, 0));
+	unsigned st;
+	json_decref(page_api(p, "DELETE", path, NULL, NULL, &st));
+	if (st == 204)
+		page_redirect(p, href);
+	else if (st == 404)
+		page_error(p, 404, "Page not found", "There is no such account.");
+	else
+		page_error(p, 500, "Sorry, there is a problem with the service",
+			   "Two-factor sign-in was not reset. Try again.");
+}
+
 void page_admin_user_post(struct page *p)
 {
 	if (!is_admin(p))
 		return;
 	const char *action = page_field(p, "action");
+	if (strcmp(action, "two_factor_reset") == 0) {
+		two_factor_reset(p);
+		return;
+	}
 	char *end;
 	json_int_t version = (json_int_t)strtol(page_field(p, "version"), &end, 10);
 	json_t *body = json_pack("{s:I}", "version", version);

@@ -1,5 +1,6 @@
 /*
- * pages_auth.c - signing in and out, and changing one's own password.
+ * pages_auth.c - signing in and out (with a second step for an account
+ * with two-factor sign-in), and changing one's own password.
  *
  * The forms call the API's own login, logout and change of password, so
  * the lock-out after failed attempts, the password rules and the account
@@ -60,6 +61,49 @@ void page_home(struct page *p)
 	page_dashboard(p);
 }
 
+/* The API's login (or its second step) answered 200: the session's
+ * cookie, then the page the account must see first. */
+static void signed_in(struct page *p, json_t *answer)
+{
+	const char *token = json_string_value(json_object_get(answer, "token"));
+	memcpy(p->token, token, SECRET_TOKEN_LEN);
+	p->set_cookie = true;
+	http_add_header(p->req, "Set-Cookie",
+			"wm_pre=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+	bool change = json_is_true(json_object_get(answer, "password_change_required"));
+	bool enrol = json_is_true(json_object_get(answer, "two_factor_enrolment_required"));
+	static const char *const token_secret[] = {"token", NULL};
+	secret_wipe_json(answer, token_secret);
+	json_decref(answer);
+	page_redirect(p, change ? "/password" : enrol ? "/settings/two-factor" : "/");
+}
+
+static bool has_token(const json_t *answer, unsigned st)
+{
+	const char *token = json_string_value(json_object_get(answer, "token"));
+	return st == 200 && token && strlen(token) == SECRET_TOKEN_LEN - 1;
+}
+
+/* The API's 401 asking for a second factor: its error code, or "". */
+static const char *two_factor_code(const json_t *answer)
+{
+	const char *code =
+	    json_string_value(json_object_get(json_object_get(answer, "error"), "code"));
+	return code && strncmp(code, "two_factor_", 11) == 0 ? code : "";
+}
+
+/* The second step's form: the challenge the API gave (opaque, sealed, five
+ * minutes long; not a password) carried in the form, the code asked for. */
+static void code_form(struct page *p, const json_t *answer, unsigned status)
+{
+	if (!p->data)
+		p->data = json_object();
+	const char *ch =
+	    json_string_value(json_object_get(json_object_get(answer, "error"), "challenge"));
+	json_object_set_new(p->data, "challenge", json_string(ch ? ch : ""));
+	page_render(p, status, "sign-in-code", "Enter your security code");
+}
+
 void page_sign_in(struct page *p)
 {
 	const char *username = page_field(p, "username");
@@ -81,17 +125,15 @@ void page_sign_in(struct page *p)
 	}
 	unsigned st;
 	json_t *answer = post_secrets(p, "/api/v1/login", login_secrets, username, password, &st);
-	const char *token = json_string_value(json_object_get(answer, "token"));
-	if (st == 200 && token && strlen(token) == SECRET_TOKEN_LEN - 1) {
-		memcpy(p->token, token, SECRET_TOKEN_LEN);
-		p->set_cookie = true;
-		http_add_header(p->req, "Set-Cookie",
-				"wm_pre=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
-		bool change = json_is_true(json_object_get(answer, "password_change_required"));
-		static const char *const token_secret[] = {"token", NULL};
-		secret_wipe_json(answer, token_secret);
+	if (has_token(answer, st)) {
+		signed_in(p, answer);
+		return;
+	}
+	if (st == 401 && strcmp(two_factor_code(answer), "two_factor_required") == 0) {
+		json_decref(p->data);
+		p->data = NULL;
+		code_form(p, answer, 200);
 		json_decref(answer);
-		page_redirect(p, change ? "/password" : "/");
 		return;
 	}
 	json_decref(answer);
@@ -105,6 +147,55 @@ void page_sign_in(struct page *p)
 		field_error(p, "username", "Sorry, there is a problem with the service. Try again");
 	}
 	sign_in_form(p, st == 429 ? 429 : st == 401 || st == 422 ? 401 : 500);
+}
+
+/* POST /sign-in/two-factor: the code from the app, or a recovery code
+ * (told apart by their shapes: six digits, or letters and digits). */
+void page_sign_in_code(struct page *p)
+{
+	if (p->me) {
+		page_redirect(p, "/");
+		return;
+	}
+	const char *code = page_field(p, "code");
+	size_t digits = strspn(code, "0123456789");
+	bool totp = digits == strlen(code) && digits == 6;
+	json_t *body = json_pack("{s:s, s:s}", "challenge", page_field(p, "challenge"),
+				 totp ? "totp" : "recovery_code", code);
+	unsigned st = 500;
+	json_t *answer = NULL;
+	if (!code[0]) {
+		st = 422;
+		json_decref(body);
+		answer = json_pack("{s:{s:s}}", "error", "challenge", page_field(p, "challenge"));
+	} else if (body) {
+		json_incref(body);
+		answer = page_api(p, "POST", "/api/v1/login/two-factor", NULL, body, &st);
+		static const char *const secrets[] = {"totp", "recovery_code", "challenge", NULL};
+		secret_wipe_json(body, secrets);
+		json_decref(body);
+	}
+	if (has_token(answer, st)) {
+		signed_in(p, answer);
+		return;
+	}
+	p->data = json_object();
+	if (st == 422 || (st == 401 && two_factor_code(answer)[0])) {
+		field_error(p, "code",
+			    !code[0] ? "Enter the code from your authenticator app"
+				     : "The code is not right, or it has been used already. Enter "
+				       "the code your app shows now");
+		code_form(p, answer, st == 422 ? 422 : 401);
+	} else {
+		/* Expired, locked or broken: from the start again. */
+		field_error(p, st == 429 ? "username" : "password",
+			    st == 429	? "There have been too many attempts to sign in to this "
+					  "account. Wait 15 minutes, then try again"
+			    : st == 401 ? "Your sign-in took too long. Sign in again"
+					: "Sorry, there is a problem with the service. Try again");
+		sign_in_form(p, st == 429 ? 429 : st == 401 ? 401 : 500);
+	}
+	json_decref(answer);
 }
 
 void page_sign_out(struct page *p)

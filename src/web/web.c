@@ -108,6 +108,13 @@ static const struct web_route web_routes[] = {
     {"POST",   "/admin/users/{id}",    page_admin_user_post, WEB_SLOW},   /* may hash one */
     {"GET",    "/settings",            page_settings,       0},
     {"POST",   "/settings",            page_settings_post,  0},
+    /* two-factor sign-in */
+    {"POST",   "/sign-in/two-factor",  page_sign_in_code,   WEB_PUBLIC},
+    {"GET",    "/settings/two-factor", page_two_factor,     0},
+    {"POST",   "/settings/two-factor/start",   page_two_factor_start,   0},
+    {"POST",   "/settings/two-factor/confirm", page_two_factor_confirm, 0},
+    {"POST",   "/settings/two-factor/disable", page_two_factor_disable, WEB_SLOW}, /* checks the password */
+    {"POST",   "/admin/orgs/{id}",     page_admin_org_post, 0},
 };
 /* clang-format on */
 #define N_WEB_ROUTES (sizeof web_routes / sizeof web_routes[0])
@@ -400,6 +407,17 @@ static void web_handle(struct http_req *r, void *app)
 	if (p->me && json_is_true(json_object_get(p->me, "password_change_required")) &&
 	    wr->fn != page_password && wr->fn != page_password_post && wr->fn != page_sign_out) {
 		page_redirect(p, "/password");
+		finish(p);
+		return;
+	}
+	/* The organisation requires two-factor sign-in and the account has
+	 * none: setting it up comes before anything else (the API refuses
+	 * the rest with 403 two_factor_enrolment_required anyway). */
+	if (p->me && json_is_true(json_object_get(p->me, "two_factor_enrolment_required")) &&
+	    wr->fn != page_two_factor && wr->fn != page_two_factor_start &&
+	    wr->fn != page_two_factor_confirm && wr->fn != page_two_factor_disable &&
+	    wr->fn != page_sign_out && wr->fn != page_password && wr->fn != page_password_post) {
+		page_redirect(p, "/settings/two-factor");
 		finish(p);
 		return;
 	}

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { openSync, writeSync, closeSync, fstatSync } from 'node:fs';
 import { Server, PG, survivorBody, PASSWORD, ADMIN_PASSWORD, recordExamples, addRecordExamples } from './harness.mjs';
+import { stepOf, totpAt } from './totp.mjs';
 
 let s, ctx, ids, limited;
 const missing = '0123456789abcdef0123456789abcdef';
@@ -146,6 +147,46 @@ const specific = {
     200: () => send(s, 'GET', `${p}?from=2026-01-01&to=2026-03-31`, { token: ctx.tokens.manager }),
     404: () => send(s, 'GET', `${p}?from=2026-01-01&to=2026-03-31&org_id=${missing}`, { token: ctx.tokens.analyst }),
   }])),
+  // two-factor sign-in: accounts of their own, enrolled where it needs one.
+  'POST /api/v1/login/two-factor': {
+    200: async () => {
+      const { username, secret, step } = await enrolledAccount();
+      const ch = (await s.call('POST', '/api/v1/login', { body: { username, password: 'first password 1' } })).json.error.challenge;
+      return send(s, 'POST', '/api/v1/login/two-factor', { body: json({ challenge: ch, totp: totpAt(secret, step + 1) }) });
+    },
+    401: () => send(s, 'POST', '/api/v1/login/two-factor', { body: json({ challenge: 'A'.repeat(118), totp: '123456' }) }),
+    422: () => send(s, 'POST', '/api/v1/login/two-factor', { body: json({ totp: '123456' }) }),
+    400: () => send(s, 'POST', '/api/v1/login/two-factor', { body: '{' }),
+  },
+  'POST /api/v1/me/two-factor': {
+    201: async () => send(s, 'POST', '/api/v1/me/two-factor', { token: (await newAccount()).token }),
+    409: async () => send(s, 'POST', '/api/v1/me/two-factor', { token: (await enrolledAccount()).token }),
+  },
+  'POST /api/v1/me/two-factor/confirm': {
+    200: async () => {
+      const { token } = await newAccount();
+      const secret = (await s.call('POST', '/api/v1/me/two-factor', { token })).json.secret;
+      return send(s, 'POST', '/api/v1/me/two-factor/confirm', { token, body: json({ totp: totpAt(secret, stepOf()) }) });
+    },
+    409: async () => send(s, 'POST', '/api/v1/me/two-factor/confirm', { token: (await newAccount()).token, body: json({ totp: '123456' }) }),
+  },
+  'POST /api/v1/me/two-factor/disable': {
+    204: async () => {
+      const { token, codes } = await enrolledAccount();
+      return send(s, 'POST', '/api/v1/me/two-factor/disable', { token, body: json({ password: 'first password 1', recovery_code: codes[0] }) });
+    },
+    409: async () => send(s, 'POST', '/api/v1/me/two-factor/disable', { token: (await newAccount()).token, body: json({ password: 'first password 1', totp: '123456' }) }),
+  },
+  'DELETE /api/v1/users/{id}/two-factor': {
+    204: async () => send(s, 'DELETE', `/api/v1/users/${(await enrolledAccount()).user.id}/two-factor`, { token: ctx.tokens.admin }),
+  },
+  'PATCH /api/v1/orgs/{id}': {
+    200: async () => send(s, 'PATCH', `/api/v1/orgs/${ctx.orgs.other.id}`, { token: ctx.tokens.admin, body: json({ version: (await orgOf(ctx.orgs.other.id)).version, two_factor_required: false }) }),
+    409: () => send(s, 'PATCH', `/api/v1/orgs/${ctx.orgs.other.id}`, { token: ctx.tokens.admin, body: json({ version: 1000, two_factor_required: false }) }),
+    404: () => send(s, 'PATCH', `/api/v1/orgs/${missing}`, { token: ctx.tokens.admin, body: json({ version: 1, two_factor_required: false }) }),
+    422: () => send(s, 'PATCH', `/api/v1/orgs/${ctx.orgs.other.id}`, { token: ctx.tokens.admin, body: json({ version: 1 }) }),
+    400: () => send(s, 'PATCH', `/api/v1/orgs/${ctx.orgs.other.id}`, { token: ctx.tokens.admin, body: '{' }),
+  },
   'POST /api/v1/survivors': { 201: () => send(s, 'POST', '/api/v1/survivors', { token: ctx.tokens.advocate, body: json(survivorBody()) }) },
   'PATCH /api/v1/survivors/{id}': {
     200: async () => {
@@ -169,6 +210,17 @@ async function newAccount() {
   const login = await s.call('POST', '/api/v1/login', { body: { username: r.json.username, password: 'first password 1' } });
   return { token: login.json.token, user: r.json };
 }
+
+// A new account with two-factor sign-in set up (its password 'first password 1').
+async function enrolledAccount() {
+  const a = await newAccount();
+  const secret = (await s.call('POST', '/api/v1/me/two-factor', { token: a.token })).json.secret;
+  const step = stepOf();
+  const done = await s.call('POST', '/api/v1/me/two-factor/confirm', { token: a.token, body: { totp: totpAt(secret, step) } });
+  return { ...a, username: a.user.username, secret, step, codes: done.json.recovery_codes };
+}
+
+const orgOf = async (id) => (await s.call('GET', '/api/v1/orgs?limit=500', { token: ctx.tokens.admin })).json.items.find((o) => o.id === id);
 
 // Makes the database unreadable under a second server: its health check
 // fails. SQLite: a copy of the file, overwritten. PostgreSQL: the table the

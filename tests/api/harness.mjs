@@ -199,6 +199,7 @@ const UNDO = {
   16: 'DROP INDEX registrations_org_refused; DROP INDEX nrm_org; DROP INDEX survivors_org_entered; '
     + 'ALTER TABLE plan DROP COLUMN goal_domains; ALTER TABLE survivors DROP COLUMN advocate_changes;',
   18: 'ALTER TABLE users DROP COLUMN privacy_mode;', // settings: privacy mode
+  19: 'DROP TABLE two_factor_recovery; DROP TABLE two_factor; DROP TABLE org_two_factor;', // two-factor sign-in
   20: 'DROP TRIGGER audit_head_after_insert; DROP TABLE audit_head; ALTER TABLE audit DROP COLUMN mac;', // the audit chain
 };
 export function rollBack(db, version) {

@@ -690,6 +690,8 @@ static void an_older_database_moves_its_detection_state(void **state)
 	exec_ok(db, "CREATE TABLE main.recent_reads AS SELECT * FROM r.recent_reads;"
 		    "CREATE TABLE main.bulk_access AS SELECT * FROM r.bulk_access;"
 		    "ALTER TABLE users DROP COLUMN privacy_mode;" /* 018 undone too */
+		    "DROP TABLE two_factor_recovery; DROP TABLE two_factor;"
+		    "DROP TABLE org_two_factor;" /* 019 */
 		    "DROP TRIGGER audit_head_after_insert; DROP TABLE audit_head;"
 		    "ALTER TABLE audit DROP COLUMN mac;" /* and 020 */
 		    "DELETE FROM schema_migrations WHERE version >= 17;"

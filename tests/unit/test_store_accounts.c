@@ -2,6 +2,7 @@
  * read only where a password is checked, the owner's own change of password,
  * and the trail of an organisation's accounts. On a new database in a
  * temporary directory. */
+#define _GNU_SOURCE	/* memmem */
 #define _POSIX_C_SOURCE 200809L
 #include <setjmp.h>
 #include <stdarg.h>
@@ -9,6 +10,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -316,6 +318,123 @@ static void trail_of_an_organisation(void **state)
 	assert_string_equal(b.targets[0], USER_2);
 }
 
+/* ---- two-factor sign-in (store/sqlite_mfa.c) ---- */
+
+/* The secret opens as it went in, and is not in the database in clear; a
+ * confirmed enrolment is never replaced by a new one. */
+static void two_factor_secret_sealed_and_kept(void **state)
+{
+	struct fixture *f = *state;
+	unsigned char secret[20];
+	memcpy(secret, "two-factor-secret-20", 20);
+	struct store_two_factor tf;
+	assert_int_equal(store_two_factor_get(f->st, USER_1, &tf), WM_ERR_NOT_FOUND);
+	assert_int_equal(store_two_factor_begin(f->st, USER_1, secret, 20, 1000), WM_OK);
+	assert_int_equal(store_two_factor_get(f->st, USER_1, &tf), WM_OK);
+	assert_int_equal(tf.secret_len, 20);
+	assert_memory_equal(tf.secret, secret, 20);
+	assert_false(tf.confirmed);
+	bool required, enrolled;
+	assert_int_equal(store_two_factor_state(f->st, USER_1, ORG_A, &required, &enrolled), WM_OK);
+	assert_false(enrolled);
+	unsigned char hashes[2][KEYRING_BLIND_LEN] = {{1}, {2}};
+	struct store_account_event ev;
+	event(&ev, "user.two_factor", USER_1, "two_factor");
+	assert_int_equal(store_two_factor_confirm(f->st, USER_1, 40,
+						  (const unsigned char(*)[KEYRING_BLIND_LEN])hashes,
+						  2, 1200, &ev),
+			 WM_OK);
+	/* Confirmed once only. */
+	assert_int_equal(store_two_factor_confirm(f->st, USER_1, 41,
+						  (const unsigned char(*)[KEYRING_BLIND_LEN])hashes,
+						  2, 1200, &ev),
+			 WM_ERR_CONFLICT);
+	assert_int_equal(store_two_factor_begin(f->st, USER_1, secret, 20, 1300), WM_ERR_CONFLICT);
+	assert_int_equal(store_two_factor_get(f->st, USER_1, &tf), WM_OK);
+	assert_true(tf.confirmed);
+	assert_int_equal(tf.last_step, 40);
+	assert_int_equal(tf.recovery_left, 2);
+	assert_int_equal(store_two_factor_state(f->st, USER_1, ORG_A, &required, &enrolled), WM_OK);
+	assert_true(enrolled);
+	assert_false(required);
+	store_close(f->st);
+	f->st = NULL;
+	FILE *db = fopen(f->db, "rb");
+	assert_non_null(db);
+	static char buf[1 << 20];
+	size_t n = fread(buf, 1, sizeof buf, db);
+	fclose(db);
+	assert_null(memmem(buf, n, secret, sizeof secret));
+	char msg[256];
+	assert_int_equal(store_open(f->db, f->keys, STORE_OPEN, 2, &f->st, msg, sizeof msg), WM_OK);
+	sodium_memzero(&tf, sizeof tf);
+}
+
+/* A step is accepted once, and only after the last one; a recovery code
+ * once; a removal takes both away. */
+static void two_factor_steps_and_codes_once(void **state)
+{
+	struct fixture *f = *state;
+	unsigned char secret[20] = {9};
+	unsigned char hashes[1][KEYRING_BLIND_LEN] = {{7}};
+	struct store_account_event ev;
+	event(&ev, "user.two_factor", USER_2, "two_factor");
+	assert_int_equal(store_two_factor_begin(f->st, USER_2, secret, 20, 1000), WM_OK);
+	/* Not confirmed: no step counts yet. */
+	assert_int_equal(store_two_factor_use_step(f->st, USER_2, 50), WM_ERR_CONFLICT);
+	assert_int_equal(store_two_factor_confirm(f->st, USER_2, 50,
+						  (const unsigned char(*)[KEYRING_BLIND_LEN])hashes,
+						  1, 1000, &ev),
+			 WM_OK);
+	assert_int_equal(store_two_factor_use_step(f->st, USER_2, 50), WM_ERR_CONFLICT);
+	assert_int_equal(store_two_factor_use_step(f->st, USER_2, 51), WM_OK);
+	assert_int_equal(store_two_factor_use_step(f->st, USER_2, 51), WM_ERR_CONFLICT);
+	assert_int_equal(store_two_factor_use_step(f->st, USER_2, 49), WM_ERR_CONFLICT);
+	unsigned char other[KEYRING_BLIND_LEN] = {8};
+	assert_int_equal(store_two_factor_use_recovery(f->st, USER_2, other, 1100),
+			 WM_ERR_NOT_FOUND);
+	assert_int_equal(store_two_factor_use_recovery(f->st, USER_1, hashes[0], 1100),
+			 WM_ERR_NOT_FOUND);
+	assert_int_equal(store_two_factor_use_recovery(f->st, USER_2, hashes[0], 1100), WM_OK);
+	assert_int_equal(store_two_factor_use_recovery(f->st, USER_2, hashes[0], 1100),
+			 WM_ERR_NOT_FOUND);
+	assert_int_equal(store_session_create(f->st, digest_b, 32, USER_2, 1, 1000, 99999), WM_OK);
+	event(&ev, "user.two_factor_reset", USER_2, "two_factor");
+	assert_int_equal(store_two_factor_remove(f->st, USER_2, true, &ev), WM_OK);
+	struct store_two_factor tf;
+	assert_int_equal(store_two_factor_get(f->st, USER_2, &tf), WM_ERR_NOT_FOUND);
+	struct store_user u;
+	int64_t exp;
+	assert_int_equal(store_session_user(f->st, digest_b, 32, 1001, &u, &exp), WM_ERR_NOT_FOUND);
+}
+
+/* An organisation's requirement, set with its version. */
+static void two_factor_required_by_an_organisation(void **state)
+{
+	struct fixture *f = *state;
+	struct store_account_event ev;
+	event(&ev, "org.update", ORG_A, "two_factor_required");
+	bool required, enrolled;
+	assert_int_equal(store_two_factor_state(f->st, USER_1, ORG_A, &required, &enrolled), WM_OK);
+	assert_false(required);
+	assert_int_equal(store_org_set_two_factor(f->st, ORG_A, 2, true, 1000, AT, &ev),
+			 WM_ERR_CONFLICT);
+	assert_int_equal(store_org_set_two_factor(f->st, ORG_A, 1, true, 1000, AT, &ev), WM_OK);
+	assert_int_equal(store_org_set_two_factor(f->st, ORG_A, 2, true, 1000, AT, &ev), WM_OK);
+	assert_int_equal(store_two_factor_state(f->st, USER_1, ORG_A, &required, &enrolled), WM_OK);
+	assert_true(required);
+	assert_int_equal(store_two_factor_state(f->st, USER_2, ORG_B, &required, &enrolled), WM_OK);
+	assert_false(required);
+	assert_int_equal(store_two_factor_state(f->st, USER_1, NULL, &required, &enrolled), WM_OK);
+	assert_false(required);
+	struct store_org o;
+	assert_int_equal(store_org_get(f->st, ORG_A, &o), WM_OK);
+	assert_int_equal(o.version, 3);
+	assert_int_equal(store_org_set_two_factor(f->st, ORG_A, 3, false, 1000, AT, &ev), WM_OK);
+	assert_int_equal(store_two_factor_state(f->st, USER_1, ORG_A, &required, &enrolled), WM_OK);
+	assert_false(required);
+}
+
 int main(void)
 {
 	if (!text_init() || !secret_init())
@@ -326,6 +445,10 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(own_change_keeps_this_session_only, setup, teardown),
 	    cmocka_unit_test_setup_teardown(a_cached_session_ends_at_once, setup, teardown),
 	    cmocka_unit_test_setup_teardown(trail_of_an_organisation, setup, teardown),
+	    cmocka_unit_test_setup_teardown(two_factor_secret_sealed_and_kept, setup, teardown),
+	    cmocka_unit_test_setup_teardown(two_factor_steps_and_codes_once, setup, teardown),
+	    cmocka_unit_test_setup_teardown(two_factor_required_by_an_organisation, setup,
+					    teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

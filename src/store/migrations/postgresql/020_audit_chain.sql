@@ -1,0 +1,11 @@
+-- 020_audit_chain: SQLite's tamper-evident audit chain (its 020) is not
+-- built on PostgreSQL yet, so this version changes nothing here. It exists
+-- because a version must mean the same on both backends and pg_open
+-- refuses a build whose two schemas stop at different versions: a
+-- SQLite-only version is carried as a step that adds nothing, as
+-- 018_schema.sql carries SQLite's 017 (the read-audit file, SQLite's by
+-- nature). PostgreSQL's audit entries have no mac and waymark check does
+-- not run here (docs/design.md, "Storage backends"). The chain, when built
+-- for PostgreSQL, comes as a later migration of its own, never as an edit
+-- of this one (a database already at 20 would not run it again).
+SELECT 1;
