@@ -530,6 +530,21 @@ wm_err sqlite_reseal(struct sqlite_store *st, void (*tell)(void *ctx, const char
 			tell(ctx, line);
 		}
 	}
+	/* Two-factor secrets: sealed bytes of their own (sqlite_mfa.c). */
+	long tf = 0;
+	if (e == WM_OK)
+		e = sqlite_two_factor_reseal(c, db, keys, &tf);
+	if (tf || e != WM_OK) {
+		char line[160];
+		if (e == WM_OK)
+			snprintf(line, sizeof line,
+				 "two-factor secrets: %ld values sealed again under key %d", tf,
+				 keyring_active_id(keys));
+		else
+			snprintf(line, sizeof line, "two-factor secrets: stopped (%s)",
+				 wm_err_str(e));
+		tell(ctx, line);
+	}
 	/* The value that proves the key file fits the database, made anew under
 	 * the newest key, so that an older key can go. */
 	unsigned char *check = NULL;
@@ -572,6 +587,10 @@ wm_err sqlite_key_use(struct sqlite_store *st, int key_id, long *count)
 			*count += sqlite3_column_int64(s, 0);
 		sqlite3_finalize(s);
 	}
+	long tf = 0;
+	if (e == WM_OK)
+		e = sqlite_two_factor_key_use(db, key_id, &tf);
+	*count += tf;
 	/* The key check too: codec_key_check_verify opens it by its own id. */
 	sqlite3_stmt *s = NULL;
 	if (e == WM_OK &&

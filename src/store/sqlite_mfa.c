@@ -297,3 +297,74 @@ wm_err sqlite_org_set_two_factor(struct sqlite_store *st, const char *org_id, in
 	sqlite_release(st, c);
 	return e;
 }
+
+/* ---- key rotation (sqlite_maint.c) ---- */
+
+wm_err sqlite_two_factor_reseal(struct conn *c, sqlite3 *db, const struct keyring *keys, long *done)
+{
+	*done = 0;
+	int active = keyring_active_id(keys);
+	/* One transaction: there is one row per enrolled account, not per
+	 * record. The UPDATE matches only the value read, so a secret replaced
+	 * meanwhile (a new enrolment seals under the active key) is left. */
+	wm_err e = sqlite_begin(c);
+	sqlite3_stmt *s = e == WM_OK ? prepare(db, "SELECT user_id, key_id, secret FROM two_factor "
+						   "WHERE key_id <> ?1")
+				     : NULL;
+	sqlite3_stmt *u = e == WM_OK ? prepare(db, "UPDATE two_factor SET key_id = ?1, secret = ?2 "
+						   "WHERE user_id = ?3 AND secret = ?4")
+				     : NULL;
+	if (e == WM_OK && (!s || !u))
+		e = WM_ERR_IO;
+	if (e == WM_OK)
+		sqlite3_bind_int(s, 1, active);
+	int rc = SQLITE_DONE;
+	while (e == WM_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *user_id = (const char *)sqlite3_column_text(s, 0);
+		const unsigned char *old = sqlite3_column_blob(s, 2);
+		size_t len = (size_t)sqlite3_column_bytes(s, 2);
+		unsigned char plain[STORE_TOTP_SECRET_MAX];
+		unsigned char sealed[STORE_TOTP_SECRET_MAX + KEYRING_OVERHEAD];
+		char ad[64];
+		int key_id = 0;
+		secret_ad(user_id ? user_id : "", ad);
+		e = WM_ERR_CRYPTO;
+		if (user_id && old && len > KEYRING_OVERHEAD &&
+		    len - KEYRING_OVERHEAD <= sizeof plain &&
+		    keyring_open(keys, sqlite3_column_int(s, 1), old, len, ad, plain) == WM_OK)
+			e = keyring_seal(keys, plain, len - KEYRING_OVERHEAD, ad, sealed, &key_id);
+		sodium_memzero(plain, sizeof plain);
+		if (e != WM_OK)
+			break;
+		sqlite3_bind_int(u, 1, key_id);
+		sqlite3_bind_blob(u, 2, sealed, (int)len, SQLITE_STATIC);
+		sqlite3_bind_text(u, 3, user_id, -1, SQLITE_STATIC);
+		sqlite3_bind_blob(u, 4, old, (int)len, SQLITE_STATIC);
+		if (sqlite3_step(u) != SQLITE_DONE)
+			e = WM_ERR_IO;
+		else
+			*done += sqlite3_changes(db);
+		sqlite3_reset(u);
+	}
+	if (e == WM_OK && rc != SQLITE_DONE)
+		e = WM_ERR_IO;
+	sqlite3_finalize(s);
+	sqlite3_finalize(u);
+	return sqlite_finish(c, e);
+}
+
+wm_err sqlite_two_factor_key_use(sqlite3 *db, int key_id, long *count)
+{
+	*count = 0;
+	sqlite3_stmt *s = prepare(db, "SELECT count(*) FROM two_factor WHERE key_id = ?1");
+	wm_err e = WM_ERR_IO;
+	if (s) {
+		sqlite3_bind_int(s, 1, key_id);
+		if (sqlite3_step(s) == SQLITE_ROW) {
+			*count = sqlite3_column_int64(s, 0);
+			e = WM_OK;
+		}
+		sqlite3_finalize(s);
+	}
+	return e;
+}

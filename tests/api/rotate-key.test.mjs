@@ -6,9 +6,10 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { Server, survivorBody, run, addRecordExamples, PASSWORD, sqliteOnly } from './harness.mjs';
+import { stepOf, totpAt } from './totp.mjs';
 const ONLY = sqliteOnly('rotate-key does not re-seal on PostgreSQL yet');
 
-let s, ctx;
+let s, ctx, tf;
 const ids = [];
 before(async () => {
   s = await Server.start();
@@ -22,12 +23,18 @@ before(async () => {
   }
   const share = await s.call('POST', `/api/v1/survivors/${ids[0]}/safeguarding-shares`, { token: ctx.tokens.manager, body: { org_id: ctx.orgs.health.id, reason: 'At risk of serious harm this week' } });
   assert.equal(share.status, 201, share.text);
+  // A two-factor secret: sealed bytes of their own, to be sealed again too.
+  const secret = (await s.call('POST', '/api/v1/me/two-factor', { token: ctx.tokens.clinician })).json.secret;
+  const step = stepOf();
+  const done = await s.call('POST', '/api/v1/me/two-factor/confirm', { token: ctx.tokens.clinician, body: { totp: totpAt(secret, step) } });
+  assert.equal(done.status, 200, done.text);
+  tf = { secret, step };
 });
 after(async () => { await s.destroy(); });
 
 const sql = (q) => spawnSync('sqlite3', [s.db, q], { encoding: 'utf8' }).stdout.trim();
 const keyIds = () => readFileSync(`${s.db}.key`, 'utf8').split('\n').filter((l) => l.startsWith('waymark-key ')).map((l) => Number(l.split(' ')[1]));
-const sealedUnder = (id) => Number(sql(`SELECT (SELECT count(*) FROM survivors WHERE key_id = ${id}) + (SELECT count(*) FROM versions WHERE key_id = ${id}) + (SELECT count(*) FROM appointments WHERE key_id = ${id}) + (SELECT count(*) FROM safeguarding_shares WHERE key_id = ${id})`));
+const sealedUnder = (id) => Number(sql(`SELECT (SELECT count(*) FROM survivors WHERE key_id = ${id}) + (SELECT count(*) FROM versions WHERE key_id = ${id}) + (SELECT count(*) FROM appointments WHERE key_id = ${id}) + (SELECT count(*) FROM safeguarding_shares WHERE key_id = ${id}) + (SELECT count(*) FROM two_factor WHERE key_id = ${id})`));
 
 async function records() {
   const all = {};
@@ -80,6 +87,12 @@ test('the old key is retired once nothing uses it, and everything still opens af
   const found = await s.call('GET', '/api/v1/survivors?q=Sealed%20Under%20Two', { token: ctx.tokens.advocate });
   assert.equal(found.json.items.length, 1);
   await s.login('manager', PASSWORD);
+  // The two-factor secret sealed again under key 2 still gives the codes.
+  const first = await s.call('POST', '/api/v1/login', { body: { username: 'clinician', password: PASSWORD } });
+  assert.equal(first.json.error?.code, 'two_factor_required', first.text);
+  const code = totpAt(tf.secret, Math.max(stepOf(), tf.step + 1));
+  const signed = await s.call('POST', '/api/v1/login/two-factor', { body: { challenge: first.json.error.challenge, totp: code } });
+  assert.equal(signed.status, 200, signed.text);
   const c = run(['check', '--db', s.db]);
   assert.equal(c.status, 0, c.stdout);
   assert.match(c.stdout, /the chain of \d+ entries holds/);
