@@ -54,13 +54,4 @@ wm_err sqlite_finish(struct conn *c, wm_err e);
 wm_err sqlite_account_event(struct conn *c, const struct store_account_event *ev);
 void sqlite_sessions_changed(struct sqlite_store *st);
 
-/* waymark rotate-key's part of two-factor sign-in (sqlite_mfa.c, whose
- * secrets are sealed bytes rather than a record), on the caller's
- * connection c (db its handle; no transaction open): reseal seals every
- * secret not under keys' active key again under it, in one transaction
- * (*done how many); key_use counts the secrets sealed under key_id. */
-wm_err sqlite_two_factor_reseal(struct conn *c, sqlite3 *db, const struct keyring *keys,
-				long *done);
-wm_err sqlite_two_factor_key_use(sqlite3 *db, int key_id, long *count);
-
 #endif

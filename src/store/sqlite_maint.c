@@ -139,12 +139,14 @@ static bool source_at(size_t i, struct source *out)
 	} else if (i == 4 + 2 * nkinds) {
 		snprintf(out->label, sizeof out->label, "two_factor");
 		out->bind = BIND_TWO_FACTOR;
-		snprintf(out->select, sizeof out->select,
-			 "SELECT rowid, user_id, NULL, NULL, key_id, secret FROM two_factor WHERE ");
+		snprintf(
+		    out->select, sizeof out->select,
+		    "SELECT rowid, user_id, NULL, NULL, key_id, secret FROM two_factor WHERE ");
 		snprintf(out->order, sizeof out->order, " ORDER BY rowid");
-		snprintf(out->update, sizeof out->update,
-			 "UPDATE two_factor SET key_id = ?1, secret = ?2 WHERE rowid = ?3 AND user_id = "
-			 "?4 AND secret = ?5");
+		snprintf(
+		    out->update, sizeof out->update,
+		    "UPDATE two_factor SET key_id = ?1, secret = ?2 WHERE rowid = ?3 AND user_id = "
+		    "?4 AND secret = ?5");
 		return true;
 	} else if (i == 3 + 2 * nkinds) {
 		snprintf(out->label, sizeof out->label, "erasures");
@@ -249,8 +251,7 @@ static wm_err seal_value(const struct keyring *keys, const struct source *src, s
 }
 
 /* A two-factor secret's bytes (out holds RAW_MAX), bound to its account. */
-static wm_err open_raw(const struct keyring *keys, sqlite3_stmt *s, unsigned char *out,
-		       size_t *len)
+static wm_err open_raw(const struct keyring *keys, sqlite3_stmt *s, unsigned char *out, size_t *len)
 {
 	const char *user = (const char *)sqlite3_column_text(s, 1);
 	const unsigned char *in = sqlite3_column_blob(s, 5);
@@ -465,7 +466,8 @@ static wm_err reseal_batch(sqlite3 *db, const struct keyring *keys, const struct
 			unsigned char raw[RAW_MAX];
 			size_t rawlen = 0;
 			char ad[96];
-			snprintf(ad, sizeof ad, "two_factor:%s", (const char *)sqlite3_column_text(s, 1));
+			snprintf(ad, sizeof ad, "two_factor:%s",
+				 (const char *)sqlite3_column_text(s, 1));
 			e = open_raw(keys, s, raw, &rawlen);
 			sealed = e == WM_OK ? malloc(rawlen + KEYRING_OVERHEAD) : NULL;
 			if (e == WM_OK && !sealed)
@@ -530,21 +532,6 @@ wm_err sqlite_reseal(struct sqlite_store *st, void (*tell)(void *ctx, const char
 			tell(ctx, line);
 		}
 	}
-	/* Two-factor secrets: sealed bytes of their own (sqlite_mfa.c). */
-	long tf = 0;
-	if (e == WM_OK)
-		e = sqlite_two_factor_reseal(c, db, keys, &tf);
-	if (tf || e != WM_OK) {
-		char line[160];
-		if (e == WM_OK)
-			snprintf(line, sizeof line,
-				 "two-factor secrets: %ld values sealed again under key %d", tf,
-				 keyring_active_id(keys));
-		else
-			snprintf(line, sizeof line, "two-factor secrets: stopped (%s)",
-				 wm_err_str(e));
-		tell(ctx, line);
-	}
 	/* The value that proves the key file fits the database, made anew under
 	 * the newest key, so that an older key can go. */
 	unsigned char *check = NULL;
@@ -587,10 +574,6 @@ wm_err sqlite_key_use(struct sqlite_store *st, int key_id, long *count)
 			*count += sqlite3_column_int64(s, 0);
 		sqlite3_finalize(s);
 	}
-	long tf = 0;
-	if (e == WM_OK)
-		e = sqlite_two_factor_key_use(db, key_id, &tf);
-	*count += tf;
 	/* The key check too: codec_key_check_verify opens it by its own id. */
 	sqlite3_stmt *s = NULL;
 	if (e == WM_OK &&
