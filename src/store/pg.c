@@ -2748,8 +2748,8 @@ wm_err pg_survivor_erase(struct pg_store *st, const char *survivor_id, int64_t a
 	    "DELETE FROM safeguarding_shares WHERE survivor_id = ?1",
 	    "DELETE FROM audit WHERE survivor_seq = (SELECT seq FROM survivors WHERE id = ?1)",
 	    "DELETE FROM read_audit WHERE survivor_seq = (SELECT seq FROM survivors WHERE id = ?1)",
-	    "DELETE FROM recent_reads WHERE survivor_seq = (SELECT seq FROM survivors WHERE "
-	    "id = ?1)",
+	    ("DELETE FROM recent_reads WHERE survivor_seq = "
+	     "(SELECT seq FROM survivors WHERE id = ?1)"),
 	    "DELETE FROM survivors WHERE id = ?1",
 	};
 	for (size_t i = 0; e == WM_OK && i < sizeof rest / sizeof rest[0]; i++)
