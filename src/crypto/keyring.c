@@ -196,7 +196,12 @@ static wm_err load(const char *path, const struct keyring *base, struct keyring 
 	sodium_memzero(lowest_master, sizeof lowest_master);
 	snprintf(k->path, sizeof k->path, "%s", path);
 	if (!reread) {
-		k->later = calloc(1, sizeof *k->later);
+		/* Guarded memory like the keyring itself: it holds keyrings'
+		 * addresses, and a leak checker that cannot see into the
+		 * keyring's pages would otherwise take it for lost. */
+		k->later = sodium_malloc(sizeof *k->later);
+		if (k->later)
+			memset(k->later, 0, sizeof *k->later);
 		if (!k->later) {
 			sodium_free(k);
 			return WM_ERR_NOMEM;
@@ -223,7 +228,7 @@ void keyring_free(struct keyring *k)
 		for (int i = 0; i < later->nretired; i++)
 			sodium_free(later->retired[i]);
 		pthread_mutex_destroy(&later->lock);
-		free(later);
+		sodium_free(later);
 	}
 	sodium_free(k); /* sodium_free wipes the memory */
 }
