@@ -1,6 +1,6 @@
 /*
- * pg_maint.c - `waymark check`, backup, restore and key rotation on
- * PostgreSQL: not built yet. Each says so plainly and changes nothing, so an
+ * pg_maint.c - `waymark check` and key rotation on PostgreSQL: not built
+ * yet. Each says so plainly and changes nothing, so an
  * operator is never told a check passed that did not run (docs/operations.md
  * gives the PostgreSQL tools to use meanwhile: pg_dump, pg_restore, amcheck).
  */
@@ -12,22 +12,6 @@ wm_err pg_check(struct pg_store *st, void (*say)(void *ctx, bool ok, const char 
 {
 	(void)st;
 	say(ctx, false, "waymark check does not run on PostgreSQL yet: nothing was checked");
-	return WM_ERR_UNSUPPORTED;
-}
-
-wm_err pg_backup(struct pg_store *st, const char *to, char *msg, size_t cap)
-{
-	(void)st;
-	(void)to;
-	snprintf(msg, cap, "on PostgreSQL, back up with pg_dump (docs/operations.md)");
-	return WM_ERR_UNSUPPORTED;
-}
-
-wm_err pg_restore(const char *from, const char *to, char *msg, size_t cap)
-{
-	(void)from;
-	(void)to;
-	snprintf(msg, cap, "on PostgreSQL, restore with pg_restore (docs/operations.md)");
 	return WM_ERR_UNSUPPORTED;
 }
 
