@@ -85,6 +85,11 @@ enum stmt {
 	Q_READ_ROUTE_GET,
 	Q_READ_ROUTE_ADD,
 	Q_READ_AUDIT_INSERT,
+	Q_AUDIT_RESOLVE,
+	Q_AUDIT_HEAD_GET,
+	Q_AUDIT_HEAD_PUT,
+	Q_READ_HEAD_GET,
+	Q_READ_HEAD_PUT,
 	Q_AUDIT_LIST,
 	Q_RECENT_READ,
 	Q_RECENT_PRUNE,
@@ -246,16 +251,28 @@ static const char *const sql_text[Q_COUNT] = {
      * see begin). One table of route patterns serves both. */
     [Q_ROUTE_GET] = "SELECT id FROM audit_routes WHERE pattern = ?1",
     [Q_ROUTE_ADD] = "INSERT INTO audit_routes(pattern) VALUES (?1) RETURNING id",
-    [Q_AUDIT_INSERT] =
-	"INSERT INTO audit(at, survivor_seq, user_seq, org_seq, role, action, route) "
-	"VALUES (?1, " SEQ_OF_SURVIVOR("?2") ", " SEQ_OF_USER("?3") ", " SEQ_OF_ORG(
-	    "?4") ", ?5, ?6, ?7)",
+    /* An entry is written with its mac (the chain: see audit_insert), so
+     * the values the mac covers are resolved first, the seq included. */
+    [Q_AUDIT_RESOLVE] = "SELECT nextval('audit_seq'), " SEQ_OF_SURVIVOR("?1") ", " SEQ_OF_USER(
+	"?2") ", " SEQ_OF_ORG("?3"),
+    [Q_AUDIT_INSERT] = "INSERT INTO audit(seq, at, survivor_seq, user_seq, org_seq, role, action, "
+		       "route, mac) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     [Q_READ_ROUTE_GET] = "SELECT id FROM audit_routes WHERE pattern = ?1",
     [Q_READ_ROUTE_ADD] = "INSERT INTO audit_routes(pattern) VALUES (?1) RETURNING id",
     [Q_READ_AUDIT_INSERT] =
-	"INSERT INTO read_audit(at, survivor_seq, user_seq, org_seq, role, action, route) "
-	"VALUES (?1, " SEQ_OF_SURVIVOR("?2") ", " SEQ_OF_USER("?3") ", " SEQ_OF_ORG(
-	    "?4") ", ?5, ?6, ?7)",
+	"INSERT INTO read_audit(seq, at, survivor_seq, user_seq, org_seq, role, action, route, "
+	"mac) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    /* Each chain's head (migration 021), read and written by the writer
+     * holding the writers' lock; FOR UPDATE all the same, so that the
+     * chain never forks even if a writer ever ran without it. */
+    [Q_AUDIT_HEAD_GET] = "SELECT seq, mac FROM audit_head WHERE id = 1 FOR UPDATE",
+    [Q_AUDIT_HEAD_PUT] = "INSERT INTO audit_head(id, seq, mac, tag) VALUES (1, ?1, ?2, ?3) "
+			 "ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, mac = "
+			 "excluded.mac, tag = excluded.tag",
+    [Q_READ_HEAD_GET] = "SELECT seq, mac FROM read_head WHERE id = 1 FOR UPDATE",
+    [Q_READ_HEAD_PUT] = "INSERT INTO read_head(id, seq, mac, tag) VALUES (1, ?1, ?2, ?3) "
+			"ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, mac = "
+			"excluded.mac, tag = excluded.tag",
     /* Newest first across both tables. */
     [Q_AUDIT_LIST] = "(" AUDIT_LOG_ARM("audit", "audit_routes") ") UNION ALL (" AUDIT_LOG_ARM(
 	"read_audit", "audit_routes") ") ORDER BY 1 DESC LIMIT ?3",
@@ -747,6 +764,8 @@ static wm_err prepare_database(struct pg_store *st, struct conn *c, enum store_m
 	return WM_OK;
 }
 
+static wm_err chain_fill(struct pg_store *st, struct conn *c, bool reads);
+
 wm_err pg_open(const char *uri, const struct keyring *keys, enum store_mode mode, int pool_size,
 	       struct pg_store **out, char *msg, size_t msgcap)
 {
@@ -772,6 +791,13 @@ wm_err pg_open(const char *uri, const struct keyring *keys, enum store_mode mode
 	st->count = 1;
 	if (e == WM_OK)
 		e = prepare_database(st, &st->conns[0], mode, msg, msgcap);
+	if (e == WM_OK && mode != STORE_CREATE &&
+	    (chain_fill(st, &st->conns[0], false) != WM_OK ||
+	     chain_fill(st, &st->conns[0], true) != WM_OK)) {
+		snprintf(msg, msgcap,
+			 "cannot link the audit trail's earlier entries into its chain");
+		e = WM_ERR_IO;
+	}
 	for (int i = 1; e == WM_OK && i < nconns; i++) {
 		e = open_conn(uri, &st->conns[i], msg, msgcap);
 		st->count++;
@@ -1648,19 +1674,57 @@ static bool discloses(const char *action)
 	return strcmp(action, "create") != 0;
 }
 
-/* Twice the microseconds since the epoch: the least seq an entry written
- * now takes (see Q_AUDIT_INSERT). */
-static int64_t audit_clock(void)
+/* The end of one audit chain as a transaction of writes sees it: its last
+ * entry's seq and mac (any false: the chain is empty), and whether
+ * entries were added since it was read (moved). */
+struct chain_end {
+	int64_t seq;
+	unsigned char mac[CODEC_AUDIT_MAC_LEN];
+	bool any, moved;
+};
+
+/* Reads the head of a chain (reads: the reads'), locking it until the
+ * transaction ends. */
+static wm_err chain_head_get(struct conn *c, bool reads, struct chain_end *end)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return 2 * ((int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
+	memset(end, 0, sizeof *end);
+	pq_stmt *s = stmt(c, reads ? Q_READ_HEAD_GET : Q_AUDIT_HEAD_GET);
+	if (!s)
+		return WM_ERR_IO;
+	int rc = pq_step(s);
+	if (rc == PQ_ROW && pq_column_bytes(s, 1) == CODEC_AUDIT_MAC_LEN) {
+		end->seq = pq_column_int64(s, 0);
+		memcpy(end->mac, pq_column_blob(s, 1), sizeof end->mac);
+		end->any = true;
+	}
+	done(s);
+	return rc == PQ_ROW || rc == PQ_DONE ? WM_OK : map_rc(rc);
 }
 
-/* Inserts one entry: into reads.read_audit (reads: the audit writer's
- * batches), else into main.audit (a change's own transaction). */
-static wm_err audit_insert(struct conn *c, bool reads, const struct store_audit *a, int64_t at,
-			   int64_t clock)
+/* Records the chain's new head, tagged under the key, when it moved. */
+static wm_err chain_head_put(const struct pg_store *st, struct conn *c, bool reads,
+			     const struct chain_end *end)
+{
+	if (!end->moved)
+		return WM_OK;
+	unsigned char tag[CODEC_AUDIT_MAC_LEN];
+	codec_audit_head(st->keys, end->seq, end->mac, tag);
+	pq_stmt *s = stmt(c, reads ? Q_READ_HEAD_PUT : Q_AUDIT_HEAD_PUT);
+	if (!s)
+		return WM_ERR_IO;
+	pq_bind_int64(s, 1, end->seq);
+	pq_bind_blob(s, 2, end->mac, CODEC_AUDIT_MAC_LEN, PQ_STATIC);
+	pq_bind_blob(s, 3, tag, sizeof tag, PQ_STATIC);
+	return exec_stmt(s);
+}
+
+/* Inserts one entry: into read_audit (reads: the audit writer's batches),
+ * else into audit (a change's own transaction), linked to the chain's end
+ * (which moves to it). The values the mac covers are resolved first, so
+ * the entry is written whole in one INSERT; an id that does not resolve
+ * leaves its column NULL, and the INSERT's NOT NULL refuses the entry. */
+static wm_err audit_insert(const struct pg_store *st, struct conn *c, bool reads,
+			   const struct store_audit *a, int64_t at, struct chain_end *end)
 {
 	int role = codec_role_code(a->role);
 	int action = codec_action_code(a->action);
@@ -1668,20 +1732,62 @@ static wm_err audit_insert(struct conn *c, bool reads, const struct store_audit 
 	if (role < 0 || action < 0)
 		return WM_ERR_INVALID; /* a caller's bug: never store what cannot be read back */
 	wm_err e = route_id(c, reads, a->route, &route);
-	pq_stmt *s = e == WM_OK ? stmt(c, reads ? Q_READ_AUDIT_INSERT : Q_AUDIT_INSERT) : NULL;
-	if (!s)
+	pq_stmt *r = e == WM_OK ? stmt(c, Q_AUDIT_RESOLVE) : NULL;
+	if (!r)
 		return e == WM_OK ? WM_ERR_IO : e;
-	pq_bind_int64(s, 1, at);
-	pq_bind_text(s, 2, a->survivor_id, -1, PQ_STATIC);
-	pq_bind_text(s, 3, a->user_id, -1, PQ_STATIC);
-	bind_text(s, 4, a->org_id);
-	pq_bind_int(s, 5, role);
-	pq_bind_int(s, 6, action);
-	pq_bind_int64(s, 7, route);
-	pq_bind_int64(s, 8, clock);
+	pq_bind_text(r, 1, a->survivor_id, -1, PQ_STATIC);
+	pq_bind_text(r, 2, a->user_id, -1, PQ_STATIC);
+	bind_text(r, 3, a->org_id);
+	int rc = pq_step(r);
+	if (rc != PQ_ROW) {
+		done(r);
+		return map_rc(rc == PQ_DONE ? PQ_ERROR : rc);
+	}
+	struct codec_audit_row row = {
+	    .seq = pq_column_int64(r, 0),
+	    .at = at,
+	    .survivor_seq = pq_column_int64(r, 1),
+	    .user_seq = pq_column_int64(r, 2),
+	    .org_seq = pq_column_int64(r, 3),
+	    .has_org = pq_column_type(r, 3) != PQ_NULL,
+	    .role = role,
+	    .action = action,
+	    .route = route,
+	};
+	bool resolved = pq_column_type(r, 1) != PQ_NULL && pq_column_type(r, 2) != PQ_NULL;
+	done(r);
+	unsigned char mac[CODEC_AUDIT_MAC_LEN];
+	if (resolved)
+		codec_audit_mac(st->keys, end->any ? end->mac : NULL, &row, mac);
+	pq_stmt *s = stmt(c, reads ? Q_READ_AUDIT_INSERT : Q_AUDIT_INSERT);
+	if (!s)
+		return WM_ERR_IO;
+	pq_bind_int64(s, 1, row.seq);
+	pq_bind_int64(s, 2, at);
+	if (resolved) {
+		pq_bind_int64(s, 3, row.survivor_seq);
+		pq_bind_int64(s, 4, row.user_seq);
+		pq_bind_blob(s, 9, mac, sizeof mac, PQ_STATIC);
+	} else {
+		pq_bind_null(s, 3);
+		pq_bind_null(s, 4);
+		pq_bind_null(s, 9);
+	}
+	if (row.has_org)
+		pq_bind_int64(s, 5, row.org_seq);
+	else
+		pq_bind_null(s, 5);
+	pq_bind_int(s, 6, role);
+	pq_bind_int(s, 7, action);
+	pq_bind_int64(s, 8, route);
 	e = exec_stmt(s);
-	if (e != WM_OK || !discloses(a->action))
+	if (e != WM_OK)
 		return e;
+	end->seq = row.seq;
+	memcpy(end->mac, mac, sizeof end->mac);
+	end->any = end->moved = true;
+	if (!discloses(a->action))
+		return WM_OK;
 	/* Remember the survivor among those the account touched this hour. */
 	s = stmt(c, Q_RECENT_READ);
 	if (!s)
@@ -1782,14 +1888,18 @@ static wm_err audit_record(struct pg_store *st, struct conn *c, bool reads,
 	assert(c->gated);
 	int64_t at[AUDIT_CHUNK];
 	assert(n <= AUDIT_CHUNK);
-	int64_t clock = audit_clock();
-	for (size_t i = 0; i < n; i++) {
+	struct chain_end end;
+	wm_err e = chain_head_get(c, reads, &end);
+	for (size_t i = 0; e == WM_OK && i < n; i++) {
 		if (!instant_parse(entries[i].at, &at[i]))
-			return WM_ERR_INVALID;
-		wm_err e = audit_insert(c, reads, &entries[i], at[i], clock);
-		if (e != WM_OK)
-			return e;
+			e = WM_ERR_INVALID;
+		else
+			e = audit_insert(st, c, reads, &entries[i], at[i], &end);
 	}
+	if (e == WM_OK)
+		e = chain_head_put(st, c, reads, &end);
+	if (e != WM_OK)
+		return e;
 	for (size_t i = 0; i < n; i++) {
 		if (!discloses(entries[i].action))
 			continue;
@@ -1800,7 +1910,7 @@ static wm_err audit_record(struct pg_store *st, struct conn *c, bool reads,
 				discloses(entries[j].action);
 		if (later)
 			continue;
-		wm_err e = bulk_check(st, c, &entries[i], at[i]);
+		e = bulk_check(st, c, &entries[i], at[i]);
 		if (e != WM_OK)
 			return e;
 	}
@@ -2676,6 +2786,80 @@ wm_err pg_share_get(struct pg_store *st, const char *org_id, const char *id,
 	return e;
 }
 
+/* Links into its chain the entries of an audit table (reads: read_audit)
+ * written before the chain existed (migration 021): they have no mac, and
+ * all come after the chain's recorded end (new entries are linked as they
+ * are written, and every server runs this before it serves). In write
+ * transactions of CHAIN_BATCH entries under the writers' lock, so that a
+ * stop part-way loses nothing and a server starting beside loses no link:
+ * the next batch, whoever runs it, goes on from the recorded end. */
+#define CHAIN_BATCH 5000
+static wm_err chain_fill(struct pg_store *st, struct conn *c, bool reads)
+{
+	const char *tbl = reads ? "read_audit" : "audit";
+	char *last_sql = pq_mprintf("SELECT mac IS NULL FROM %s ORDER BY seq DESC LIMIT 1", tbl);
+	char *rows_sql = pq_mprintf("SELECT seq, at, survivor_seq, user_seq, org_seq, role, "
+				    "action, route FROM %s WHERE seq > ?1 ORDER BY seq LIMIT %d",
+				    tbl, CHAIN_BATCH);
+	char *set_sql = pq_mprintf("UPDATE %s SET mac = ?2 WHERE seq = ?1", tbl);
+	pq_stmt *last = last_sql ? once(c, last_sql) : NULL;
+	wm_err e = last && rows_sql && set_sql ? WM_OK : WM_ERR_NOMEM;
+	int rc = e == WM_OK ? pq_step(last) : PQ_ERROR;
+	bool more = rc == PQ_ROW && strcmp((const char *)pq_column_text(last, 0), "t") == 0;
+	if (e == WM_OK && rc != PQ_ROW && rc != PQ_DONE)
+		e = map_rc(rc);
+	pq_finalize(last);
+	long linked = 0;
+	while (e == WM_OK && more) {
+		struct chain_end end;
+		e = begin(c);
+		if (e == WM_OK)
+			e = chain_head_get(c, reads, &end);
+		pq_stmt *rows = e == WM_OK ? once(c, rows_sql) : NULL;
+		pq_stmt *set = rows ? once(c, set_sql) : NULL;
+		if (e == WM_OK && !set)
+			e = WM_ERR_IO;
+		long n = 0;
+		if (e == WM_OK)
+			pq_bind_int64(rows, 1, end.any ? end.seq : 0);
+		while (e == WM_OK && (rc = pq_step(rows)) == PQ_ROW) {
+			struct codec_audit_row row = {
+			    .seq = pq_column_int64(rows, 0),
+			    .at = pq_column_int64(rows, 1),
+			    .survivor_seq = pq_column_int64(rows, 2),
+			    .user_seq = pq_column_int64(rows, 3),
+			    .org_seq = pq_column_int64(rows, 4),
+			    .has_org = pq_column_type(rows, 4) != PQ_NULL,
+			    .role = pq_column_int(rows, 5),
+			    .action = pq_column_int(rows, 6),
+			    .route = pq_column_int64(rows, 7),
+			};
+			codec_audit_mac(st->keys, end.any ? end.mac : NULL, &row, end.mac);
+			end.seq = row.seq;
+			end.any = end.moved = true;
+			pq_bind_int64(set, 1, row.seq);
+			pq_bind_blob(set, 2, end.mac, CODEC_AUDIT_MAC_LEN, PQ_STATIC);
+			e = exec_stmt(set);
+			n++;
+		}
+		if (e == WM_OK && rc != PQ_DONE)
+			e = map_rc(rc);
+		if (e == WM_OK)
+			e = chain_head_put(st, c, reads, &end);
+		pq_finalize(rows);
+		pq_finalize(set);
+		e = finish(c, e);
+		more = n == CHAIN_BATCH;
+		linked += n;
+	}
+	if (e == WM_OK && linked)
+		log_info("linked %ld earlier entries of the audit trail into its chain", linked);
+	free(last_sql);
+	free(rows_sql);
+	free(set_sql);
+	return e;
+}
+
 /* ---- erasure ---- */
 
 /* Runs sql (one statement, ?1 the survivor id) within the open transaction. */
@@ -2708,8 +2892,11 @@ wm_err pg_survivor_erase(struct pg_store *st, const char *survivor_id, int64_t a
 	if (e != WM_OK)
 		return e;
 	struct conn *c = acquire(st);
-	/* One transaction of one database: the record, its parts, its audit
-	 * entries (of changes and of reads) and the trace go together. */
+	/* One transaction of one database: the record, its parts and the
+	 * trace go together. Its audit entries stay, as on SQLite: they name
+	 * no one (sequence numbers of rows now gone), they hold the trail's
+	 * chain, and who looked at a record is still owed an answer after
+	 * it is erased (docs/security.md). */
 	e = begin(c);
 	pq_stmt *status =
 	    e == WM_OK ? once(c, "SELECT status FROM survivors WHERE id = ?1 FOR UPDATE") : NULL;
@@ -2746,8 +2933,6 @@ wm_err pg_survivor_erase(struct pg_store *st, const char *survivor_id, int64_t a
 	static const char *const rest[] = {
 	    "DELETE FROM versions WHERE tbl = 'survivors' AND id = ?1",
 	    "DELETE FROM safeguarding_shares WHERE survivor_id = ?1",
-	    "DELETE FROM audit WHERE survivor_seq = (SELECT seq FROM survivors WHERE id = ?1)",
-	    "DELETE FROM read_audit WHERE survivor_seq = (SELECT seq FROM survivors WHERE id = ?1)",
 	    ("DELETE FROM recent_reads WHERE survivor_seq = "
 	     "(SELECT seq FROM survivors WHERE id = ?1)"),
 	    "DELETE FROM survivors WHERE id = ?1",

@@ -109,6 +109,9 @@ export class Server {
     return spawnSync('sqlite3', [this.db, query], { encoding: 'utf8' });
   }
 
+  // The key file of the server's database.
+  get keyFile() { return pgKeys.get(this.db) ?? `${this.db}.key`; }
+
   // Calls the API; body is JSON-encoded unless raw is given.
   async call(method, path, { token, body, raw, headers = {} } = {}) {
     const h = { ...headers };
