@@ -126,6 +126,10 @@ static void tool_env_free(struct tool_env *te)
 	te->vars = NULL;
 }
 
+/* te's environment and database name from the connection pg: libpq
+ * answers every parameter the connection used with the variable that sets
+ * it (PQconninfo), the password included. Our own entries are borrowed,
+ * the parameters' copied (and wiped when freed). */
 static wm_err tool_env_make(PGconn *pg, struct tool_env *te, char *msg, size_t cap)
 {
 	extern char **environ;
