@@ -4,23 +4,26 @@
  * checked before anyone is pointed at it.
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "cmd.h"
 
 int cmd_backup(int argc, char **argv)
 {
 	struct opt opts[] = {
-	    {"db", "WAYMARK_DB", "PATH", "the database (a file path)", NULL},
+	    {"db", "WAYMARK_DB", "PATH", "the database (a file path or a postgresql:// URI)", NULL},
 	    {"key-file", "WAYMARK_KEY_FILE", "FILE", "data-encryption key (default: PATH.key)",
 	     NULL},
-	    {"to", NULL, "FILE", "the new backup (FILE and FILE-reads; must not exist)", NULL},
+	    {"to", NULL, "FILE", "the new backup (SQLite: FILE and FILE-reads); must not exist",
+	     NULL},
 	};
 	bool help;
 	int rc = cmd_parse(
 	    "backup",
-	    "Copies the database and its read-audit file to a new backup, safely while the\n"
-	    "server runs (one consistent snapshot of each file). The key file is not copied:\n"
-	    "keep it apart from the backups. Exit status: 0 copied, 1 failed, 2 misused.",
+	    "Copies the database to a new backup, safely while the server runs: SQLite's\n"
+	    "database and read-audit files (one consistent snapshot of each), or PostgreSQL's\n"
+	    "database through pg_dump (one snapshot, its custom format). The key file is not\n"
+	    "copied: keep it apart from the backups. Exit status: 0 copied, 1 failed, 2 misused.",
 	    argc, argv, opts, 3, &help);
 	if (rc || help)
 		return rc;
@@ -49,7 +52,10 @@ int cmd_backup(int argc, char **argv)
 		fprintf(stderr, "waymark backup: %s\n", msg);
 		return 1;
 	}
-	printf("waymark: backed up to %s and %s-reads\n", to, to);
+	if (strncmp(db, "postgres", 8) == 0)
+		printf("waymark: backed up to %s (a pg_dump archive)\n", to);
+	else
+		printf("waymark: backed up to %s and %s-reads\n", to, to);
 	return 0;
 }
 
@@ -65,8 +71,10 @@ static void print_problem(void *ctx, bool ok, const char *line)
 int cmd_restore(int argc, char **argv)
 {
 	struct opt opts[] = {
-	    {"from", NULL, "FILE", "the backup (FILE and FILE-reads)", NULL},
-	    {"db", "WAYMARK_DB", "PATH", "the new database (must not exist)", NULL},
+	    {"from", NULL, "FILE", "the backup (SQLite: FILE and FILE-reads; PostgreSQL: FILE)",
+	     NULL},
+	    {"db", "WAYMARK_DB", "PATH",
+	     "the new database: a new file, or an empty postgresql:// one (createdb)", NULL},
 	    {"key-file", "WAYMARK_KEY_FILE", "FILE", "data-encryption key (default: PATH.key)",
 	     NULL},
 	};
@@ -74,7 +82,8 @@ int cmd_restore(int argc, char **argv)
 	int rc =
 	    cmd_parse("restore",
 		      "Makes a new database from a backup, then opens it with the key file and\n"
-		      "checks it (as `waymark check`). Never writes over a database. Exit\n"
+		      "checks it (as `waymark check`). Never writes over a database: on\n"
+		      "PostgreSQL, restores into an empty one (createdb) with pg_restore. Exit\n"
 		      "status: 0 restored and every check holds, 1 failed, 2 misused.",
 		      argc, argv, opts, 3, &help);
 	if (rc || help)
@@ -105,6 +114,12 @@ int cmd_restore(int argc, char **argv)
 	wm_err e = store_check(st, print_problem, &problems);
 	store_close(st);
 	keyring_free(keys);
+	if (e != WM_OK && e != WM_ERR_INVALID) {
+		/* Not a problem found: a check that did not run says nothing. */
+		fprintf(stderr, "waymark restore: the restored database could not be checked: do "
+				"not serve it before `waymark check` passes\n");
+		return 1;
+	}
 	if (e != WM_OK || problems) {
 		fprintf(stderr,
 			"waymark restore: the restored database fails its check (%d problem%s): "
