@@ -106,11 +106,6 @@ wm_err sqlite_restore(const char *from, const char *to, char *msg, size_t cap)
 		snprintf(msg, cap, "a path is too long");
 		return WM_ERR_INVALID;
 	}
-	if (strncmp(to, "postgres", 8) == 0) {
-		snprintf(msg, cap,
-			 "restore a PostgreSQL database with pg_restore (docs/operations.md)");
-		return WM_ERR_UNSUPPORTED;
-	}
 	struct stat sb;
 	if (stat(from, &sb) != 0) {
 		snprintf(msg, cap, "no backup at %s", from);

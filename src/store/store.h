@@ -491,13 +491,16 @@ wm_err store_check(struct store *st, void (*say)(void *ctx, bool ok, const char 
 /* Copies the whole database to a new backup at `to` while it serves: for
  * SQLite the database and its read-audit file ("<to>" and "<to>-reads",
  * created mode 0600, each one consistent snapshot, through the online backup
- * API). Refuses (WM_ERR_EXISTS) a path that exists. The key file is not in
- * it: keep it apart. A plain reason in msg on failure. */
+ * API); for PostgreSQL one pg_dump archive (custom format, one snapshot,
+ * mode 0600). Refuses (WM_ERR_EXISTS) a path that exists. The key file is
+ * not in it: keep it apart. A plain reason in msg on failure. */
 wm_err store_backup(struct store *st, const char *to, char *msg, size_t cap);
 
-/* Makes a new database at `to` from the backup at `from` (both files);
- * refuses a `to` that exists. The caller then opens it with the key file
- * and checks it (store_check). */
+/* Makes a new database at `to` from the backup at `from`: SQLite's two
+ * files, refusing a `to` that exists; or, `to` a postgresql:// URL, the
+ * archive restored by pg_restore into an empty database made with createdb
+ * (refused when it holds any table), in one transaction. The caller then
+ * opens it with the key file and checks it (store_check). */
 wm_err store_restore(const char *from, const char *to, char *msg, size_t cap);
 
 /* ---- key rotation (`waymark rotate-key`) ---- */

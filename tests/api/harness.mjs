@@ -13,10 +13,6 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 export const PG = process.env.WAYMARK_TEST_PG === '1';
-// Why a test is skipped on PostgreSQL: only a command not built for it yet
-// (check, backup and restore, rotate-key: docs/operations.md); each such
-// test is counted as skipped by node's reporter, never dropped silently.
-export const sqliteOnly = (why) => (PG ? `SQLite only: ${why}` : false);
 const PG_BIN = process.env.WAYMARK_PG_BIN || '';
 // The key file of each PostgreSQL database the harness made (a PostgreSQL
 // database has no file to put its key beside: --key-file is required).
