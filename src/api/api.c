@@ -32,6 +32,9 @@ const struct route api_routes[] = {
     {"GET",    "/healthz",                                            health_get,            PUBLIC},
     {"GET",    "/api/v1/openapi.json",                                openapi_get,           PUBLIC},
     {"POST",   "/api/v1/login",                                       auth_login,            PUBLIC},
+    /* the identification guide for health professionals: public, stores nothing (screening.c) */
+    {"GET",    "/api/v1/screening",                                   screening_get,         PUBLIC},
+    {"POST",   "/api/v1/screening",                                   screening_post,        PUBLIC},
     {"POST",   "/api/v1/logout",                                      auth_logout,           ACT_SESSION, 0},
     {"GET",    "/api/v1/me",                                          auth_me,               ACT_SESSION, 0},
     /* settings (privacy mode) */

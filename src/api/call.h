@@ -221,6 +221,10 @@ void calendar_list(struct call *c);
 void calendar_set(struct call *c);
 void reports_outcomes(struct call *c);
 void reports_outcomes_csv(struct call *c);
+/* The identification guide for health professionals (screening.c): public,
+ * stores nothing. */
+void screening_get(struct call *c);
+void screening_post(struct call *c);
 
 /* The JSON of a user as the API shows it (no password hash). */
 json_t *user_json(const struct store_user *u);
