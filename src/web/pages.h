@@ -67,6 +67,11 @@ void page_two_factor_confirm(struct page *p);
 void page_two_factor_disable(struct page *p);
 void page_admin_org_post(struct page *p);
 
+/* pages_screening.c: the identification guide for health professionals,
+ * open to anyone; stores nothing. */
+void page_screening(struct page *p);
+void page_screening_post(struct page *p);
+
 /* pages_settings.c (everyone's settings): privacy mode. */
 void page_settings(struct page *p);
 void page_settings_post(struct page *p);

@@ -41,6 +41,9 @@ static const struct web_route web_routes[] = {
     {"GET",    "/",                    page_home,           WEB_PUBLIC},
     {"POST",   "/sign-in",             page_sign_in,        WEB_PUBLIC | WEB_SLOW},
     {"POST",   "/sign-out",            page_sign_out,       0},
+    /* the identification guide for health professionals: anyone, stores nothing */
+    {"GET",    "/screening",           page_screening,      WEB_PUBLIC},
+    {"POST",   "/screening",           page_screening_post, WEB_PUBLIC},
     {"GET",    "/password",            page_password,       0},
     {"POST",   "/password",            page_password_post,  WEB_SLOW},
     /* forms: the survivor and each part of the record, snoozes, shares (pages_forms.c).

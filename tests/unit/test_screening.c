@@ -85,8 +85,8 @@ static void catalogue_is_whole(void **state)
 	for (size_t g = 0; g < screening_group_count; g++) {
 		bool used = false;
 		for (size_t i = 0; i < screening_indicator_count; i++)
-			used = used || strcmp(screening_indicators[i].group,
-					      screening_groups[g].code) == 0;
+			used = used ||
+			       strcmp(screening_indicators[i].group, screening_groups[g].code) == 0;
 		assert_true(used);
 	}
 	assert_int_equal(screening_indicator_find("nothing_like_this"), -1);
@@ -99,11 +99,21 @@ static void codes_are_stable(void **state)
 {
 	(void)state;
 	static const char *const kept[] = {
-	    "speaks_for_them",	 "documents_held",	"no_access_to_money",
-	    "appointments_by_others", "inconsistent_history", "address_unknown",
-	    "unfamiliar_with_area",   "untreated_injuries",	"signs_of_abuse",
-	    "malnourished",	 "fearful",		"excessive_hours",
-	    "lives_at_work",	 "transported",		"immediate_danger",
+	    "speaks_for_them",
+	    "documents_held",
+	    "no_access_to_money",
+	    "appointments_by_others",
+	    "inconsistent_history",
+	    "address_unknown",
+	    "unfamiliar_with_area",
+	    "untreated_injuries",
+	    "signs_of_abuse",
+	    "malnourished",
+	    "fearful",
+	    "excessive_hours",
+	    "lives_at_work",
+	    "transported",
+	    "immediate_danger",
 	    "under_18",
 	};
 	for (size_t i = 0; i < sizeof kept / sizeof kept[0]; i++)
