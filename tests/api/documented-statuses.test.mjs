@@ -79,6 +79,7 @@ const specific = {
   'PUT /api/v1/non-working-days': { 200: () => send(s, 'PUT', '/api/v1/non-working-days', { token: ctx.tokens.manager, body: json({ days: ['2026-12-29'] }) }) },
   'GET /healthz': { 200: () => send(s, 'GET', '/healthz'), 503: brokenDatabase },
   'GET /api/v1/openapi.json': { 200: () => send(s, 'GET', '/api/v1/openapi.json') },
+  'POST /api/v1/screening': { 200: () => send(s, 'POST', '/api/v1/screening', { body: json({ indicators: ['fearful'] }) }) },
   'POST /api/v1/login': {
     200: () => send(s, 'POST', '/api/v1/login', { body: json({ username: 'admin', password: ADMIN_PASSWORD }) }),
     401: () => send(s, 'POST', '/api/v1/login', { body: json({ username: 'nobody-here', password: 'wrong password!' }) }),
