@@ -121,8 +121,8 @@ static const struct screening_step step_trust_instinct = {
     "trust_instinct",
     "You have not ticked a sign. If something still feels not quite right, trust your "
     "professional instinct: it is usually a mix of things (a story that does not add up, a "
-    "pattern of symptoms) that raises the concern, and victims rarely say they are victims, out "
-    "of fear, shame or a language barrier. Ask your safeguarding lead or the Helpline for "
+    "pattern of symptoms) that raises the concern, and victims may not say they are victims, "
+    "out of fear, shame or a language barrier. Ask your safeguarding lead or the Helpline for "
     "advice.",
     &dhsc};
 static const struct screening_step step_treat = {
