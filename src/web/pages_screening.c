@@ -52,8 +52,8 @@ static json_t *fieldsets(const struct page *p, const json_t *guide)
 		json_array_foreach(json_object_get(guide, "indicators"), j, in)
 		{
 			const char *icode = json_string_value(json_object_get(in, "code"));
-			if (!gcode || !icode ||
-			    strcmp(json_string_value(json_object_get(in, "group")), gcode) != 0)
+			const char *igroup = json_string_value(json_object_get(in, "group"));
+			if (!gcode || !icode || !igroup || strcmp(igroup, gcode) != 0)
 				continue;
 			char id[96];
 			snprintf(id, sizeof id, "indicator-%.80s", icode);

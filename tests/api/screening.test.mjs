@@ -138,6 +138,38 @@ test('bad input: the spec\'s errors, naming the field, never repeating the value
   assert.equal(put.status, 405);
 });
 
+// The page, as a browser without JavaScript sends it: the signed-out form's
+// CSRF token bound to its own cookie, as the sign-in form's is.
+async function pageSession() {
+  const first = await fetch(`${s.base}/screening`, { headers: { Accept: 'text/html' } });
+  assert.equal(first.status, 200);
+  const cookie = first.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  const csrf = /name="csrf" value="([^"]+)"/.exec(await first.text())[1];
+  const post = (fields) => fetch(`${s.base}/screening`, {
+    method: 'POST', redirect: 'manual',
+    headers: { Accept: 'text/html', Cookie: cookie, 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: fields.toString(),
+  });
+  return { cookie, csrf, post };
+}
+
+test('the page: signed out, its CSRF token checked, a tampered code refused, the steps shown', async () => {
+  const { csrf, post } = await pageSession();
+  const ok = await post(new URLSearchParams([['csrf', csrf], ['indicator', 'speaks_for_them'], ['indicator', 'fearful']]));
+  assert.equal(ok.status, 200);
+  const html = await ok.text();
+  assert.match(html, /strong signs of modern slavery/);
+  assert.match(html, /href="tel:\+448000121700"/);
+  assert.match(html, /value="fearful" checked/);
+  const forged = await post(new URLSearchParams([['csrf', 'A'.repeat(43)], ['indicator', 'fearful']]));
+  assert.equal(forged.status, 403);
+  const tampered = await post(new URLSearchParams([['csrf', csrf], ['indicator', 'Ardita Krasniqi']]));
+  assert.equal(tampered.status, 422);
+  const text = await tampered.text();
+  assert.match(text, /Choose only from the signs listed/);
+  assert.ok(!text.includes('Ardita'), 'the value is not repeated');
+});
+
 // Every table's row count, in the database (and SQLite's file of reads).
 function rowCounts() {
   const counts = {};
@@ -170,6 +202,11 @@ test('nothing is stored: no table changes, no audit entry, and the log holds onl
     await s.call('GET', '/api/v1/screening');
     await screen(['not_a_sign']); // refused: stores nothing either
   }
+  // The page too, signed out.
+  const { csrf, post } = await pageSession();
+  for (let i = 0; i < 5; i++) {
+    assert.equal((await post(new URLSearchParams([['csrf', csrf], ['indicator', 'documents_held']]))).status, 200);
+  }
   // Give any writer that would have written (there is none) time to do so:
   // a request that is answered after its audit entries (none here) ends
   // the batch first.
@@ -177,9 +214,9 @@ test('nothing is stored: no table changes, no audit entry, and the log holds onl
   assert.deepEqual(rowCounts(), before);
   const log = s.stderr.slice(logBefore);
   const lines = log.split('\n').filter((l) => l.includes('screening'));
-  assert.ok(lines.length >= 120);
-  for (const l of lines) assert.match(l, /^\S+ (GET|POST) \/api\/v1\/screening \d{3} [\d.]+ms$/, l);
-  for (const code of ['fearful', 'speaks_for_them', 'immediate_danger', 'under_18', 'not_a_sign']) {
+  assert.ok(lines.length >= 125);
+  for (const l of lines) assert.match(l, /^\S+ (GET|POST) (\/api\/v1)?\/screening \d{3} [\d.]+ms$/, l);
+  for (const code of ['fearful', 'speaks_for_them', 'documents_held', 'immediate_danger', 'under_18', 'not_a_sign']) {
     assert.ok(!log.includes(code), `the log never holds ${code}`);
   }
   // The control: a request that does store something (a login's session)
