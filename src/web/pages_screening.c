@@ -16,13 +16,14 @@
 #include "pages.h"
 
 /* The words each level is given on the page, and the design system's care
- * card it is shown in. */
+ * card it is shown in (with the card's own hidden prefix for screen
+ * readers, which the colour alone would not tell). */
 static const struct {
 	const char *level, *card, *hidden, *heading;
 } levels[] = {
-    {"none", "non-urgent", "Advice", "You have not ticked a sign of modern slavery"},
-    {"possible", "urgent", "Act today", "This could be modern slavery: act today"},
-    {"strong", "urgent", "Act today", "These are strong signs of modern slavery: act today"},
+    {"none", "non-urgent", "Non-urgent advice", "You have not ticked a sign of modern slavery"},
+    {"possible", "urgent", "Urgent advice", "This could be modern slavery: act today"},
+    {"strong", "urgent", "Urgent advice", "These are strong signs of modern slavery: act today"},
     {"emergency", "emergency", "Immediate action required",
      "Someone is in immediate danger: call 999 now"},
 };
