@@ -438,7 +438,7 @@ void web_dispatch(struct http_req *r, void *app)
 {
 	const char *path = http_path(r);
 	if (strncmp(path, "/api/", 5) == 0 || strcmp(path, "/api") == 0 ||
-	    strcmp(path, "/healthz") == 0) {
+	    strcmp(path, "/healthz") == 0 || strncmp(path, "/cal/", 5) == 0) {
 		api_handle(r, app);
 		return;
 	}
