@@ -108,6 +108,8 @@ static const struct web_route web_routes[] = {
     {"POST",   "/admin/users/{id}",    page_admin_user_post, WEB_SLOW},   /* may hash one */
     {"GET",    "/settings",            page_settings,       0},
     {"POST",   "/settings",            page_settings_post,  0},
+    {"POST",   "/settings/calendar-feed",        page_calendar_feed_post,   0},
+    {"POST",   "/settings/calendar-feed/revoke", page_calendar_feed_revoke, 0},
     /* two-factor sign-in */
     {"POST",   "/sign-in/two-factor",  page_sign_in_code,   WEB_PUBLIC},
     {"GET",    "/settings/two-factor", page_two_factor,     0},
