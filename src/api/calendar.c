@@ -229,15 +229,14 @@ static void event_uid(const struct call *c, const char *item_id, char out[80])
 static void add_event(void *ctx, const struct store_item *it)
 {
 	struct feed *f = ctx;
-	struct member key;
+	struct member key = {0};
 	snprintf(key.id, sizeof key.id, "%s", it->survivor_id);
-	struct member *m = f->n ? bsearch(&key, f->members, f->n, sizeof *f->members, member_cmp)
-				: NULL;
+	struct member *m =
+	    f->n ? bsearch(&key, f->members, f->n, sizeof *f->members, member_cmp) : NULL;
 	int64_t starts;
 	const char *starts_at = json_string_value(json_object_get(it->body, "starts_at"));
 	/* A survivor no longer in the active caseload (closed) is left out. */
-	if (!m || !starts_at || !instant_parse(starts_at, &starts) ||
-	    f->events >= FEED_EVENTS_MAX)
+	if (!m || !starts_at || !instant_parse(starts_at, &starts) || f->events >= FEED_EVENTS_MAX)
 		return;
 	m->shown = true;
 	f->events++;
@@ -284,8 +283,8 @@ static bool read_appointments(struct feed *f)
 				     .to = date_local_start(c->today + FEED_DAYS_AFTER + 1)};
 	bool more = true;
 	for (int64_t offset = 0; k && more && offset < FEED_EVENTS_MAX; offset += STORE_LIST_MAX) {
-		wm_err e = store_item_range(c->app->store, k, &r, offset, STORE_LIST_MAX,
-					    add_event, f, &more);
+		wm_err e = store_item_range(c->app->store, k, &r, offset, STORE_LIST_MAX, add_event,
+					    f, &more);
 		if (e != WM_OK)
 			return call_fail(c, e, NULL);
 	}
@@ -300,7 +299,8 @@ static bool feed_owner(struct call *c)
 	size_t n = strlen(param), suffix = strlen(FEED_SUFFIX);
 	char token[SECRET_TOKEN_LEN];
 	unsigned char digest[SECRET_DIGEST];
-	bool ok = n == SECRET_TOKEN_LEN - 1 + suffix && strcmp(param + n - suffix, FEED_SUFFIX) == 0;
+	bool ok =
+	    n == SECRET_TOKEN_LEN - 1 + suffix && strcmp(param + n - suffix, FEED_SUFFIX) == 0;
 	if (ok) {
 		memcpy(token, param, n - suffix);
 		token[n - suffix] = '\0';

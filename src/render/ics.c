@@ -91,8 +91,7 @@ void ics_escape_text(struct buf *out, const char *s)
 		if (cp == '\\' || cp == ';' || cp == ',') {
 			buf_addc(out, '\\');
 			buf_addc(out, (char)cp);
-		} else if (cp == '\r' || cp == '\n' || cp == 0x85 || cp == 0x2028 ||
-			   cp == 0x2029) {
+		} else if (cp == '\r' || cp == '\n' || cp == 0x85 || cp == 0x2028 || cp == 0x2029) {
 			buf_adds(out, "\\n");
 		} else if ((cp < 0x20 && cp != '\t') || cp == 0x7f || (cp >= 0x80 && cp < 0xa0)) {
 			/* dropped: no reader may take it for anything */
@@ -195,9 +194,9 @@ void ics_initials(const char *name, char out[ICS_INITIALS_MAX])
 			if (!in_word)
 				taken = false;
 			in_word = true;
-			bool alnum = utf8_locale ? iswalnum_l((wint_t)cp, utf8_locale)
-						 : (cp < 0x80 && ((cp | 0x20) - 'a' < 26 ||
-								  cp - '0' < 10));
+			bool alnum = utf8_locale
+					 ? iswalnum_l((wint_t)cp, utf8_locale)
+					 : (cp < 0x80 && ((cp | 0x20) - 'a' < 26 || cp - '0' < 10));
 			if (!taken && alnum) {
 				uint32_t up = utf8_locale
 						  ? (uint32_t)towupper_l((wint_t)cp, utf8_locale)

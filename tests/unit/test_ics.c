@@ -239,8 +239,8 @@ static void initials_only(void **state)
 	assert_string_equal(out, "M.D.C.");
 	/* Case where the script has it; a letter where it has none. */
 	ics_initials("\xc3\xa9lise \xd0\xbe\xd0\xbb\xd0\xb3\xd0\xb0", out); /* élise ольга */
-	assert_string_equal(out, "\xc3\x89.\xd0\x9e.");				/* É.О. */
-	ics_initials("\xd9\x85\xd8\xb1\xd9\x8a\xd9\x85", out);			/* مريم */
+	assert_string_equal(out, "\xc3\x89.\xd0\x9e.");			    /* É.О. */
+	ics_initials("\xd9\x85\xd8\xb1\xd9\x8a\xd9\x85", out);		    /* مريم */
 	assert_string_equal(out, "\xd9\x85.");
 	/* Punctuation before a word's first letter is skipped. */
 	ics_initials("(Lule) 'Bora'", out);
