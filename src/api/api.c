@@ -108,6 +108,13 @@ const struct route api_routes[] = {
     {"GET",    "/api/v1/bulk-access",                                 monitor_bulk_access,   ACT_BULK_ACCESS_READ, 0},
     {"GET",    "/api/v1/reports/outcomes",                            reports_outcomes,      ACT_REPORT_READ, 0},
     {"GET",    "/api/v1/reports/outcomes.csv",                        reports_outcomes_csv,  ACT_REPORT_READ, 0},
+    /* an advocate's calendar feed (calendar.c); the feed is public: its
+     * URL is its key. The router hands the whole last segment to {token}
+     * (".ics" included), and the handler checks the suffix. */
+    {"GET",    "/api/v1/me/calendar-feed",                            calendar_feed_status,  ACT_CALENDAR_FEED, 0},
+    {"POST",   "/api/v1/me/calendar-feed",                            calendar_feed_create,  ACT_CALENDAR_FEED, 0},
+    {"DELETE", "/api/v1/me/calendar-feed",                            calendar_feed_revoke,  ACT_CALENDAR_FEED, 0},
+    {"GET",    "/cal/{token}.ics",                                    calendar_feed_get,     PUBLIC},
 };
 /* clang-format on */
 #undef PUBLIC

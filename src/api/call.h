@@ -279,4 +279,10 @@ void two_factor_disable(struct call *c);     /* POST /me/two-factor/disable */
 void users_two_factor_reset(struct call *c); /* DELETE /users/{id}/two-factor */
 void orgs_patch(struct call *c);	     /* PATCH /orgs/{id}: two_factor_required */
 
+/* ---- an advocate's calendar feed (calendar.c) ---- */
+void calendar_feed_create(struct call *c); /* POST /me/calendar-feed */
+void calendar_feed_status(struct call *c); /* GET /me/calendar-feed */
+void calendar_feed_revoke(struct call *c); /* DELETE /me/calendar-feed */
+void calendar_feed_get(struct call *c);	   /* GET /cal/{token}.ics (public) */
+
 #endif

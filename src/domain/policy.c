@@ -46,6 +46,10 @@ static const struct rule rules[ACT_COUNT] = {
     [ACT_SAFEGUARDING_SHARE] = {"safeguarding.share", {N, O, N, N, N}},
     [ACT_ALERTS_READ] = {"alerts.read", {N, O, O, S, N}},
     [ACT_CALENDAR_WRITE] = {"calendar.write", {N, O, N, N, N}},
+    /* Advocates only, as the issue asks: a feed is of the survivors one is
+     * the advocate of. A manager's caseload is the organisation's, which a
+     * bearer URL should not carry; a clinician has no caseload. */
+    [ACT_CALENDAR_FEED] = {"calendar.feed", {N, N, O, N, N}},
 };
 
 #undef N

@@ -43,6 +43,8 @@ enum action {
 	ACT_ALERTS_READ,	/* alerts and the dashboard of a caseload (each survivor's own
 				   check, and each rule's, follow) */
 	ACT_CALENDAR_WRITE,	/* an organisation's own non-working days */
+	ACT_CALENDAR_FEED,	/* one's own secret calendar feed of one's caseload's
+				   appointments: make, revoke, and have it fetched */
 	ACT_COUNT
 };
 

@@ -75,5 +75,8 @@ void page_screening_post(struct page *p);
 /* pages_settings.c (everyone's settings): privacy mode. */
 void page_settings(struct page *p);
 void page_settings_post(struct page *p);
+/* ... and an advocate's calendar feed: make (or replace) it, revoke it. */
+void page_calendar_feed_post(struct page *p);
+void page_calendar_feed_revoke(struct page *p);
 
 #endif

@@ -111,6 +111,8 @@ static const struct web_route web_routes[] = {
     {"POST",   "/admin/users/{id}",    page_admin_user_post, WEB_SLOW},   /* may hash one */
     {"GET",    "/settings",            page_settings,       0},
     {"POST",   "/settings",            page_settings_post,  0},
+    {"POST",   "/settings/calendar-feed",        page_calendar_feed_post,   0},
+    {"POST",   "/settings/calendar-feed/revoke", page_calendar_feed_revoke, 0},
     /* two-factor sign-in */
     {"POST",   "/sign-in/two-factor",  page_sign_in_code,   WEB_PUBLIC},
     {"GET",    "/settings/two-factor", page_two_factor,     0},
@@ -441,7 +443,7 @@ void web_dispatch(struct http_req *r, void *app)
 {
 	const char *path = http_path(r);
 	if (strncmp(path, "/api/", 5) == 0 || strcmp(path, "/api") == 0 ||
-	    strcmp(path, "/healthz") == 0) {
+	    strcmp(path, "/healthz") == 0 || strncmp(path, "/cal/", 5) == 0) {
 		api_handle(r, app);
 		return;
 	}

@@ -188,6 +188,13 @@ const specific = {
     422: () => send(s, 'PATCH', `/api/v1/orgs/${ctx.orgs.other.id}`, { token: ctx.tokens.admin, body: json({ version: 1 }) }),
     400: () => send(s, 'PATCH', `/api/v1/orgs/${ctx.orgs.other.id}`, { token: ctx.tokens.admin, body: '{' }),
   },
+  // an advocate's calendar feed (calendar.test.mjs tests it through).
+  'POST /api/v1/me/calendar-feed': { 201: () => send(s, 'POST', '/api/v1/me/calendar-feed', { token: ctx.tokens.advocate }) },
+  'DELETE /api/v1/me/calendar-feed': { 204: () => send(s, 'DELETE', '/api/v1/me/calendar-feed', { token: ctx.tokens.advocate }) },
+  'GET /cal/{token}.ics': {
+    200: async () => send(s, 'GET', new URL((await s.call('POST', '/api/v1/me/calendar-feed', { token: ctx.tokens.advocate })).json.url).pathname),
+    404: () => send(s, 'GET', `/cal/${'A'.repeat(43)}.ics`),
+  },
   'POST /api/v1/survivors': { 201: () => send(s, 'POST', '/api/v1/survivors', { token: ctx.tokens.advocate, body: json(survivorBody()) }) },
   'PATCH /api/v1/survivors/{id}': {
     200: async () => {
