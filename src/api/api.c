@@ -105,6 +105,7 @@ const struct route api_routes[] = {
     {"GET",    "/api/v1/bulk-access",                                 monitor_bulk_access,   ACT_BULK_ACCESS_READ, 0},
     {"GET",    "/api/v1/reports/outcomes",                            reports_outcomes,      ACT_REPORT_READ, 0},
     {"GET",    "/api/v1/reports/outcomes.csv",                        reports_outcomes_csv,  ACT_REPORT_READ, 0},
+    {"GET",    "/api/v1/exports/research",                            research_export,       ACT_RESEARCH_EXPORT, 0},
 };
 /* clang-format on */
 #undef PUBLIC

@@ -221,6 +221,7 @@ void calendar_list(struct call *c);
 void calendar_set(struct call *c);
 void reports_outcomes(struct call *c);
 void reports_outcomes_csv(struct call *c);
+void research_export(struct call *c); /* GET /exports/research (research.c) */
 
 /* The JSON of a user as the API shows it (no password hash). */
 json_t *user_json(const struct store_user *u);

@@ -175,7 +175,8 @@ static bool suppress_one(struct anon_row *rows, size_t n, const bool *small, con
 	if (best < 0)
 		return false;
 	for (size_t i = 0; i < n; i++)
-		if (small[i] && !rows[i].hidden[best] && strcmp(rows[i].qi[best], best_value) == 0) {
+		if (small[i] && !rows[i].hidden[best] &&
+		    strcmp(rows[i].qi[best], best_value) == 0) {
 			rows[i].hidden[best] = true;
 			out->cells_suppressed++;
 		}

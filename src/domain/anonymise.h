@@ -15,12 +15,16 @@
 #include <stddef.h>
 
 /* The quasi-identifiers: what someone who knows a survivor could know and
- * link a row by. Their order is also the tie-break of the greedy choice. */
+ * link a row by. Their order is also the tie-break of the greedy choice.
+ * The month of entering the service is one too: whoever knows when a
+ * person came (an employer, a trafficker) could otherwise pick out a row
+ * that is rare only in its month. */
 enum anon_qi {
 	ANON_AGE,	   /* age band with majority status ("15--19 Minor") */
 	ANON_GENDER,	   /* "female", ... */
 	ANON_NATIONALITY,  /* ISO 3166-1 alpha-2 */
 	ANON_EXPLOITATION, /* the exploitation types, sorted, ';'-joined */
+	ANON_REGISTERED,   /* the month the survivor entered the service, "YYYY-MM" */
 	ANON_QI_COUNT
 };
 
@@ -29,10 +33,10 @@ enum anon_qi {
 
 /* The smallest k the export accepts, the public release's, and the
  * default for internal use. */
-#define ANON_K_MIN 2
-#define ANON_K_PUBLIC 11
+#define ANON_K_MIN     2
+#define ANON_K_PUBLIC  11
 #define ANON_K_DEFAULT 5
-#define ANON_K_MAX 1000
+#define ANON_K_MAX     1000
 
 /* One row. qi[] is borrowed ("" is a value of its own: unknown); hidden[]
  * says which values the anonymiser suppressed; dropped rows are to be left

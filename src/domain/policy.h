@@ -43,6 +43,7 @@ enum action {
 	ACT_ALERTS_READ,	/* alerts and the dashboard of a caseload (each survivor's own
 				   check, and each rule's, follow) */
 	ACT_CALENDAR_WRITE,	/* an organisation's own non-working days */
+	ACT_RESEARCH_EXPORT, /* the organisation's anonymised research export (no one's record) */
 	ACT_COUNT
 };
 

@@ -38,27 +38,30 @@ static const char *pick(const char *const *values, const int *weights)
  * exploitation types make most of it, and a long tail of rare ones. */
 static void cohort(struct anon_row *rows, size_t n, uint32_t seed)
 {
-	static const char *const ages[] = {"15--19 Minor", "15--19 Adult", "20--24 Adult",
-					   "25--29 Adult", "30--34 Adult", "35--39 Adult",
-					   "40--44 Adult", "45--49 Adult", "65+ Adult",
-					   "",		  NULL};
+	static const char *const ages[] = {"15--19 Minor",
+					   "15--19 Adult",
+					   "20--24 Adult",
+					   "25--29 Adult",
+					   "30--34 Adult",
+					   "35--39 Adult",
+					   "40--44 Adult",
+					   "45--49 Adult",
+					   "65+ Adult",
+					   "",
+					   NULL};
 	static const int age_w[] = {4, 10, 25, 22, 15, 10, 6, 4, 1, 3};
 	static const char *const genders[] = {"female", "male", "non_binary", "not_stated", NULL};
 	static const int gender_w[] = {60, 35, 3, 2};
 	static const char *const nats[] = {"AL", "VN", "GB", "RO", "ER", "SD", "PL", "NG",
 					   "CN", "IN", "EG", "BR", "UA", "",   NULL};
 	static const int nat_w[] = {38, 22, 14, 8, 5, 3, 2, 2, 1, 1, 1, 1, 1, 1};
-	static const char *const types[] = {"sexual",
-					    "labour",
-					    "domestic_servitude",
-					    "criminal",
-					    "labour;sexual",
-					    "criminal;labour",
-					    "other",
-					    "domestic_servitude;sexual",
-					    "",
-					    NULL};
+	static const char *const types[] = {
+	    "sexual",	       "labour", "domestic_servitude",	      "criminal", "labour;sexual",
+	    "criminal;labour", "other",	 "domestic_servitude;sexual", "",	  NULL};
 	static const int type_w[] = {38, 28, 10, 9, 5, 4, 2, 2, 2};
+	static const char *const months[] = {"2025-01", "2025-04", "2025-07", "2025-10",
+					     "2026-01", "2026-04", NULL};
+	static const int month_w[] = {10, 15, 20, 20, 20, 15};
 	rnd_state = seed;
 	memset(rows, 0, n * sizeof *rows);
 	for (size_t i = 0; i < n; i++) {
@@ -66,6 +69,7 @@ static void cohort(struct anon_row *rows, size_t n, uint32_t seed)
 		rows[i].qi[ANON_GENDER] = pick(genders, gender_w);
 		rows[i].qi[ANON_NATIONALITY] = pick(nats, nat_w);
 		rows[i].qi[ANON_EXPLOITATION] = pick(types, type_w);
+		rows[i].qi[ANON_REGISTERED] = pick(months, month_w);
 	}
 }
 
@@ -167,6 +171,7 @@ static void nothing_hidden_when_already_anonymous(void **state)
 		rows[i].qi[ANON_GENDER] = "female";
 		rows[i].qi[ANON_NATIONALITY] = i < 6 ? "AL" : "VN";
 		rows[i].qi[ANON_EXPLOITATION] = "sexual";
+		rows[i].qi[ANON_REGISTERED] = "2026-01";
 	}
 	struct anon_result res;
 	assert_true(anon_k_anonymise(rows, 12, 5, &res));
@@ -200,6 +205,7 @@ static void rarest_value_of_most_varied_goes_first(void **state)
 		rows[i].qi[ANON_GENDER] = i == 6 ? "male" : "female";
 		rows[i].qi[ANON_NATIONALITY] = nats[i];
 		rows[i].qi[ANON_EXPLOITATION] = "sexual";
+		rows[i].qi[ANON_REGISTERED] = "2026-01";
 	}
 	struct anon_result res;
 	assert_true(anon_k_anonymise(rows, 7, 3, &res));
@@ -215,6 +221,7 @@ static void rarest_value_of_most_varied_goes_first(void **state)
 		assert_true(rows[i].hidden[ANON_GENDER]);
 		assert_false(rows[i].hidden[ANON_AGE]);
 		assert_false(rows[i].hidden[ANON_EXPLOITATION]);
+		assert_false(rows[i].hidden[ANON_REGISTERED]);
 	}
 	assert_int_equal(res.rows_dropped, 0);
 	assert_int_equal(res.cells_suppressed, 6);
@@ -224,9 +231,9 @@ static void too_few_are_dropped(void **state)
 {
 	(void)state;
 	struct anon_row rows[3] = {
-	    {.qi = {"20--24 Adult", "female", "AL", "sexual"}},
-	    {.qi = {"20--24 Adult", "female", "AL", "sexual"}},
-	    {.qi = {"40--44 Adult", "male", "VN", "labour"}},
+	    {.qi = {"20--24 Adult", "female", "AL", "sexual", "2026-01"}},
+	    {.qi = {"20--24 Adult", "female", "AL", "sexual", "2026-01"}},
+	    {.qi = {"40--44 Adult", "male", "VN", "labour", "2025-07"}},
 	};
 	struct anon_result res;
 	assert_true(anon_k_anonymise(rows, 3, 5, &res));
@@ -336,13 +343,20 @@ static void months(void **state)
 	assert_string_equal(m, "2024-02");
 	anon_month(date_from_ymd(1999, 12, 1), m);
 	assert_string_equal(m, "1999-12");
-	assert_int_equal(anon_months_between(date_from_ymd(2026, 1, 15), date_from_ymd(2026, 2, 14)), 0);
-	assert_int_equal(anon_months_between(date_from_ymd(2026, 1, 15), date_from_ymd(2026, 2, 15)), 1);
-	assert_int_equal(anon_months_between(date_from_ymd(2026, 1, 31), date_from_ymd(2026, 2, 28)), 1);
-	assert_int_equal(anon_months_between(date_from_ymd(2026, 1, 31), date_from_ymd(2026, 2, 27)), 0);
-	assert_int_equal(anon_months_between(date_from_ymd(2024, 1, 31), date_from_ymd(2024, 2, 29)), 1);
-	assert_int_equal(anon_months_between(date_from_ymd(2025, 3, 1), date_from_ymd(2026, 3, 1)), 12);
-	assert_int_equal(anon_months_between(date_from_ymd(2026, 3, 1), date_from_ymd(2026, 2, 1)), 0);
+	assert_int_equal(
+	    anon_months_between(date_from_ymd(2026, 1, 15), date_from_ymd(2026, 2, 14)), 0);
+	assert_int_equal(
+	    anon_months_between(date_from_ymd(2026, 1, 15), date_from_ymd(2026, 2, 15)), 1);
+	assert_int_equal(
+	    anon_months_between(date_from_ymd(2026, 1, 31), date_from_ymd(2026, 2, 28)), 1);
+	assert_int_equal(
+	    anon_months_between(date_from_ymd(2026, 1, 31), date_from_ymd(2026, 2, 27)), 0);
+	assert_int_equal(
+	    anon_months_between(date_from_ymd(2024, 1, 31), date_from_ymd(2024, 2, 29)), 1);
+	assert_int_equal(anon_months_between(date_from_ymd(2025, 3, 1), date_from_ymd(2026, 3, 1)),
+			 12);
+	assert_int_equal(anon_months_between(date_from_ymd(2026, 3, 1), date_from_ymd(2026, 2, 1)),
+			 0);
 	assert_string_equal(anon_months_band(0), "0--2");
 	assert_string_equal(anon_months_band(2), "0--2");
 	assert_string_equal(anon_months_band(3), "3--5");
