@@ -39,11 +39,6 @@ static int row_cmp(const void *x, const void *y)
 	return 0;
 }
 
-static int str_cmp(const void *x, const void *y)
-{
-	return strcmp(*(const char *const *)x, *(const char *const *)y);
-}
-
 /* The live rows, sorted into their classes (by[0..m)); returns m. */
 static size_t sort_classes(const struct anon_row *rows, size_t n, const struct anon_row **by)
 {
@@ -65,18 +60,118 @@ static size_t class_end(const struct anon_row *const *by, size_t m, size_t i)
 	return j;
 }
 
-/* Marks small[i] for every live row in a class of fewer than k; returns
- * how many. */
-static size_t mark_small(const struct anon_row *rows, size_t n, size_t k,
-			 const struct anon_row **by, bool *small)
+/* The working state. Each value is replaced by its rank among the
+ * distinct values of its quasi-identifier (byte order), so that classes
+ * are sorted by comparing integers, not strings: a national
+ * organisation's export is tens of thousands of rows and the loop below
+ * sorts them once a step. */
+struct work {
+	size_t n;
+	int *code; /* n rows of ANON_QI_COUNT: the value's rank, or -1 when hidden */
+	size_t *freq[ANON_QI_COUNT];   /* live rows showing each rank */
+	unsigned *seen[ANON_QI_COUNT]; /* stamps: ranks met in this step */
+	unsigned stamp;
+	struct keyed *by; /* the live rows with their codes, to sort */
+	bool *small;	  /* rows in a class under k */
+};
+
+struct keyed {
+	int key[ANON_QI_COUNT];
+	size_t row;
+};
+
+static int keyed_cmp(const void *x, const void *y)
 {
-	size_t m = sort_classes(rows, n, by), count = 0;
-	memset(small, 0, n * sizeof *small);
+	const struct keyed *a = x, *b = y;
+	for (int q = 0; q < ANON_QI_COUNT; q++)
+		if (a->key[q] != b->key[q])
+			return a->key[q] < b->key[q] ? -1 : 1;
+	return 0;
+}
+
+struct ranked {
+	const char *s;
+	size_t row;
+};
+
+static int ranked_cmp(const void *x, const void *y)
+{
+	return strcmp(((const struct ranked *)x)->s, ((const struct ranked *)y)->s);
+}
+
+static void work_free(struct work *w)
+{
+	free(w->code);
+	for (int q = 0; q < ANON_QI_COUNT; q++) {
+		free(w->freq[q]);
+		free(w->seen[q]);
+	}
+	free(w->by);
+	free(w->small);
+}
+
+/* Ranks every value of q; hidden and dropped rows' values count for
+ * nothing. False when out of memory. */
+static bool rank_values(struct work *w, const struct anon_row *rows, int q, struct ranked *tmp)
+{
+	size_t m = 0;
+	for (size_t i = 0; i < w->n; i++) {
+		w->code[i * ANON_QI_COUNT + q] = -1;
+		if (!rows[i].dropped && !rows[i].hidden[q])
+			tmp[m++] = (struct ranked){rows[i].qi[q], i};
+	}
+	if (m)
+		qsort(tmp, m, sizeof *tmp, ranked_cmp);
+	w->freq[q] = calloc(m ? m : 1, sizeof *w->freq[q]);
+	w->seen[q] = calloc(m ? m : 1, sizeof *w->seen[q]);
+	if (!w->freq[q] || !w->seen[q])
+		return false;
+	int rank = -1;
+	for (size_t j = 0; j < m; j++) {
+		if (j == 0 || strcmp(tmp[j - 1].s, tmp[j].s) != 0)
+			rank++;
+		w->code[tmp[j].row * ANON_QI_COUNT + q] = rank;
+		w->freq[q][rank]++;
+	}
+	return true;
+}
+
+static bool work_init(struct work *w, const struct anon_row *rows, size_t n)
+{
+	memset(w, 0, sizeof *w);
+	w->n = n;
+	w->code = malloc(n * ANON_QI_COUNT * sizeof *w->code);
+	w->by = malloc(n * sizeof *w->by);
+	w->small = malloc(n * sizeof *w->small);
+	struct ranked *tmp = malloc(n * sizeof *tmp);
+	bool ok = w->code && w->by && w->small && tmp;
+	for (int q = 0; ok && q < ANON_QI_COUNT; q++)
+		ok = rank_values(w, rows, q, tmp);
+	free(tmp);
+	return ok;
+}
+
+/* Sorts the live rows into classes and marks small[] for those in a
+ * class of fewer than k; returns how many. */
+static size_t mark_small(struct work *w, const struct anon_row *rows, size_t k)
+{
+	size_t m = 0, count = 0;
+	for (size_t i = 0; i < w->n; i++) {
+		w->small[i] = false;
+		if (rows[i].dropped)
+			continue;
+		memcpy(w->by[m].key, &w->code[i * ANON_QI_COUNT], sizeof w->by[m].key);
+		w->by[m++].row = i;
+	}
+	if (m)
+		qsort(w->by, m, sizeof *w->by, keyed_cmp);
 	for (size_t i = 0; i < m;) {
-		size_t j = class_end(by, m, i);
+		size_t j = i + 1;
+		while (j < m && keyed_cmp(&w->by[i], &w->by[j]) == 0)
+			j++;
 		if (j - i < k)
 			for (size_t t = i; t < j; t++) {
-				small[by[t] - rows] = true;
+				w->small[w->by[t].row] = true;
 				count++;
 			}
 		i = j;
@@ -84,63 +179,34 @@ static size_t mark_small(const struct anon_row *rows, size_t n, size_t k,
 	return count;
 }
 
-/* The visible values of q in the rows chosen by `only` (every live row
- * when NULL), sorted into v; returns how many. */
-static size_t values_of(const struct anon_row *rows, size_t n, int q, const bool *only,
-			const char **v)
-{
-	size_t m = 0;
-	for (size_t i = 0; i < n; i++)
-		if (!rows[i].dropped && !rows[i].hidden[q] && (!only || only[i]))
-			v[m++] = rows[i].qi[q];
-	if (m)
-		qsort(v, m, sizeof *v, str_cmp);
-	return m;
-}
-
-static size_t distinct(const char *const *v, size_t m)
+/* Among the small rows' visible values of q: how many distinct (plus one
+ * when some are hidden), and the rarest (over all rows; ties: the first in
+ * byte order) into *rare and *rare_f. 0 when they show none. */
+static size_t survey(struct work *w, int q, int *rare, size_t *rare_f)
 {
 	size_t d = 0;
-	for (size_t i = 0; i < m; i++)
-		if (i == 0 || strcmp(v[i - 1], v[i]) != 0)
-			d++;
-	return d;
-}
-
-/* How often s occurs in the sorted v[0..m). */
-static size_t frequency(const char *const *v, size_t m, const char *s)
-{
-	size_t lo = 0, hi = m;
-	while (lo < hi) { /* the first not below s */
-		size_t mid = lo + (hi - lo) / 2;
-		if (strcmp(v[mid], s) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	size_t end = lo;
-	while (end < m && strcmp(v[end], s) == 0)
-		end++;
-	return end - lo;
-}
-
-/* The rarest of the distinct values in the sorted v[0..m) (ties: the
- * first in byte order), counted over the sorted all[0..total); NULL when
- * m is 0. */
-static const char *rarest_of(const char *const *v, size_t m, const char *const *all, size_t total,
-			     size_t *freq)
-{
-	const char *rarest = NULL;
-	for (size_t i = 0; i < m; i++) {
-		if (i > 0 && strcmp(v[i - 1], v[i]) == 0)
+	bool some_hidden = false;
+	*rare = -1;
+	w->stamp++;
+	for (size_t i = 0; i < w->n; i++) {
+		if (!w->small[i])
 			continue;
-		size_t f = frequency(all, total, v[i]);
-		if (!rarest || f < *freq) {
-			rarest = v[i];
-			*freq = f;
+		int c = w->code[i * ANON_QI_COUNT + q];
+		if (c < 0) {
+			some_hidden = true;
+			continue;
+		}
+		if (w->seen[q][c] == w->stamp)
+			continue;
+		w->seen[q][c] = w->stamp;
+		d++;
+		size_t f = w->freq[q][c];
+		if (*rare < 0 || f < *rare_f || (f == *rare_f && c < *rare)) {
+			*rare = c;
+			*rare_f = f;
 		}
 	}
-	return rarest;
+	return d ? d + some_hidden : 0;
 }
 
 /* One step: among the quasi-identifiers the small rows still show, the one
@@ -148,38 +214,31 @@ static const char *rarest_of(const char *const *v, size_t m, const char *const *
  * then the one whose rarest value is rarest, then the first; its rarest
  * value is hidden in those rows. False when the small rows show nothing
  * any more. */
-static bool suppress_one(struct anon_row *rows, size_t n, const bool *small, const char **v,
-			 const char **all, struct anon_result *out)
+static bool suppress_one(struct work *w, struct anon_row *rows, struct anon_result *out)
 {
-	int best = -1;
+	int best = -1, best_code = -1;
 	size_t best_d = 0, best_f = 0;
-	const char *best_value = NULL;
 	for (int q = 0; q < ANON_QI_COUNT; q++) {
-		size_t m = values_of(rows, n, q, small, v);
-		if (m == 0)
-			continue;
-		bool some_hidden = false;
-		for (size_t i = 0; i < n && !some_hidden; i++)
-			some_hidden = small[i] && rows[i].hidden[q];
-		size_t d = distinct(v, m) + some_hidden, f = 0;
-		size_t total = values_of(rows, n, q, NULL, all);
-		const char *value = rarest_of(v, m, all, total, &f);
-		if (best < 0 || d > best_d || (d == best_d && f < best_f)) {
+		int rare;
+		size_t f = 0, d = survey(w, q, &rare, &f);
+		if (d && (best < 0 || d > best_d || (d == best_d && f < best_f))) {
 			best = q;
 			best_d = d;
 			best_f = f;
-			/* Points into a row: stays valid while v is reused. */
-			best_value = value;
+			best_code = rare;
 		}
 	}
 	if (best < 0)
 		return false;
-	for (size_t i = 0; i < n; i++)
-		if (small[i] && !rows[i].hidden[best] &&
-		    strcmp(rows[i].qi[best], best_value) == 0) {
+	for (size_t i = 0; i < w->n; i++) {
+		int *c = &w->code[i * ANON_QI_COUNT + best];
+		if (w->small[i] && *c == best_code) {
+			*c = -1;
+			w->freq[best][best_code]--;
 			rows[i].hidden[best] = true;
 			out->cells_suppressed++;
 		}
+	}
 	return true;
 }
 
@@ -190,26 +249,20 @@ bool anon_k_anonymise(struct anon_row *rows, size_t n, int k, struct anon_result
 		return false;
 	if (n == 0)
 		return true;
-	const struct anon_row **by = malloc(n * sizeof *by);
-	const char **v = malloc(n * sizeof *v);
-	const char **all = malloc(n * sizeof *all);
-	bool *small = malloc(n * sizeof *small);
-	bool ok = by && v && all && small;
-	while (ok && mark_small(rows, n, (size_t)k, by, small) > 0) {
-		if (suppress_one(rows, n, small, v, all, out))
+	struct work w;
+	bool ok = work_init(&w, rows, n);
+	while (ok && mark_small(&w, rows, (size_t)k) > 0) {
+		if (suppress_one(&w, rows, out))
 			continue;
 		/* The small rows are all hidden in every cell, so one class,
 		 * still under k: they cannot be published. */
 		for (size_t i = 0; i < n; i++)
-			if (small[i]) {
+			if (w.small[i]) {
 				rows[i].dropped = true;
 				out->rows_dropped++;
 			}
 	}
-	free(by);
-	free(v);
-	free(all);
-	free(small);
+	work_free(&w);
 	return ok;
 }
 
