@@ -120,7 +120,7 @@ struct export
 	struct call *c;
 	int cons[3]; /* purpose, given_on, withdrawn_on */
 	int regs[4]; /* service, person, registered_on, refused_on */
-	int nrm[4];  /* duty_to_notify_only, rg_outcome, cg_outcome, referred_on */
+	int nrm[3];  /* duty_to_notify_only, rg_outcome, cg_outcome */
 	struct export_row *rows;
 	size_t n, cap;
 	wm_err err;
@@ -451,7 +451,6 @@ void research_export(struct call *c)
 	x.nrm[0] = column_of(&kind_nrm, "duty_to_notify_only");
 	x.nrm[1] = column_of(&kind_nrm, "rg_outcome");
 	x.nrm[2] = column_of(&kind_nrm, "cg_outcome");
-	x.nrm[3] = column_of(&kind_nrm, "referred_on");
 	const struct kind *kinds[P_COUNT] = {[P_CONSENTS] = &kind_consents,
 					     [P_REGISTRATIONS] = &kind_registrations,
 					     [P_NRM] = &kind_nrm};
