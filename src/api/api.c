@@ -115,6 +115,7 @@ const struct route api_routes[] = {
     {"POST",   "/api/v1/me/calendar-feed",                            calendar_feed_create,  ACT_CALENDAR_FEED, 0},
     {"DELETE", "/api/v1/me/calendar-feed",                            calendar_feed_revoke,  ACT_CALENDAR_FEED, 0},
     {"GET",    "/cal/{token}.ics",                                    calendar_feed_get,     PUBLIC},
+    {"GET",    "/api/v1/exports/research",                            research_export,       ACT_RESEARCH_EXPORT, 0},
 };
 /* clang-format on */
 #undef PUBLIC

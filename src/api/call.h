@@ -225,6 +225,7 @@ void reports_outcomes_csv(struct call *c);
  * stores nothing. */
 void screening_get(struct call *c);
 void screening_post(struct call *c);
+void research_export(struct call *c); /* GET /exports/research (research.c) */
 
 /* The JSON of a user as the API shows it (no password hash). */
 json_t *user_json(const struct store_user *u);

@@ -50,6 +50,7 @@ static const struct rule rules[ACT_COUNT] = {
      * the advocate of. A manager's caseload is the organisation's, which a
      * bearer URL should not carry; a clinician has no caseload. */
     [ACT_CALENDAR_FEED] = {"calendar.feed", {N, N, O, N, N}},
+    [ACT_RESEARCH_EXPORT] = {"research.export", {N, O, N, N, O}},
 };
 
 #undef N

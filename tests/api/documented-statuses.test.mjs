@@ -148,6 +148,7 @@ const specific = {
     200: () => send(s, 'GET', `${p}?from=2026-01-01&to=2026-03-31`, { token: ctx.tokens.manager }),
     404: () => send(s, 'GET', `${p}?from=2026-01-01&to=2026-03-31&org_id=${missing}`, { token: ctx.tokens.analyst }),
   }])),
+  'GET /api/v1/exports/research': { 422: () => send(s, 'GET', '/api/v1/exports/research?k=1', { token: ctx.tokens.manager }) },
   // two-factor sign-in: accounts of their own, enrolled where it needs one.
   'POST /api/v1/login/two-factor': {
     200: async () => {

@@ -56,6 +56,8 @@ struct row {
  *  - analyst: reports only; never a single person's record (403).
  *  - access log: other roles 403.
  *  - calendar feed: advocates only (of their own caseload, in their organisation).
+ *  - the anonymised research export (issue 16): managers and analysts, of
+ *    their own organisation's survivors.
  *  - a route that names no action is refused to everyone; every signed-in
  *    account may act on its own session (me, logout).
  */
@@ -87,6 +89,7 @@ static const struct row table[] = {
     {ROLE_ADMIN, ACT_ALERTS_READ, SCOPE_NONE, {F, F, F, F, F}},
     {ROLE_ADMIN, ACT_CALENDAR_WRITE, SCOPE_NONE, {F, F, F, F, F}},
     {ROLE_ADMIN, ACT_CALENDAR_FEED, SCOPE_NONE, {F, F, F, F, F}},
+    {ROLE_ADMIN, ACT_RESEARCH_EXPORT, SCOPE_NONE, {F, F, F, F, F}},
 
     {ROLE_MANAGER, ACT_NONE, SCOPE_NONE, {F, F, F, F, F}},
     {ROLE_MANAGER, ACT_SESSION, SCOPE_ALL, {Y, Y, Y, Y, Y}},
@@ -114,6 +117,7 @@ static const struct row table[] = {
     {ROLE_MANAGER, ACT_ALERTS_READ, SCOPE_ORG, {Y, Y, Y, H, H}},
     {ROLE_MANAGER, ACT_CALENDAR_WRITE, SCOPE_ORG, {Y, Y, Y, H, H}},
     {ROLE_MANAGER, ACT_CALENDAR_FEED, SCOPE_NONE, {F, F, F, F, F}},
+    {ROLE_MANAGER, ACT_RESEARCH_EXPORT, SCOPE_ORG, {Y, Y, Y, H, H}},
 
     {ROLE_ADVOCATE, ACT_NONE, SCOPE_NONE, {F, F, F, F, F}},
     {ROLE_ADVOCATE, ACT_SESSION, SCOPE_ALL, {Y, Y, Y, Y, Y}},
@@ -141,6 +145,7 @@ static const struct row table[] = {
     {ROLE_ADVOCATE, ACT_ALERTS_READ, SCOPE_ORG, {Y, Y, Y, H, H}},
     {ROLE_ADVOCATE, ACT_CALENDAR_WRITE, SCOPE_NONE, {F, F, F, F, F}},
     {ROLE_ADVOCATE, ACT_CALENDAR_FEED, SCOPE_ORG, {Y, Y, Y, H, H}},
+    {ROLE_ADVOCATE, ACT_RESEARCH_EXPORT, SCOPE_NONE, {F, F, F, F, F}},
 
     {ROLE_CLINICIAN, ACT_NONE, SCOPE_NONE, {F, F, F, F, F}},
     {ROLE_CLINICIAN, ACT_SESSION, SCOPE_ALL, {Y, Y, Y, Y, Y}},
@@ -168,6 +173,7 @@ static const struct row table[] = {
     {ROLE_CLINICIAN, ACT_ALERTS_READ, SCOPE_SHARED, {Y, H, Y, H, Y}},
     {ROLE_CLINICIAN, ACT_CALENDAR_WRITE, SCOPE_NONE, {F, F, F, F, F}},
     {ROLE_CLINICIAN, ACT_CALENDAR_FEED, SCOPE_NONE, {F, F, F, F, F}},
+    {ROLE_CLINICIAN, ACT_RESEARCH_EXPORT, SCOPE_NONE, {F, F, F, F, F}},
 
     {ROLE_ANALYST, ACT_NONE, SCOPE_NONE, {F, F, F, F, F}},
     {ROLE_ANALYST, ACT_SESSION, SCOPE_ALL, {Y, Y, Y, Y, Y}},
@@ -195,6 +201,7 @@ static const struct row table[] = {
     {ROLE_ANALYST, ACT_ALERTS_READ, SCOPE_NONE, {F, F, F, F, F}},
     {ROLE_ANALYST, ACT_CALENDAR_WRITE, SCOPE_NONE, {F, F, F, F, F}},
     {ROLE_ANALYST, ACT_CALENDAR_FEED, SCOPE_NONE, {F, F, F, F, F}},
+    {ROLE_ANALYST, ACT_RESEARCH_EXPORT, SCOPE_ORG, {Y, Y, Y, H, H}},
 };
 
 #undef Y
