@@ -46,6 +46,7 @@ static const struct rule rules[ACT_COUNT] = {
     [ACT_SAFEGUARDING_SHARE] = {"safeguarding.share", {N, O, N, N, N}},
     [ACT_ALERTS_READ] = {"alerts.read", {N, O, O, S, N}},
     [ACT_CALENDAR_WRITE] = {"calendar.write", {N, O, N, N, N}},
+    [ACT_HANDOVER] = {"handover", {N, O, O, N, N}},
 };
 
 #undef N

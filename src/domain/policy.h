@@ -43,6 +43,7 @@ enum action {
 	ACT_ALERTS_READ,	/* alerts and the dashboard of a caseload (each survivor's own
 				   check, and each rule's, follow) */
 	ACT_CALENDAR_WRITE,	/* an organisation's own non-working days */
+	ACT_HANDOVER, /* the FHIR handover of a survivor's health summary (owning org's staff) */
 	ACT_COUNT
 };
 

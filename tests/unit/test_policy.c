@@ -55,6 +55,8 @@ struct row {
  *    naming their organisation (else 404); never creates or updates (403).
  *  - analyst: reports only; never a single person's record (403).
  *  - access log: other roles 403.
+ *  - handover (the FHIR health summary): the owning organisation's manager
+ *    and advocate only; a clinician never sends one on (403).
  *  - a route that names no action is refused to everyone; every signed-in
  *    account may act on its own session (me, logout).
  */
@@ -85,6 +87,7 @@ static const struct row table[] = {
     {ROLE_ADMIN, ACT_SAFEGUARDING_SHARE, SCOPE_NONE, {F, F, F, F, F}},
     {ROLE_ADMIN, ACT_ALERTS_READ, SCOPE_NONE, {F, F, F, F, F}},
     {ROLE_ADMIN, ACT_CALENDAR_WRITE, SCOPE_NONE, {F, F, F, F, F}},
+    {ROLE_ADMIN, ACT_HANDOVER, SCOPE_NONE, {F, F, F, F, F}},
 
     {ROLE_MANAGER, ACT_NONE, SCOPE_NONE, {F, F, F, F, F}},
     {ROLE_MANAGER, ACT_SESSION, SCOPE_ALL, {Y, Y, Y, Y, Y}},
@@ -111,6 +114,7 @@ static const struct row table[] = {
     {ROLE_MANAGER, ACT_SAFEGUARDING_SHARE, SCOPE_ORG, {Y, Y, Y, H, H}},
     {ROLE_MANAGER, ACT_ALERTS_READ, SCOPE_ORG, {Y, Y, Y, H, H}},
     {ROLE_MANAGER, ACT_CALENDAR_WRITE, SCOPE_ORG, {Y, Y, Y, H, H}},
+    {ROLE_MANAGER, ACT_HANDOVER, SCOPE_ORG, {Y, Y, Y, H, H}},
 
     {ROLE_ADVOCATE, ACT_NONE, SCOPE_NONE, {F, F, F, F, F}},
     {ROLE_ADVOCATE, ACT_SESSION, SCOPE_ALL, {Y, Y, Y, Y, Y}},
@@ -137,6 +141,7 @@ static const struct row table[] = {
     {ROLE_ADVOCATE, ACT_SAFEGUARDING_SHARE, SCOPE_NONE, {F, F, F, F, F}},
     {ROLE_ADVOCATE, ACT_ALERTS_READ, SCOPE_ORG, {Y, Y, Y, H, H}},
     {ROLE_ADVOCATE, ACT_CALENDAR_WRITE, SCOPE_NONE, {F, F, F, F, F}},
+    {ROLE_ADVOCATE, ACT_HANDOVER, SCOPE_ORG, {Y, Y, Y, H, H}},
 
     {ROLE_CLINICIAN, ACT_NONE, SCOPE_NONE, {F, F, F, F, F}},
     {ROLE_CLINICIAN, ACT_SESSION, SCOPE_ALL, {Y, Y, Y, Y, Y}},
@@ -163,6 +168,7 @@ static const struct row table[] = {
     {ROLE_CLINICIAN, ACT_SAFEGUARDING_SHARE, SCOPE_NONE, {F, F, F, F, F}},
     {ROLE_CLINICIAN, ACT_ALERTS_READ, SCOPE_SHARED, {Y, H, Y, H, Y}},
     {ROLE_CLINICIAN, ACT_CALENDAR_WRITE, SCOPE_NONE, {F, F, F, F, F}},
+    {ROLE_CLINICIAN, ACT_HANDOVER, SCOPE_NONE, {F, F, F, F, F}},
 
     {ROLE_ANALYST, ACT_NONE, SCOPE_NONE, {F, F, F, F, F}},
     {ROLE_ANALYST, ACT_SESSION, SCOPE_ALL, {Y, Y, Y, Y, Y}},
@@ -189,6 +195,7 @@ static const struct row table[] = {
     {ROLE_ANALYST, ACT_SAFEGUARDING_SHARE, SCOPE_NONE, {F, F, F, F, F}},
     {ROLE_ANALYST, ACT_ALERTS_READ, SCOPE_NONE, {F, F, F, F, F}},
     {ROLE_ANALYST, ACT_CALENDAR_WRITE, SCOPE_NONE, {F, F, F, F, F}},
+    {ROLE_ANALYST, ACT_HANDOVER, SCOPE_NONE, {F, F, F, F, F}},
 };
 
 #undef Y
