@@ -1048,12 +1048,24 @@ json_t *fhir_bundle(const json_t *view, const struct fhir_doc *doc)
 	add_care_flags(&b, json_object_get(view, "care_needs"), patient);
 	size_t i;
 	const json_t *it;
-	json_array_foreach(json_object_get(view, "appointments"), i, it) add_appointment(&b, it);
-	json_array_foreach(json_object_get(view, "referrals"), i, it) add_referral(&b, it);
-	json_array_foreach(json_object_get(view, "medications"), i, it) add_medication(&b, it);
+	json_array_foreach(json_object_get(view, "appointments"), i, it)
+	{
+		add_appointment(&b, it);
+	}
+	json_array_foreach(json_object_get(view, "referrals"), i, it)
+	{
+		add_referral(&b, it);
+	}
+	json_array_foreach(json_object_get(view, "medications"), i, it)
+	{
+		add_medication(&b, it);
+	}
 	if (json_is_object(json_object_get(view, "plan")))
 		add_plan(&b, json_object_get(view, "plan"));
-	json_array_foreach(json_object_get(view, "registrations"), i, it) add_registration(&b, it);
+	json_array_foreach(json_object_get(view, "registrations"), i, it)
+	{
+		add_registration(&b, it);
+	}
 	add_pregnancy(&b, patient);
 	const char *nrm = str(json_object_get(view, "nrm"), "stage");
 	if (nrm)
