@@ -383,6 +383,14 @@ static void words(const char *code, char *out, size_t size)
 			*p = ' ';
 	if (out[0] >= 'a' && out[0] <= 'z')
 		out[0] = (char)(out[0] - 32);
+	/* The initialisms health staff write in capitals. */
+	static const char *const caps[] = {"Gp", "Ptsd", NULL};
+	for (size_t i = 0; caps[i]; i++) {
+		size_t n = strlen(caps[i]);
+		if (strncmp(out, caps[i], n) == 0 && (out[n] == ' ' || out[n] == '\0'))
+			for (size_t k = 1; k < n; k++)
+				out[k] = (char)(out[k] - 32);
+	}
 }
 
 enum section_id {
@@ -850,8 +858,9 @@ static void add_plan(struct builder *b, const json_t *plan)
 	}
 	char desc[120];
 	json_int_t every = json_integer_value(json_object_get(plan, "review_every_days"));
-	snprintf(desc, sizeof desc, "Support plan with %zu goals, reviewed every %lld days",
-		 json_array_size(activities), (long long)every);
+	size_t goals = json_array_size(activities);
+	snprintf(desc, sizeof desc, "Support plan with %zu goal%s, reviewed every %lld days", goals,
+		 goals == 1 ? "" : "s", (long long)every);
 	json_t *res = json_pack(
 	    "{s:s, s:o, s:s, s:s, s:[o], s:s, s:s, s:o, s:[o]}", "resourceType", "CarePlan", "meta",
 	    meta(UKCORE("CarePlan"), NULL), "status", "active", "intent", "plan", "category",
@@ -958,9 +967,12 @@ static void add_consent(struct builder *b, const json_t *c)
 	    "period", "start", str(c, "given_on"), "purpose",
 	    coding(HL7CS("v3-ActReason"), "TREAT", "treatment"));
 	char line[160];
-	snprintf(line, sizeof line, "The patient agreed to this handover on %s%s%s",
-		 str(c, "given_on"), has(c, "method") ? ", " : "",
-		 has(c, "method") ? str(c, "method") : "");
+	const char *method = str(c, "method");
+	snprintf(line, sizeof line, "The patient agreed to this handover on %s%s",
+		 str(c, "given_on"),
+		 !method			  ? ""
+		 : strcmp(method, "written") == 0 ? ", in writing"
+						  : ", by word of mouth");
 	add(b, res, SEC_CONSENT, line, NULL);
 }
 
