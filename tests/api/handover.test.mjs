@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import Ajv from 'ajv';
-import { Server, survivorBody } from './harness.mjs';
+import { Server, PASSWORD, survivorBody } from './harness.mjs';
 
 const require = createRequire(import.meta.url);
 const draft06 = require('ajv/dist/refs/json-schema-draft-06.json');
@@ -216,6 +216,31 @@ test('the journey: an IPS document a GP in another town can act on, valid FHIR R
   assertNothingNeverShared(b);
 });
 
+test('the record page offers the handover as a download, through the same handler', async () => {
+  // Signed in through the pages, with the session cookie.
+  const first = await fetch(s.base + '/', { redirect: 'manual', headers: { Accept: 'text/html' } });
+  const cookies = new Map();
+  const keep = (res) => { for (const line of res.headers.getSetCookie()) { const [pair] = line.split(';'); const i = pair.indexOf('='); cookies.set(pair.slice(0, i), pair.slice(i + 1)); } };
+  keep(first);
+  const jar = () => [...cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+  const csrf = (await first.text()).match(/name="csrf" value="([^"]+)"/)[1];
+  const signIn = await fetch(s.base + '/sign-in', {
+    method: 'POST', redirect: 'manual', body: new URLSearchParams({ csrf, username: 'advocate', password: PASSWORD }).toString(),
+    headers: { Accept: 'text/html', Cookie: jar(), 'Content-Type': 'application/x-www-form-urlencoded' },
+  });
+  assert.equal(signIn.status, 303);
+  keep(signIn);
+  const page = await fetch(`${s.base}/survivors/${sv.id}`, { headers: { Accept: 'text/html', Cookie: jar() } });
+  const html = await page.text();
+  assert.match(html, new RegExp(`href="/survivors/${sv.id}/handover.json" download>Download handover \\(FHIR\\)`));
+  const dl = await fetch(`${s.base}/survivors/${sv.id}/handover.json`, { headers: { Accept: 'text/html', Cookie: jar() } });
+  assert.equal(dl.status, 200);
+  assert.match(dl.headers.get('content-disposition'), /^attachment; filename="handover.json"$/);
+  const text = await dl.text();
+  validBundle({ status: dl.status, headers: dl.headers, json: JSON.parse(text), text });
+  assert.ok(!text.includes('NOTE-PLANT'));
+});
+
 test('each handover is audited as handover, and is a new document', async () => {
   const a = validBundle(await handover(ctx.tokens.manager));
   const b = validBundle(await handover(ctx.tokens.manager));
@@ -223,7 +248,7 @@ test('each handover is audited as handover, and is a new document', async () => 
   const log = await s.call('GET', `/api/v1/survivors/${sv.id}/access-log?limit=500`, { token: ctx.tokens.manager });
   assert.equal(log.status, 200);
   const entries = log.json.items.filter((e) => e.action === 'handover');
-  assert.ok(entries.length >= 3, `handover entries: ${entries.length}`);
+  assert.ok(entries.length >= 4, `handover entries: ${entries.length}`); // the journey, the page, these two
   assert.equal(entries[0].route, '/api/v1/survivors/{id}/handover');
   assert.ok(entries.some((e) => e.user_id === ctx.users.advocate.id));
 });
