@@ -707,9 +707,11 @@ static void add_appointment(struct builder *b, const json_t *a)
 	char kind[64], line[400];
 	words(str(a, "kind"), kind, sizeof kind);
 	const char *status = appointment_status(str(a, "status"));
+	const char *cancel = fhir_cancellation_code(a);
+	/* The patient declined only what they cancelled themselves. */
 	json_t *participants =
 	    json_pack("[{s:o, s:s, s:s}]", "actor", subject(b), "required", "required", "status",
-		      strcmp(status, "cancelled") == 0 ? "declined" : "accepted");
+		      cancel && strcmp(cancel, "pat") == 0 ? "declined" : "accepted");
 	if (has(a, "provider"))
 		json_array_append_new(participants,
 				      json_pack("{s:{s:s}, s:s, s:s}", "actor", "display",
@@ -747,7 +749,6 @@ static void add_appointment(struct builder *b, const json_t *a)
 		json_object_set_new(res, "end", json_string(end));
 		json_object_set(res, "minutesDuration", dur);
 	}
-	const char *cancel = fhir_cancellation_code(a);
 	if (res && cancel)
 		json_object_set_new(res, "cancelationReason",
 				    concept(HL7CS("appointment-cancellation-reason"), cancel,
