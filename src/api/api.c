@@ -19,6 +19,7 @@
 #include "../domain/date.h"
 #include "../util/log.h"
 #include "../util/text.h"
+#include "handover.h"
 
 /* The route table: everything the API can do, and who may call it. The
  * action is checked against the caller's role before the handler runs (403
@@ -96,6 +97,7 @@ const struct route api_routes[] = {
     {"GET",    "/api/v1/survivors/{id}/snoozes",                      items_list,            ACT_CASE_DETAILS_READ, 0},
     {"GET",    "/api/v1/survivors/{id}/snoozes/{item_id}",            items_get,             ACT_CASE_DETAILS_READ, 0},
     {"GET",    "/api/v1/survivors/{id}/alerts",                       survivor_alerts_get,   ACT_SURVIVOR_READ, 0}, /* record pages */
+    {"GET",    "/api/v1/survivors/{id}/handover",                     handover_get,          ACT_HANDOVER, 0}, /* FHIR (handover.c) */
     {"GET",    "/api/v1/appointments",                                appointments_caseload, ACT_CASELOAD_READ, 0},
     {"GET",    "/api/v1/alerts",                                      alerts_list,           ACT_ALERTS_READ, 0},
     {"POST",   "/api/v1/alerts/snoozes",                              alerts_snooze,         ACT_RECORD_WRITE, 0},

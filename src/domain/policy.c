@@ -51,6 +51,7 @@ static const struct rule rules[ACT_COUNT] = {
      * bearer URL should not carry; a clinician has no caseload. */
     [ACT_CALENDAR_FEED] = {"calendar.feed", {N, N, O, N, N}},
     [ACT_RESEARCH_EXPORT] = {"research.export", {N, O, N, N, O}},
+    [ACT_HANDOVER] = {"handover", {N, O, O, N, N}},
 };
 
 #undef N

@@ -46,6 +46,7 @@ enum action {
 	ACT_CALENDAR_FEED,	/* one's own secret calendar feed of one's caseload's
 				   appointments: make, revoke, and have it fetched */
 	ACT_RESEARCH_EXPORT, /* the organisation's anonymised research export (no one's record) */
+	ACT_HANDOVER, /* the FHIR handover of a survivor's health summary (owning org's staff) */
 	ACT_COUNT
 };
 

@@ -20,6 +20,7 @@ void page_dashboard(struct page *p);
  * record, with its alerts, timeline and what it lacks for alerts. */
 void page_survivors(struct page *p);
 void page_record(struct page *p);
+void page_handover(struct page *p); /* the FHIR handover, downloaded */
 /* pages_forms.c (forms): adding and changing the survivor and each part of
  * their record, an alert's snooze, a safeguarding share. */
 void page_item_new(struct page *p);

@@ -100,6 +100,7 @@ static const struct web_route web_routes[] = {
     {"GET",    "/safeguarding",        page_safeguarding,   0},
     {"POST",   "/safeguarding/{id}",   page_safeguarding_post, 0},
     {"GET",    "/survivors/{id}/access-log", page_access_log, 0},
+    {"GET",    "/survivors/{id}/handover.json", page_handover, 0}, /* docs/handover.md */
     {"GET",    "/report",              page_report,         0},
     {"GET",    "/report.csv",          page_report_csv,     0},
     {"GET",    "/admin/orgs",          page_admin_orgs,     0},

@@ -58,6 +58,8 @@ struct row {
  *  - calendar feed: advocates only (of their own caseload, in their organisation).
  *  - the anonymised research export (issue 16): managers and analysts, of
  *    their own organisation's survivors.
+ *  - handover (the FHIR health summary): the owning organisation's manager
+ *    and advocate only; a clinician never sends one on (403).
  *  - a route that names no action is refused to everyone; every signed-in
  *    account may act on its own session (me, logout).
  */
@@ -90,6 +92,7 @@ static const struct row table[] = {
     {ROLE_ADMIN, ACT_CALENDAR_WRITE, SCOPE_NONE, {F, F, F, F, F}},
     {ROLE_ADMIN, ACT_CALENDAR_FEED, SCOPE_NONE, {F, F, F, F, F}},
     {ROLE_ADMIN, ACT_RESEARCH_EXPORT, SCOPE_NONE, {F, F, F, F, F}},
+    {ROLE_ADMIN, ACT_HANDOVER, SCOPE_NONE, {F, F, F, F, F}},
 
     {ROLE_MANAGER, ACT_NONE, SCOPE_NONE, {F, F, F, F, F}},
     {ROLE_MANAGER, ACT_SESSION, SCOPE_ALL, {Y, Y, Y, Y, Y}},
@@ -118,6 +121,7 @@ static const struct row table[] = {
     {ROLE_MANAGER, ACT_CALENDAR_WRITE, SCOPE_ORG, {Y, Y, Y, H, H}},
     {ROLE_MANAGER, ACT_CALENDAR_FEED, SCOPE_NONE, {F, F, F, F, F}},
     {ROLE_MANAGER, ACT_RESEARCH_EXPORT, SCOPE_ORG, {Y, Y, Y, H, H}},
+    {ROLE_MANAGER, ACT_HANDOVER, SCOPE_ORG, {Y, Y, Y, H, H}},
 
     {ROLE_ADVOCATE, ACT_NONE, SCOPE_NONE, {F, F, F, F, F}},
     {ROLE_ADVOCATE, ACT_SESSION, SCOPE_ALL, {Y, Y, Y, Y, Y}},
@@ -146,6 +150,7 @@ static const struct row table[] = {
     {ROLE_ADVOCATE, ACT_CALENDAR_WRITE, SCOPE_NONE, {F, F, F, F, F}},
     {ROLE_ADVOCATE, ACT_CALENDAR_FEED, SCOPE_ORG, {Y, Y, Y, H, H}},
     {ROLE_ADVOCATE, ACT_RESEARCH_EXPORT, SCOPE_NONE, {F, F, F, F, F}},
+    {ROLE_ADVOCATE, ACT_HANDOVER, SCOPE_ORG, {Y, Y, Y, H, H}},
 
     {ROLE_CLINICIAN, ACT_NONE, SCOPE_NONE, {F, F, F, F, F}},
     {ROLE_CLINICIAN, ACT_SESSION, SCOPE_ALL, {Y, Y, Y, Y, Y}},
@@ -174,6 +179,7 @@ static const struct row table[] = {
     {ROLE_CLINICIAN, ACT_CALENDAR_WRITE, SCOPE_NONE, {F, F, F, F, F}},
     {ROLE_CLINICIAN, ACT_CALENDAR_FEED, SCOPE_NONE, {F, F, F, F, F}},
     {ROLE_CLINICIAN, ACT_RESEARCH_EXPORT, SCOPE_NONE, {F, F, F, F, F}},
+    {ROLE_CLINICIAN, ACT_HANDOVER, SCOPE_NONE, {F, F, F, F, F}},
 
     {ROLE_ANALYST, ACT_NONE, SCOPE_NONE, {F, F, F, F, F}},
     {ROLE_ANALYST, ACT_SESSION, SCOPE_ALL, {Y, Y, Y, Y, Y}},
@@ -202,6 +208,7 @@ static const struct row table[] = {
     {ROLE_ANALYST, ACT_CALENDAR_WRITE, SCOPE_NONE, {F, F, F, F, F}},
     {ROLE_ANALYST, ACT_CALENDAR_FEED, SCOPE_NONE, {F, F, F, F, F}},
     {ROLE_ANALYST, ACT_RESEARCH_EXPORT, SCOPE_ORG, {Y, Y, Y, H, H}},
+    {ROLE_ANALYST, ACT_HANDOVER, SCOPE_NONE, {F, F, F, F, F}},
 };
 
 #undef Y
