@@ -129,9 +129,12 @@ test('a row that points at nothing fails the engine\'s foreign-key check', async
 
 test('a trail written before the chain existed is linked when the database is next opened', async () => {
   await s.stop();
+  // SQLite: the migrations from 020 on undone. PostgreSQL: the state its
+  // migration 021 leaves a trail in (every mac NULL, no recorded ends),
+  // without undoing the later migrations, which do not all undo cleanly.
   const undo = PG
-    ? s.sql('ALTER TABLE audit DROP COLUMN mac; ALTER TABLE read_audit DROP COLUMN mac; '
-      + 'DROP TABLE audit_head; DROP TABLE read_head; DELETE FROM schema_migrations WHERE version >= 21')
+    ? s.sql('UPDATE audit SET mac = NULL; UPDATE read_audit SET mac = NULL; '
+      + 'DELETE FROM audit_head; DELETE FROM read_head')
     : rollBack(s.db, 19);
   assert.equal(undo.status, 0, undo.stderr);
   await s.spawn();

@@ -68,12 +68,19 @@ test('HEAD answers on every GET route as GET does, without a body', async () => 
   items.snoozes = (await s.call('POST', '/api/v1/alerts/snoozes', {
     token: ctx.tokens.advocate, body: { survivor_id: rec.id, rule: 'plan_missing', until, reason: 'Plan meeting booked' },
   })).json.id;
+  // The advocate's calendar feed, whose URL is its own key.
+  const feed = (await s.call('POST', '/api/v1/me/calendar-feed', { token: ctx.tokens.advocate })).json;
+  const feedPath = new URL(feed.url, 'http://x').pathname;
   const kindOf = (p) => p.replace(/^\/api\/v1\/survivors\/\{id\}\//, '').replace('/{item_id}', '');
   for (const pattern of gets) {
-    const path = pattern.replace('/users/{id}', `/users/${ctx.users.advocate.id}`)
+    const path = pattern === '/cal/{token}.ics' ? feedPath : pattern.replace('/users/{id}', `/users/${ctx.users.advocate.id}`)
       .replace('{item_id}', items[kindOf(pattern)]).replace('{id}', rec.id)
       + (pattern.startsWith('/api/v1/reports/') ? '?from=2026-01-01&to=2026-03-31' : ''); // a period is required
-    const token = path.includes('/users') ? ctx.tokens.admin : ctx.tokens.manager;
+    // Who may GET each: an administrator the accounts, an advocate their
+    // calendar feed, the feed's URL nobody else (no token), a manager the rest.
+    const token = path.includes('/users') ? ctx.tokens.admin
+      : path.includes('/calendar-feed') ? ctx.tokens.advocate
+        : path.startsWith('/cal/') ? undefined : ctx.tokens.manager;
     const g = await s.call('GET', path, { token });
     const h = await s.call('HEAD', path, { token });
     assert.equal(h.status, g.status, path);
