@@ -105,6 +105,11 @@ const struct route api_routes[] = {
     {"GET",    "/api/v1/bulk-access",                                 monitor_bulk_access,   ACT_BULK_ACCESS_READ, 0},
     {"GET",    "/api/v1/reports/outcomes",                            reports_outcomes,      ACT_REPORT_READ, 0},
     {"GET",    "/api/v1/reports/outcomes.csv",                        reports_outcomes_csv,  ACT_REPORT_READ, 0},
+    /* printed documents (documents.c, docs/documents.md) */
+    {"GET",    "/api/v1/survivors/{id}/appointments/{item_id}/card.pdf", documents_card,     ACT_DOCUMENT_PRINT, 0},
+    {"GET",    "/api/v1/survivors/{id}/entitlement-letter.pdf",       documents_letter,      ACT_DOCUMENT_PRINT, 0},
+    {"GET",    "/api/v1/survivors/{id}/handover.pdf",                 documents_handover,    ACT_DOCUMENT_PRINT, 0},
+    {"GET",    "/api/v1/survivors/{id}/access-report.pdf",            documents_access_report, ACT_ACCESS_REPORT, 0},
 };
 /* clang-format on */
 #undef PUBLIC

@@ -221,6 +221,11 @@ void calendar_list(struct call *c);
 void calendar_set(struct call *c);
 void reports_outcomes(struct call *c);
 void reports_outcomes_csv(struct call *c);
+/* The printed documents (documents.c). */
+void documents_card(struct call *c);
+void documents_letter(struct call *c);
+void documents_handover(struct call *c);
+void documents_access_report(struct call *c);
 
 /* The JSON of a user as the API shows it (no password hash). */
 json_t *user_json(const struct store_user *u);

@@ -46,6 +46,8 @@ static const struct rule rules[ACT_COUNT] = {
     [ACT_SAFEGUARDING_SHARE] = {"safeguarding.share", {N, O, N, N, N}},
     [ACT_ALERTS_READ] = {"alerts.read", {N, O, O, S, N}},
     [ACT_CALENDAR_WRITE] = {"calendar.write", {N, O, N, N, N}},
+    [ACT_DOCUMENT_PRINT] = {"document.print", {N, O, O, N, N}},
+    [ACT_ACCESS_REPORT] = {"access_report.read", {N, O, N, N, N}},
 };
 
 #undef N

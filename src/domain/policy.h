@@ -43,6 +43,8 @@ enum action {
 	ACT_ALERTS_READ,	/* alerts and the dashboard of a caseload (each survivor's own
 				   check, and each rule's, follow) */
 	ACT_CALENDAR_WRITE,	/* an organisation's own non-working days */
+	ACT_DOCUMENT_PRINT, /* a survivor's appointment card, GP letter, handover summary (PDF) */
+	ACT_ACCESS_REPORT,  /* the survivor's own report of who looked at their record (PDF) */
 	ACT_COUNT
 };
 
