@@ -260,7 +260,7 @@ static const char *interpreter_line(const json_t *interp)
 	if (json_is_true(json_object_get(interp, "booked")))
 		return N_("An interpreter is booked for you.");
 	if (json_is_true(json_object_get(interp, "needed")))
-		return N_("An interpreter is needed but not booked yet. Call the number below.");
+		return N_("An interpreter is needed but not booked yet. Call your advocate.");
 	return N_("No interpreter is booked.");
 }
 

@@ -26,7 +26,7 @@
 
 /* Noto Sans first; fontconfig falls back to the families named after it for
  * the scripts it has no glyphs for. */
-#define FONTS "Noto Sans, Noto Naskh Arabic, Noto Sans Arabic, Noto Sans Ethiopic"
+#define FONTS "Noto Sans, Noto Sans Arabic, Noto Naskh Arabic, Noto Sans Ethiopic"
 
 enum block_kind { B_TITLE, B_HEADING, B_PARA, B_SMALL, B_TRANSLATION, B_ROW, B_SPACE };
 
