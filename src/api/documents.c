@@ -451,10 +451,12 @@ void documents_letter(struct call *c)
 /* Words for a code of the record ("mental_health" → "mental health"). */
 static void code_words(const char *code, char *out, size_t cap)
 {
-	snprintf(out, cap, "%s", code ? code : "");
+	snprintf(out, cap, "%s", code && strcmp(code, "gp") == 0 ? "GP" : code ? code : "");
 	for (char *p = out; *p; p++)
 		if (*p == '_')
 			*p = ' ';
+	if (out[0] >= 'a' && out[0] <= 'z')
+		out[0] = (char)(out[0] - 'a' + 'A');
 }
 
 static const char *field(const json_t *o, const char *name)
