@@ -68,7 +68,8 @@ test('HEAD answers on every GET route as GET does, without a body', async () => 
   items.snoozes = (await s.call('POST', '/api/v1/alerts/snoozes', {
     token: ctx.tokens.advocate, body: { survivor_id: rec.id, rule: 'plan_missing', until, reason: 'Plan meeting booked' },
   })).json.id;
-  const kindOf = (p) => p.replace(/^\/api\/v1\/survivors\/\{id\}\//, '').replace('/{item_id}', '');
+  // (an appointment's card is of that appointment)
+  const kindOf = (p) => p.replace(/^\/api\/v1\/survivors\/\{id\}\//, '').replace('/{item_id}', '').replace(/\/card\.pdf$/, '');
   for (const pattern of gets) {
     const path = pattern.replace('/users/{id}', `/users/${ctx.users.advocate.id}`)
       .replace('{item_id}', items[kindOf(pattern)]).replace('{id}', rec.id)
