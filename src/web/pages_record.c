@@ -882,6 +882,17 @@ void page_record(struct page *p)
 	    "timeline_rows", rows, "has_timeline_rows", json_array_size(rows) > 0, "sections",
 	    sections, "withheld", withheld, "clinician", clinician, "sees_access_log",
 	    strcmp(role, "manager") == 0, "access_log_href", access);
+	/* The printed documents (pages_documents.c): the case team's. */
+	if (p->data && writer) {
+		char href[3][120];
+		snprintf(href[0], sizeof href[0], "/survivors/%s/entitlement-letter.pdf", id);
+		snprintf(href[1], sizeof href[1], "/survivors/%s/handover.pdf", id);
+		snprintf(href[2], sizeof href[2], "/survivors/%s/access-report.pdf", id);
+		json_object_set_new(p->data, "prints", json_true());
+		json_object_set_new(p->data, "letter_href", json_string(href[0]));
+		json_object_set_new(p->data, "handover_href", json_string(href[1]));
+		json_object_set_new(p->data, "access_report_href", json_string(href[2]));
+	}
 	free(svg);
 	json_decref(rec);
 	json_decref(al);

@@ -97,6 +97,11 @@ static const struct web_route web_routes[] = {
     {"GET",    "/safeguarding",        page_safeguarding,   0},
     {"POST",   "/safeguarding/{id}",   page_safeguarding_post, 0},
     {"GET",    "/survivors/{id}/access-log", page_access_log, 0},
+    /* printed documents (pages_documents.c) */
+    {"GET",    "/survivors/{id}/appointments/{item_id}/card.pdf", page_document, 0},
+    {"GET",    "/survivors/{id}/entitlement-letter.pdf", page_document, 0},
+    {"GET",    "/survivors/{id}/handover.pdf", page_document, 0},
+    {"GET",    "/survivors/{id}/access-report.pdf", page_document, 0},
     {"GET",    "/report",              page_report,         0},
     {"GET",    "/report.csv",          page_report_csv,     0},
     {"GET",    "/admin/orgs",          page_admin_orgs,     0},

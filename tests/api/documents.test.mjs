@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { Server, survivorBody } from './harness.mjs';
+import { Server, PASSWORD, survivorBody } from './harness.mjs';
 
 const NOTE = 'Planted case note: she told us about the house in Leeds';
 const NRM_DETAIL = 'Planted first responder Harbourside Police';
@@ -214,4 +214,46 @@ test('every document printed is in the access log as an export, by its route', a
   // An appointment of another survivor is not this one's card.
   const r = await pdf(`/api/v1/survivors/${people.ar.id}/appointments/${appts.ti}/card.pdf`, ctx.tokens.advocate);
   assert.equal(r.status, 404);
+});
+
+test('the record page links the documents, and the download is the API\'s, audited', async () => {
+  // Signed in through the pages, as a manager would be in a browser.
+  const cookies = new Map();
+  const jar = () => [...cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+  const go = async (path, init = {}) => {
+    const res = await fetch(s.base + path, { redirect: 'manual', ...init, headers: { Accept: 'text/html', Cookie: jar(), ...init.headers } });
+    for (const line of res.headers.getSetCookie()) {
+      const [pair] = line.split(';');
+      const i = pair.indexOf('=');
+      if (/max-age=0/i.test(line)) cookies.delete(pair.slice(0, i)); else cookies.set(pair.slice(0, i), pair.slice(i + 1));
+    }
+    return res;
+  };
+  const csrf = (html) => (html.match(/name="csrf" value="([^"]+)"/) || [])[1];
+  const home = await (await go('/')).text();
+  const signed = await go('/sign-in', {
+    method: 'POST', body: new URLSearchParams({ csrf: csrf(home), username: 'manager', password: PASSWORD }).toString(),
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+  });
+  assert.equal(signed.status, 303);
+  const sv = people.vi;
+  const page = await (await go(`/survivors/${sv.id}`)).text();
+  for (const doc of ['entitlement-letter.pdf', 'handover.pdf', 'access-report.pdf']) {
+    assert.ok(page.includes(`href="/survivors/${sv.id}/${doc}"`), doc);
+  }
+  const before = (await s.call('GET', `/api/v1/survivors/${sv.id}/access-log?limit=500`, { token: ctx.tokens.manager })).json.items
+    .filter((e) => e.route === '/api/v1/survivors/{id}/entitlement-letter.pdf').length;
+  const r = await go(`/survivors/${sv.id}/entitlement-letter.pdf`);
+  assert.equal(r.status, 200);
+  assert.equal(r.headers.get('content-type'), 'application/pdf');
+  assert.equal(r.headers.get('content-disposition'), 'attachment; filename="gp-registration-letter.pdf"');
+  const text = execFileSync('pdftotext', ['-', '-'], { input: Buffer.from(await r.arrayBuffer()), encoding: 'utf8' });
+  assert.match(text, /To the GP practice/);
+  const after = (await s.call('GET', `/api/v1/survivors/${sv.id}/access-log?limit=500`, { token: ctx.tokens.manager })).json.items
+    .filter((e) => e.route === '/api/v1/survivors/{id}/entitlement-letter.pdf' && e.action === 'export').length;
+  assert.equal(after, before + 1);
+  // Without a handover consent, the page says why rather than a PDF.
+  const refused = await go(`/survivors/${sv.id}/handover.pdf`);
+  assert.equal(refused.status, 403);
+  assert.match(refused.headers.get('content-type'), /text\/html/);
 });
