@@ -378,9 +378,17 @@ static json_t *part_section(const json_t *rec, const json_t *missing, const stru
 		json_array_foreach(v, i, it)
 		{
 			snprintf(path, sizeof path, "%s/%s/edit", pt->kind, str(it, "id"));
-			json_array_append_new(
-			    items,
-			    item_card(sid, k, it, writer && pt->change && !k->append_only, path));
+			json_t *card =
+			    item_card(sid, k, it, writer && pt->change && !k->append_only, path);
+			/* The survivor's card of an appointment (pages_documents.c). */
+			if (card && writer && strcmp(pt->kind, "appointments") == 0) {
+				snprintf(path, sizeof path,
+					 "/survivors/%s/appointments/%s/card.pdf", sid,
+					 str(it, "id"));
+				json_object_set_new(card, "card_href", json_string(path));
+				json_object_set_new(card, "has_card", json_true());
+			}
+			json_array_append_new(items, card);
 		}
 	}
 	char add[200] = "";

@@ -238,7 +238,7 @@ test('the record page links the documents, and the download is the API\'s, audit
   assert.equal(signed.status, 303);
   const sv = people.vi;
   const page = await (await go(`/survivors/${sv.id}`)).text();
-  for (const doc of ['entitlement-letter.pdf', 'handover.pdf', 'access-report.pdf']) {
+  for (const doc of ['entitlement-letter.pdf', 'handover.pdf', 'access-report.pdf', `appointments/${appts.vi}/card.pdf`]) {
     assert.ok(page.includes(`href="/survivors/${sv.id}/${doc}"`), doc);
   }
   const before = (await s.call('GET', `/api/v1/survivors/${sv.id}/access-log?limit=500`, { token: ctx.tokens.manager })).json.items
