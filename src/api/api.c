@@ -110,6 +110,8 @@ const struct route api_routes[] = {
     {"GET",    "/api/v1/survivors/{id}/entitlement-letter.pdf",       documents_letter,      ACT_DOCUMENT_PRINT, 0},
     {"GET",    "/api/v1/survivors/{id}/handover.pdf",                 documents_handover,    ACT_DOCUMENT_PRINT, 0},
     {"GET",    "/api/v1/survivors/{id}/access-report.pdf",            documents_access_report, ACT_ACCESS_REPORT, 0},
+    {"GET",    "/api/v1/orgs/{id}/documents",                         documents_settings_get, ACT_ORG_DOCUMENTS, 0},
+    {"PUT",    "/api/v1/orgs/{id}/documents",                         documents_settings_put, ACT_ORG_DOCUMENTS, 0},
 };
 /* clang-format on */
 #undef PUBLIC

@@ -185,10 +185,13 @@ static bool local_when(const char *instant, char *date, size_t dcap, char *time_
 
 /* ---- the people to call ---- */
 
-/* Whom the survivor calls: their advocate's name and the organisation's. */
+/* Whom the survivor calls: their advocate's name, the organisation's, and
+ * its number when it has given one; and whether it names its staff in the
+ * access report (its choices: GET/PUT /orgs/{id}/documents). */
 struct contact {
 	char advocate[STORE_NAME_LEN];
 	char org[STORE_NAME_LEN];
+	struct store_org_documents choices;
 };
 
 static wm_err contact_of(struct call *c, const struct store_survivor *s, struct contact *out)
@@ -199,6 +202,9 @@ static wm_err contact_of(struct call *c, const struct store_survivor *s, struct 
 	if (e != WM_OK)
 		return e;
 	snprintf(out->org, sizeof out->org, "%s", org.name);
+	e = store_org_documents_get(c->app->store, s->org_id, &out->choices);
+	if (e != WM_OK)
+		return e;
 	const char *adv = json_string_value(json_object_get(s->body, "advocate_id"));
 	struct store_user u;
 	if (adv && store_user_get(c->app->store, adv, &u) == WM_OK && !u.disabled &&
@@ -321,12 +327,16 @@ static void card(struct pdf_doc *d, struct words *w, const struct store_survivor
 	}
 	pdf_space(d, 10);
 	heading(d, w, N_("Whom to call"));
-	char line[2 * STORE_NAME_LEN + 16];
+	char line[2 * STORE_NAME_LEN + STORE_PHONE_LEN + 16];
 	if (who->advocate[0])
 		snprintf(line, sizeof line, "%s, %s", who->advocate, who->org);
 	else
 		snprintf(line, sizeof line, "%s", who->org);
 	pdf_paragraph(d, line, NULL);
+	if (who->choices.phone[0]) {
+		label = cell(w, N_("Telephone"));
+		pdf_label(d, &label, who->choices.phone, NULL);
+	}
 	say(d, w,
 	    N_("If you cannot go, or you need help to get there, call your advocate before the "
 	       "day."));
@@ -404,6 +414,10 @@ static void letter(struct pdf_doc *d, struct words *w, const struct store_surviv
 	if (who->advocate[0]) {
 		label = cell(w, N_("Advocate"));
 		pdf_label(d, &label, who->advocate, NULL);
+	}
+	if (who->choices.phone[0]) {
+		label = cell(w, N_("Telephone"));
+		pdf_label(d, &label, who->choices.phone, NULL);
 	}
 	char date[64];
 	long_date(today, date, sizeof date);
@@ -653,9 +667,11 @@ static void summary(struct pdf_doc *d, const json_t *sel, const struct contact *
 	summary_rows(d, sel);
 	pdf_heading(d, "Contact", NULL);
 	if (who->advocate[0])
-		snprintf(line, sizeof line, "%s, advocate, %s", who->advocate, who->org);
+		snprintf(line, sizeof line, "%s, advocate, %s%s%s", who->advocate, who->org,
+			 who->choices.phone[0] ? ", " : "", who->choices.phone);
 	else
-		snprintf(line, sizeof line, "%s", who->org);
+		snprintf(line, sizeof line, "%s%s%s", who->org, who->choices.phone[0] ? ", " : "",
+			 who->choices.phone);
 	pdf_paragraph(d, line, NULL);
 	pdf_footer(d,
 		   "Confidential: shared with the patient's consent for their health care. Do not "
@@ -808,6 +824,7 @@ static const char *part_words(const char *route, const char *action)
 struct report_line {
 	char day[DATE_TEXT_LEN], hm[8];
 	char org_id[STORE_ID_LEN];
+	char user_id[STORE_ID_LEN]; /* only where the organisation names its staff */
 	enum role role;
 	char action[16];
 	const char *part;
@@ -819,6 +836,9 @@ struct report {
 	size_t n, cap;
 	bool failed;
 	int64_t last;
+	/* The organisation that owns the record names its own staff (its
+	 * choice); other organisations' staff are never named. */
+	const char *name_staff_of;
 };
 
 static void add_line(void *ctx, const struct store_audit *a)
@@ -835,13 +855,16 @@ static void add_line(void *ctx, const struct store_audit *a)
 		date_format(instant_local_day(t), l.day);
 	}
 	snprintf(l.org_id, sizeof l.org_id, "%s", a->org_id);
+	if (r->name_staff_of && strcmp(a->org_id, r->name_staff_of) == 0)
+		snprintf(l.user_id, sizeof l.user_id, "%s", a->user_id);
 	l.role = a->role;
 	snprintf(l.action, sizeof l.action, "%s", a->action);
 	l.part = part_words(a->route, a->action);
 	l.count = 1;
 	struct report_line *prev = r->n ? &r->lines[r->n - 1] : NULL;
 	if (prev && strcmp(prev->day, l.day) == 0 && strcmp(prev->org_id, l.org_id) == 0 &&
-	    prev->role == l.role && strcmp(prev->action, l.action) == 0 && prev->part == l.part) {
+	    strcmp(prev->user_id, l.user_id) == 0 && prev->role == l.role &&
+	    strcmp(prev->action, l.action) == 0 && prev->part == l.part) {
 		prev->count++;
 		return;
 	}
@@ -858,12 +881,28 @@ static void add_line(void *ctx, const struct store_audit *a)
 	r->lines[r->n++] = l;
 }
 
-/* The organisations named in the report, looked up once each. */
+/* The organisations (and staff) named in the report, looked up once each. */
 struct org_names {
 	char id[16][STORE_ID_LEN];
 	char name[16][STORE_NAME_LEN];
 	size_t n;
 };
+
+static const char *staff_name(struct call *c, struct org_names *sn, const char *id)
+{
+	if (!id[0])
+		return NULL;
+	for (size_t i = 0; i < sn->n; i++)
+		if (strcmp(sn->id[i], id) == 0)
+			return sn->name[i];
+	struct store_user u;
+	if (store_user_get(c->app->store, id, &u) != WM_OK)
+		return NULL;
+	size_t i = sn->n < 16 ? sn->n++ : 15;
+	snprintf(sn->id[i], sizeof sn->id[i], "%s", id);
+	snprintf(sn->name[i], sizeof sn->name[i], "%s", u.display_name);
+	return sn->name[i];
+}
 
 static const char *org_name(struct call *c, struct org_names *on, const char *id)
 {
@@ -886,10 +925,18 @@ static void report(struct call *c, struct pdf_doc *d, struct words *w, const str
 {
 	title(d, w, N_("Who has looked at your record"));
 	english_only(d, w);
-	say(d, w,
-	    N_("You asked who has read or changed your record. This report lists every time "
-	       "someone did, newest first: when, their organisation, the kind of work they do, "
-	       "what they did and which part of the record. Staff are not named."));
+	if (r->name_staff_of)
+		say(d, w,
+		    N_("You asked who has read or changed your record. This report lists every "
+		       "time someone did, newest first: when, their organisation, the kind of "
+		       "work they do, what they did and which part of the record. Staff of the "
+		       "organisation that prepared it are named; others are not."));
+	else
+		say(d, w,
+		    N_("You asked who has read or changed your record. This report lists every "
+		       "time someone did, newest first: when, their organisation, the kind of "
+		       "work they do, what they did and which part of the record. Staff are not "
+		       "named."));
 	char date[64];
 	long_date(c->today, date, sizeof date);
 	struct pdf_cell label = cell(w, N_("Prepared on"));
@@ -902,7 +949,7 @@ static void report(struct call *c, struct pdf_doc *d, struct words *w, const str
 				   cell(w, N_("Role")), cell(w, N_("What they did")),
 				   cell(w, N_("Part of the record"))};
 	pdf_row(d, 5, head, widths, true);
-	struct org_names on = {.n = 0};
+	struct org_names on = {.n = 0}, sn = {.n = 0};
 	for (size_t i = 0; i < r->n; i++) {
 		const struct report_line *l = &r->lines[i];
 		char when[48];
@@ -910,11 +957,12 @@ static void report(struct call *c, struct pdf_doc *d, struct words *w, const str
 			snprintf(when, sizeof when, "%s %s (%d×)", l->day, l->hm, l->count);
 		else
 			snprintf(when, sizeof when, "%s %s", l->day, l->hm);
-		struct pdf_cell row[5] = {{{{when, NULL}}},
-					  {{{org_name(c, &on, l->org_id), NULL}}},
-					  cell(w, role_words(l->role)),
-					  cell(w, action_words(l->action)),
-					  cell(w, l->part)};
+		struct pdf_cell row[5] = {
+		    {{{when, NULL}}},
+		    {{{org_name(c, &on, l->org_id), NULL}, {staff_name(c, &sn, l->user_id), NULL}}},
+		    cell(w, role_words(l->role)),
+		    cell(w, action_words(l->action)),
+		    cell(w, l->part)};
 		pdf_row(d, 5, row, widths, false);
 	}
 	if (r->n == 0)
@@ -935,6 +983,8 @@ void documents_access_report(struct call *c)
 	struct report r = {0};
 	struct contact who;
 	wm_err e = contact_of(c, &s, &who);
+	if (e == WM_OK && who.choices.name_staff)
+		r.name_staff_of = s.org_id;
 	bool more = true;
 	while (e == WM_OK && more && !r.failed) {
 		int64_t before = r.last;
@@ -952,4 +1002,98 @@ void documents_access_report(struct call *c)
 	}
 	free(r.lines);
 	store_survivor_clear(&s);
+}
+
+/* ---- an organisation's choices for its documents ---- */
+
+static json_t *choices_json(const struct store_org_documents *d)
+{
+	return json_pack("{s:s?, s:b}", "phone", d->phone[0] ? d->phone : NULL, "name_staff",
+			 d->name_staff);
+}
+
+/* The organisation of the path, for its own managers only. */
+static bool org_of_path(struct call *c, struct store_org *org)
+{
+	const char *id = call_param(c, 0);
+	wm_err e = schema_is_id(id) ? store_org_get(c->app->store, id, org) : WM_ERR_NOT_FOUND;
+	if (e != WM_OK)
+		return call_fail(c, e, NULL);
+	struct resource res = {.org_id = org->id};
+	return call_allow(c, ACT_ORG_DOCUMENTS, &res);
+}
+
+/* GET /orgs/{id}/documents */
+void documents_settings_get(struct call *c)
+{
+	struct store_org org;
+	if (!org_of_path(c, &org))
+		return;
+	struct store_org_documents d;
+	wm_err e = store_org_documents_get(c->app->store, org.id, &d);
+	if (e != WM_OK) {
+		call_fail(c, e, NULL);
+		return;
+	}
+	http_respond_json(c->req, 200, choices_json(&d));
+}
+
+/* PUT /orgs/{id}/documents {phone: text or null, name_staff: boolean}:
+ * both required, so that a client states the whole choice. */
+void documents_settings_put(struct call *c)
+{
+	struct store_org org;
+	if (!org_of_path(c, &org))
+		return;
+	json_t *body = call_body(c);
+	if (!body)
+		return;
+	struct store_org_documents d = {0};
+	const json_t *phone = json_object_get(body, "phone");
+	const json_t *name_staff = json_object_get(body, "name_staff");
+	const char *key;
+	json_t *v;
+	bool ok = true;
+	json_object_foreach(body, key, v)
+	{
+		if (strcmp(key, "phone") != 0 && strcmp(key, "name_staff") != 0) {
+			ok = call_invalid(c, NULL, "only phone and name_staff may be set");
+			break;
+		}
+	}
+	if (ok && (!phone || !(json_is_null(phone) || json_is_string(phone))))
+		ok = call_invalid(c, "phone", "phone is required: a telephone number, or null");
+	else if (ok && json_is_string(phone)) {
+		const char *p = json_string_value(phone);
+		/* Digits and what separates them: a number to dial, never a
+		 * place for words. */
+		size_t n = strlen(p), digits = 0;
+		for (size_t i = 0; ok && i < n; i++) {
+			if (p[i] >= '0' && p[i] <= '9')
+				digits++;
+			else if (!strchr(" +()-", p[i]))
+				ok = false;
+		}
+		if (!ok || digits < 3 || n >= sizeof d.phone)
+			ok = call_invalid(
+			    c, "phone",
+			    "phone must be a telephone number: digits, spaces, + ( ) -, "
+			    "at most 40 characters");
+		else
+			snprintf(d.phone, sizeof d.phone, "%s", p);
+	}
+	if (ok && !json_is_boolean(name_staff))
+		ok = call_invalid(c, "name_staff", "name_staff is required: true or false");
+	d.name_staff = json_is_true(name_staff);
+	json_decref(body);
+	if (!ok)
+		return;
+	struct store_account_event ev;
+	call_account_event(c, "org.update", org.id, "documents.phone,documents.name_staff", &ev);
+	wm_err e = store_org_documents_set(c->app->store, org.id, &d, c->now, &ev);
+	if (e != WM_OK) {
+		call_fail(c, e, NULL);
+		return;
+	}
+	http_respond_json(c->req, 200, choices_json(&d));
 }

@@ -45,6 +45,8 @@ enum action {
 	ACT_CALENDAR_WRITE,	/* an organisation's own non-working days */
 	ACT_DOCUMENT_PRINT, /* a survivor's appointment card, GP letter, handover summary (PDF) */
 	ACT_ACCESS_REPORT,  /* the survivor's own report of who looked at their record (PDF) */
+	ACT_ORG_DOCUMENTS,  /* an organisation's choices for its documents (its phone, staff named)
+			     */
 	ACT_COUNT
 };
 

@@ -102,6 +102,8 @@ wm_err sqlite_two_factor_use_step(struct sqlite_store *st, const char *user_id, 
 wm_err sqlite_two_factor_use_recovery(struct sqlite_store *st, const char *user_id, const unsigned char hash[KEYRING_BLIND_LEN], int64_t now);
 wm_err sqlite_two_factor_remove(struct sqlite_store *st, const char *user_id, bool revoke_sessions, const struct store_account_event *ev);
 wm_err sqlite_org_set_two_factor(struct sqlite_store *st, const char *org_id, int expected, bool required, int64_t now, const char *updated_at, const struct store_account_event *ev);
+wm_err sqlite_org_documents_get(struct sqlite_store *st, const char *org_id, struct store_org_documents *out);
+wm_err sqlite_org_documents_set(struct sqlite_store *st, const char *org_id, const struct store_org_documents *in, int64_t now, const struct store_account_event *ev);
 
 /* ---- the PostgreSQL backend (pg.c, pg_report.c) ---- */
 void pg_close(struct pg_store *st);
@@ -166,6 +168,8 @@ wm_err pg_two_factor_use_step(struct pg_store *st, const char *user_id, int64_t 
 wm_err pg_two_factor_use_recovery(struct pg_store *st, const char *user_id, const unsigned char hash[KEYRING_BLIND_LEN], int64_t now);
 wm_err pg_two_factor_remove(struct pg_store *st, const char *user_id, bool revoke_sessions, const struct store_account_event *ev);
 wm_err pg_org_set_two_factor(struct pg_store *st, const char *org_id, int expected, bool required, int64_t now, const char *updated_at, const struct store_account_event *ev);
+wm_err pg_org_documents_get(struct pg_store *st, const char *org_id, struct store_org_documents *out);
+wm_err pg_org_documents_set(struct pg_store *st, const char *org_id, const struct store_org_documents *in, int64_t now, const struct store_account_event *ev);
 /* clang-format on */
 
 #endif

@@ -421,3 +421,16 @@ wm_err store_org_set_two_factor(struct store *st, const char *org_id, int expect
 {
 	return DISPATCH(org_set_two_factor, org_id, expected, required, now, updated_at, ev);
 }
+
+wm_err store_org_documents_get(struct store *st, const char *org_id,
+			       struct store_org_documents *out)
+{
+	return DISPATCH(org_documents_get, org_id, out);
+}
+
+wm_err store_org_documents_set(struct store *st, const char *org_id,
+			       const struct store_org_documents *in, int64_t now,
+			       const struct store_account_event *ev)
+{
+	return DISPATCH(org_documents_set, org_id, in, now, ev);
+}

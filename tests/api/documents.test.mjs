@@ -257,3 +257,42 @@ test('the record page links the documents, and the download is the API\'s, audit
   assert.equal(refused.status, 403);
   assert.match(refused.headers.get('content-type'), /text\/html/);
 });
+
+test('an organisation may print its telephone number and name its own staff in the access report', async () => {
+  const path = `/api/v1/orgs/${ctx.orgs.agency.id}/documents`;
+  const put = (token, body) => s.call('PUT', path, { token, body });
+  assert.deepEqual((await s.call('GET', path, { token: ctx.tokens.manager })).json, { phone: null, name_staff: false });
+  assert.equal((await put(ctx.tokens.advocate, { phone: '0113 496 0000', name_staff: true })).status, 403);
+  assert.equal((await put(ctx.tokens.otherManager, { phone: '0113 496 0000', name_staff: true })).status, 404);
+  for (const [body, field] of [
+    [{ phone: 'ring Sam', name_staff: true }, 'phone'],
+    [{ phone: '1'.repeat(41), name_staff: true }, 'phone'],
+    [{ name_staff: true }, 'phone'],
+    [{ phone: null }, 'name_staff'],
+  ]) {
+    const r = await put(ctx.tokens.manager, body);
+    assert.equal(r.status, 422, JSON.stringify(body));
+    assert.equal(r.json.error.field, field);
+  }
+  const r = await put(ctx.tokens.manager, { phone: '0113 496 0000', name_staff: true });
+  assert.equal(r.status, 200, r.text);
+  assert.deepEqual(r.json, { phone: '0113 496 0000', name_staff: true });
+  const sv = people.ti;
+  const card = await pdf(`/api/v1/survivors/${sv.id}/appointments/${appts.ti}/card.pdf`, ctx.tokens.advocate);
+  assert.ok(card.text.includes('0113 496 0000'));
+  assert.ok(holds(card.text, msgstr('ti', 'Telephone'), 'ti'));
+  // A clinician of another organisation reads the record under a share:
+  // the report names the agency's own staff, never the clinic's.
+  await s.call('POST', `/api/v1/survivors/${sv.id}/consents`, { token: ctx.tokens.advocate, body: { purpose: 'share_with_org', org_id: ctx.orgs.health.id, given_on: '2026-10-01' } });
+  assert.equal((await s.call('GET', `/api/v1/survivors/${sv.id}`, { token: ctx.tokens.clinician })).status, 200);
+  const report = await pdf(`/api/v1/survivors/${sv.id}/access-report.pdf`, ctx.tokens.manager);
+  const flat = report.text.replace(/\s+/g, ' ');
+  assert.ok(flat.includes(ADVOCATE_NAME), flat);
+  assert.ok(flat.includes('Staff of the organisation that prepared it are named'));
+  assert.ok(flat.includes('Health Centre'));
+  assert.equal(flat.includes('clinician'), false, 'the clinic\'s account is not named');
+  never(report.text);
+  await put(ctx.tokens.manager, { phone: null, name_staff: false });
+  const plain = await pdf(`/api/v1/survivors/${sv.id}/access-report.pdf`, ctx.tokens.manager);
+  assert.equal(plain.text.includes(ADVOCATE_NAME), false);
+});
