@@ -141,9 +141,10 @@ run: deps
 	build/waymark serve --db build/demo.db --listen 127.0.0.1:8080
 
 # The whole suite: lint, unit, API and browser tests, then all again under the
-# sanitizers. scripts/run-tests prints the one summary line at the end.
+# sanitizers. scripts/run-tests prints the one summary line at the end. The
+# three builds (plain, sanitizers, fuzz targets) compile on every core.
 test: deps
-	@$(MAKE) --no-print-directory build/waymark $(UNIT_BIN) build/asan/waymark $(UNIT_ASAN) \
+	@$(MAKE) -j$$(nproc) --no-print-directory build/waymark $(UNIT_BIN) build/asan/waymark $(UNIT_ASAN) \
 		$(FUZZ_BIN)
 	@scripts/run-tests
 

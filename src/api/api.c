@@ -19,6 +19,7 @@
 #include "../domain/date.h"
 #include "../util/log.h"
 #include "../util/text.h"
+#include "handover.h"
 
 /* The route table: everything the API can do, and who may call it. The
  * action is checked against the caller's role before the handler runs (403
@@ -32,6 +33,9 @@ const struct route api_routes[] = {
     {"GET",    "/healthz",                                            health_get,            PUBLIC},
     {"GET",    "/api/v1/openapi.json",                                openapi_get,           PUBLIC},
     {"POST",   "/api/v1/login",                                       auth_login,            PUBLIC},
+    /* the identification guide for health professionals: public, stores nothing (screening.c) */
+    {"GET",    "/api/v1/screening",                                   screening_get,         PUBLIC},
+    {"POST",   "/api/v1/screening",                                   screening_post,        PUBLIC},
     {"POST",   "/api/v1/logout",                                      auth_logout,           ACT_SESSION, 0},
     {"GET",    "/api/v1/me",                                          auth_me,               ACT_SESSION, 0},
     /* settings (privacy mode) */
@@ -93,6 +97,7 @@ const struct route api_routes[] = {
     {"GET",    "/api/v1/survivors/{id}/snoozes",                      items_list,            ACT_CASE_DETAILS_READ, 0},
     {"GET",    "/api/v1/survivors/{id}/snoozes/{item_id}",            items_get,             ACT_CASE_DETAILS_READ, 0},
     {"GET",    "/api/v1/survivors/{id}/alerts",                       survivor_alerts_get,   ACT_SURVIVOR_READ, 0}, /* record pages */
+    {"GET",    "/api/v1/survivors/{id}/handover",                     handover_get,          ACT_HANDOVER, 0}, /* FHIR (handover.c) */
     {"GET",    "/api/v1/appointments",                                appointments_caseload, ACT_CASELOAD_READ, 0},
     {"GET",    "/api/v1/alerts",                                      alerts_list,           ACT_ALERTS_READ, 0},
     {"POST",   "/api/v1/alerts/snoozes",                              alerts_snooze,         ACT_RECORD_WRITE, 0},
@@ -105,6 +110,14 @@ const struct route api_routes[] = {
     {"GET",    "/api/v1/bulk-access",                                 monitor_bulk_access,   ACT_BULK_ACCESS_READ, 0},
     {"GET",    "/api/v1/reports/outcomes",                            reports_outcomes,      ACT_REPORT_READ, 0},
     {"GET",    "/api/v1/reports/outcomes.csv",                        reports_outcomes_csv,  ACT_REPORT_READ, 0},
+    /* an advocate's calendar feed (calendar.c); the feed is public: its
+     * URL is its key. The router hands the whole last segment to {token}
+     * (".ics" included), and the handler checks the suffix. */
+    {"GET",    "/api/v1/me/calendar-feed",                            calendar_feed_status,  ACT_CALENDAR_FEED, 0},
+    {"POST",   "/api/v1/me/calendar-feed",                            calendar_feed_create,  ACT_CALENDAR_FEED, 0},
+    {"DELETE", "/api/v1/me/calendar-feed",                            calendar_feed_revoke,  ACT_CALENDAR_FEED, 0},
+    {"GET",    "/cal/{token}.ics",                                    calendar_feed_get,     PUBLIC},
+    {"GET",    "/api/v1/exports/research",                            research_export,       ACT_RESEARCH_EXPORT, 0},
     /* printed documents (documents.c, docs/documents.md) */
     {"GET",    "/api/v1/survivors/{id}/appointments/{item_id}/card.pdf", documents_card,     ACT_DOCUMENT_PRINT, 0},
     {"GET",    "/api/v1/survivors/{id}/entitlement-letter.pdf",       documents_letter,      ACT_DOCUMENT_PRINT, 0},

@@ -221,6 +221,11 @@ void calendar_list(struct call *c);
 void calendar_set(struct call *c);
 void reports_outcomes(struct call *c);
 void reports_outcomes_csv(struct call *c);
+/* The identification guide for health professionals (screening.c): public,
+ * stores nothing. */
+void screening_get(struct call *c);
+void screening_post(struct call *c);
+void research_export(struct call *c); /* GET /exports/research (research.c) */
 /* The printed documents (documents.c). */
 void documents_card(struct call *c);
 void documents_letter(struct call *c);
@@ -281,5 +286,11 @@ void two_factor_confirm(struct call *c);     /* POST /me/two-factor/confirm */
 void two_factor_disable(struct call *c);     /* POST /me/two-factor/disable */
 void users_two_factor_reset(struct call *c); /* DELETE /users/{id}/two-factor */
 void orgs_patch(struct call *c);	     /* PATCH /orgs/{id}: two_factor_required */
+
+/* ---- an advocate's calendar feed (calendar.c) ---- */
+void calendar_feed_create(struct call *c); /* POST /me/calendar-feed */
+void calendar_feed_status(struct call *c); /* GET /me/calendar-feed */
+void calendar_feed_revoke(struct call *c); /* DELETE /me/calendar-feed */
+void calendar_feed_get(struct call *c);	   /* GET /cal/{token}.ics (public) */
 
 #endif

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "date.h"
+#include "fhir.h"
 
 /* A date field of obj as a day number; false when absent or not a date. */
 static bool day_of(const json_t *obj, const char *field, int *day)
@@ -21,28 +22,6 @@ static bool is(const json_t *obj, const char *field, const char *value)
 {
 	const char *s = json_string_value(json_object_get(obj, field));
 	return s && strcmp(s, value) == 0;
-}
-
-const json_t *handover_consent(const json_t *consents, int today)
-{
-	const json_t *best = NULL;
-	int best_given = 0;
-	size_t i;
-	const json_t *c;
-	json_array_foreach(consents, i, c)
-	{
-		int given, withdrawn;
-		if (!is(c, "purpose", "handover") || !day_of(c, "given_on", &given) ||
-		    given > today)
-			continue;
-		if (day_of(c, "withdrawn_on", &withdrawn) && withdrawn <= today)
-			continue;
-		if (!best || given >= best_given) {
-			best = c;
-			best_given = given;
-		}
-	}
-	return best;
 }
 
 /* A new object with the named fields of from that are present (NULL-ended

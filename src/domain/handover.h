@@ -9,6 +9,11 @@
  * asylum detail, never the legal name, address, exploitation or an
  * appointment's case-team notes. Fields are copied by name from a list
  * here: a field added to the record later is left out until it is named.
+ * The consent is judged by fhir.h's handover_consent, as the FHIR handover
+ * judges it. The FHIR handover's own selection (fhir.h, handover_view) is
+ * the wider one a receiving service imports; this is the narrower one a
+ * GP reads on paper (appointments to come, current medication, health
+ * referrals and goals only).
  * No I/O, no clock: today is a parameter.
  */
 #ifndef WM_HANDOVER_H
@@ -16,11 +21,6 @@
 
 #include <jansson.h>
 #include <stdbool.h>
-
-/* The survivor's active handover consent (given by today, not withdrawn by
- * today) among consents (an array of consent items), the latest given;
- * NULL when there is none. Borrowed from consents. */
-const json_t *handover_consent(const json_t *consents, int today);
 
 /* What a handover may carry: a new object {"patient", "care_needs",
  * "registrations", "appointments" (scheduled, from today, soonest first),

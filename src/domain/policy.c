@@ -46,6 +46,12 @@ static const struct rule rules[ACT_COUNT] = {
     [ACT_SAFEGUARDING_SHARE] = {"safeguarding.share", {N, O, N, N, N}},
     [ACT_ALERTS_READ] = {"alerts.read", {N, O, O, S, N}},
     [ACT_CALENDAR_WRITE] = {"calendar.write", {N, O, N, N, N}},
+    /* Advocates only, as the issue asks: a feed is of the survivors one is
+     * the advocate of. A manager's caseload is the organisation's, which a
+     * bearer URL should not carry; a clinician has no caseload. */
+    [ACT_CALENDAR_FEED] = {"calendar.feed", {N, N, O, N, N}},
+    [ACT_RESEARCH_EXPORT] = {"research.export", {N, O, N, N, O}},
+    [ACT_HANDOVER] = {"handover", {N, O, O, N, N}},
     [ACT_DOCUMENT_PRINT] = {"document.print", {N, O, O, N, N}},
     [ACT_ACCESS_REPORT] = {"access_report.read", {N, O, N, N, N}},
     [ACT_ORG_DOCUMENTS] = {"org_documents.write", {N, O, N, N, N}},

@@ -43,6 +43,10 @@ enum action {
 	ACT_ALERTS_READ,	/* alerts and the dashboard of a caseload (each survivor's own
 				   check, and each rule's, follow) */
 	ACT_CALENDAR_WRITE,	/* an organisation's own non-working days */
+	ACT_CALENDAR_FEED,	/* one's own secret calendar feed of one's caseload's
+				   appointments: make, revoke, and have it fetched */
+	ACT_RESEARCH_EXPORT, /* the organisation's anonymised research export (no one's record) */
+	ACT_HANDOVER, /* the FHIR handover of a survivor's health summary (owning org's staff) */
 	ACT_DOCUMENT_PRINT, /* a survivor's appointment card, GP letter, handover summary (PDF) */
 	ACT_ACCESS_REPORT,  /* the survivor's own report of who looked at their record (PDF) */
 	ACT_ORG_DOCUMENTS,  /* an organisation's choices for its documents (its phone, staff named)

@@ -54,6 +54,8 @@ static const struct schema_field survivor_fields[] = {
     {.name = "birth_year", .type = SCH_INT, .min = 1900, .max = 2199},
     {.name = "gender", .type = SCH_ENUM, .values = genders},
     {.name = "nationality", .type = SCH_COUNTRY},
+    /* Known once the survivor is registered with a GP: the handover carries it. */
+    {.name = "nhs_number", .type = SCH_STRING, .max = 10},
     {.name = "languages", .type = SCH_ARRAY, .object = &language_schema, .max = 20},
     {.name = "entered_service_on", .type = SCH_DATE, .flags = SCH_REQUIRED},
     {.name = "exploitation_types",
@@ -114,6 +116,13 @@ wm_err survivor_validate(json_t *rec, int today, struct schema_error *err)
 		}
 	}
 
+	const char *nhs = json_string_value(json_object_get(rec, "nhs_number"));
+	if (nhs && !survivor_nhs_number_ok(nhs)) {
+		schema_fail(err, "nhs_number",
+			    "nhs_number must be 10 digits with a valid check digit");
+		return WM_ERR_INVALID;
+	}
+
 	if (closed) {
 		if (!get_date(rec, "closed_on", &closed_on)) {
 			schema_fail(err, "closed_on",
@@ -129,6 +138,25 @@ wm_err survivor_validate(json_t *rec, int today, struct schema_error *err)
 		json_object_del(rec, "closed_on");
 	}
 	return WM_OK;
+}
+
+/* The NHS number's own check (Modulus 11): the first nine digits weighted
+ * 10 down to 2; 11 minus the sum's remainder is the tenth (11 is 0, 10 is
+ * never issued). */
+bool survivor_nhs_number_ok(const char *s)
+{
+	int sum = 0;
+	for (int i = 0; i < 10; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+	if (s[10] != '\0')
+		return false;
+	for (int i = 0; i < 9; i++)
+		sum += (s[i] - '0') * (10 - i);
+	int check = 11 - sum % 11;
+	if (check == 11)
+		check = 0;
+	return check != 10 && check == s[9] - '0';
 }
 
 size_t survivor_dependant_count(const json_t *rec)

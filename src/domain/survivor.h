@@ -54,6 +54,10 @@ struct case_holder {
  * manager of the organisation that owns the case. */
 bool survivor_may_hold_case(const struct case_holder *h, const char *case_org);
 
+/* True when s is an NHS number: 10 digits whose last is the Modulus 11
+ * check digit of the nine before it. */
+bool survivor_nhs_number_ok(const char *s);
+
 /* The 1-based number of dependants (for "dependant:N" references). */
 size_t survivor_dependant_count(const json_t *rec);
 

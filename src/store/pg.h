@@ -1,6 +1,6 @@
 /*
  * pg.h - what the PostgreSQL backend's files share (pg.c, pg_report.c,
- * pg_mfa.c): nothing above the store includes this.
+ * pg_mfa.c, pg_cal.c): nothing above the store includes this.
  */
 #ifndef WM_STORE_PG_H
 #define WM_STORE_PG_H
@@ -29,6 +29,7 @@ void pg_release(struct pg_store *st, struct conn *c);
  * the store seals with. */
 #define PG_OTHER_STMTS 48
 #define PG_SLOT_MFA    0  /* pg_mfa.c's: 0 to 15 */
+#define PG_SLOT_CAL    16 /* pg_cal.c's: 16 to 31 */
 #define PG_SLOT_DOCS   32 /* pg_docs.c's: 32 to 47 */
 pq_stmt *pg_stmt(struct conn *c, int slot, const char *sql);
 wm_err pg_exec(struct conn *c, pq_stmt *s, long *changed);

@@ -422,6 +422,30 @@ wm_err store_org_set_two_factor(struct store *st, const char *org_id, int expect
 	return DISPATCH(org_set_two_factor, org_id, expected, required, now, updated_at, ev);
 }
 
+wm_err store_calendar_feed_set(struct store *st, const char *user_id, const char *org_id,
+			       const unsigned char *digest, size_t len, int64_t created_at,
+			       const struct store_account_event *ev)
+{
+	return DISPATCH(calendar_feed_set, user_id, org_id, digest, len, created_at, ev);
+}
+
+wm_err store_calendar_feed_get(struct store *st, const char *user_id, int64_t *created_at)
+{
+	return DISPATCH(calendar_feed_get, user_id, created_at);
+}
+
+wm_err store_calendar_feed_delete(struct store *st, const char *user_id,
+				  const struct store_account_event *ev)
+{
+	return DISPATCH(calendar_feed_delete, user_id, ev);
+}
+
+wm_err store_calendar_feed_owner(struct store *st, const unsigned char *digest, size_t len,
+				 struct store_user *out)
+{
+	return DISPATCH(calendar_feed_owner, digest, len, out);
+}
+
 wm_err store_org_documents_get(struct store *st, const char *org_id,
 			       struct store_org_documents *out)
 {

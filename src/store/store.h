@@ -660,6 +660,33 @@ wm_err store_org_set_two_factor(struct store *st, const char *org_id, int expect
 				int64_t now, const char *updated_at,
 				const struct store_account_event *ev);
 
+/* ---- calendar feeds (store/sqlite_cal.c, store/pg_cal.c; migration 022) ---- */
+
+/* Makes digest (len bytes: the hash of a new feed token; the token is
+ * never stored) user_id's calendar feed, made in org_id at created_at,
+ * replacing the one it had (the old token opens nothing from then on),
+ * and writes ev, in one transaction. */
+wm_err store_calendar_feed_set(struct store *st, const char *user_id, const char *org_id,
+			       const unsigned char *digest, size_t len, int64_t created_at,
+			       const struct store_account_event *ev);
+
+/* Whether user_id has a feed: WM_OK with when it was made in *created_at,
+ * WM_ERR_NOT_FOUND when it has none. */
+wm_err store_calendar_feed_get(struct store *st, const char *user_id, int64_t *created_at);
+
+/* Revokes user_id's feed and writes ev, in one transaction; WM_OK, and
+ * nothing written, when it had none. */
+wm_err store_calendar_feed_delete(struct store *st, const char *user_id,
+				  const struct store_account_event *ev);
+
+/* The account whose feed's token hashes to digest, found by the hash
+ * alone (one indexed lookup: an unknown token and a revoked one take the
+ * same path), when the account is not disabled and is still in the
+ * organisation the feed was made in: its user (as store_user_get) in *out.
+ * WM_ERR_NOT_FOUND otherwise. */
+wm_err store_calendar_feed_owner(struct store *st, const unsigned char *digest, size_t len,
+				 struct store_user *out);
+
 /* ---- an organisation's choices for its printed documents (migration 023) ---- */
 
 #define STORE_PHONE_LEN 41 /* 40 bytes and the NUL */

@@ -38,6 +38,7 @@ static const struct label labels[] = {
     {"birth_year", "Year of birth", "For example, 1994", NULL},
     {"gender", "Gender", NULL, NULL},
     {"nationality", "Nationality", "Two letters, for example ER for Eritrea, AL for Albania", NULL},
+    {"nhs_number", "NHS number", "10 digits, once the survivor has one", NULL},
     {"languages", "Languages", "The languages the survivor speaks, the one they prefer first",
      NULL},
     {"code", "Language", "For example ti (Tigrinya), sq (Albanian), ar (Arabic), vi (Vietnamese)",
@@ -124,6 +125,8 @@ static const struct label labels[] = {
      "Enter the date the consent was withdrawn"},
     {"method", "How it was given", NULL, NULL},
     {"interpreter_used", "An interpreter was used", NULL, NULL},
+    {"includes", "The handover may also carry",
+     "For a handover only, and only what the survivor agreed to", NULL},
     /* NRM */
     {"referred_on", "Referred on", "The day the first responder made the referral",
      "Enter the date of the NRM referral"},

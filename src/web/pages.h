@@ -20,6 +20,7 @@ void page_dashboard(struct page *p);
  * record, with its alerts, timeline and what it lacks for alerts. */
 void page_survivors(struct page *p);
 void page_record(struct page *p);
+void page_handover(struct page *p); /* the FHIR handover, downloaded */
 /* pages_forms.c (forms): adding and changing the survivor and each part of
  * their record, an alert's snooze, a safeguarding share. */
 void page_item_new(struct page *p);
@@ -70,8 +71,16 @@ void page_two_factor_confirm(struct page *p);
 void page_two_factor_disable(struct page *p);
 void page_admin_org_post(struct page *p);
 
+/* pages_screening.c: the identification guide for health professionals,
+ * open to anyone; stores nothing. */
+void page_screening(struct page *p);
+void page_screening_post(struct page *p);
+
 /* pages_settings.c (everyone's settings): privacy mode. */
 void page_settings(struct page *p);
 void page_settings_post(struct page *p);
+/* ... and an advocate's calendar feed: make (or replace) it, revoke it. */
+void page_calendar_feed_post(struct page *p);
+void page_calendar_feed_revoke(struct page *p);
 
 #endif

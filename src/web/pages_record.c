@@ -881,15 +881,17 @@ void page_record(struct page *p)
 	char *svg = NULL;
 	json_t *rows = timeline(rec, today, &svg);
 	json_t *alerts = alerts_data(rec, json_object_get(al, "alerts"), id, writer);
-	char access[120];
+	char access[120], handover[120];
 	snprintf(access, sizeof access, "/survivors/%s/access-log", id);
+	snprintf(handover, sizeof handover, "/survivors/%s/handover.json", id);
 	p->data = json_pack(
-	    "{s:O, s:s, s:o, s:o, s:b, s:s, s:o, s:b, s:o, s:b, s:b, s:b, s:s}", "known_as",
-	    json_object_get(s, "known_as"), "id", id, "summary", summary(s, missing, id, writer),
-	    "alerts", alerts, "has_alerts", json_array_size(alerts) > 0, "timeline", svg ? svg : "",
-	    "timeline_rows", rows, "has_timeline_rows", json_array_size(rows) > 0, "sections",
-	    sections, "withheld", withheld, "clinician", clinician, "sees_access_log",
-	    strcmp(role, "manager") == 0, "access_log_href", access);
+	    "{s:O, s:s, s:o, s:o, s:b, s:s, s:o, s:b, s:o, s:b, s:b, s:b, s:s, s:b, s:s}",
+	    "known_as", json_object_get(s, "known_as"), "id", id, "summary",
+	    summary(s, missing, id, writer), "alerts", alerts, "has_alerts",
+	    json_array_size(alerts) > 0, "timeline", svg ? svg : "", "timeline_rows", rows,
+	    "has_timeline_rows", json_array_size(rows) > 0, "sections", sections, "withheld",
+	    withheld, "clinician", clinician, "sees_access_log", strcmp(role, "manager") == 0,
+	    "access_log_href", access, "may_handover", writer, "handover_href", handover);
 	/* The printed documents (pages_documents.c): the case team's. */
 	if (p->data && writer) {
 		char href[3][120];
@@ -898,11 +900,43 @@ void page_record(struct page *p)
 		snprintf(href[2], sizeof href[2], "/survivors/%s/access-report.pdf", id);
 		json_object_set_new(p->data, "prints", json_true());
 		json_object_set_new(p->data, "letter_href", json_string(href[0]));
-		json_object_set_new(p->data, "handover_href", json_string(href[1]));
+		json_object_set_new(p->data, "handover_pdf_href", json_string(href[1]));
 		json_object_set_new(p->data, "access_report_href", json_string(href[2]));
 	}
 	free(svg);
 	json_decref(rec);
 	json_decref(al);
 	page_render(p, 200, "record", "Survivor's record");
+}
+
+/* GET /survivors/{id}/handover.json: the FHIR handover (docs/handover.md) as
+ * a download, from the API's own handler: its policy, its consent check and
+ * its audit entry, the page held until that entry is stored. */
+void page_handover(struct page *p)
+{
+	char path[120];
+	snprintf(path, sizeof path, "/api/v1/survivors/%s/handover", page_param(p, 0));
+	unsigned st;
+	json_t *bundle = page_api(p, "GET", path, NULL, NULL, &st);
+	char *text = st == 200 && bundle ? json_dumps(bundle, JSON_INDENT(1)) : NULL;
+	const char *code =
+	    json_string_value(json_object_get(json_object_get(bundle, "error"), "code"));
+	bool consent = code && strcmp(code, "consent_required") == 0;
+	json_decref(bundle);
+	if (!text) {
+		if (st == 403)
+			page_error(p, 403, "The handover cannot be made",
+				   consent ? "The survivor has not agreed to a handover, or has "
+					     "withdrawn their agreement. Record their consent "
+					     "(purpose: handover) first."
+					   : "Only the survivor's own support service can hand on "
+					     "their record.");
+		else
+			page_error(p, st == 404 ? 404 : 500, "The handover cannot be made",
+				   "Go back to the record and try again.");
+		return;
+	}
+	/* Never the survivor's name in a file name or a URL. */
+	http_add_header(p->req, "Content-Disposition", "attachment; filename=\"handover.json\"");
+	http_respond(p->req, 200, "application/fhir+json", text, strlen(text));
 }

@@ -2,7 +2,10 @@
  * pages_settings.c - everyone's settings: privacy mode (survivors' names
  * blurred on every page until hovered or focused, for staff who work where
  * others can see the screen), remembered for the account through
- * PATCH /api/v1/me, and the way to change one's password.
+ * PATCH /api/v1/me, and the way to change one's password; for advocates,
+ * their calendar feed (made, replaced and revoked through
+ * /api/v1/me/calendar-feed; its address shown once, on the page that
+ * answers the form that made it).
  *
  * The layout reads the setting from GET /api/v1/me on every page
  * (page.c's layout data), so a change shows from the next page on, on
@@ -14,10 +17,27 @@
 
 #include "pages.h"
 
+/* The calendar feed's part of the page, for an advocate: whether one
+ * exists and since when (never its address, which is not kept). */
+static void feed_data(struct page *p)
+{
+	if (strcmp(page_role(p), "advocate") != 0)
+		return;
+	unsigned st;
+	json_t *feed = page_api(p, "GET", "/api/v1/me/calendar-feed", NULL, NULL, &st);
+	json_object_set_new(p->data, "feed_offered", json_true());
+	if (st == 200 && json_is_true(json_object_get(feed, "exists"))) {
+		json_object_set_new(p->data, "feed_exists", json_true());
+		json_object_set(p->data, "feed_created", json_object_get(feed, "created_at"));
+	}
+	json_decref(feed);
+}
+
 static void settings_form(struct page *p, unsigned status)
 {
 	if (!p->data)
 		p->data = json_object();
+	feed_data(p);
 	json_object_set_new(p->data, "privacy_on",
 			    json_boolean(json_is_true(json_object_get(p->me, "privacy_mode"))));
 	json_object_set_new(p->data, "version",
@@ -63,4 +83,35 @@ void page_settings_post(struct page *p)
 		json_decref(me);
 	}
 	settings_form(p, st == 409 ? 409 : 500);
+}
+
+void page_calendar_feed_post(struct page *p)
+{
+	unsigned st;
+	json_t *made = page_api(p, "POST", "/api/v1/me/calendar-feed", NULL, NULL, &st);
+	const char *url = json_string_value(json_object_get(made, "url"));
+	if (st != 201 || !url) {
+		json_decref(made);
+		page_error(p, st == 403 ? 403 : 500, "The calendar feed was not made",
+			   "Go back to your settings and try again.");
+		return;
+	}
+	/* Shown this once, on this answer (not kept by a redirect): the
+	 * page is never cached, and the address is not stored anywhere. */
+	p->data = json_object();
+	json_object_set(p->data, "feed_url", json_object_get(made, "url"));
+	json_decref(made);
+	settings_form(p, 200);
+}
+
+void page_calendar_feed_revoke(struct page *p)
+{
+	unsigned st;
+	json_decref(page_api(p, "DELETE", "/api/v1/me/calendar-feed", NULL, NULL, &st));
+	if (st != 204) {
+		page_error(p, st == 403 ? 403 : 500, "The calendar feed was not revoked",
+			   "Go back to your settings and try again.");
+		return;
+	}
+	page_redirect(p, "/settings");
 }

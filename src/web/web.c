@@ -41,6 +41,9 @@ static const struct web_route web_routes[] = {
     {"GET",    "/",                    page_home,           WEB_PUBLIC},
     {"POST",   "/sign-in",             page_sign_in,        WEB_PUBLIC | WEB_SLOW},
     {"POST",   "/sign-out",            page_sign_out,       0},
+    /* the identification guide for health professionals: anyone, stores nothing */
+    {"GET",    "/screening",           page_screening,      WEB_PUBLIC},
+    {"POST",   "/screening",           page_screening_post, WEB_PUBLIC},
     {"GET",    "/password",            page_password,       0},
     {"POST",   "/password",            page_password_post,  WEB_SLOW},
     /* forms: the survivor and each part of the record, snoozes, shares (pages_forms.c).
@@ -97,6 +100,7 @@ static const struct web_route web_routes[] = {
     {"GET",    "/safeguarding",        page_safeguarding,   0},
     {"POST",   "/safeguarding/{id}",   page_safeguarding_post, 0},
     {"GET",    "/survivors/{id}/access-log", page_access_log, 0},
+    {"GET",    "/survivors/{id}/handover.json", page_handover, 0}, /* docs/handover.md */
     /* printed documents (pages_documents.c) */
     {"GET",    "/survivors/{id}/appointments/{item_id}/card.pdf", page_document, 0},
     {"GET",    "/survivors/{id}/entitlement-letter.pdf", page_document, 0},
@@ -113,6 +117,8 @@ static const struct web_route web_routes[] = {
     {"POST",   "/admin/users/{id}",    page_admin_user_post, WEB_SLOW},   /* may hash one */
     {"GET",    "/settings",            page_settings,       0},
     {"POST",   "/settings",            page_settings_post,  0},
+    {"POST",   "/settings/calendar-feed",        page_calendar_feed_post,   0},
+    {"POST",   "/settings/calendar-feed/revoke", page_calendar_feed_revoke, 0},
     /* two-factor sign-in */
     {"POST",   "/sign-in/two-factor",  page_sign_in_code,   WEB_PUBLIC},
     {"GET",    "/settings/two-factor", page_two_factor,     0},
@@ -443,7 +449,7 @@ void web_dispatch(struct http_req *r, void *app)
 {
 	const char *path = http_path(r);
 	if (strncmp(path, "/api/", 5) == 0 || strcmp(path, "/api") == 0 ||
-	    strcmp(path, "/healthz") == 0) {
+	    strcmp(path, "/healthz") == 0 || strncmp(path, "/cal/", 5) == 0) {
 		api_handle(r, app);
 		return;
 	}

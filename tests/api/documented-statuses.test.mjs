@@ -87,6 +87,7 @@ const specific = {
   },
   'GET /api/v1/survivors/{id}/appointments/{item_id}/card.pdf': { 200: () => send(s, 'GET', `/api/v1/survivors/${ids.survivor}/appointments/${itemIds.appointments}/card.pdf`, { token: ctx.tokens.advocate }) },
   'GET /api/v1/openapi.json': { 200: () => send(s, 'GET', '/api/v1/openapi.json') },
+  'POST /api/v1/screening': { 200: () => send(s, 'POST', '/api/v1/screening', { body: json({ indicators: ['fearful'] }) }) },
   'POST /api/v1/login': {
     200: () => send(s, 'POST', '/api/v1/login', { body: json({ username: 'admin', password: ADMIN_PASSWORD }) }),
     401: () => send(s, 'POST', '/api/v1/login', { body: json({ username: 'nobody-here', password: 'wrong password!' }) }),
@@ -155,6 +156,7 @@ const specific = {
     200: () => send(s, 'GET', `${p}?from=2026-01-01&to=2026-03-31`, { token: ctx.tokens.manager }),
     404: () => send(s, 'GET', `${p}?from=2026-01-01&to=2026-03-31&org_id=${missing}`, { token: ctx.tokens.analyst }),
   }])),
+  'GET /api/v1/exports/research': { 422: () => send(s, 'GET', '/api/v1/exports/research?k=1', { token: ctx.tokens.manager }) },
   // two-factor sign-in: accounts of their own, enrolled where it needs one.
   'POST /api/v1/login/two-factor': {
     200: async () => {
@@ -194,6 +196,13 @@ const specific = {
     404: () => send(s, 'PATCH', `/api/v1/orgs/${missing}`, { token: ctx.tokens.admin, body: json({ version: 1, two_factor_required: false }) }),
     422: () => send(s, 'PATCH', `/api/v1/orgs/${ctx.orgs.other.id}`, { token: ctx.tokens.admin, body: json({ version: 1 }) }),
     400: () => send(s, 'PATCH', `/api/v1/orgs/${ctx.orgs.other.id}`, { token: ctx.tokens.admin, body: '{' }),
+  },
+  // an advocate's calendar feed (calendar.test.mjs tests it through).
+  'POST /api/v1/me/calendar-feed': { 201: () => send(s, 'POST', '/api/v1/me/calendar-feed', { token: ctx.tokens.advocate }) },
+  'DELETE /api/v1/me/calendar-feed': { 204: () => send(s, 'DELETE', '/api/v1/me/calendar-feed', { token: ctx.tokens.advocate }) },
+  'GET /cal/{token}.ics': {
+    200: async () => send(s, 'GET', new URL((await s.call('POST', '/api/v1/me/calendar-feed', { token: ctx.tokens.advocate })).json.url).pathname),
+    404: () => send(s, 'GET', `/cal/${'A'.repeat(43)}.ics`),
   },
   'POST /api/v1/survivors': { 201: () => send(s, 'POST', '/api/v1/survivors', { token: ctx.tokens.advocate, body: json(survivorBody()) }) },
   'PATCH /api/v1/survivors/{id}': {

@@ -204,6 +204,7 @@ const UNDO = {
   18: 'ALTER TABLE users DROP COLUMN privacy_mode;', // settings: privacy mode
   19: 'DROP TABLE two_factor_recovery; DROP TABLE two_factor; DROP TABLE org_two_factor;', // two-factor sign-in
   20: 'DROP TRIGGER audit_head_after_insert; DROP TABLE audit_head; ALTER TABLE audit DROP COLUMN mac;', // the audit chain
+  22: 'DROP TABLE calendar_feeds;', // an advocate's calendar feed
   23: 'DROP TABLE org_documents;', // an organisation's choices for its documents
 };
 export function rollBack(db, version) {

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "domain/date.h"
+#include "domain/fhir.h"
 #include "domain/handover.h"
 
 static int day(const char *s)

@@ -55,6 +55,11 @@ struct row {
  *    naming their organisation (else 404); never creates or updates (403).
  *  - analyst: reports only; never a single person's record (403).
  *  - access log: other roles 403.
+ *  - calendar feed: advocates only (of their own caseload, in their organisation).
+ *  - the anonymised research export (issue 16): managers and analysts, of
+ *    their own organisation's survivors.
+ *  - handover (the FHIR health summary): the owning organisation's manager
+ *    and advocate only; a clinician never sends one on (403).
  *  - a route that names no action is refused to everyone; every signed-in
  *    account may act on its own session (me, logout).
  */
@@ -85,6 +90,9 @@ static const struct row table[] = {
     {ROLE_ADMIN, ACT_SAFEGUARDING_SHARE, SCOPE_NONE, {F, F, F, F, F}},
     {ROLE_ADMIN, ACT_ALERTS_READ, SCOPE_NONE, {F, F, F, F, F}},
     {ROLE_ADMIN, ACT_CALENDAR_WRITE, SCOPE_NONE, {F, F, F, F, F}},
+    {ROLE_ADMIN, ACT_CALENDAR_FEED, SCOPE_NONE, {F, F, F, F, F}},
+    {ROLE_ADMIN, ACT_RESEARCH_EXPORT, SCOPE_NONE, {F, F, F, F, F}},
+    {ROLE_ADMIN, ACT_HANDOVER, SCOPE_NONE, {F, F, F, F, F}},
     {ROLE_ADMIN, ACT_DOCUMENT_PRINT, SCOPE_NONE, {F, F, F, F, F}},
     {ROLE_ADMIN, ACT_ACCESS_REPORT, SCOPE_NONE, {F, F, F, F, F}},
     {ROLE_ADMIN, ACT_ORG_DOCUMENTS, SCOPE_NONE, {F, F, F, F, F}},
@@ -114,6 +122,9 @@ static const struct row table[] = {
     {ROLE_MANAGER, ACT_SAFEGUARDING_SHARE, SCOPE_ORG, {Y, Y, Y, H, H}},
     {ROLE_MANAGER, ACT_ALERTS_READ, SCOPE_ORG, {Y, Y, Y, H, H}},
     {ROLE_MANAGER, ACT_CALENDAR_WRITE, SCOPE_ORG, {Y, Y, Y, H, H}},
+    {ROLE_MANAGER, ACT_CALENDAR_FEED, SCOPE_NONE, {F, F, F, F, F}},
+    {ROLE_MANAGER, ACT_RESEARCH_EXPORT, SCOPE_ORG, {Y, Y, Y, H, H}},
+    {ROLE_MANAGER, ACT_HANDOVER, SCOPE_ORG, {Y, Y, Y, H, H}},
     {ROLE_MANAGER, ACT_DOCUMENT_PRINT, SCOPE_ORG, {Y, Y, Y, H, H}},
     {ROLE_MANAGER, ACT_ACCESS_REPORT, SCOPE_ORG, {Y, Y, Y, H, H}},
     {ROLE_MANAGER, ACT_ORG_DOCUMENTS, SCOPE_ORG, {Y, Y, Y, H, H}},
@@ -143,6 +154,9 @@ static const struct row table[] = {
     {ROLE_ADVOCATE, ACT_SAFEGUARDING_SHARE, SCOPE_NONE, {F, F, F, F, F}},
     {ROLE_ADVOCATE, ACT_ALERTS_READ, SCOPE_ORG, {Y, Y, Y, H, H}},
     {ROLE_ADVOCATE, ACT_CALENDAR_WRITE, SCOPE_NONE, {F, F, F, F, F}},
+    {ROLE_ADVOCATE, ACT_CALENDAR_FEED, SCOPE_ORG, {Y, Y, Y, H, H}},
+    {ROLE_ADVOCATE, ACT_RESEARCH_EXPORT, SCOPE_NONE, {F, F, F, F, F}},
+    {ROLE_ADVOCATE, ACT_HANDOVER, SCOPE_ORG, {Y, Y, Y, H, H}},
     {ROLE_ADVOCATE, ACT_DOCUMENT_PRINT, SCOPE_ORG, {Y, Y, Y, H, H}},
     {ROLE_ADVOCATE, ACT_ACCESS_REPORT, SCOPE_NONE, {F, F, F, F, F}},
     {ROLE_ADVOCATE, ACT_ORG_DOCUMENTS, SCOPE_NONE, {F, F, F, F, F}},
@@ -172,6 +186,9 @@ static const struct row table[] = {
     {ROLE_CLINICIAN, ACT_SAFEGUARDING_SHARE, SCOPE_NONE, {F, F, F, F, F}},
     {ROLE_CLINICIAN, ACT_ALERTS_READ, SCOPE_SHARED, {Y, H, Y, H, Y}},
     {ROLE_CLINICIAN, ACT_CALENDAR_WRITE, SCOPE_NONE, {F, F, F, F, F}},
+    {ROLE_CLINICIAN, ACT_CALENDAR_FEED, SCOPE_NONE, {F, F, F, F, F}},
+    {ROLE_CLINICIAN, ACT_RESEARCH_EXPORT, SCOPE_NONE, {F, F, F, F, F}},
+    {ROLE_CLINICIAN, ACT_HANDOVER, SCOPE_NONE, {F, F, F, F, F}},
     {ROLE_CLINICIAN, ACT_DOCUMENT_PRINT, SCOPE_NONE, {F, F, F, F, F}},
     {ROLE_CLINICIAN, ACT_ACCESS_REPORT, SCOPE_NONE, {F, F, F, F, F}},
     {ROLE_CLINICIAN, ACT_ORG_DOCUMENTS, SCOPE_NONE, {F, F, F, F, F}},
@@ -201,6 +218,9 @@ static const struct row table[] = {
     {ROLE_ANALYST, ACT_SAFEGUARDING_SHARE, SCOPE_NONE, {F, F, F, F, F}},
     {ROLE_ANALYST, ACT_ALERTS_READ, SCOPE_NONE, {F, F, F, F, F}},
     {ROLE_ANALYST, ACT_CALENDAR_WRITE, SCOPE_NONE, {F, F, F, F, F}},
+    {ROLE_ANALYST, ACT_CALENDAR_FEED, SCOPE_NONE, {F, F, F, F, F}},
+    {ROLE_ANALYST, ACT_RESEARCH_EXPORT, SCOPE_ORG, {Y, Y, Y, H, H}},
+    {ROLE_ANALYST, ACT_HANDOVER, SCOPE_NONE, {F, F, F, F, F}},
     {ROLE_ANALYST, ACT_DOCUMENT_PRINT, SCOPE_NONE, {F, F, F, F, F}},
     {ROLE_ANALYST, ACT_ACCESS_REPORT, SCOPE_NONE, {F, F, F, F, F}},
     {ROLE_ANALYST, ACT_ORG_DOCUMENTS, SCOPE_NONE, {F, F, F, F, F}},

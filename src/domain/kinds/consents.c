@@ -13,6 +13,9 @@
 
 static const char *const purposes[] = {"share_with_org", "handover", "anonymised_research", NULL};
 static const char *const methods[] = {"verbal", "written", NULL};
+/* What a survivor may agree to add to a handover beyond its health core
+ * (docs/handover.md): nothing of these goes unless named. */
+static const char *const handover_parts[] = {"legal_name", "contact", "nrm", "asylum", NULL};
 
 static const struct schema_field consent_fields[] = {
     KIND_SERVER_FIELDS_BUT_ORG,
@@ -22,6 +25,7 @@ static const struct schema_field consent_fields[] = {
     {.name = "withdrawn_on", .type = SCH_DATE},
     {.name = "method", .type = SCH_ENUM, .values = methods},
     {.name = "interpreter_used", .type = SCH_BOOL},
+    {.name = "includes", .type = SCH_ARRAY, .items = SCH_ENUM, .values = handover_parts, .max = 4},
 };
 static const struct schema consent_schema = {"consent", consent_fields,
 					     KIND_NFIELDS(consent_fields)};
@@ -33,6 +37,10 @@ static wm_err consent_validate(json_t *item, const json_t *survivor, int today,
 	KIND_TRY(kind_check(&consent_schema, item, err));
 	if (strcmp(kind_str(item, "purpose"), "share_with_org") == 0 && !kind_has(item, "org_id")) {
 		schema_fail(err, "org_id", "org_id is required to share with an organisation");
+		return WM_ERR_INVALID;
+	}
+	if (kind_has(item, "includes") && strcmp(kind_str(item, "purpose"), "handover") != 0) {
+		schema_fail(err, "includes", "includes is only for a handover consent");
 		return WM_ERR_INVALID;
 	}
 	/* Consent is recorded once given, and withdrawn from the day it is
