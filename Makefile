@@ -14,6 +14,8 @@
 
 CC      ?= cc
 PKGS    := libmicrohttpd jansson sqlite3 libsodium libpq liboath libqrencode
+# The printed documents (src/render/pdf.c): cairo's PDF surface, pango's layout.
+PKGS    += pangocairo
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
            -Wvla -Werror
 CFLAGS  ?= -O2 -g
@@ -28,6 +30,9 @@ MIGRATIONS := $(sort $(wildcard src/store/migrations/sqlite/*.sql))
 PG_MIGRATIONS := $(sort $(wildcard src/store/migrations/postgresql/*.sql))
 GEN      := build/gen/migrations_sqlite.c build/gen/migrations_pg.c build/gen/openapi.c build/gen/web_templates.c \
             build/gen/web_assets.c
+# The documents' translations (po/*.po, docs/documents.md), read by src/i18n/po.c.
+PO       := $(sort $(wildcard po/*.po))
+GEN      += build/gen/po_files.c
 # The pages' templates, and the design system (nhsuk-frontend, from npm:
 # scripts/install-deps) with our own few styles and the script that starts it.
 TEMPLATES := $(sort $(wildcard src/web/templates/*.mustache))
@@ -63,6 +68,10 @@ build/gen/openapi.c: src/api/openapi.json scripts/embed-text
 build/gen/web_templates.c: $(TEMPLATES) scripts/embed-files
 	@mkdir -p $(@D)
 	scripts/embed-files web_templates $@ $(foreach t,$(TEMPLATES),$(basename $(notdir $(t)))=$(t))
+
+build/gen/po_files.c: $(PO) scripts/embed-files
+	@mkdir -p $(@D)
+	scripts/embed-files po_files $@ $(foreach p,$(PO),$(basename $(notdir $(p)))=$(p))
 
 # The design system's stylesheet loads its typeface from a third party's
 # server: those @font-face rules are cut, and the pages use Arial's

@@ -118,6 +118,13 @@ const struct route api_routes[] = {
     {"DELETE", "/api/v1/me/calendar-feed",                            calendar_feed_revoke,  ACT_CALENDAR_FEED, 0},
     {"GET",    "/cal/{token}.ics",                                    calendar_feed_get,     PUBLIC},
     {"GET",    "/api/v1/exports/research",                            research_export,       ACT_RESEARCH_EXPORT, 0},
+    /* printed documents (documents.c, docs/documents.md) */
+    {"GET",    "/api/v1/survivors/{id}/appointments/{item_id}/card.pdf", documents_card,     ACT_DOCUMENT_PRINT, 0},
+    {"GET",    "/api/v1/survivors/{id}/entitlement-letter.pdf",       documents_letter,      ACT_DOCUMENT_PRINT, 0},
+    {"GET",    "/api/v1/survivors/{id}/handover.pdf",                 documents_handover,    ACT_DOCUMENT_PRINT, 0},
+    {"GET",    "/api/v1/survivors/{id}/access-report.pdf",            documents_access_report, ACT_ACCESS_REPORT, 0},
+    {"GET",    "/api/v1/orgs/{id}/documents",                         documents_settings_get, ACT_ORG_DOCUMENTS, 0},
+    {"PUT",    "/api/v1/orgs/{id}/documents",                         documents_settings_put, ACT_ORG_DOCUMENTS, 0},
 };
 /* clang-format on */
 #undef PUBLIC

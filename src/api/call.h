@@ -226,6 +226,13 @@ void reports_outcomes_csv(struct call *c);
 void screening_get(struct call *c);
 void screening_post(struct call *c);
 void research_export(struct call *c); /* GET /exports/research (research.c) */
+/* The printed documents (documents.c). */
+void documents_card(struct call *c);
+void documents_letter(struct call *c);
+void documents_handover(struct call *c);
+void documents_access_report(struct call *c);
+void documents_settings_get(struct call *c); /* GET /orgs/{id}/documents */
+void documents_settings_put(struct call *c); /* PUT /orgs/{id}/documents */
 
 /* The JSON of a user as the API shows it (no password hash). */
 json_t *user_json(const struct store_user *u);

@@ -52,6 +52,9 @@ static const struct rule rules[ACT_COUNT] = {
     [ACT_CALENDAR_FEED] = {"calendar.feed", {N, N, O, N, N}},
     [ACT_RESEARCH_EXPORT] = {"research.export", {N, O, N, N, O}},
     [ACT_HANDOVER] = {"handover", {N, O, O, N, N}},
+    [ACT_DOCUMENT_PRINT] = {"document.print", {N, O, O, N, N}},
+    [ACT_ACCESS_REPORT] = {"access_report.read", {N, O, N, N, N}},
+    [ACT_ORG_DOCUMENTS] = {"org_documents.write", {N, O, N, N, N}},
 };
 
 #undef N

@@ -47,6 +47,10 @@ enum action {
 				   appointments: make, revoke, and have it fetched */
 	ACT_RESEARCH_EXPORT, /* the organisation's anonymised research export (no one's record) */
 	ACT_HANDOVER, /* the FHIR handover of a survivor's health summary (owning org's staff) */
+	ACT_DOCUMENT_PRINT, /* a survivor's appointment card, GP letter, handover summary (PDF) */
+	ACT_ACCESS_REPORT,  /* the survivor's own report of who looked at their record (PDF) */
+	ACT_ORG_DOCUMENTS,  /* an organisation's choices for its documents (its phone, staff named)
+			     */
 	ACT_COUNT
 };
 

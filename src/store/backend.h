@@ -107,6 +107,8 @@ wm_err sqlite_calendar_feed_set(struct sqlite_store *st, const char *user_id, co
 wm_err sqlite_calendar_feed_get(struct sqlite_store *st, const char *user_id, int64_t *created_at);
 wm_err sqlite_calendar_feed_delete(struct sqlite_store *st, const char *user_id, const struct store_account_event *ev);
 wm_err sqlite_calendar_feed_owner(struct sqlite_store *st, const unsigned char *digest, size_t len, struct store_user *out);
+wm_err sqlite_org_documents_get(struct sqlite_store *st, const char *org_id, struct store_org_documents *out);
+wm_err sqlite_org_documents_set(struct sqlite_store *st, const char *org_id, const struct store_org_documents *in, int64_t now, const struct store_account_event *ev);
 
 /* ---- the PostgreSQL backend (pg.c, pg_report.c) ---- */
 void pg_close(struct pg_store *st);
@@ -176,6 +178,8 @@ wm_err pg_calendar_feed_set(struct pg_store *st, const char *user_id, const char
 wm_err pg_calendar_feed_get(struct pg_store *st, const char *user_id, int64_t *created_at);
 wm_err pg_calendar_feed_delete(struct pg_store *st, const char *user_id, const struct store_account_event *ev);
 wm_err pg_calendar_feed_owner(struct pg_store *st, const unsigned char *digest, size_t len, struct store_user *out);
+wm_err pg_org_documents_get(struct pg_store *st, const char *org_id, struct store_org_documents *out);
+wm_err pg_org_documents_set(struct pg_store *st, const char *org_id, const struct store_org_documents *in, int64_t now, const struct store_account_event *ev);
 /* clang-format on */
 
 #endif

@@ -445,3 +445,16 @@ wm_err store_calendar_feed_owner(struct store *st, const unsigned char *digest, 
 {
 	return DISPATCH(calendar_feed_owner, digest, len, out);
 }
+
+wm_err store_org_documents_get(struct store *st, const char *org_id,
+			       struct store_org_documents *out)
+{
+	return DISPATCH(org_documents_get, org_id, out);
+}
+
+wm_err store_org_documents_set(struct store *st, const char *org_id,
+			       const struct store_org_documents *in, int64_t now,
+			       const struct store_account_event *ev)
+{
+	return DISPATCH(org_documents_set, org_id, in, now, ev);
+}

@@ -687,4 +687,24 @@ wm_err store_calendar_feed_delete(struct store *st, const char *user_id,
 wm_err store_calendar_feed_owner(struct store *st, const unsigned char *digest, size_t len,
 				 struct store_user *out);
 
+/* ---- an organisation's choices for its printed documents (migration 023) ---- */
+
+#define STORE_PHONE_LEN 41 /* 40 bytes and the NUL */
+
+struct store_org_documents {
+	char phone[STORE_PHONE_LEN]; /* the number survivors call; "" when none */
+	bool name_staff;	     /* the access report names the organisation's own staff */
+};
+
+/* Reads org_id's choices; an organisation that made none has the defaults
+ * (no number, staff not named). */
+wm_err store_org_documents_get(struct store *st, const char *org_id,
+			       struct store_org_documents *out);
+
+/* Stores org_id's choices (at now) and writes ev, in one transaction.
+ * WM_ERR_NOT_FOUND when there is no such organisation. */
+wm_err store_org_documents_set(struct store *st, const char *org_id,
+			       const struct store_org_documents *in, int64_t now,
+			       const struct store_account_event *ev);
+
 #endif

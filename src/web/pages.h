@@ -49,6 +49,9 @@ void page_access_log(struct page *p);
 void page_report(struct page *p);
 void page_report_csv(struct page *p);
 
+/* pages_documents.c: a survivor's printed documents, as downloads. */
+void page_document(struct page *p);
+
 /* pages_admin.c (administrator's pages): organisations and accounts. */
 void page_admin_orgs(struct page *p);
 void page_admin_orgs_post(struct page *p);

@@ -378,9 +378,17 @@ static json_t *part_section(const json_t *rec, const json_t *missing, const stru
 		json_array_foreach(v, i, it)
 		{
 			snprintf(path, sizeof path, "%s/%s/edit", pt->kind, str(it, "id"));
-			json_array_append_new(
-			    items,
-			    item_card(sid, k, it, writer && pt->change && !k->append_only, path));
+			json_t *card =
+			    item_card(sid, k, it, writer && pt->change && !k->append_only, path);
+			/* The survivor's card of an appointment (pages_documents.c). */
+			if (card && writer && strcmp(pt->kind, "appointments") == 0) {
+				snprintf(path, sizeof path,
+					 "/survivors/%s/appointments/%s/card.pdf", sid,
+					 str(it, "id"));
+				json_object_set_new(card, "card_href", json_string(path));
+				json_object_set_new(card, "has_card", json_true());
+			}
+			json_array_append_new(items, card);
 		}
 	}
 	char add[200] = "";
@@ -884,6 +892,17 @@ void page_record(struct page *p)
 	    "has_timeline_rows", json_array_size(rows) > 0, "sections", sections, "withheld",
 	    withheld, "clinician", clinician, "sees_access_log", strcmp(role, "manager") == 0,
 	    "access_log_href", access, "may_handover", writer, "handover_href", handover);
+	/* The printed documents (pages_documents.c): the case team's. */
+	if (p->data && writer) {
+		char href[3][120];
+		snprintf(href[0], sizeof href[0], "/survivors/%s/entitlement-letter.pdf", id);
+		snprintf(href[1], sizeof href[1], "/survivors/%s/handover.pdf", id);
+		snprintf(href[2], sizeof href[2], "/survivors/%s/access-report.pdf", id);
+		json_object_set_new(p->data, "prints", json_true());
+		json_object_set_new(p->data, "letter_href", json_string(href[0]));
+		json_object_set_new(p->data, "handover_pdf_href", json_string(href[1]));
+		json_object_set_new(p->data, "access_report_href", json_string(href[2]));
+	}
 	free(svg);
 	json_decref(rec);
 	json_decref(al);

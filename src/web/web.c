@@ -101,6 +101,11 @@ static const struct web_route web_routes[] = {
     {"POST",   "/safeguarding/{id}",   page_safeguarding_post, 0},
     {"GET",    "/survivors/{id}/access-log", page_access_log, 0},
     {"GET",    "/survivors/{id}/handover.json", page_handover, 0}, /* docs/handover.md */
+    /* printed documents (pages_documents.c) */
+    {"GET",    "/survivors/{id}/appointments/{item_id}/card.pdf", page_document, 0},
+    {"GET",    "/survivors/{id}/entitlement-letter.pdf", page_document, 0},
+    {"GET",    "/survivors/{id}/handover.pdf", page_document, 0},
+    {"GET",    "/survivors/{id}/access-report.pdf", page_document, 0},
     {"GET",    "/report",              page_report,         0},
     {"GET",    "/report.csv",          page_report_csv,     0},
     {"GET",    "/admin/orgs",          page_admin_orgs,     0},

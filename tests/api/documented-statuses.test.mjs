@@ -78,6 +78,14 @@ const specific = {
   },
   'PUT /api/v1/non-working-days': { 200: () => send(s, 'PUT', '/api/v1/non-working-days', { token: ctx.tokens.manager, body: json({ days: ['2026-12-29'] }) }) },
   'GET /healthz': { 200: () => send(s, 'GET', '/healthz'), 503: brokenDatabase },
+  // documents: a card is of one appointment (itemIds has it under its kind)
+  'GET /api/v1/orgs/{id}/documents': { 200: () => send(s, 'GET', `/api/v1/orgs/${ctx.orgs.agency.id}/documents`, { token: ctx.tokens.manager }) },
+  'PUT /api/v1/orgs/{id}/documents': {
+    200: () => send(s, 'PUT', `/api/v1/orgs/${ctx.orgs.agency.id}/documents`, { token: ctx.tokens.manager, body: json({ phone: null, name_staff: false }) }),
+    400: () => send(s, 'PUT', `/api/v1/orgs/${ctx.orgs.agency.id}/documents`, { token: ctx.tokens.manager, body: '{' }),
+    422: () => send(s, 'PUT', `/api/v1/orgs/${ctx.orgs.agency.id}/documents`, { token: ctx.tokens.manager, body: json({ phone: 'call me', name_staff: false }) }),
+  },
+  'GET /api/v1/survivors/{id}/appointments/{item_id}/card.pdf': { 200: () => send(s, 'GET', `/api/v1/survivors/${ids.survivor}/appointments/${itemIds.appointments}/card.pdf`, { token: ctx.tokens.advocate }) },
   'GET /api/v1/openapi.json': { 200: () => send(s, 'GET', '/api/v1/openapi.json') },
   'POST /api/v1/screening': { 200: () => send(s, 'POST', '/api/v1/screening', { body: json({ indicators: ['fearful'] }) }) },
   'POST /api/v1/login': {

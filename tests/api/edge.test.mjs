@@ -71,7 +71,8 @@ test('HEAD answers on every GET route as GET does, without a body', async () => 
   // The advocate's calendar feed, whose URL is its own key.
   const feed = (await s.call('POST', '/api/v1/me/calendar-feed', { token: ctx.tokens.advocate })).json;
   const feedPath = new URL(feed.url, 'http://x').pathname;
-  const kindOf = (p) => p.replace(/^\/api\/v1\/survivors\/\{id\}\//, '').replace('/{item_id}', '');
+  // (an appointment's card is of that appointment)
+  const kindOf = (p) => p.replace(/^\/api\/v1\/survivors\/\{id\}\//, '').replace('/{item_id}', '').replace(/\/card\.pdf$/, '');
   for (const pattern of gets) {
     const path = pattern === '/cal/{token}.ics' ? feedPath : pattern.replace('/users/{id}', `/users/${ctx.users.advocate.id}`)
       .replace('{item_id}', items[kindOf(pattern)]).replace('{id}', rec.id)

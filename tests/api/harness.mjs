@@ -205,6 +205,7 @@ const UNDO = {
   19: 'DROP TABLE two_factor_recovery; DROP TABLE two_factor; DROP TABLE org_two_factor;', // two-factor sign-in
   20: 'DROP TRIGGER audit_head_after_insert; DROP TABLE audit_head; ALTER TABLE audit DROP COLUMN mac;', // the audit chain
   22: 'DROP TABLE calendar_feeds;', // an advocate's calendar feed
+  23: 'DROP TABLE org_documents;', // an organisation's choices for its documents
 };
 export function rollBack(db, version) {
   const steps = Object.keys(UNDO).map(Number).filter((v) => v > version).sort((a, b) => b - a);

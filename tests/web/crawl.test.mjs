@@ -56,7 +56,7 @@ for (const [role, password] of [['advocate', PASSWORD], ['manager', PASSWORD], [
         for (const href of links) {
           if (!href.startsWith('/') || href.startsWith('//') || href.startsWith('/assets/')) continue;
           const p = href.split('#')[0];
-          if (!p || /sign-out|\.csv/.test(p) || seen.has(shape(p))) continue;
+          if (!p || /sign-out|\.csv|\.pdf|\.json/.test(p) || seen.has(shape(p))) continue;
           queue.push(p);
         }
       }
