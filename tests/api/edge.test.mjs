@@ -75,6 +75,7 @@ test('HEAD answers on every GET route as GET does, without a body', async () => 
   const kindOf = (p) => p.replace(/^\/api\/v1\/survivors\/\{id\}\//, '').replace('/{item_id}', '').replace(/\/card\.pdf$/, '');
   for (const pattern of gets) {
     const path = pattern === '/cal/{token}.ics' ? feedPath : pattern.replace('/users/{id}', `/users/${ctx.users.advocate.id}`)
+      .replace('/orgs/{id}', `/orgs/${ctx.orgs.agency.id}`)
       .replace('{item_id}', items[kindOf(pattern)]).replace('{id}', rec.id)
       + (pattern.startsWith('/api/v1/reports/') ? '?from=2026-01-01&to=2026-03-31' : ''); // a period is required
     // Who may GET each: an administrator the accounts, an advocate their
