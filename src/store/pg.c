@@ -7,8 +7,10 @@
  * call alike (the API suite runs against both). One connection per
  * concurrent caller from a pool, every statement prepared once per
  * connection on the server and reused, and read-audit entries committed in
- * groups by a writer thread (batch.c) on a connection of its own. Writers
- * serialise on one advisory lock (see begin), readers never wait. Several
+ * groups by a writer thread (batch.c) on a connection of its own, a batch
+ * in a handful of statements (audit_record). Writers of records serialise
+ * on one advisory lock (see begin); the read-audit writer does not take it
+ * (begin_reads); readers never wait. Several
  * servers may share one database: nothing a request relies on is kept in
  * one process (docs/deployment.md).
  */
@@ -18,6 +20,7 @@
 #include <assert.h>
 #include <libpq-fe.h>
 #include <pthread.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,7 +88,9 @@ enum stmt {
 	Q_READ_ROUTE_GET,
 	Q_READ_ROUTE_ADD,
 	Q_READ_AUDIT_INSERT,
-	Q_AUDIT_RESOLVE,
+	Q_AUDIT_SEQS,
+	Q_AUDIT_IDS,
+	Q_BULK_LOCK,
 	Q_AUDIT_HEAD_GET,
 	Q_AUDIT_HEAD_PUT,
 	Q_READ_HEAD_GET,
@@ -144,6 +149,13 @@ enum stmt {
 	    L_PLAIN(where, L_ADV L_STATUS), L_NAME(where, ""), L_NAME(where, L_ADV),               \
 	    L_NAME(where, L_STATUS), L_NAME(where, L_ADV L_STATUS)
 static const char *const list_sql[16] = {L_SHAPES(L_ORG), L_SHAPES(L_ALL)};
+
+/* A batch of audit entries into tbl, from one array a column (see
+ * audit_record). */
+#define AUDIT_UNNEST(tbl)                                                                          \
+	"INSERT INTO " tbl "(seq, at, survivor_seq, user_seq, org_seq, role, action, route, mac) " \
+	"SELECT * FROM unnest(?1::bigint[], ?2::bigint[], ?3::bigint[], ?4::bigint[], "            \
+	"?5::bigint[], ?6::bigint[], ?7::bigint[], ?8::bigint[], ?9::bytea[])"
 
 /* Subqueries turning the text ids of an audit entry into the seq the
  * compact trail stores. */
@@ -247,21 +259,25 @@ static const char *const sql_text[Q_COUNT] = {
     /* The audit trail is two tables, as on SQLite: entries written with a
      * change, in the change's own transaction (audit), and entries of
      * reads, committed by the audit writer (read_audit). One sequence
-     * numbers both, in the order they were written (writers hold one lock:
-     * see begin). One table of route patterns serves both. */
+     * numbers both; within each table, in the order they were written (the
+     * table's chain head is locked before its seqs are taken). One table of
+     * route patterns serves both. */
     [Q_ROUTE_GET] = "SELECT id FROM audit_routes WHERE pattern = ?1",
-    [Q_ROUTE_ADD] = "INSERT INTO audit_routes(pattern) VALUES (?1) RETURNING id",
-    /* An entry is written with its mac (the chain: see audit_insert), so
-     * the values the mac covers are resolved first, the seq included. */
-    [Q_AUDIT_RESOLVE] = "SELECT nextval('audit_seq'), " SEQ_OF_SURVIVOR("?1") ", " SEQ_OF_USER(
-	"?2") ", " SEQ_OF_ORG("?3"),
-    [Q_AUDIT_INSERT] = "INSERT INTO audit(seq, at, survivor_seq, user_seq, org_seq, role, action, "
-		       "route, mac) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    /* Two servers' writers may add the same new pattern at once. */
+    [Q_ROUTE_ADD] = "INSERT INTO audit_routes(pattern) VALUES (?1) ON CONFLICT (pattern) DO "
+		    "UPDATE SET pattern = excluded.pattern RETURNING id",
+    /* A batch of entries is written whole (see audit_record): its seqs
+     * taken in one go, its ids turned into seqs in one go, its rows
+     * inserted from arrays in one statement, each with its mac. */
+    [Q_AUDIT_SEQS] = "SELECT nextval('audit_seq') FROM generate_series(1, ?1)",
+    [Q_AUDIT_IDS] = "SELECT 0, id, seq FROM survivors WHERE id = ANY(?1::text[]) UNION ALL "
+		    "SELECT 1, id, seq FROM users WHERE id = ANY(?2::text[]) UNION ALL "
+		    "SELECT 2, id, seq FROM orgs WHERE id = ANY(?3::text[])",
+    [Q_AUDIT_INSERT] = AUDIT_UNNEST("audit"),
     [Q_READ_ROUTE_GET] = "SELECT id FROM audit_routes WHERE pattern = ?1",
-    [Q_READ_ROUTE_ADD] = "INSERT INTO audit_routes(pattern) VALUES (?1) RETURNING id",
-    [Q_READ_AUDIT_INSERT] =
-	"INSERT INTO read_audit(seq, at, survivor_seq, user_seq, org_seq, role, action, route, "
-	"mac) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    [Q_READ_ROUTE_ADD] = "INSERT INTO audit_routes(pattern) VALUES (?1) ON CONFLICT (pattern) "
+			 "DO UPDATE SET pattern = excluded.pattern RETURNING id",
+    [Q_READ_AUDIT_INSERT] = AUDIT_UNNEST("read_audit"),
     /* Each chain's head (migration 021), read and written by the writer
      * holding the writers' lock; FOR UPDATE all the same, so that the
      * chain never forks even if a writer ever ran without it. */
@@ -277,12 +293,14 @@ static const char *const sql_text[Q_COUNT] = {
     [Q_AUDIT_LIST] = "(" AUDIT_LOG_ARM("audit", "audit_routes") ") UNION ALL (" AUDIT_LOG_ARM(
 	"read_audit", "audit_routes") ") ORDER BY 1 DESC LIMIT ?3",
     /* Bulk-access detection (see bulk_check). */
-    [Q_RECENT_READ] =
-	"INSERT INTO recent_reads(user_seq, survivor_seq, at) "
-	"VALUES (" SEQ_OF_USER("?1") ", " SEQ_OF_SURVIVOR(
-	    "?2") ", ?3) "
-		  "ON CONFLICT(user_seq, survivor_seq) DO UPDATE SET at = excluded.at "
-		  "WHERE excluded.at > recent_reads.at",
+    /* A batch's pairs, each once (see recent_record). */
+    [Q_RECENT_READ] = "INSERT INTO recent_reads(user_seq, survivor_seq, at) SELECT * FROM "
+		      "unnest(?1::bigint[], ?2::bigint[], ?3::bigint[]) "
+		      "ON CONFLICT(user_seq, survivor_seq) DO UPDATE SET at = excluded.at "
+		      "WHERE excluded.at > recent_reads.at",
+    /* One account's detection at a time, whichever server's writer runs
+     * it (the read-audit writers do not hold the writers' lock). */
+    [Q_BULK_LOCK] = "SELECT pg_advisory_xact_lock(7310429, hashtext(?1))",
     [Q_RECENT_PRUNE] =
 	"DELETE FROM recent_reads WHERE user_seq = " SEQ_OF_USER("?1") " AND at <= ?2",
     [Q_RECENT_COUNT] =
@@ -347,6 +365,13 @@ struct conn {
 	struct conn *next_free;
 	struct pg_store *st;
 	bool gated; /* in a write transaction (see begin) */
+	/* Route patterns' ids met so far (route_id): committed rows, which
+	 * never change. */
+	struct {
+		char pattern[128];
+		int64_t id;
+	} routes[48];
+	int nroutes;
 };
 
 struct pg_store {
@@ -546,6 +571,18 @@ static wm_err begin(struct conn *c)
 	if (e == WM_OK)
 		e = exec_stmt(stmt(c, Q_WRITE_LOCK));
 	return e;
+}
+
+/* A transaction of the read-audit writer: not under the writers' lock,
+ * which it needs nothing of. The read chain's head, locked first thing
+ * (audit_record), orders the writers of every server among themselves,
+ * and bulk-access detection locks the account it counts (Q_BULK_LOCK). So
+ * reads waiting for their entries never queue behind the writes. */
+static wm_err begin_reads(struct conn *c)
+{
+	assert(!c->gated);
+	c->gated = true;
+	return exec_stmt(stmt(c, Q_BEGIN));
 }
 
 static wm_err finish(struct conn *c, wm_err e)
@@ -1640,10 +1677,16 @@ wm_err pg_survivor_list(struct pg_store *st, const struct store_survivor_filter 
 #define BULK_WINDOW 3600
 #define BULK_MIN    100 /* the default threshold's floor */
 
-/* The id of a route pattern (audit_routes), added when new (writers hold
- * the write lock: no two add one at once). */
+/* The id of a route pattern (audit_routes), added when new (two writers
+ * adding one at once get the same row). Ids already committed are kept
+ * with the connection: a route's id never changes. */
 static wm_err route_id(struct conn *c, bool reads, const char *pattern, int64_t *id)
 {
+	for (int i = 0; i < c->nroutes; i++)
+		if (strcmp(c->routes[i].pattern, pattern) == 0) {
+			*id = c->routes[i].id;
+			return WM_OK;
+		}
 	pq_stmt *s = stmt(c, reads ? Q_READ_ROUTE_GET : Q_ROUTE_GET);
 	if (!s)
 		return WM_ERR_IO;
@@ -1652,10 +1695,18 @@ static wm_err route_id(struct conn *c, bool reads, const char *pattern, int64_t 
 	if (rc == PQ_ROW)
 		*id = pq_column_int64(s, 0);
 	done(s);
-	if (rc == PQ_ROW)
+	if (rc == PQ_ROW) {
+		size_t n = strlen(pattern);
+		if (c->nroutes < (int)(sizeof c->routes / sizeof c->routes[0]) &&
+		    n < sizeof c->routes[0].pattern) {
+			memcpy(c->routes[c->nroutes].pattern, pattern, n + 1);
+			c->routes[c->nroutes++].id = *id;
+		}
 		return WM_OK;
+	}
 	if (rc != PQ_DONE)
 		return map_rc(rc);
+	/* New: not kept until a later batch finds it committed. */
 	s = stmt(c, reads ? Q_READ_ROUTE_ADD : Q_ROUTE_ADD);
 	if (!s)
 		return WM_ERR_IO;
@@ -1718,84 +1769,236 @@ static wm_err chain_head_put(const struct pg_store *st, struct conn *c, bool rea
 	return exec_stmt(s);
 }
 
-/* Inserts one entry: into read_audit (reads: the audit writer's batches),
- * else into audit (a change's own transaction), linked to the chain's end
- * (which moves to it). The values the mac covers are resolved first, so
- * the entry is written whole in one INSERT; an id that does not resolve
- * leaves its column NULL, and the INSERT's NOT NULL refuses the entry. */
-static wm_err audit_insert(const struct pg_store *st, struct conn *c, bool reads,
-			   const struct store_audit *a, int64_t at, struct chain_end *end)
-{
-	int role = codec_role_code(a->role);
-	int action = codec_action_code(a->action);
-	int64_t route = 0;
-	if (role < 0 || action < 0)
-		return WM_ERR_INVALID; /* a caller's bug: never store what cannot be read back */
-	wm_err e = route_id(c, reads, a->route, &route);
-	pq_stmt *r = e == WM_OK ? stmt(c, Q_AUDIT_RESOLVE) : NULL;
-	if (!r)
-		return e == WM_OK ? WM_ERR_IO : e;
-	pq_bind_text(r, 1, a->survivor_id, -1, PQ_STATIC);
-	pq_bind_text(r, 2, a->user_id, -1, PQ_STATIC);
-	bind_text(r, 3, a->org_id);
-	int rc = pq_step(r);
-	if (rc != PQ_ROW) {
-		done(r);
-		return map_rc(rc == PQ_DONE ? PQ_ERROR : rc);
-	}
-	struct codec_audit_row row = {
-	    .seq = pq_column_int64(r, 0),
-	    .at = at,
-	    .survivor_seq = pq_column_int64(r, 1),
-	    .user_seq = pq_column_int64(r, 2),
-	    .org_seq = pq_column_int64(r, 3),
-	    .has_org = pq_column_type(r, 3) != PQ_NULL,
-	    .role = role,
-	    .action = action,
-	    .route = route,
-	};
-	bool resolved = pq_column_type(r, 1) != PQ_NULL && pq_column_type(r, 2) != PQ_NULL;
-	done(r);
+/* One entry of a batch as it is written: every column the chain's mac
+ * covers, and the mac. */
+struct audit_row {
+	struct codec_audit_row r;
+	bool resolved; /* its survivor and account are rows (else refused) */
 	unsigned char mac[CODEC_AUDIT_MAC_LEN];
-	if (resolved)
-		codec_audit_mac(st->keys, end->any ? end->mac : NULL, &row, mac);
-	pq_stmt *s = stmt(c, reads ? Q_READ_AUDIT_INSERT : Q_AUDIT_INSERT);
-	if (!s)
-		return WM_ERR_IO;
-	pq_bind_int64(s, 1, row.seq);
-	pq_bind_int64(s, 2, at);
-	if (resolved) {
-		pq_bind_int64(s, 3, row.survivor_seq);
-		pq_bind_int64(s, 4, row.user_seq);
-		pq_bind_blob(s, 9, mac, sizeof mac, PQ_STATIC);
-	} else {
-		pq_bind_null(s, 3);
-		pq_bind_null(s, 4);
-		pq_bind_null(s, 9);
+};
+
+/* PostgreSQL array literals, for the batch's statements: integers (NULL
+ * where has is false), quoted texts, and bytea in hex. */
+static void array_int(struct pq_str *b, const int64_t *v, const bool *has, size_t n)
+{
+	pq_str_appendall(b, "{");
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			pq_str_appendall(b, ",");
+		if (has && !has[i])
+			pq_str_appendall(b, "NULL");
+		else
+			pq_str_appendf(b, "%lld", (long long)v[i]);
 	}
-	if (row.has_org)
-		pq_bind_int64(s, 5, row.org_seq);
-	else
-		pq_bind_null(s, 5);
-	pq_bind_int(s, 6, role);
-	pq_bind_int(s, 7, action);
-	pq_bind_int64(s, 8, route);
-	e = exec_stmt(s);
-	if (e != WM_OK)
-		return e;
-	end->seq = row.seq;
-	memcpy(end->mac, mac, sizeof end->mac);
-	end->any = end->moved = true;
-	if (!discloses(a->action))
-		return WM_OK;
-	/* Remember the survivor among those the account touched this hour. */
-	s = stmt(c, Q_RECENT_READ);
+	pq_str_appendall(b, "}");
+}
+
+static void array_text(struct pq_str *b, const char *const *v, size_t n)
+{
+	pq_str_appendall(b, "{");
+	for (size_t i = 0, k = 0; i < n; i++) {
+		if (!v[i])
+			continue;
+		pq_str_appendall(b, k++ ? ",\"" : "\"");
+		for (const char *p = v[i]; *p; p++) {
+			char ch[3] = {'\\', *p, '\0'};
+			pq_str_appendall(b, *p == '"' || *p == '\\' ? ch : ch + 1);
+		}
+		pq_str_appendall(b, "\"");
+	}
+	pq_str_appendall(b, "}");
+}
+
+static void array_bytea(struct pq_str *b, const struct audit_row *rows, size_t n)
+{
+	pq_str_appendall(b, "{");
+	for (size_t i = 0; i < n; i++) {
+		char hex[2 * CODEC_AUDIT_MAC_LEN + 1];
+		sodium_bin2hex(hex, sizeof hex, rows[i].mac, CODEC_AUDIT_MAC_LEN);
+		pq_str_appendf(b, "%s\"\\\\x%s\"", i ? "," : "", hex);
+	}
+	pq_str_appendall(b, "}");
+}
+
+/* Binds a finished array literal (taken over: freed after the step). */
+static bool bind_array(pq_stmt *s, int i, struct pq_str *b, char **keep)
+{
+	*keep = pq_str_finish(b);
+	if (!*keep)
+		return false;
+	pq_bind_text(s, i, *keep, -1, PQ_STATIC);
+	return true;
+}
+
+/* The batch's seqs, taken from the sequence in one statement, ascending. */
+static wm_err audit_seqs(struct conn *c, struct audit_row *rows, size_t n)
+{
+	pq_stmt *s = stmt(c, Q_AUDIT_SEQS);
 	if (!s)
 		return WM_ERR_IO;
-	pq_bind_text(s, 1, a->user_id, -1, PQ_STATIC);
-	pq_bind_text(s, 2, a->survivor_id, -1, PQ_STATIC);
-	pq_bind_int64(s, 3, at);
-	return exec_stmt(s);
+	pq_bind_int64(s, 1, (int64_t)n);
+	size_t k = 0;
+	int rc;
+	while ((rc = pq_step(s)) == PQ_ROW && k < n)
+		rows[k++].r.seq = pq_column_int64(s, 0);
+	done(s);
+	if (rc != PQ_DONE && rc != PQ_ROW)
+		return map_rc(rc);
+	if (k != n)
+		return WM_ERR_IO;
+	/* nextval in row order gives them ascending; sorted all the same. */
+	for (size_t i = 1; i < n; i++)
+		for (size_t j = i; j > 0 && rows[j - 1].r.seq > rows[j].r.seq; j--) {
+			int64_t t = rows[j].r.seq;
+			rows[j].r.seq = rows[j - 1].r.seq;
+			rows[j - 1].r.seq = t;
+		}
+	return WM_OK;
+}
+
+/* The seqs of the entries' survivors, accounts and organisations, in one
+ * statement. An id that is no row leaves its entry unresolved. */
+static wm_err audit_ids(struct conn *c, const struct store_audit *entries, struct audit_row *rows,
+			size_t n)
+{
+	const char **ids = calloc(3 * n, sizeof *ids);
+	if (!ids)
+		return WM_ERR_NOMEM;
+	for (size_t i = 0; i < n; i++) {
+		ids[i] = entries[i].survivor_id;
+		ids[n + i] = entries[i].user_id;
+		ids[2 * n + i] = given(entries[i].org_id) ? entries[i].org_id : NULL;
+	}
+	pq_stmt *s = stmt(c, Q_AUDIT_IDS);
+	char *keep[3] = {NULL, NULL, NULL};
+	wm_err e = s ? WM_OK : WM_ERR_IO;
+	for (int k = 0; e == WM_OK && k < 3; k++) {
+		struct pq_str *b = pq_str_new();
+		array_text(b, ids + (size_t)k * n, n);
+		if (!bind_array(s, k + 1, b, &keep[k]))
+			e = WM_ERR_NOMEM;
+	}
+	bool *sv = calloc(n, sizeof *sv), *us = calloc(n, sizeof *us);
+	if (e == WM_OK && (!sv || !us))
+		e = WM_ERR_NOMEM;
+	int rc = PQ_DONE;
+	while (e == WM_OK && (rc = pq_step(s)) == PQ_ROW) {
+		int which = pq_column_int(s, 0);
+		const char *id = (const char *)pq_column_text(s, 1);
+		int64_t seq = pq_column_int64(s, 2);
+		for (size_t i = 0; i < n && id; i++) {
+			const char *want = ids[(size_t)which * n + i];
+			if (!want || strcmp(want, id) != 0)
+				continue;
+			if (which == 0) {
+				rows[i].r.survivor_seq = seq;
+				sv[i] = true;
+			} else if (which == 1) {
+				rows[i].r.user_seq = seq;
+				us[i] = true;
+			} else {
+				rows[i].r.org_seq = seq;
+				rows[i].r.has_org = true;
+			}
+		}
+	}
+	if (e == WM_OK && rc != PQ_DONE)
+		e = map_rc(rc);
+	if (s)
+		done(s);
+	for (size_t i = 0; e == WM_OK && i < n; i++)
+		rows[i].resolved = sv[i] && us[i];
+	for (int k = 0; k < 3; k++)
+		free(keep[k]);
+	free(sv);
+	free(us);
+	free(ids);
+	return e;
+}
+
+/* Inserts the batch's rows (reads: into read_audit) in one statement. An
+ * unresolved entry goes with NULLs, which the columns' NOT NULL refuse:
+ * the batch fails as an INSERT of it alone would. */
+static wm_err audit_insert_rows(struct conn *c, bool reads, const struct audit_row *rows, size_t n)
+{
+	int64_t *col = malloc(n * sizeof *col);
+	bool *has = malloc(n * sizeof *has);
+	pq_stmt *s = col && has ? stmt(c, reads ? Q_READ_AUDIT_INSERT : Q_AUDIT_INSERT) : NULL;
+	char *keep[9] = {NULL};
+	wm_err e = s ? WM_OK : col && has ? WM_ERR_IO : WM_ERR_NOMEM;
+	for (int k = 0; e == WM_OK && k < 8; k++) {
+		for (size_t i = 0; i < n; i++) {
+			const struct codec_audit_row *r = &rows[i].r;
+			const int64_t v[8] = {r->seq,	  r->at,   r->survivor_seq, r->user_seq,
+					      r->org_seq, r->role, r->action,	    r->route};
+			col[i] = v[k];
+			has[i] = (k != 2 && k != 3 && k != 4) ||
+				 (k == 4 ? r->has_org : rows[i].resolved);
+		}
+		struct pq_str *b = pq_str_new();
+		array_int(b, col, has, n);
+		if (!bind_array(s, k + 1, b, &keep[k]))
+			e = WM_ERR_NOMEM;
+	}
+	if (e == WM_OK) {
+		struct pq_str *b = pq_str_new();
+		array_bytea(b, rows, n);
+		if (!bind_array(s, 9, b, &keep[8]))
+			e = WM_ERR_NOMEM;
+	}
+	if (e == WM_OK)
+		e = exec_stmt(s);
+	for (int k = 0; k < 9; k++)
+		free(keep[k]);
+	free(col);
+	free(has);
+	return e;
+}
+
+/* Remembers, for bulk-access detection, each (account, survivor) pair the
+ * batch disclosed, at its latest time, in one statement (each pair once:
+ * an upsert may not touch one row twice). */
+static wm_err recent_record(struct conn *c, const struct store_audit *entries,
+			    const struct audit_row *rows, size_t n)
+{
+	int64_t *u = malloc(3 * n * sizeof *u);
+	if (!u)
+		return WM_ERR_NOMEM;
+	int64_t *sv = u + n, *at = u + 2 * n;
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!discloses(entries[i].action) || !rows[i].resolved)
+			continue;
+		size_t j = 0;
+		while (j < k && !(u[j] == rows[i].r.user_seq && sv[j] == rows[i].r.survivor_seq))
+			j++;
+		if (j == k) {
+			u[k] = rows[i].r.user_seq;
+			sv[k] = rows[i].r.survivor_seq;
+			at[k++] = rows[i].r.at;
+		} else if (rows[i].r.at > at[j]) {
+			at[j] = rows[i].r.at;
+		}
+	}
+	wm_err e = WM_OK;
+	if (k) {
+		pq_stmt *s = stmt(c, Q_RECENT_READ);
+		char *keep[3] = {NULL, NULL, NULL};
+		e = s ? WM_OK : WM_ERR_IO;
+		const int64_t *cols[3] = {u, sv, at};
+		for (int m = 0; e == WM_OK && m < 3; m++) {
+			struct pq_str *b = pq_str_new();
+			array_int(b, cols[m], NULL, k);
+			if (!bind_array(s, m + 1, b, &keep[m]))
+				e = WM_ERR_NOMEM;
+		}
+		if (e == WM_OK)
+			e = exec_stmt(s);
+		for (int m = 0; m < 3; m++)
+			free(keep[m]);
+	}
+	free(u);
+	return e;
 }
 
 /* Runs a statement bound to text and one or two integers (b only when it
@@ -1831,7 +2034,9 @@ static wm_err bulk_check(struct pg_store *st, struct conn *c, const struct store
 		return WM_OK; /* no organisation, no managers to tell (and no records) */
 	int64_t since = now - BULK_WINDOW;
 	int64_t open, count, ignored;
-	wm_err e = query_text_int(c, Q_RECENT_PRUNE, a->user_id, since, 0, &ignored);
+	wm_err e = query_text_int(c, Q_BULK_LOCK, a->user_id, 0, 0, &ignored);
+	if (e == WM_OK)
+		e = query_text_int(c, Q_RECENT_PRUNE, a->user_id, since, 0, &ignored);
 	if (e == WM_OK)
 		e = query_text_int(c, Q_BULK_OPEN, a->user_id, since, 0, &open);
 	if (e != WM_OK)
@@ -1886,21 +2091,47 @@ static wm_err audit_record(struct pg_store *st, struct conn *c, bool reads,
 			   const struct store_audit *entries, size_t n)
 {
 	assert(c->gated);
-	int64_t at[AUDIT_CHUNK];
 	assert(n <= AUDIT_CHUNK);
-	struct chain_end end;
-	wm_err e = chain_head_get(c, reads, &end);
+	if (!n)
+		return WM_OK;
+	struct audit_row *rows = calloc(n, sizeof *rows);
+	if (!rows)
+		return WM_ERR_NOMEM;
+	wm_err e = WM_OK;
 	for (size_t i = 0; e == WM_OK && i < n; i++) {
-		if (!instant_parse(entries[i].at, &at[i]))
-			e = WM_ERR_INVALID;
+		rows[i].r.role = codec_role_code(entries[i].role);
+		rows[i].r.action = codec_action_code(entries[i].action);
+		if (!instant_parse(entries[i].at, &rows[i].r.at) || rows[i].r.role < 0 ||
+		    rows[i].r.action < 0)
+			e = WM_ERR_INVALID; /* a caller's bug: never store what cannot be read back
+					     */
 		else
-			e = audit_insert(st, c, reads, &entries[i], at[i], &end);
+			e = route_id(c, reads, entries[i].route, &rows[i].r.route);
+	}
+	/* The chain's end first: its lock orders this batch after every other
+	 * writer's of the same table, seqs included. */
+	struct chain_end end;
+	if (e == WM_OK)
+		e = chain_head_get(c, reads, &end);
+	if (e == WM_OK)
+		e = audit_seqs(c, rows, n);
+	if (e == WM_OK)
+		e = audit_ids(c, entries, rows, n);
+	for (size_t i = 0; e == WM_OK && i < n; i++) {
+		if (!rows[i].resolved)
+			continue;
+		codec_audit_mac(st->keys, end.any ? end.mac : NULL, &rows[i].r, rows[i].mac);
+		end.seq = rows[i].r.seq;
+		memcpy(end.mac, rows[i].mac, sizeof end.mac);
+		end.any = end.moved = true;
 	}
 	if (e == WM_OK)
+		e = audit_insert_rows(c, reads, rows, n);
+	if (e == WM_OK)
+		e = recent_record(c, entries, rows, n);
+	if (e == WM_OK)
 		e = chain_head_put(st, c, reads, &end);
-	if (e != WM_OK)
-		return e;
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; e == WM_OK && i < n; i++) {
 		if (!discloses(entries[i].action))
 			continue;
 		/* Check each account once, at its latest entry here. */
@@ -1908,13 +2139,11 @@ static wm_err audit_record(struct pg_store *st, struct conn *c, bool reads,
 		for (size_t j = i + 1; j < n && !later; j++)
 			later = strcmp(entries[j].user_id, entries[i].user_id) == 0 &&
 				discloses(entries[j].action);
-		if (later)
-			continue;
-		e = bulk_check(st, c, &entries[i], at[i]);
-		if (e != WM_OK)
-			return e;
+		if (!later)
+			e = bulk_check(st, c, &entries[i], rows[i].r.at);
 	}
-	return WM_OK;
+	free(rows);
+	return e;
 }
 
 /* Commits a batch of audit entries (the writer thread), in transactions of
@@ -1931,7 +2160,7 @@ static wm_err audit_commit(void *ctx, const struct store_audit *entries, size_t 
 	wm_err e = WM_OK;
 	for (size_t off = 0; e == WM_OK && off < n; off += AUDIT_CHUNK) {
 		size_t k = n - off < AUDIT_CHUNK ? n - off : AUDIT_CHUNK;
-		e = begin(c);
+		e = begin_reads(c);
 		if (e == WM_OK)
 			e = audit_record(st, c, true, entries + off, k);
 		e = finish(c, e);
