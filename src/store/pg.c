@@ -535,6 +535,15 @@ static wm_err map_rc(int rc)
 	return WM_ERR_IO;
 }
 
+/* Logs a failed statement by its SQLSTATE and the start of its text: the
+ * text holds no value (values are parameters), so the log names no one. */
+static void log_failure(const pq_stmt *s)
+{
+	const char *sql = pq_sql(s);
+	log_info("storage: a statement failed (SQLSTATE %s): %.60s", pq_stmt_sqlstate(s),
+		 sql ? sql : "");
+}
+
 /* Runs a statement that returns no rows. A failure other than a conflict
  * is logged by its SQLSTATE and the statement's text (which holds no
  * value: values are parameters). */
@@ -543,6 +552,8 @@ static wm_err exec_stmt(pq_stmt *s)
 	if (!s)
 		return WM_ERR_IO;
 	int rc = pq_step(s);
+	if (rc == PQ_ERROR)
+		log_failure(s);
 	done(s);
 	return map_rc(rc);
 }
@@ -1980,6 +1991,17 @@ static wm_err recent_record(struct conn *c, const struct store_audit *entries,
 			at[j] = rows[i].r.at;
 		}
 	}
+	/* In one order, the rows' order, whoever writes them: two
+	 * transactions upserting the same rows never wait on each other in a
+	 * circle. */
+	for (size_t i = 1; i < k; i++)
+		for (size_t j = i;
+		     j > 0 && (u[j - 1] > u[j] || (u[j - 1] == u[j] && sv[j - 1] > sv[j])); j--) {
+			int64_t t;
+			t = u[j], u[j] = u[j - 1], u[j - 1] = t;
+			t = sv[j], sv[j] = sv[j - 1], sv[j - 1] = t;
+			t = at[j], at[j] = at[j - 1], at[j - 1] = t;
+		}
 	wm_err e = WM_OK;
 	if (k) {
 		pq_stmt *s = stmt(c, Q_RECENT_READ);

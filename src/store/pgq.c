@@ -377,6 +377,11 @@ const char *pq_sql(const pq_stmt *s)
 	return s->sql;
 }
 
+const char *pq_stmt_sqlstate(const pq_stmt *s)
+{
+	return s->db->sqlstate;
+}
+
 int pq_exec(struct pq_db *db, const char *sql)
 {
 	PGresult *r = PQexec(db->pg, sql);

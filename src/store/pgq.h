@@ -81,6 +81,9 @@ int pq_column_type(pq_stmt *s, int i);
  * (borrowed; for tests). */
 const char *pq_sql(const pq_stmt *s);
 
+/* The SQLSTATE of the statement's last failure ("" when none). */
+const char *pq_stmt_sqlstate(const pq_stmt *s);
+
 /* Runs sql (one or more statements, no parameters); PQ_OK or PQ_ERROR. */
 int pq_exec(struct pq_db *db, const char *sql);
 
