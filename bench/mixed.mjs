@@ -254,6 +254,16 @@ function dataFile(name, data) {
 
 // ---- measuring ----
 
+// How many read-audit entries the database holds: each read waits for its
+// entries' commit, and a list or a dashboard has one a survivor shown.
+function readAudit(cfg, db, pgDir) {
+  const q = 'SELECT count(*) FROM read_audit';
+  const r = cfg.backend === 'sqlite'
+    ? spawnSync('sqlite3', ['-readonly', `${db}-reads`, q], { encoding: 'utf8' })
+    : spawnSync(path.join(PG_BIN, 'psql'), ['-X', '-A', '-t', '-h', pgDir.socket, '-U', 'waymark', '-d', /@\/([^?]+)/.exec(db)[1], '-c', q], { encoding: 'utf8' });
+  return r.status === 0 ? Number(r.stdout.trim()) : NaN;
+}
+
 // The servers' own times from their request logs ("AT METHOD ROUTE STATUS
 // 12.34ms"), from the measured run's start: the median and 99th percentile
 // of each class of request (reads, writes, dashboards), as the server saw
@@ -285,6 +295,27 @@ function cpuMs(pid, withChildren = false) {
   let ms = one(pid).ms;
   if (withChildren) for (const p of fs.readdirSync('/proc').filter((x) => /^\d+$/.test(x))) if (one(p).ppid === pid) ms += one(p).ms;
   return ms;
+}
+
+// PostgreSQL: every write, and every commit of read-audit entries, takes one
+// advisory lock (src/store/pg.c, begin). Sampled once a second: how often
+// it is held, and how many transactions wait for it.
+function lockSampler(pgDir) {
+  const q = "SELECT count(*) FILTER (WHERE granted), count(*) FILTER (WHERE NOT granted) FROM pg_locks WHERE locktype = 'advisory'";
+  const samples = [];
+  const timer = setInterval(() => {
+    const c = spawn(path.join(PG_BIN, 'psql'), ['-X', '-A', '-t', '-F', ' ', '-h', pgDir.socket, '-U', 'waymark', '-d', 'postgres', '-c', q]);
+    let out = '';
+    c.stdout.on('data', (d) => { out += d; });
+    c.on('close', (status) => { if (status === 0) samples.push(out.trim().split(' ').map(Number)); });
+  }, 1000);
+  return {
+    stop() {
+      clearInterval(timer);
+      const n = samples.length || NaN;
+      return { samples: samples.length, held: samples.filter((x) => x[0] > 0).length / n, mean_waiting: samples.reduce((a, x) => a + x[1], 0) / n };
+    },
+  };
 }
 
 // The whole machine's busy and total jiffies (/proc/stat's first line).
@@ -367,11 +398,16 @@ async function measure(cfg, pgDir, sqliteDb, today, round) {
   // CPU: the servers', the database's (the postmaster's backends), wrk's and the machine's.
   const pgPid = cfg.backend === 'pg' ? Number(fs.readFileSync(path.join(pgRunning, 'postmaster.pid'), 'utf8').split('\n')[0]) : 0;
   const serverCpu = () => servers.reduce((a, s) => a + cpuMs(s.child.pid), 0);
+  const audited = () => readAudit(cfg, db, pgDir);
+  const a0 = audited();
   const since = new Date().toISOString().slice(0, 19) + 'Z';
   const c0 = { server: serverCpu(), db: pgPid ? cpuMs(pgPid, true) : 0, machine: machineTicks(), load: os.loadavg()[0] };
+  const locks = cfg.backend === 'pg' ? lockSampler(pgDir) : null;
   const { results, wrkCpuMs } = await drive(servers, measured, opt.seconds);
+  const writeLock = locks ? locks.stop() : null;
   const c1 = { server: serverCpu(), db: pgPid ? cpuMs(pgPid, true) : 0, machine: machineTicks(), load: os.loadavg()[0] };
 
+  const a1 = audited();
   for (const s of servers) await stopServer(s);
   const routes = serverTimes(servers.map((s) => s.log), since);
   if (cfg.backend === 'sqlite') fs.rmSync(path.join(RUN, 'sqlite'), { recursive: true, force: true });
@@ -396,6 +432,8 @@ async function measure(cfg, pgDir, sqliteDb, today, round) {
     errors: non2xx + socket.connect + socket.read + socket.write + socket.timeout,
     non2xx, socket_errors: socket, statuses, mix,
     server_ms: routes,
+    read_audit_entries_per_request: (a1 - a0) / requests,
+    ...(writeLock ? { write_lock: writeLock } : {}),
     cpu_ms_per_request: { server: (c1.server - c0.server) / requests, database: (c1.db - c0.db) / requests },
     machine: { busy: machineBusy, servers_and_database: ours, wrk: wrkCpuMs / 10 / ticks, load_average_1m: [c0.load, c1.load] },
   };
@@ -444,7 +482,7 @@ async function main() {
       const r = await measure(cfg, pg, sqliteDb, meta.today, round);
       results.runs.push(r);
       console.log(`  ${cfg.label.padEnd(26)} ${fmt(r.rps).padStart(7)} req/s  p50 ${fmt(r.p50_ms, 1)} ms  p99 ${fmt(r.p99_ms, 1)} ms  errors ${r.errors}  (machine ${fmt(r.machine.busy * 100)}% busy: servers and database ${fmt(r.machine.servers_and_database * 100)}%, wrk ${fmt(r.machine.wrk * 100)}%)`);
-      console.log(`  ${''.padEnd(26)} server's p50 ms: reads ${fmt(r.server_ms.reads.p50, 1)}, writes ${fmt(r.server_ms.writes.p50, 1)}, dashboards ${fmt(r.server_ms.dashboards.p50, 1)}`);
+      console.log(`  ${''.padEnd(26)} server's p50 ms: reads ${fmt(r.server_ms.reads.p50, 1)}, writes ${fmt(r.server_ms.writes.p50, 1)}, dashboards ${fmt(r.server_ms.dashboards.p50, 1)}; read-audit entries a request ${fmt(r.read_audit_entries_per_request, 1)}${r.write_lock ? `; write lock held in ${fmt(r.write_lock.held * 100)}% of samples, ${fmt(r.write_lock.mean_waiting, 1)} waiting` : ''}`);
     }
   }
   pgStop();
