@@ -6,7 +6,11 @@
 #
 #   make bench  install wrk and nginx, generate (once) a database of a million
 #               survivors, and measure the server against nginx and the
-#               sqlite3 shell (QUICK=1: 20,000 survivors; docs/performance.md)
+#               sqlite3 shell (QUICK=1: 20,000 survivors); then the mixed
+#               workload (docs/performance.md)
+#   make bench-mixed  the mixed workload alone: reads, writes and dashboards,
+#               64 connections, 60 s, on SQLite, PostgreSQL and PostgreSQL
+#               with two servers (MIXED_SECONDS=N to shorten)
 #
 # Other targets: make (build/waymark), make asan (the tests under the
 # sanitizers only), make unit, make api, make web (the browser tests), make lint,
@@ -46,7 +50,7 @@ ASAN_OBJ := $(SRC:src/%.c=build/asan/obj/%.o) $(GEN:build/gen/%.c=build/asan/obj
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/tests/%)
 UNIT_ASAN := $(UNIT_SRC:tests/unit/%.c=build/asan/tests/%)
 
-.PHONY: all deps run test asan unit api web lint format format-check fuzz fuzz-build clean bench
+.PHONY: all deps run test asan unit api web lint format format-check fuzz fuzz-build clean bench bench-mixed
 
 all: build/waymark
 
@@ -171,6 +175,17 @@ bench:
 	@scripts/install-deps bench
 	@$(MAKE) --no-print-directory build/waymark build/bench/gen
 	node bench/run.mjs --survivors $(SURVIVORS)
+	node bench/mixed.mjs --survivors $(MIXED_SURVIVORS) --seconds $(MIXED_SECONDS)
+
+# The mixed workload (bench/mixed.mjs): its own, smaller database, generated
+# once into SQLite and into a PostgreSQL cluster kept in build/bench/.
+MIXED_SURVIVORS ?= 5000
+MIXED_SECONDS ?= 60
+
+bench-mixed:
+	@scripts/install-deps bench
+	@$(MAKE) --no-print-directory build/waymark build/bench/gen
+	node bench/mixed.mjs --survivors $(MIXED_SURVIVORS) --seconds $(MIXED_SECONDS)
 
 # ctuuninitvar is suppressed: it flags every out-parameter struct passed
 # uninitialised to a function that only writes it.

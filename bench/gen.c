@@ -5,6 +5,11 @@
  * entries are exactly what the server writes.
  *
  *   build/bench/gen --db PATH --survivors N [--today YYYY-MM-DD] [--threads T]
+ *                   [--key-file FILE]
+ *
+ * PATH may be a postgresql:// URI of an empty database (made with createdb;
+ * --key-file is then required): bench/mixed.mjs compares the backends on the
+ * same data. The same N and --today give the same records (ids apart).
  *
  * Shape (docs/performance.md): one advocate per 200 survivors, 25 advocates
  * and one manager per organisation (1,000,000 survivors: 5,000 advocates,
@@ -20,7 +25,10 @@
  *
  * Speed: the store's bulk mode (store_bulk_begin) turns each write's
  * transaction into a savepoint of one long transaction, committed every
- * COMMIT_EVERY advocates, with synchronous = OFF. Two threads build,
+ * COMMIT_EVERY advocates, with synchronous = OFF. PostgreSQL has no bulk
+ * mode: each write is its own transaction, each worker on a connection of
+ * its own (bench/mixed.mjs runs that cluster with fsync off while it
+ * generates). Two threads build,
  * validate and seal records while the store's one connection inserts.
  * Record ids begin with a counter so that the unique indexes grow at their
  * end (random ids would scatter the inserts); a lookup costs the same.
@@ -29,7 +37,7 @@
  * advocate), bench.analyst and the administrator `admin` have their own
  * Argon2id hash of the password in PASSWORD; every other account shares one
  * hash of it computed once (hashing 5,200 passwords would take minutes).
- * Writes PATH.json: the ids the bench run needs.
+ * Writes PATH.json (FILE.json with --key-file): the ids the bench run needs.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -67,6 +75,7 @@ struct gen {
 	atomic_long rows;
 	pthread_mutex_t commit_lock;
 	int committed; /* advocates done when last committed */
+	bool bulk;     /* in the store's bulk mode (SQLite): commit every COMMIT_EVERY */
 	char now[INSTANT_TEXT_LEN];
 };
 
@@ -511,7 +520,7 @@ static void *worker(void *arg)
 			gen_survivor(g, adv, k);
 		int done = atomic_fetch_add(&g->done_adv, 1) + 1;
 		pthread_mutex_lock(&g->commit_lock);
-		if (done - g->committed >= COMMIT_EVERY) {
+		if (g->bulk && done - g->committed >= COMMIT_EVERY) {
 			g->committed = done;
 			wm_err e = store_bulk_commit(g->st, true);
 			if (e != WM_OK)
@@ -605,7 +614,7 @@ static double seconds_since(const struct timespec *t0)
 
 int main(int argc, char **argv)
 {
-	const char *db = NULL, *today = NULL;
+	const char *db = NULL, *today = NULL, *key_file = NULL;
 	int survivors = 20000, threads = 2;
 	for (int i = 1; i + 1 < argc; i += 2) {
 		if (strcmp(argv[i], "--db") == 0)
@@ -616,10 +625,12 @@ int main(int argc, char **argv)
 			today = argv[i + 1];
 		else if (strcmp(argv[i], "--threads") == 0)
 			threads = atoi(argv[i + 1]);
+		else if (strcmp(argv[i], "--key-file") == 0)
+			key_file = argv[i + 1];
 	}
 	if (!db || survivors < 1 || threads < 1 || threads > 16) {
 		fprintf(stderr, "usage: gen --db PATH --survivors N [--today YYYY-MM-DD] "
-				"[--threads T]\n");
+				"[--threads T] [--key-file FILE]\n");
 		return 2;
 	}
 	if (!secret_init() || !date_zone_use("Europe/London"))
@@ -641,15 +652,27 @@ int main(int argc, char **argv)
 	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	char key_path[4096];
-	snprintf(key_path, sizeof key_path, "%s.key", db);
+	snprintf(key_path, sizeof key_path, "%s%s", key_file ? key_file : db,
+		 key_file ? "" : ".key");
 	struct keyring *keys;
 	if (cmd_create_database(db, key_path, "admin", PASSWORD, &g.st, &keys))
 		return 1;
 	wm_err e = store_bulk_begin(g.st);
-	if (e != WM_OK)
+	g.bulk = e == WM_OK;
+	if (e != WM_OK && e != WM_ERR_UNSUPPORTED)
 		die("bulk mode", e);
 	char analyst_id[STORE_ID_LEN], manager_id[STORE_ID_LEN];
 	make_accounts(&g, analyst_id, manager_id);
+	/* Without bulk mode each write waits for its round trip to the server:
+	 * give each worker a connection of its own. */
+	if (!g.bulk) {
+		char msg[256];
+		store_close(g.st);
+		if (store_open(db, keys, STORE_OPEN, threads, &g.st, msg, sizeof msg) != WM_OK) {
+			fprintf(stderr, "gen: %s\n", msg);
+			return 1;
+		}
+	}
 
 	pthread_t th[16];
 	for (int i = 0; i < threads; i++)
@@ -667,7 +690,7 @@ int main(int argc, char **argv)
 	}
 	for (int i = 0; i < threads; i++)
 		pthread_join(th[i], NULL);
-	e = store_bulk_commit(g.st, false);
+	e = g.bulk ? store_bulk_commit(g.st, false) : WM_OK;
 	if (e != WM_OK)
 		die("commit", e);
 	store_close(g.st);
@@ -676,7 +699,7 @@ int main(int argc, char **argv)
 
 	/* What the run needs: the accounts' ids and the day the data is built around. */
 	char meta[4200], day[DATE_TEXT_LEN];
-	snprintf(meta, sizeof meta, "%s.json", db);
+	snprintf(meta, sizeof meta, "%s.json", key_file ? key_file : db);
 	date_format(g.today, day);
 	FILE *f = fopen(meta, "w");
 	if (!f)
