@@ -694,6 +694,8 @@ static void an_older_database_moves_its_detection_state(void **state)
 		    "DROP TABLE org_two_factor;" /* 019 */
 		    "DROP TRIGGER audit_head_after_insert; DROP TABLE audit_head;"
 		    "ALTER TABLE audit DROP COLUMN mac;" /* and 020 */
+		    "DROP TABLE calendar_feeds;"	 /* 022 */
+		    "DROP TABLE org_documents;"		 /* 023 */
 		    "DELETE FROM schema_migrations WHERE version >= 17;"
 		    "DETACH r;");
 	sqlite3_close(db);
