@@ -176,6 +176,21 @@ static json_t *patient_view(const json_t *s, const json_t *consent)
 	if (includes(consent, "contact") && json_is_object(json_object_get(s, "contact")))
 		json_object_set_new(p, "contact",
 				    pick(json_object_get(s, "contact"), contact_keys));
+	/* Dependants only by their years of birth: their own records are
+	 * theirs, and a clinician needs to know only that there are some. */
+	const json_t *deps = json_object_get(s, "dependants");
+	if (json_array_size(deps)) {
+		json_t *years = json_array();
+		size_t i;
+		const json_t *d;
+		json_array_foreach(deps, i, d)
+		{
+			json_t *y = json_object_get(d, "birth_year");
+			json_array_append_new(years,
+					      json_is_integer(y) ? json_incref(y) : json_null());
+		}
+		json_object_set_new(p, "dependants", years);
+	}
 	return p;
 }
 

@@ -48,6 +48,7 @@ const json_t *handover_consent(const json_t *consents, int today);
  *   {consent: {id, given_on, method?, interpreter_used?, org_id?, includes},
  *    patient: {known_as, legal_name?, nhs_number?, birth_year?, gender?,
  *              nationality?, languages: [...], pregnant?, due_on?,
+ *              dependants?: [birth_year or null, ...],
  *              contact?: {phone?, safe_to_call?, safe_voicemail?, safe_letters?}},
  *    care_needs: {clinician_gender?, advocate_attends?, approach_with_care?, other?},
  *    registrations: [...the survivor's own, not a dependant's],

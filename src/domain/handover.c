@@ -1,6 +1,6 @@
 /*
- * handover.c - the selection a handover carries (handover.h): an allow
- * list of fields per part of the record, copied by name.
+ * handover.c - the printed summary's narrowing of the FHIR handover's view
+ * (handover.h): an allow list of fields per part, copied by name.
  */
 #include "handover.h"
 
@@ -100,43 +100,50 @@ static json_t *upcoming_appointments(const json_t *all, int today)
 
 json_t *handover_select(const json_t *survivor, const json_t *parts, int today, bool *no_consent)
 {
-	const json_t *consent = handover_consent(json_object_get(parts, "consents"), today);
-	*no_consent = consent == NULL;
-	if (!consent)
+	/* The FHIR handover's view first: nothing it leaves out can reach the
+	 * paper one. */
+	*no_consent = false;
+	json_t *record = json_deep_copy(parts);
+	json_t *view = NULL;
+	wm_err e = record && json_object_set(record, "survivor", (json_t *)survivor) == 0
+		       ? handover_view(record, today, &view)
+		       : WM_ERR_NOMEM;
+	json_decref(record);
+	*no_consent = e == WM_ERR_FORBIDDEN;
+	if (e != WM_OK)
 		return NULL;
 	static const char *const consent_fields[] = {"given_on", "method", NULL};
+	const json_t *patient = json_object_get(view, "patient");
 	json_t *out = json_pack(
-	    "{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "patient", pick(survivor, patient_fields),
-	    "care_needs", pick(json_object_get(survivor, "care_needs"), care_fields),
-	    "registrations", json_array(), "appointments",
-	    upcoming_appointments(json_object_get(parts, "appointments"), today), "referrals",
+	    "{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "patient", pick(patient, patient_fields),
+	    "care_needs", pick(json_object_get(view, "care_needs"), care_fields), "registrations",
+	    json_array(), "appointments",
+	    upcoming_appointments(json_object_get(view, "appointments"), today), "referrals",
 	    json_array(), "medications", json_array(), "goals", json_array(), "consent",
-	    pick(consent, consent_fields));
-	if (!out)
+	    pick(json_object_get(view, "consent"), consent_fields));
+	if (!out) {
+		json_decref(view);
 		return NULL;
+	}
 	size_t i;
 	const json_t *v;
-	/* The survivor's own registrations (a dependant's are theirs). */
-	json_array_foreach(json_object_get(parts, "registrations"), i, v)
-	{
-		if (!json_object_get(v, "person") || is(v, "person", "survivor"))
-			json_array_append_new(json_object_get(out, "registrations"),
-					      pick(v, registration_fields));
-	}
-	json_array_foreach(json_object_get(parts, "referrals"), i, v)
+	/* The view holds the survivor's own registrations only. */
+	json_array_foreach(json_object_get(view, "registrations"), i, v) json_array_append_new(
+	    json_object_get(out, "registrations"), pick(v, registration_fields));
+	json_array_foreach(json_object_get(view, "referrals"), i, v)
 	{
 		if (health_referral(v))
 			json_array_append_new(json_object_get(out, "referrals"),
 					      pick(v, referral_fields));
 	}
-	json_array_foreach(json_object_get(parts, "medications"), i, v)
+	json_array_foreach(json_object_get(view, "medications"), i, v)
 	{
 		int stopped;
 		if (!day_of(v, "stopped_on", &stopped) || stopped > today)
 			json_array_append_new(json_object_get(out, "medications"),
 					      pick(v, medication_fields));
 	}
-	json_array_foreach(json_object_get(json_object_get(parts, "plan"), "goals"), i, v)
+	json_array_foreach(json_object_get(json_object_get(view, "plan"), "goals"), i, v)
 	{
 		bool health = is(v, "domain", "health") || is(v, "domain", "mental_health");
 		bool open = !json_object_get(v, "status") || is(v, "status", "open");
@@ -144,18 +151,6 @@ json_t *handover_select(const json_t *survivor, const json_t *parts, int today, 
 		if (health && open)
 			json_array_append_new(json_object_get(out, "goals"), pick(v, goal_fields));
 	}
-	/* The dependants are named only by how many there are and their
-	 * years of birth: their own records are theirs. */
-	json_t *patient = json_object_get(out, "patient");
-	json_t *deps = json_object_get(patient, "dependants");
-	if (deps) {
-		json_t *years = json_array();
-		json_array_foreach(deps, i, v)
-		{
-			json_t *y = json_object_get(v, "birth_year");
-			json_array_append_new(years, y ? json_incref(y) : json_null());
-		}
-		json_object_set_new(patient, "dependants", years);
-	}
+	json_decref(view);
 	return out;
 }

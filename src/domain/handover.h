@@ -1,19 +1,15 @@
 /*
- * handover.h - what of a survivor's record may travel with them to a health
- * service in another town, decided in one place.
+ * handover.h - what the printed handover summary carries: the FHIR
+ * handover's selection (fhir.h, handover_view), narrowed.
  *
  * The printed handover summary (api/documents.c) takes its content from
- * here and from nowhere else; the FHIR handover can take the same. Only
- * what the survivor agreed to share by an active `handover` consent, and of
- * that only what a clinician acts on: never a case note, never NRM or
- * asylum detail, never the legal name, address, exploitation or an
- * appointment's case-team notes. Fields are copied by name from a list
- * here: a field added to the record later is left out until it is named.
- * The consent is judged by fhir.h's handover_consent, as the FHIR handover
- * judges it. The FHIR handover's own selection (fhir.h, handover_view) is
- * the wider one a receiving service imports; this is the narrower one a
- * GP reads on paper (appointments to come, current medication, health
- * referrals and goals only).
+ * here and from nowhere else, and this takes it from handover_view alone:
+ * only what the survivor agreed to share by an active `handover` consent,
+ * field by field from its allow-lists, so nothing the FHIR handover leaves
+ * out can reach the paper one. Of that, only what a GP acts on in two
+ * minutes: appointments to come, current medication, health referrals and
+ * open health goals (the legal name, contact details and NRM or asylum
+ * stages, which a consent may add to the FHIR handover, stay off paper).
  * No I/O, no clock: today is a parameter.
  */
 #ifndef WM_HANDOVER_H
