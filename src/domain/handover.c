@@ -128,8 +128,11 @@ json_t *handover_select(const json_t *survivor, const json_t *parts, int today, 
 	size_t i;
 	const json_t *v;
 	/* The view holds the survivor's own registrations only. */
-	json_array_foreach(json_object_get(view, "registrations"), i, v) json_array_append_new(
-	    json_object_get(out, "registrations"), pick(v, registration_fields));
+	json_array_foreach(json_object_get(view, "registrations"), i, v)
+	{
+		json_array_append_new(json_object_get(out, "registrations"),
+				      pick(v, registration_fields));
+	}
 	json_array_foreach(json_object_get(view, "referrals"), i, v)
 	{
 		if (health_referral(v))
