@@ -81,6 +81,7 @@ void page_settings(struct page *p);
 void page_settings_post(struct page *p);
 /* ... and an advocate's calendar feed: make (or replace) it, revoke it. */
 void page_calendar_feed_post(struct page *p);
+void page_documents_post(struct page *p);
 void page_calendar_feed_revoke(struct page *p);
 
 #endif

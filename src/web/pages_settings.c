@@ -5,13 +5,17 @@
  * PATCH /api/v1/me, and the way to change one's password; for advocates,
  * their calendar feed (made, replaced and revoked through
  * /api/v1/me/calendar-feed; its address shown once, on the page that
- * answers the form that made it).
+ * answers the form that made it); for managers, what their organisation's
+ * printed documents show (GET and PUT /api/v1/orgs/{id}/documents: the
+ * telephone number to call, and whether the access report names its
+ * staff).
  *
  * The layout reads the setting from GET /api/v1/me on every page
  * (page.c's layout data), so a change shows from the next page on, on
  * every device the account signs in from.
  */
 #define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,11 +37,34 @@ static void feed_data(struct page *p)
 	json_decref(feed);
 }
 
+/* The organisation's document choices, for a manager. */
+static void documents_data(struct page *p)
+{
+	const char *org = json_string_value(json_object_get(p->me, "org_id"));
+	if (strcmp(page_role(p), "manager") != 0 || !org)
+		return;
+	char path[128];
+	snprintf(path, sizeof path, "/api/v1/orgs/%s/documents", org);
+	unsigned st;
+	json_t *docs = page_api(p, "GET", path, NULL, NULL, &st);
+	if (st == 200) {
+		json_object_set_new(p->data, "docs_offered", json_true());
+		json_t *phone = json_object_get(docs, "phone");
+		if (json_is_string(phone) && !json_object_get(p->data, "docs_phone"))
+			json_object_set(p->data, "docs_phone", phone);
+		json_object_set_new(
+		    p->data, "docs_name_staff",
+		    json_boolean(json_is_true(json_object_get(docs, "name_staff"))));
+	}
+	json_decref(docs);
+}
+
 static void settings_form(struct page *p, unsigned status)
 {
 	if (!p->data)
 		p->data = json_object();
 	feed_data(p);
+	documents_data(p);
 	json_object_set_new(p->data, "privacy_on",
 			    json_boolean(json_is_true(json_object_get(p->me, "privacy_mode"))));
 	json_object_set_new(p->data, "version",
@@ -114,4 +141,41 @@ void page_calendar_feed_revoke(struct page *p)
 		return;
 	}
 	page_redirect(p, "/settings");
+}
+
+/* POST /settings/documents: a manager's choices for the organisation's
+ * documents. A refused number is shown again with the API's message. */
+void page_documents_post(struct page *p)
+{
+	const char *org = json_string_value(json_object_get(p->me, "org_id"));
+	if (strcmp(page_role(p), "manager") != 0 || !org) {
+		page_error(p, 403, "Only a manager can change this",
+			   "Your organisation's managers choose what its documents show.");
+		return;
+	}
+	char path[128];
+	snprintf(path, sizeof path, "/api/v1/orgs/%s/documents", org);
+	const char *phone = page_field(p, "phone");
+	bool name_staff = strcmp(page_field(p, "name_staff"), "on") == 0;
+	json_t *body = json_pack("{s:o, s:b}", "phone", *phone ? json_string(phone) : json_null(),
+				 "name_staff", name_staff);
+	unsigned st;
+	json_t *answer = page_api(p, "PUT", path, NULL, body, &st);
+	if (st == 200) {
+		json_decref(answer);
+		page_redirect(p, "/settings#documents");
+		return;
+	}
+	p->data = json_object();
+	if (st == 422)
+		page_form_errors(p, answer, NULL);
+	else {
+		json_t *err = json_pack("{s:{s:s}}", "error", "message",
+					"The choices were not saved. Try again.");
+		page_form_errors(p, err, NULL);
+		json_decref(err);
+	}
+	json_decref(answer);
+	json_object_set_new(p->data, "docs_phone", json_string(phone));
+	settings_form(p, st == 422 ? 422 : 500);
 }

@@ -119,6 +119,7 @@ static const struct web_route web_routes[] = {
     {"POST",   "/settings",            page_settings_post,  0},
     {"POST",   "/settings/calendar-feed",        page_calendar_feed_post,   0},
     {"POST",   "/settings/calendar-feed/revoke", page_calendar_feed_revoke, 0},
+    {"POST",   "/settings/documents",  page_documents_post, 0},
     /* two-factor sign-in */
     {"POST",   "/sign-in/two-factor",  page_sign_in_code,   WEB_PUBLIC},
     {"GET",    "/settings/two-factor", page_two_factor,     0},

@@ -373,3 +373,40 @@ test('the settings page without JavaScript', SLOW, async () => {
     assert.doesNotMatch((await page.locator('body').getAttribute('class')) ?? '', /wm-privacy/);
   });
 });
+
+test('a manager chooses what the organisation\'s documents show, without JavaScript', SLOW, async () => {
+  await withPage(env, 'documents-choices', { javaScript: false }, async (page) => {
+    await signIn(page, 'manager');
+    await page.goto(env.base + '/settings');
+    await page.getByLabel('Telephone number to call').fill('0161 496 0000');
+    await page.getByLabel("Name our staff in a survivor's access report").check();
+    await page.getByRole('button', { name: "Save the documents' choices" }).click();
+    await page.waitForLoadState('load');
+    assert.equal(path(page.url()), '/settings');
+    assert.equal(await page.getByLabel('Telephone number to call').inputValue(), '0161 496 0000');
+    assert.ok(await page.getByLabel("Name our staff in a survivor's access report").isChecked());
+    await checkA11y(page, 'the settings of a manager');
+    const org = env.ctx.users.manager.org_id;
+    const saved = await api('GET', `/api/v1/orgs/${org}/documents`, { token: env.ctx.tokens.manager });
+    assert.equal(saved.json.phone, '0161 496 0000');
+    assert.equal(saved.json.name_staff, true);
+    // A number that is not one is refused, said, and kept in the field to correct.
+    await page.getByLabel('Telephone number to call').fill('call the office');
+    await page.getByRole('button', { name: "Save the documents' choices" }).click();
+    await page.waitForLoadState('load');
+    assert.match(await page.locator('.nhsuk-error-summary').innerText(), /\S/);
+    assert.equal(await page.getByLabel('Telephone number to call').inputValue(), 'call the office');
+    assert.equal((await api('GET', `/api/v1/orgs/${org}/documents`, { token: env.ctx.tokens.manager })).json.phone, '0161 496 0000');
+    // Back as it was, for the other tests.
+    await page.getByLabel('Telephone number to call').fill('');
+    await page.getByLabel("Name our staff in a survivor's access report").uncheck();
+    await page.getByRole('button', { name: "Save the documents' choices" }).click();
+    await page.waitForLoadState('load');
+  });
+  // An advocate is not offered it.
+  await withPage(env, 'documents-choices-advocate', { javaScript: false }, async (page) => {
+    await signIn(page, 'advocate2');
+    await page.goto(env.base + '/settings');
+    assert.equal(await page.getByLabel('Telephone number to call').count(), 0);
+  });
+});
