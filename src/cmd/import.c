@@ -216,6 +216,7 @@ struct run {
 	const struct keyring *keys;
 	const char *org_id;
 	const char *date_fmt;
+	const struct store_user *actor; /* --as: who the audit trail names */
 	int today;
 	const struct import_column *cols[IMPORT_COLS_MAX];
 	const char *headings[IMPORT_COLS_MAX];
@@ -319,7 +320,8 @@ static void audit_for(const struct run *r, const char *survivor_id, const char *
 		      struct store_audit *a)
 {
 	memset(a, 0, sizeof *a);
-	a->role = ROLE_ADMIN; /* whoever holds the database and its key */
+	a->role = r->actor->role;
+	snprintf(a->user_id, sizeof a->user_id, "%s", r->actor->id);
 	memcpy(a->at, at, sizeof a->at);
 	snprintf(a->survivor_id, sizeof a->survivor_id, "%s", survivor_id);
 	snprintf(a->org_id, sizeof a->org_id, "%s", r->org_id);
@@ -474,6 +476,17 @@ static int import_rows(struct run *r, struct sheet *sh, bool dry_run, bool skip_
 	return rc;
 }
 
+/* --as: an active manager of the organisation, as the API asks of whoever
+ * creates its records in bulk. */
+static bool manager_of(struct store *st, const char *username, const char *org_id,
+		       struct store_user *u)
+{
+	char folded[USERNAME_MAX * 4 + 1];
+	return text_fold(username, folded, sizeof folded) &&
+	       store_user_by_name(st, folded, u) == WM_OK && u->role == ROLE_MANAGER &&
+	       !u->disabled && strcmp(u->org_id, org_id) == 0;
+}
+
 int cmd_import(int argc, char **argv)
 {
 	struct opt opts[] = {
@@ -481,6 +494,8 @@ int cmd_import(int argc, char **argv)
 	    {"key-file", "WAYMARK_KEY_FILE", "FILE", "data-encryption key (default: PATH.key)",
 	     NULL},
 	    {"org", NULL, "ID", "the organisation the caseload belongs to", NULL},
+	    {"as", NULL, "USERNAME",
+	     "the organisation's manager importing it (the audit trail names them)", NULL},
 	    {"file", NULL, "FILE", "the caseload, a CSV file (docs/import.md)", NULL},
 	    {"dry-run", NULL, NULL, "check every row and say what would be created; store nothing",
 	     NULL},
@@ -498,14 +513,14 @@ int cmd_import(int argc, char **argv)
 		      "was imported\nbefore is reported as already present, not created again.\n"
 		      "Exit status: 0 done (or checked, with --dry-run), 1 problems or failed, 2 "
 		      "misused.",
-		      argc, argv, opts, 9, &help);
+		      argc, argv, opts, 10, &help);
 	if (rc || help)
 		return rc;
-	const char *db = opts[0].value, *org = opts[2].value, *file = opts[3].value;
-	const char *fmt = opts[7].value, *enc = opts[8].value;
-	if (!db || !org || !file) {
+	const char *db = opts[0].value, *org = opts[2].value, *as = opts[3].value;
+	const char *file = opts[4].value, *fmt = opts[8].value, *enc = opts[9].value;
+	if (!db || !org || !as || !file) {
 		fprintf(stderr,
-			"waymark import: --db, --org and --file are required (see --help)\n");
+			"waymark import: --db, --org, --as and --file are required (see --help)\n");
 		return 2;
 	}
 	if (!schema_is_id(org)) {
@@ -523,7 +538,7 @@ int cmd_import(int argc, char **argv)
 		return 2;
 	}
 	json_t *map = NULL;
-	if (opts[6].value && !(map = load_map(opts[6].value)))
+	if (opts[7].value && !(map = load_map(opts[7].value)))
 		return 2;
 	unsigned char *raw = NULL;
 	size_t rawlen = 0, len = 0;
@@ -552,18 +567,23 @@ int cmd_import(int argc, char **argv)
 		fprintf(stderr, "waymark import: %s\n", msg);
 	else {
 		struct store_org o;
+		struct store_user actor;
 		struct run *r = calloc(1, sizeof *r);
 		if (store_org_get(st, org, &o) != WM_OK)
 			fprintf(stderr, "waymark import: no such organisation\n");
+		else if (!manager_of(st, as, org, &actor))
+			fprintf(stderr, "waymark import: --as must be the username of an active "
+					"manager of the organisation\n");
 		else if (r) {
+			r->actor = &actor;
 			r->st = st;
 			r->keys = keys;
 			r->org_id = org;
 			r->date_fmt = fmt;
 			r->today = instant_day((int64_t)time(NULL));
 			if (read_header(r, sh.rows[0], sh.widths[0], map))
-				rc = import_rows(r, &sh, opts[4].value != NULL,
-						 opts[5].value != NULL);
+				rc = import_rows(r, &sh, opts[5].value != NULL,
+						 opts[6].value != NULL);
 			else
 				fprintf(stderr, "waymark import: the heading row has problems; "
 						"nothing was stored\n");

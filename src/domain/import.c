@@ -18,6 +18,7 @@ const struct import_column import_columns[] = {
     {"nationality", IMPORT_SURVIVOR, "nationality", IMPORT_TEXT},
     {"nhs_number", IMPORT_SURVIVOR, "nhs_number", IMPORT_TEXT},
     {"phone", IMPORT_SURVIVOR, "contact.phone", IMPORT_TEXT},
+    {"address", IMPORT_SURVIVOR, "contact.address", IMPORT_TEXT},
     {"languages", IMPORT_SURVIVOR, "languages", IMPORT_LANGUAGES},
     {"entered_service_on", IMPORT_SURVIVOR, "entered_service_on", IMPORT_DATE},
     {"exploitation_types", IMPORT_SURVIVOR, "exploitation_types", IMPORT_LIST},
