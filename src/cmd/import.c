@@ -32,9 +32,12 @@
 struct sheet {
 	char ***rows;
 	size_t *widths;
+	size_t *numbers; /* each row's number in the spreadsheet, blank rows counted */
 	size_t nrows, cap;
 	char **cur;
 	size_t ncur;
+	size_t line; /* rows ended so far, blank ones too */
+	int prev;    /* what ended the last one: '\r', '\n', or -1 */
 	bool too_wide, no_memory;
 };
 
@@ -76,10 +79,37 @@ static void free_cells(char **cells, size_t n)
 	free(cells);
 }
 
+/* Room for one more row; false when out of memory. */
+static bool grow(struct sheet *sh)
+{
+	if (sh->nrows < sh->cap)
+		return true;
+	size_t cap = sh->cap ? sh->cap * 2 : 64;
+	char ***rows = realloc(sh->rows, cap * sizeof *rows);
+	if (rows)
+		sh->rows = rows;
+	size_t *widths = rows ? realloc(sh->widths, cap * sizeof *widths) : NULL;
+	if (widths)
+		sh->widths = widths;
+	size_t *numbers = widths ? realloc(sh->numbers, cap * sizeof *numbers) : NULL;
+	if (!numbers)
+		return false;
+	sh->numbers = numbers;
+	sh->cap = cap;
+	return true;
+}
+
+/* libcsv reports every line end outside quotes (CSV_REPALL_NL), so blank
+ * lines are counted and row numbers are the spreadsheet's; the LF of a
+ * CRLF is not a line of its own. */
 static void on_row(int c, void *data)
 {
-	(void)c;
 	struct sheet *sh = data;
+	bool lf_of_crlf = c == '\n' && sh->prev == '\r' && !sh->cur;
+	sh->prev = c;
+	if (lf_of_crlf)
+		return;
+	sh->line++;
 	/* Trailing empty cells are dropped; a blank row is skipped. */
 	while (sh->ncur > 0 && text_trimmed_len(sh->cur[sh->ncur - 1]) == 0)
 		free(sh->cur[--sh->ncur]);
@@ -89,20 +119,12 @@ static void on_row(int c, void *data)
 		sh->ncur = 0;
 		return;
 	}
-	if (sh->nrows == sh->cap) {
-		size_t cap = sh->cap ? sh->cap * 2 : 64;
-		char ***rows = realloc(sh->rows, cap * sizeof *rows);
-		size_t *widths = rows ? realloc(sh->widths, cap * sizeof *widths) : NULL;
-		if (rows)
-			sh->rows = rows;
-		if (!rows || !widths) {
-			sh->no_memory = true;
-			return;
-		}
-		sh->widths = widths;
-		sh->cap = cap;
+	if (!grow(sh)) {
+		sh->no_memory = true;
+		return;
 	}
 	sh->rows[sh->nrows] = sh->cur;
+	sh->numbers[sh->nrows] = sh->line;
 	sh->widths[sh->nrows++] = sh->ncur;
 	sh->cur = NULL;
 	sh->ncur = 0;
@@ -115,6 +137,7 @@ static void sheet_free(struct sheet *sh)
 	free_cells(sh->cur, sh->ncur);
 	free(sh->rows);
 	free(sh->widths);
+	free(sh->numbers);
 }
 
 /* Reads the whole file; false (with a message printed) when it cannot. */
@@ -171,7 +194,7 @@ static char *file_text(unsigned char *raw, size_t n, bool cp1252, size_t *len)
 static bool parse_csv(const char *text, size_t len, struct sheet *sh)
 {
 	struct csv_parser p;
-	if (csv_init(&p, 0) != 0)
+	if (csv_init(&p, CSV_REPALL_NL) != 0)
 		return false;
 	bool ok = csv_parse(&p, text, len, on_field, on_row, sh) == len &&
 		  csv_fini(&p, on_field, on_row, sh) == 0;
@@ -364,6 +387,7 @@ enum verdict { ROW_NEW, ROW_PRESENT, ROW_INVALID };
 struct checked {
 	struct import_row row;
 	enum verdict verdict;
+	size_t number; /* the row's in the spreadsheet */
 	unsigned char hash[KEYRING_BLIND_LEN];
 };
 
@@ -391,7 +415,8 @@ static enum verdict check_one(struct run *r, char **cells, size_t n, size_t rown
 	for (size_t j = 0; j < idx; j++)
 		if (all[j].verdict != ROW_INVALID &&
 		    !memcmp(all[j].hash, c->hash, sizeof c->hash)) {
-			printf("row %zu: already present (the same ref as row %zu)\n", rown, j + 2);
+			printf("row %zu: already present (the same ref as row %zu)\n", rown,
+			       all[j].number);
 			return ROW_PRESENT;
 		}
 	char found[STORE_ID_LEN];
@@ -428,9 +453,10 @@ static int import_rows(struct run *r, struct sheet *sh, bool dry_run, bool skip_
 		fprintf(stderr, "waymark import: out of memory\n");
 		return 1;
 	}
-	/* Row numbers count the heading row as 1, as a spreadsheet does. */
 	for (size_t i = 0; i < n; i++) {
-		all[i].verdict = check_one(r, sh->rows[i + 1], sh->widths[i + 1], i + 2, all, i);
+		all[i].number = sh->numbers[i + 1];
+		all[i].verdict =
+		    check_one(r, sh->rows[i + 1], sh->widths[i + 1], all[i].number, all, i);
 		fresh += all[i].verdict == ROW_NEW;
 		present += all[i].verdict == ROW_PRESENT;
 		invalid += all[i].verdict == ROW_INVALID;
@@ -445,7 +471,7 @@ static int import_rows(struct run *r, struct sheet *sh, bool dry_run, bool skip_
 	} else if (dry_run) {
 		for (size_t i = 0; i < n; i++)
 			if (all[i].verdict == ROW_NEW)
-				describe(i + 2, &all[i].row);
+				describe(all[i].number, &all[i].row);
 		printf("waymark import: dry run: %zu would be created, %zu already present, %zu "
 		       "with problems; nothing was stored\n",
 		       fresh, present, invalid);
@@ -458,7 +484,7 @@ static int import_rows(struct run *r, struct sheet *sh, bool dry_run, bool skip_
 				fprintf(stderr,
 					"waymark import: storing row %zu failed (%s); the %zu rows "
 					"before it are stored, and a second run skips them\n",
-					i + 2, wm_err_str(e), stored);
+					all[i].number, wm_err_str(e), stored);
 				rc = 1;
 			} else {
 				stored++;
@@ -544,7 +570,7 @@ int cmd_import(int argc, char **argv)
 	size_t rawlen = 0, len = 0;
 	char *text = read_file(file, &raw, &rawlen) ? file_text(raw, rawlen, cp1252, &len) : NULL;
 	free(raw);
-	struct sheet sh = {0};
+	struct sheet sh = {.prev = -1};
 	if (!text || !parse_csv(text, len, &sh) || sh.nrows == 0) {
 		if (text && sh.nrows == 0)
 			fprintf(stderr, "waymark import: the file has no heading row\n");

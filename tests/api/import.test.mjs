@@ -26,8 +26,9 @@ after(async () => { await s.destroy(); });
 const NAMES = ['Ardita', 'Blerina', 'Chiamaka', 'Dorota', 'Esi', 'Fatima', 'Zoë Ünal'];
 // A caseload as Excel saves it: a byte-order mark, CRLF line ends, quoted
 // cells holding commas and a line break, a blank row, trailing empty
-// columns, UK dates. Row 4 repeats row 2's ref; rows 6 and 7 are invalid
-// (a date that is no day; a gender the API does not know).
+// columns, UK dates. Row 4 repeats row 2's ref; after the blank row 5, rows
+// 7 and 8 are invalid (a date that is no day; a gender the API does not
+// know). Row numbers are the spreadsheet's.
 const HEADER = 'Case no,known_as,legal_name,languages,entered_service_on,advocate,address,gp_provider,gp_registered_on,nrm_referred_on,birth_year,gender,,';
 const ROWS = [
   'NG-001,Ardita,"Hoxha, Ardita",sq*;en,01/10/2026,advocate,"Flat 2,\n1 High Street",Riverside Practice,03/10/2026,15/09/2026,1994,female,,',
@@ -49,7 +50,7 @@ test('one bad row means nothing is stored: exactly the two problems, by row and 
   const r = importCsv(file('messy.csv', messy()));
   assert.equal(r.status, 1, r.stdout + r.stderr);
   const problems = r.stderr.split('\n').filter((l) => l.startsWith('row '));
-  assert.deepEqual(problems.map((l) => l.replace(/:.*/, '')), ['row 6, column entered_service_on', 'row 7, column gender']);
+  assert.deepEqual(problems.map((l) => l.replace(/:.*/, '')), ['row 7, column entered_service_on', 'row 8, column gender']);
   assert.match(r.stderr, /nothing was stored/);
   noNames(r);
   assert.deepEqual(await list(), []);
@@ -122,4 +123,10 @@ test('--date-format reads other dates; a heading that is none of ours is refused
   const odd = run(['import', '--db', s.db, '--org', org.id, '--as', 'manager', '--file', file('odd.csv', 'ref,surname\nX,Y\n')]);
   assert.equal(odd.status, 1);
   assert.match(odd.stderr, /row 1, column surname: is not a column/);
+});
+
+test('the template in docs/ is read as it stands: every heading known, its example row valid', () => {
+  const r = run(['import', '--db', s.db, '--org', org.id, '--as', 'manager', '--file', 'docs/import-template.csv', '--dry-run']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /row 2: would create a survivor, a GP registration, an NRM referral\n/);
 });
