@@ -285,7 +285,7 @@ static bool set_advocate(struct run *r, size_t rown, struct import_row *row)
 	if (!*row->advocate)
 		return true;
 	char folded[USERNAME_MAX * 4 + 1];
-	struct store_user u;
+	struct store_user u = {0};
 	wm_err e = text_fold(row->advocate, folded, sizeof folded)
 		       ? store_user_by_name(r->st, folded, &u)
 		       : WM_ERR_NOT_FOUND;

@@ -206,11 +206,25 @@ static void problem(struct import_problem *p, const char *heading, const char *m
 	snprintf(p->message, sizeof p->message, "%s", msg);
 }
 
-/* The JSON value of a cell of type t (trimmed text t), or NULL with *p
- * filled. */
-static json_t *cell_value(const struct import_column *col, const char *heading, const char *t,
-			  const char *date_fmt, struct import_problem *p)
+/* The JSON value of a cell (its len bytes at cell, trimmed), or NULL with
+ * *p filled. */
+static json_t *cell_value(const struct import_column *col, const char *heading, const char *cell,
+			  size_t len, const char *date_fmt, struct import_problem *p)
 {
+	if (col->type == IMPORT_TEXT) {
+		/* As long as it is: the field's own rule says how long it may be. */
+		json_t *v = json_stringn(cell, len);
+		if (!v)
+			problem(p, heading, "cannot be read as text");
+		return v;
+	}
+	char t[1024];
+	if (len >= sizeof t) {
+		problem(p, heading, "is too long");
+		return NULL;
+	}
+	memcpy(t, cell, len);
+	t[len] = '\0';
 	switch (col->type) {
 	case IMPORT_INT: {
 		char *end;
@@ -243,9 +257,7 @@ static json_t *cell_value(const struct import_column *col, const char *heading, 
 		return import_languages(t);
 	case IMPORT_LIST: {
 		json_t *arr = json_array();
-		char buf[512];
-		snprintf(buf, sizeof buf, "%.511s", t);
-		for (char *save = NULL, *tok = strtok_r(buf, ";", &save); arr && tok;
+		for (char *save = NULL, *tok = strtok_r(t, ";", &save); arr && tok;
 		     tok = strtok_r(NULL, ";", &save)) {
 			char one[64];
 			trimmed(tok, one, sizeof one);
@@ -257,7 +269,7 @@ static json_t *cell_value(const struct import_column *col, const char *heading, 
 	case IMPORT_TEXT:
 		break;
 	}
-	return json_string(t);
+	return NULL;
 }
 
 /* Sets path ("contact.phone": one level of nesting) in obj to v (taken). */
@@ -298,12 +310,10 @@ bool import_row_build(const struct import_column *const *cols, const char *const
 			*(col->part == IMPORT_REF ? &row->ref : &row->advocate) = c;
 			continue;
 		}
-		char t[4096];
-		trimmed(c, t, sizeof t);
-		if (col->type == IMPORT_TEXT && strlen(c) >= sizeof t)
-			t[0] = '\0'; /* longer than any field allows: refused below */
-		json_t *v =
-		    cell_value(col, headings[i], col->type == IMPORT_TEXT ? c : t, date_fmt, p);
+		size_t len = strlen(c);
+		while (len > 0 && (c[len - 1] == ' ' || c[len - 1] == '\t'))
+			len--;
+		json_t *v = cell_value(col, headings[i], c, len, date_fmt, p);
 		if (!v) {
 			import_row_clear(row);
 			return false;

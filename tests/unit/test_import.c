@@ -104,7 +104,8 @@ static void a_row_becomes_records(void **state)
 	json_t *map = json_loads("{\"Case no\": \"ref\"}", 0, NULL);
 	for (int i = 0; i < 7; i++)
 		cols[i] = import_column_for(map, headings[i]);
-	const char *cells[] = {"NG-1", "Ardita", "07700 900123", "sq*", "03/10/2026", "", "1994"};
+	const char *cells[] = {"NG-1",	     " Ardita  ", "07700 900123", "sq*",
+			       "03/10/2026", "",	  "1994"};
 	struct import_row row;
 	struct import_problem p;
 	assert_true(import_row_build(cols, headings, cells, 7, NULL, &row, &p));
