@@ -253,9 +253,9 @@ static void report(struct run *r, size_t row, const char *column, const char *ms
 	r->problems++;
 }
 
-/* The header: each heading's column. false when a heading is none of
- * ours, or there is no ref column. */
-static bool read_header(struct run *r, char **cells, size_t n, const json_t *map)
+/* The header (row rown): each heading's column. false when a heading is
+ * none of ours, two stand for the same column, or there is no ref column. */
+static bool read_header(struct run *r, char **cells, size_t n, size_t rown, const json_t *map)
 {
 	bool ok = true, ref = false;
 	r->ncols = n;
@@ -263,13 +263,20 @@ static bool read_header(struct run *r, char **cells, size_t n, const json_t *map
 		r->headings[i] = cells[i];
 		r->cols[i] = import_column_for(map, cells[i]);
 		if (!r->cols[i] && text_trimmed_len(cells[i]) > 0) {
-			report(r, 1, cells[i], "is not a column of docs/import.md (use --map)");
+			report(r, rown, cells[i], "is not a column of docs/import.md (use --map)");
 			ok = false;
 		}
+		for (size_t j = 0; r->cols[i] && j < i; j++)
+			if (r->cols[j] == r->cols[i]) {
+				report(r, rown, cells[i],
+				       "stands for the same column as another heading");
+				ok = false;
+				break;
+			}
 		ref = ref || (r->cols[i] && r->cols[i]->part == IMPORT_REF);
 	}
 	if (!ref) {
-		report(r, 1, "ref", "is required: the agency's own case reference");
+		report(r, rown, "ref", "is required: the agency's own case reference");
 		ok = false;
 	}
 	return ok;
@@ -399,10 +406,12 @@ static enum verdict check_one(struct run *r, char **cells, size_t n, size_t rown
 	const char *cell[IMPORT_COLS_MAX];
 	for (size_t i = 0; i < r->ncols; i++)
 		cell[i] = i < n ? cells[i] : NULL;
-	if (n > r->ncols) {
-		report(r, rown, "(past the last heading)", "has a value under no heading");
-		return ROW_INVALID;
-	}
+	/* A value under no heading would be lost: refused, not dropped. */
+	for (size_t i = 0; i < n; i++)
+		if ((i >= r->ncols || !r->cols[i]) && text_trimmed_len(cells[i]) > 0) {
+			report(r, rown, "(with no heading)", "has a value under no heading");
+			return ROW_INVALID;
+		}
 	if (!import_row_build(r->cols, r->headings, cell, r->ncols, r->date_fmt, &c->row, &p)) {
 		report(r, rown, p.column, p.message);
 		return ROW_INVALID;
@@ -607,7 +616,7 @@ int cmd_import(int argc, char **argv)
 			r->org_id = org;
 			r->date_fmt = fmt;
 			r->today = instant_day((int64_t)time(NULL));
-			if (read_header(r, sh.rows[0], sh.widths[0], map))
+			if (read_header(r, sh.rows[0], sh.widths[0], sh.numbers[0], map))
 				rc = import_rows(r, &sh, opts[5].value != NULL,
 						 opts[6].value != NULL);
 			else

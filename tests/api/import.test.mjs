@@ -123,6 +123,12 @@ test('--date-format reads other dates; a heading that is none of ours is refused
   const odd = run(['import', '--db', s.db, '--org', org.id, '--as', 'manager', '--file', file('odd.csv', 'ref,surname\nX,Y\n')]);
   assert.equal(odd.status, 1);
   assert.match(odd.stderr, /row 1, column surname: is not a column/);
+  const twice = run(['import', '--db', s.db, '--org', org.id, '--as', 'manager', '--file', file('twice.csv', 'ref,known_as,known_as\nX,Y,Z\n')]);
+  assert.equal(twice.status, 1);
+  assert.match(twice.stderr, /row 1, column known_as: stands for the same column/);
+  const lost = run(['import', '--db', s.db, '--org', org.id, '--as', 'manager', '--dry-run', '--file', file('lost.csv', 'ref,,known_as,entered_service_on\nX,Y,Z,01/10/2026\n')]);
+  assert.equal(lost.status, 1);
+  assert.match(lost.stderr, /row 2, column \(with no heading\): has a value under no heading/);
 });
 
 test('the template in docs/ is read as it stands: every heading known, its example row valid', () => {
