@@ -511,15 +511,26 @@ static int import_rows(struct run *r, struct sheet *sh, bool dry_run, bool skip_
 	return rc;
 }
 
-/* --as: an active manager of the organisation, as the API asks of whoever
- * creates its records in bulk. */
+/* --as: an active account of the organisation that the policy lets create
+ * survivors, give them to any advocate (a row names one) and create each
+ * part a row may hold: the organisation's manager. */
 static bool manager_of(struct store *st, const char *username, const char *org_id,
 		       struct store_user *u)
 {
 	char folded[USERNAME_MAX * 4 + 1];
-	return text_fold(username, folded, sizeof folded) &&
-	       store_user_by_name(st, folded, u) == WM_OK && u->role == ROLE_MANAGER &&
-	       !u->disabled && strcmp(u->org_id, org_id) == 0;
+	if (!text_fold(username, folded, sizeof folded) ||
+	    store_user_by_name(st, folded, u) != WM_OK || u->disabled ||
+	    strcmp(u->org_id, org_id) != 0)
+		return false;
+	struct subject who = {.role = u->role, .user_id = u->id, .org_id = u->org_id};
+	struct resource res = {.org_id = org_id};
+	bool ok = policy_decide(&who, ACT_SURVIVOR_CREATE, NULL) == POLICY_ALLOW &&
+		  policy_decide(&who, ACT_SURVIVOR_REASSIGN, &res) == POLICY_ALLOW;
+	for (int p = IMPORT_GP; ok && p < IMPORT_PARTS; p++) {
+		const struct kind *k = kind_find(part_kinds[p]);
+		ok = k && policy_decide(&who, k->create, &res) == POLICY_ALLOW;
+	}
+	return ok;
 }
 
 int cmd_import(int argc, char **argv)

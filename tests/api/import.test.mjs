@@ -131,6 +131,12 @@ test('--date-format reads other dates; a heading that is none of ours is refused
   assert.match(lost.stderr, /row 2, column \(with no heading\): has a value under no heading/);
 });
 
+test('--as must be a manager of the organisation: an advocate may not import', () => {
+  const r = run(['import', '--db', s.db, '--org', org.id, '--as', 'advocate', '--file', 'docs/import-template.csv', '--dry-run']);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /--as must be the username of an active manager/);
+});
+
 test('the template in docs/ is read as it stands: every heading known, its example row valid', () => {
   const r = run(['import', '--db', s.db, '--org', org.id, '--as', 'manager', '--file', 'docs/import-template.csv', '--dry-run']);
   assert.equal(r.status, 0, r.stderr);
