@@ -101,6 +101,16 @@ test('a second run creates no one twice: the refs are already present', async ()
   for (const f of s.dbFiles()) assert.equal(f.includes(Buffer.from('NG-001')), false);
 });
 
+test('erasing an imported survivor forgets their ref with everything else of theirs', async () => {
+  const sv = (await list()).find((x) => x.known_as === 'Dorota');
+  const closed = await s.call('PATCH', `/api/v1/survivors/${sv.id}`, { token: manager, body: { version: sv.version, status: 'closed', closed_on: '2026-11-30' } });
+  assert.equal(closed.status, 200, closed.text);
+  assert.equal(s.sql(`SELECT count(*) FROM import_refs WHERE survivor_id = '${sv.id}'`).stdout.trim(), '1');
+  const r = run(['erase', '--db', s.db, '--survivor', sv.id, '--reason-file', file('reason', 'Retention period over\n')]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(s.sql(`SELECT count(*) FROM import_refs WHERE survivor_id = '${sv.id}'`).stdout.trim(), '0');
+});
+
 test('a Windows-1252 file is refused with how to save it as UTF-8, and read with --encoding cp1252', async () => {
   const text = 'ref,known_as,entered_service_on\r\nNG-009,Zo\xeb \xdcnal,08/10/2026\r\n';
   const p = file('old.csv', Buffer.from(text, 'latin1'));
