@@ -25,7 +25,8 @@ WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wfor
 CFLAGS  ?= -O2 -g
 BASE    := -std=c11 $(WARN) -D_FORTIFY_SOURCE=2 -fstack-protector-strong -pthread \
            $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -pthread
+# libcsv (waymark import's CSV reader) ships no pkg-config file: linked by name.
+LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -pthread
 SANFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
             -fno-sanitize-recover=undefined
 

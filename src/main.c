@@ -25,6 +25,7 @@ static const struct {
     {"erase", cmd_erase, "remove a closed survivor and everything under them, for good"},
     {"backup", cmd_backup, "copy a database (both its files) to a backup while it serves"},
     {"restore", cmd_restore, "make a new database from a backup, and check it"},
+    {"import", cmd_import, "bring an organisation's caseload in from a CSV file"},
     {"rotate-key", cmd_rotate_key,
      "add a new key and seal every value under it; retire an old one"},
     {"check", cmd_check, "check a database: its files, every sealed value, the audit chain"},

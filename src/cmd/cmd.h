@@ -23,6 +23,7 @@ int cmd_check(int argc, char **argv);
 int cmd_rotate_key(int argc, char **argv);
 int cmd_backup(int argc, char **argv);
 int cmd_restore(int argc, char **argv);
+int cmd_import(int argc, char **argv);
 
 struct opt {
 	const char *name;  /* "db" for --db */

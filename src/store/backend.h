@@ -102,6 +102,10 @@ wm_err sqlite_two_factor_use_step(struct sqlite_store *st, const char *user_id, 
 wm_err sqlite_two_factor_use_recovery(struct sqlite_store *st, const char *user_id, const unsigned char hash[KEYRING_BLIND_LEN], int64_t now);
 wm_err sqlite_two_factor_remove(struct sqlite_store *st, const char *user_id, bool revoke_sessions, const struct store_account_event *ev);
 wm_err sqlite_org_set_two_factor(struct sqlite_store *st, const char *org_id, int expected, bool required, int64_t now, const char *updated_at, const struct store_account_event *ev);
+/* ---- sqlite_import.c ---- */
+wm_err sqlite_import_ref_find(struct sqlite_store *st, const char *org_id, const unsigned char *hash, size_t len, char survivor_id[STORE_ID_LEN]);
+wm_err sqlite_import_ref_put(struct sqlite_store *st, const char *org_id, const unsigned char *hash, size_t len, const char *survivor_id);
+
 /* ---- sqlite_cal.c ---- */
 wm_err sqlite_calendar_feed_set(struct sqlite_store *st, const char *user_id, const char *org_id, const unsigned char *digest, size_t len, int64_t created_at, const struct store_account_event *ev);
 wm_err sqlite_calendar_feed_get(struct sqlite_store *st, const char *user_id, int64_t *created_at);
@@ -173,6 +177,10 @@ wm_err pg_two_factor_use_step(struct pg_store *st, const char *user_id, int64_t 
 wm_err pg_two_factor_use_recovery(struct pg_store *st, const char *user_id, const unsigned char hash[KEYRING_BLIND_LEN], int64_t now);
 wm_err pg_two_factor_remove(struct pg_store *st, const char *user_id, bool revoke_sessions, const struct store_account_event *ev);
 wm_err pg_org_set_two_factor(struct pg_store *st, const char *org_id, int expected, bool required, int64_t now, const char *updated_at, const struct store_account_event *ev);
+/* ---- pg_import.c ---- */
+wm_err pg_import_ref_find(struct pg_store *st, const char *org_id, const unsigned char *hash, size_t len, char survivor_id[STORE_ID_LEN]);
+wm_err pg_import_ref_put(struct pg_store *st, const char *org_id, const unsigned char *hash, size_t len, const char *survivor_id);
+
 /* ---- pg_cal.c ---- */
 wm_err pg_calendar_feed_set(struct pg_store *st, const char *user_id, const char *org_id, const unsigned char *digest, size_t len, int64_t created_at, const struct store_account_event *ev);
 wm_err pg_calendar_feed_get(struct pg_store *st, const char *user_id, int64_t *created_at);

@@ -3184,6 +3184,7 @@ wm_err pg_survivor_erase(struct pg_store *st, const char *survivor_id, int64_t a
 	static const char *const rest[] = {
 	    "DELETE FROM versions WHERE tbl = 'survivors' AND id = ?1",
 	    "DELETE FROM safeguarding_shares WHERE survivor_id = ?1",
+	    "DELETE FROM import_refs WHERE survivor_id = ?1", /* 024: waymark import's ref */
 	    ("DELETE FROM recent_reads WHERE survivor_seq = "
 	     "(SELECT seq FROM survivors WHERE id = ?1)"),
 	    "DELETE FROM survivors WHERE id = ?1",

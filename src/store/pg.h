@@ -27,10 +27,11 @@ void pg_release(struct pg_store *st, struct conn *c);
  * WM_OK and else rolls back, answering the outcome; pg_account_event
  * writes one entry of the account trail inside it. pg_keys is the keyring
  * the store seals with. */
-#define PG_OTHER_STMTS 48
+#define PG_OTHER_STMTS 64
 #define PG_SLOT_MFA    0  /* pg_mfa.c's: 0 to 15 */
 #define PG_SLOT_CAL    16 /* pg_cal.c's: 16 to 31 */
 #define PG_SLOT_DOCS   32 /* pg_docs.c's: 32 to 47 */
+#define PG_SLOT_IMPORT 48 /* pg_import.c's: 48 to 63 */
 pq_stmt *pg_stmt(struct conn *c, int slot, const char *sql);
 wm_err pg_exec(struct conn *c, pq_stmt *s, long *changed);
 void pg_done(pq_stmt *s);

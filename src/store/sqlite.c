@@ -3234,6 +3234,7 @@ wm_err sqlite_survivor_erase(struct sqlite_store *st, const char *survivor_id, i
 	static const char *const rest[] = {
 	    "DELETE FROM versions WHERE tbl = 'survivors' AND id = ?1",
 	    "DELETE FROM safeguarding_shares WHERE survivor_id = ?1",
+	    "DELETE FROM import_refs WHERE survivor_id = ?1", /* 024: waymark import's ref */
 	    "DELETE FROM reads.recent_reads WHERE survivor_seq = (SELECT seq FROM survivors WHERE "
 	    "id = ?1)",
 	    "DELETE FROM reads.erasing WHERE survivor_seq = (SELECT seq FROM survivors WHERE id = "

@@ -422,6 +422,18 @@ wm_err store_org_set_two_factor(struct store *st, const char *org_id, int expect
 	return DISPATCH(org_set_two_factor, org_id, expected, required, now, updated_at, ev);
 }
 
+wm_err store_import_ref_find(struct store *st, const char *org_id, const unsigned char *hash,
+			     size_t len, char survivor_id[STORE_ID_LEN])
+{
+	return DISPATCH(import_ref_find, org_id, hash, len, survivor_id);
+}
+
+wm_err store_import_ref_put(struct store *st, const char *org_id, const unsigned char *hash,
+			    size_t len, const char *survivor_id)
+{
+	return DISPATCH(import_ref_put, org_id, hash, len, survivor_id);
+}
+
 wm_err store_calendar_feed_set(struct store *st, const char *user_id, const char *org_id,
 			       const unsigned char *digest, size_t len, int64_t created_at,
 			       const struct store_account_event *ev)

@@ -660,6 +660,19 @@ wm_err store_org_set_two_factor(struct store *st, const char *org_id, int expect
 				int64_t now, const char *updated_at,
 				const struct store_account_event *ev);
 
+/* ---- imports (store/sqlite_import.c, store/pg_import.c; migration 024) ---- */
+
+/* The survivor an organisation's import reference (its keyed hash, hash of
+ * len bytes: keyring_blind with purpose "import-ref") was given to:
+ * WM_ERR_NOT_FOUND when the reference is new to org_id. */
+wm_err store_import_ref_find(struct store *st, const char *org_id, const unsigned char *hash,
+			     size_t len, char survivor_id[STORE_ID_LEN]);
+
+/* Records that an import gave the reference to survivor_id;
+ * WM_ERR_CONFLICT when org_id has it already. */
+wm_err store_import_ref_put(struct store *st, const char *org_id, const unsigned char *hash,
+			    size_t len, const char *survivor_id);
+
 /* ---- calendar feeds (store/sqlite_cal.c, store/pg_cal.c; migration 022) ---- */
 
 /* Makes digest (len bytes: the hash of a new feed token; the token is

@@ -206,6 +206,7 @@ const UNDO = {
   20: 'DROP TRIGGER audit_head_after_insert; DROP TABLE audit_head; ALTER TABLE audit DROP COLUMN mac;', // the audit chain
   22: 'DROP TABLE calendar_feeds;', // an advocate's calendar feed
   23: 'DROP TABLE org_documents;', // an organisation's choices for its documents
+  24: 'DROP TABLE import_refs;', // an import's case references
 };
 export function rollBack(db, version) {
   const steps = Object.keys(UNDO).map(Number).filter((v) => v > version).sort((a, b) => b - a);

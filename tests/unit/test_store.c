@@ -696,6 +696,7 @@ static void an_older_database_moves_its_detection_state(void **state)
 		    "ALTER TABLE audit DROP COLUMN mac;" /* and 020 */
 		    "DROP TABLE calendar_feeds;"	 /* 022 */
 		    "DROP TABLE org_documents;"		 /* 023 */
+		    "DROP TABLE import_refs;"		 /* 024 */
 		    "DELETE FROM schema_migrations WHERE version >= 17;"
 		    "DETACH r;");
 	sqlite3_close(db);

@@ -1,0 +1,644 @@
+/*
+ * import.c - `waymark import`: brings an organisation's caseload in from a
+ * CSV file (docs/import.md).
+ *
+ * Every row is read and checked first, with the API's own rules (the
+ * survivor's schema and rules, each part's kind), and nothing is written
+ * unless every row passes (or --skip-invalid says to store those that do).
+ * Problems are told by row and column with the rule's message, never a
+ * cell's value: a caseload is full of names. The agency's case reference is
+ * kept only as a keyed hash, so that a second run creates no one twice.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <csv.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "../crypto/secret.h"
+#include "../domain/import.h"
+#include "../domain/kind.h"
+#include "../domain/survivor.h"
+#include "../util/text.h"
+#include "cmd.h"
+
+#define IMPORT_FILE_MAX (64u * 1024 * 1024) /* bytes: far past any caseload */
+#define IMPORT_COLS_MAX 200
+#define IMPORT_ROUTE	"waymark import"
+
+/* The file's records as libcsv hands them over: rows of cells. */
+struct sheet {
+	char ***rows;
+	size_t *widths;
+	size_t *numbers; /* each row's number in the spreadsheet, blank rows counted */
+	size_t nrows, cap;
+	char **cur;
+	size_t ncur;
+	size_t line; /* rows ended so far, blank ones too */
+	int prev;    /* what ended the last one: '\r', '\n', or -1 */
+	bool too_wide, no_memory;
+};
+
+static void on_field(void *s, size_t len, void *data)
+{
+	struct sheet *sh = data;
+	if (sh->ncur >= IMPORT_COLS_MAX) {
+		sh->too_wide = true;
+		return;
+	}
+	if (!sh->cur && !(sh->cur = calloc(IMPORT_COLS_MAX, sizeof *sh->cur))) {
+		sh->no_memory = true;
+		return;
+	}
+	char *cell = malloc(len + 1);
+	if (!cell) {
+		sh->no_memory = true;
+		return;
+	}
+	if (len)
+		memcpy(cell, s, len);
+	cell[len] = '\0';
+	sh->cur[sh->ncur++] = cell;
+}
+
+/* A row whose every cell is empty: a blank line as a spreadsheet writes it. */
+static bool blank(char **cells, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (text_trimmed_len(cells[i]) > 0)
+			return false;
+	return true;
+}
+
+static void free_cells(char **cells, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(cells[i]);
+	free(cells);
+}
+
+/* Room for one more row; false when out of memory. */
+static bool grow(struct sheet *sh)
+{
+	if (sh->nrows < sh->cap)
+		return true;
+	size_t cap = sh->cap ? sh->cap * 2 : 64;
+	char ***rows = realloc(sh->rows, cap * sizeof *rows);
+	if (rows)
+		sh->rows = rows;
+	size_t *widths = rows ? realloc(sh->widths, cap * sizeof *widths) : NULL;
+	if (widths)
+		sh->widths = widths;
+	size_t *numbers = widths ? realloc(sh->numbers, cap * sizeof *numbers) : NULL;
+	if (!numbers)
+		return false;
+	sh->numbers = numbers;
+	sh->cap = cap;
+	return true;
+}
+
+/* libcsv reports every line end outside quotes (CSV_REPALL_NL), so blank
+ * lines are counted and row numbers are the spreadsheet's; the LF of a
+ * CRLF is not a line of its own. */
+static void on_row(int c, void *data)
+{
+	struct sheet *sh = data;
+	bool lf_of_crlf = c == '\n' && sh->prev == '\r' && !sh->cur;
+	sh->prev = c;
+	if (lf_of_crlf)
+		return;
+	sh->line++;
+	/* Trailing empty cells are dropped; a blank row is skipped. */
+	while (sh->ncur > 0 && text_trimmed_len(sh->cur[sh->ncur - 1]) == 0)
+		free(sh->cur[--sh->ncur]);
+	if (!sh->cur || blank(sh->cur, sh->ncur)) {
+		free_cells(sh->cur, sh->ncur);
+		sh->cur = NULL;
+		sh->ncur = 0;
+		return;
+	}
+	if (!grow(sh)) {
+		sh->no_memory = true;
+		return;
+	}
+	sh->rows[sh->nrows] = sh->cur;
+	sh->numbers[sh->nrows] = sh->line;
+	sh->widths[sh->nrows++] = sh->ncur;
+	sh->cur = NULL;
+	sh->ncur = 0;
+}
+
+static void sheet_free(struct sheet *sh)
+{
+	for (size_t i = 0; i < sh->nrows; i++)
+		free_cells(sh->rows[i], sh->widths[i]);
+	free_cells(sh->cur, sh->ncur);
+	free(sh->rows);
+	free(sh->widths);
+	free(sh->numbers);
+}
+
+/* Reads the whole file; false (with a message printed) when it cannot. */
+static bool read_file(const char *path, unsigned char **out, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		fprintf(stderr, "waymark import: cannot open the file\n");
+		return false;
+	}
+	unsigned char *buf = malloc(IMPORT_FILE_MAX + 1);
+	size_t n = buf ? fread(buf, 1, IMPORT_FILE_MAX + 1, f) : 0;
+	bool ok = buf && !ferror(f) && n <= IMPORT_FILE_MAX;
+	fclose(f);
+	if (!ok) {
+		free(buf);
+		fprintf(stderr, "waymark import: cannot read the file (at most 64 MB)\n");
+		return false;
+	}
+	*out = buf;
+	*len = n;
+	return true;
+}
+
+/* The file's text as UTF-8 without a byte-order mark, converted from
+ * Windows-1252 when asked; NULL (message printed) when it is not UTF-8. */
+static char *file_text(unsigned char *raw, size_t n, bool cp1252, size_t *len)
+{
+	if (cp1252) {
+		char *t = import_cp1252_to_utf8(raw, n, len);
+		if (!t)
+			fprintf(stderr, "waymark import: out of memory\n");
+		return t;
+	}
+	size_t skip = n >= 3 && raw[0] == 0xef && raw[1] == 0xbb && raw[2] == 0xbf ? 3 : 0;
+	if (!text_utf8_valid((const char *)raw + skip, n - skip)) {
+		fprintf(stderr,
+			"waymark import: the file is not UTF-8 text. Save it as UTF-8: in Excel, "
+			"File > Save As > \"CSV UTF-8 (Comma delimited)\"; in LibreOffice Calc, "
+			"File > Save As > \"Text CSV\" with \"Edit filter settings\" and the "
+			"character set \"Unicode (UTF-8)\". Or, for a file from an older Excel, "
+			"give --encoding cp1252.\n");
+		return NULL;
+	}
+	char *t = malloc(n - skip + 1);
+	if (t) {
+		memcpy(t, raw + skip, n - skip);
+		t[n - skip] = '\0';
+		*len = n - skip;
+	}
+	return t;
+}
+
+static bool parse_csv(const char *text, size_t len, struct sheet *sh)
+{
+	struct csv_parser p;
+	if (csv_init(&p, CSV_REPALL_NL) != 0)
+		return false;
+	bool ok = csv_parse(&p, text, len, on_field, on_row, sh) == len &&
+		  csv_fini(&p, on_field, on_row, sh) == 0;
+	csv_free(&p);
+	if (!ok)
+		fprintf(stderr, "waymark import: the file is not CSV that can be read (%s)\n",
+			csv_strerror(csv_error(&p)));
+	else if (sh->too_wide)
+		fprintf(stderr, "waymark import: a row has more than %d columns\n",
+			IMPORT_COLS_MAX);
+	else if (sh->no_memory)
+		fprintf(stderr, "waymark import: out of memory\n");
+	return ok && !sh->too_wide && !sh->no_memory;
+}
+
+/* --map FILE: a JSON object of the agency's headings to ours. */
+static json_t *load_map(const char *path)
+{
+	json_error_t je;
+	json_t *m = json_load_file(path, 0, &je);
+	bool ok = json_is_object(m);
+	const char *k;
+	json_t *v;
+	json_object_foreach(m, k, v)
+	{
+		if (!json_is_string(v) || !import_column_find(json_string_value(v)))
+			ok = false;
+	}
+	if (!ok) {
+		fprintf(stderr,
+			"waymark import: --map must be a JSON object of your column headings to "
+			"the columns of docs/import.md\n");
+		json_decref(m);
+		return NULL;
+	}
+	return m;
+}
+
+/* Everything the checks of the rows share. */
+struct run {
+	struct store *st;
+	const struct keyring *keys;
+	const char *org_id;
+	const char *date_fmt;
+	const struct store_user *actor; /* --as: who the audit trail names */
+	int today;
+	const struct import_column *cols[IMPORT_COLS_MAX];
+	const char *headings[IMPORT_COLS_MAX];
+	size_t ncols;
+	size_t problems;
+};
+
+static void report(struct run *r, size_t row, const char *column, const char *msg)
+{
+	fprintf(stderr, "row %zu, column %s: %s\n", row, column, msg);
+	r->problems++;
+}
+
+/* The header (row rown): each heading's column. false when a heading is
+ * none of ours, two stand for the same column, or there is no ref column. */
+static bool read_header(struct run *r, char **cells, size_t n, size_t rown, const json_t *map)
+{
+	bool ok = true, ref = false;
+	r->ncols = n;
+	for (size_t i = 0; i < n; i++) {
+		r->headings[i] = cells[i];
+		r->cols[i] = import_column_for(map, cells[i]);
+		if (!r->cols[i] && text_trimmed_len(cells[i]) > 0) {
+			report(r, rown, cells[i], "is not a column of docs/import.md (use --map)");
+			ok = false;
+		}
+		for (size_t j = 0; r->cols[i] && j < i; j++)
+			if (r->cols[j] == r->cols[i]) {
+				report(r, rown, cells[i],
+				       "stands for the same column as another heading");
+				ok = false;
+				break;
+			}
+		ref = ref || (r->cols[i] && r->cols[i]->part == IMPORT_REF);
+	}
+	if (!ref) {
+		report(r, rown, "ref", "is required: the agency's own case reference");
+		ok = false;
+	}
+	return ok;
+}
+
+static const char *const part_kinds[IMPORT_PARTS] = {
+    [IMPORT_GP] = "registrations", [IMPORT_NRM] = "nrm", [IMPORT_ASYLUM] = "asylum"};
+
+/* The advocate column: the username of an advocate or manager of the
+ * organisation, as the API's advocate_id must be. */
+static bool set_advocate(struct run *r, size_t rown, struct import_row *row)
+{
+	if (!*row->advocate)
+		return true;
+	char folded[USERNAME_MAX * 4 + 1];
+	struct store_user u = {0};
+	wm_err e = text_fold(row->advocate, folded, sizeof folded)
+		       ? store_user_by_name(r->st, folded, &u)
+		       : WM_ERR_NOT_FOUND;
+	struct case_holder h = {.role = u.role, .disabled = u.disabled, .org_id = u.org_id};
+	if (e != WM_OK || !survivor_may_hold_case(&h, r->org_id)) {
+		report(r, rown, "advocate",
+		       "must be the username of an advocate or manager of the organisation");
+		return false;
+	}
+	json_object_set_new(row->bodies[IMPORT_SURVIVOR], "advocate_id", json_string(u.id));
+	return true;
+}
+
+/* Checks a row's records with the API's rules; true when all pass. */
+static bool check_row(struct run *r, size_t rown, struct import_row *row)
+{
+	struct schema_error se;
+	bool ok = set_advocate(r, rown, row);
+	json_t *s = row->bodies[IMPORT_SURVIVOR];
+	if (survivor_validate(s, r->today, &se) != WM_OK) {
+		report(r, rown,
+		       import_column_of_field(IMPORT_SURVIVOR, se.field, r->cols, r->headings,
+					      r->ncols),
+		       se.message);
+		return false;
+	}
+	for (int p = IMPORT_GP; p < IMPORT_PARTS; p++) {
+		json_t *item = row->bodies[p];
+		const struct kind *k = kind_find(part_kinds[p]);
+		if (!item || !k)
+			continue;
+		schema_drop_nulls(k->schema, item);
+		wm_err e = schema_check(k->schema, item, &se);
+		if (e == WM_OK && k->validate)
+			e = k->validate(item, s, r->today, &se);
+		if (e != WM_OK) {
+			report(r, rown,
+			       import_column_of_field((enum import_part)p, se.field, r->cols,
+						      r->headings, r->ncols),
+			       se.message);
+			ok = false;
+		}
+	}
+	return ok;
+}
+
+static void ref_hash(const struct run *r, const char *ref, unsigned char out[KEYRING_BLIND_LEN])
+{
+	char scoped[512];
+	snprintf(scoped, sizeof scoped, "%s:%.400s", r->org_id, ref);
+	keyring_blind(r->keys, "import-ref", scoped, out);
+}
+
+static void audit_for(const struct run *r, const char *survivor_id, const char *at,
+		      struct store_audit *a)
+{
+	memset(a, 0, sizeof *a);
+	a->role = r->actor->role;
+	snprintf(a->user_id, sizeof a->user_id, "%s", r->actor->id);
+	memcpy(a->at, at, sizeof a->at);
+	snprintf(a->survivor_id, sizeof a->survivor_id, "%s", survivor_id);
+	snprintf(a->org_id, sizeof a->org_id, "%s", r->org_id);
+	snprintf(a->action, sizeof a->action, "create");
+	snprintf(a->route, sizeof a->route, IMPORT_ROUTE);
+}
+
+/* Stores one checked row: the survivor with its audit entry, each part
+ * with its own, then the reference. */
+static wm_err store_row(struct run *r, struct import_row *row, const unsigned char *hash)
+{
+	struct store_survivor s = {.version = 1, .body = row->bodies[IMPORT_SURVIVOR]};
+	secret_new_id(s.id);
+	snprintf(s.org_id, sizeof s.org_id, "%s", r->org_id);
+	instant_format((int64_t)time(NULL), s.created_at);
+	memcpy(s.updated_at, s.created_at, sizeof s.updated_at);
+	struct store_audit a;
+	audit_for(r, s.id, s.created_at, &a);
+	wm_err e = store_survivor_create(r->st, &s, &a);
+	for (int p = IMPORT_GP; e == WM_OK && p < IMPORT_PARTS; p++) {
+		const struct kind *k = kind_find(part_kinds[p]);
+		if (!row->bodies[p] || !k)
+			continue;
+		struct store_item it = {.version = 1, .body = row->bodies[p]};
+		secret_new_id(it.id);
+		memcpy(it.survivor_id, s.id, sizeof it.survivor_id);
+		memcpy(it.org_id, s.org_id, sizeof it.org_id);
+		memcpy(it.created_at, s.created_at, sizeof it.created_at);
+		memcpy(it.updated_at, s.created_at, sizeof it.updated_at);
+		e = store_item_create(r->st, k, &it, &a);
+	}
+	if (e == WM_OK)
+		e = store_import_ref_put(r->st, r->org_id, hash, KEYRING_BLIND_LEN, s.id);
+	return e;
+}
+
+/* What one row came to. */
+enum verdict { ROW_NEW, ROW_PRESENT, ROW_INVALID };
+
+struct checked {
+	struct import_row row;
+	enum verdict verdict;
+	size_t number; /* the row's in the spreadsheet */
+	unsigned char hash[KEYRING_BLIND_LEN];
+};
+
+static enum verdict check_one(struct run *r, char **cells, size_t n, size_t rown,
+			      struct checked *all, size_t idx)
+{
+	struct checked *c = &all[idx];
+	struct import_problem p;
+	const char *cell[IMPORT_COLS_MAX];
+	for (size_t i = 0; i < r->ncols; i++)
+		cell[i] = i < n ? cells[i] : NULL;
+	/* A value under no heading would be lost: refused, not dropped. */
+	for (size_t i = 0; i < n; i++)
+		if ((i >= r->ncols || !r->cols[i]) && text_trimmed_len(cells[i]) > 0) {
+			report(r, rown, "(with no heading)", "has a value under no heading");
+			return ROW_INVALID;
+		}
+	if (!import_row_build(r->cols, r->headings, cell, r->ncols, r->date_fmt, &c->row, &p)) {
+		report(r, rown, p.column, p.message);
+		return ROW_INVALID;
+	}
+	if (!*c->row.ref) {
+		report(r, rown, "ref", "is required: the agency's own case reference");
+		return ROW_INVALID;
+	}
+	ref_hash(r, c->row.ref, c->hash);
+	for (size_t j = 0; j < idx; j++)
+		if (all[j].verdict != ROW_INVALID &&
+		    !memcmp(all[j].hash, c->hash, sizeof c->hash)) {
+			printf("row %zu: already present (the same ref as row %zu)\n", rown,
+			       all[j].number);
+			return ROW_PRESENT;
+		}
+	char found[STORE_ID_LEN];
+	wm_err e = store_import_ref_find(r->st, r->org_id, c->hash, sizeof c->hash, found);
+	if (e == WM_OK) {
+		printf("row %zu: already present\n", rown);
+		return ROW_PRESENT;
+	}
+	if (e != WM_ERR_NOT_FOUND) {
+		report(r, rown, "ref", "could not be looked up in the database");
+		return ROW_INVALID;
+	}
+	return check_row(r, rown, &c->row) ? ROW_NEW : ROW_INVALID;
+}
+
+/* The parts a new row brings besides the survivor, for the dry run. */
+static void describe(size_t rown, const struct import_row *row)
+{
+	printf("row %zu: would create a survivor", rown);
+	if (row->bodies[IMPORT_GP])
+		printf(", a GP registration");
+	if (row->bodies[IMPORT_NRM])
+		printf(", an NRM referral");
+	if (row->bodies[IMPORT_ASYLUM])
+		printf(", an asylum claim");
+	printf("\n");
+}
+
+static int import_rows(struct run *r, struct sheet *sh, bool dry_run, bool skip_invalid)
+{
+	size_t n = sh->nrows - 1, fresh = 0, present = 0, invalid = 0, stored = 0;
+	struct checked *all = calloc(n ? n : 1, sizeof *all);
+	if (!all) {
+		fprintf(stderr, "waymark import: out of memory\n");
+		return 1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		all[i].number = sh->numbers[i + 1];
+		all[i].verdict =
+		    check_one(r, sh->rows[i + 1], sh->widths[i + 1], all[i].number, all, i);
+		fresh += all[i].verdict == ROW_NEW;
+		present += all[i].verdict == ROW_PRESENT;
+		invalid += all[i].verdict == ROW_INVALID;
+	}
+	int rc = 0;
+	if (invalid && !skip_invalid) {
+		fprintf(stderr,
+			"waymark import: %zu of %zu rows have problems; nothing was stored (fix "
+			"them, or give --skip-invalid to store the others)\n",
+			invalid, n);
+		rc = 1;
+	} else if (dry_run) {
+		for (size_t i = 0; i < n; i++)
+			if (all[i].verdict == ROW_NEW)
+				describe(all[i].number, &all[i].row);
+		printf("waymark import: dry run: %zu would be created, %zu already present, %zu "
+		       "with problems; nothing was stored\n",
+		       fresh, present, invalid);
+	} else {
+		for (size_t i = 0; i < n && rc == 0; i++) {
+			if (all[i].verdict != ROW_NEW)
+				continue;
+			wm_err e = store_row(r, &all[i].row, all[i].hash);
+			if (e != WM_OK) {
+				fprintf(stderr,
+					"waymark import: storing row %zu failed (%s); the %zu rows "
+					"before it are stored, and a second run skips them\n",
+					all[i].number, wm_err_str(e), stored);
+				rc = 1;
+			} else {
+				stored++;
+			}
+		}
+		if (rc == 0)
+			printf(
+			    "waymark import: %zu created, %zu already present, %zu with problems "
+			    "not stored\n",
+			    stored, present, invalid);
+	}
+	for (size_t i = 0; i < n; i++)
+		import_row_clear(&all[i].row);
+	free(all);
+	return rc;
+}
+
+/* --as: an active account of the organisation that the policy lets create
+ * survivors, give them to any advocate (a row names one) and create each
+ * part a row may hold: the organisation's manager. */
+static bool manager_of(struct store *st, const char *username, const char *org_id,
+		       struct store_user *u)
+{
+	char folded[USERNAME_MAX * 4 + 1];
+	if (!text_fold(username, folded, sizeof folded) ||
+	    store_user_by_name(st, folded, u) != WM_OK || u->disabled ||
+	    strcmp(u->org_id, org_id) != 0)
+		return false;
+	struct subject who = {.role = u->role, .user_id = u->id, .org_id = u->org_id};
+	struct resource res = {.org_id = org_id};
+	bool ok = policy_decide(&who, ACT_SURVIVOR_CREATE, NULL) == POLICY_ALLOW &&
+		  policy_decide(&who, ACT_SURVIVOR_REASSIGN, &res) == POLICY_ALLOW;
+	for (int p = IMPORT_GP; ok && p < IMPORT_PARTS; p++) {
+		const struct kind *k = kind_find(part_kinds[p]);
+		ok = k && policy_decide(&who, k->create, &res) == POLICY_ALLOW;
+	}
+	return ok;
+}
+
+int cmd_import(int argc, char **argv)
+{
+	struct opt opts[] = {
+	    {"db", "WAYMARK_DB", "PATH", "the database", NULL},
+	    {"key-file", "WAYMARK_KEY_FILE", "FILE", "data-encryption key (default: PATH.key)",
+	     NULL},
+	    {"org", NULL, "ID", "the organisation the caseload belongs to", NULL},
+	    {"as", NULL, "USERNAME",
+	     "the organisation's manager importing it (the audit trail names them)", NULL},
+	    {"file", NULL, "FILE", "the caseload, a CSV file (docs/import.md)", NULL},
+	    {"dry-run", NULL, NULL, "check every row and say what would be created; store nothing",
+	     NULL},
+	    {"skip-invalid", NULL, NULL, "store the valid rows, and list the others", NULL},
+	    {"map", NULL, "FILE", "a JSON object of your column headings to ours", NULL},
+	    {"date-format", NULL, "FMT", "how dates are written (default dd/mm/yyyy)", NULL},
+	    {"encoding", NULL, "NAME", "utf-8 (the default) or cp1252 (older Excel)", NULL},
+	};
+	bool help;
+	int rc =
+	    cmd_parse("import",
+		      "Brings an organisation's caseload in from a CSV file, one row per "
+		      "survivor\n(docs/import.md). Every row is checked first; one with a "
+		      "problem means\nnothing is stored, unless --skip-invalid. A row whose ref "
+		      "was imported\nbefore is reported as already present, not created again.\n"
+		      "Exit status: 0 done (or checked, with --dry-run), 1 problems or failed, 2 "
+		      "misused.",
+		      argc, argv, opts, 10, &help);
+	if (rc || help)
+		return rc;
+	const char *db = opts[0].value, *org = opts[2].value, *as = opts[3].value;
+	const char *file = opts[4].value, *fmt = opts[8].value, *enc = opts[9].value;
+	if (!db || !org || !as || !file) {
+		fprintf(stderr,
+			"waymark import: --db, --org, --as and --file are required (see --help)\n");
+		return 2;
+	}
+	if (!schema_is_id(org)) {
+		fprintf(stderr, "waymark import: --org must be an organisation id\n");
+		return 2;
+	}
+	if (fmt && !import_date_format_ok(fmt)) {
+		fprintf(stderr, "waymark import: --date-format must hold dd, mm and yyyy, as "
+				"mm/dd/yyyy\n");
+		return 2;
+	}
+	bool cp1252 = enc && (!strcasecmp(enc, "cp1252") || !strcasecmp(enc, "windows-1252"));
+	if (enc && !cp1252 && strcasecmp(enc, "utf-8") && strcasecmp(enc, "utf8")) {
+		fprintf(stderr, "waymark import: --encoding must be utf-8 or cp1252\n");
+		return 2;
+	}
+	json_t *map = NULL;
+	if (opts[7].value && !(map = load_map(opts[7].value)))
+		return 2;
+	unsigned char *raw = NULL;
+	size_t rawlen = 0, len = 0;
+	char *text = read_file(file, &raw, &rawlen) ? file_text(raw, rawlen, cp1252, &len) : NULL;
+	free(raw);
+	struct sheet sh = {.prev = -1};
+	if (!text || !parse_csv(text, len, &sh) || sh.nrows == 0) {
+		if (text && sh.nrows == 0)
+			fprintf(stderr, "waymark import: the file has no heading row\n");
+		free(text);
+		sheet_free(&sh);
+		json_decref(map);
+		return 1;
+	}
+	free(text);
+	char key_path[4096];
+	struct keyring *keys = NULL;
+	struct store *st = NULL;
+	char msg[256];
+	rc = 1;
+	if (!cmd_key_path(db, opts[1].value, key_path, sizeof key_path))
+		rc = 2;
+	else if (!(keys = cmd_load_keys(key_path)))
+		rc = 1;
+	else if (store_open(db, keys, STORE_OPEN, 1, &st, msg, sizeof msg) != WM_OK)
+		fprintf(stderr, "waymark import: %s\n", msg);
+	else {
+		struct store_org o;
+		struct store_user actor;
+		struct run *r = calloc(1, sizeof *r);
+		if (store_org_get(st, org, &o) != WM_OK)
+			fprintf(stderr, "waymark import: no such organisation\n");
+		else if (!manager_of(st, as, org, &actor))
+			fprintf(stderr, "waymark import: --as must be the username of an active "
+					"manager of the organisation\n");
+		else if (r) {
+			r->actor = &actor;
+			r->st = st;
+			r->keys = keys;
+			r->org_id = org;
+			r->date_fmt = fmt;
+			r->today = instant_day((int64_t)time(NULL));
+			if (read_header(r, sh.rows[0], sh.widths[0], sh.numbers[0], map))
+				rc = import_rows(r, &sh, opts[5].value != NULL,
+						 opts[6].value != NULL);
+			else
+				fprintf(stderr, "waymark import: the heading row has problems; "
+						"nothing was stored\n");
+		}
+		free(r);
+		store_close(st);
+	}
+	keyring_free(keys);
+	sheet_free(&sh);
+	json_decref(map);
+	return rc;
+}

@@ -1,0 +1,151 @@
+/* Unit tests for domain/import: how a spreadsheet's cells are read (dates,
+ * the languages field, Windows-1252 text, the --map of headings) and where
+ * a rule's failure is reported. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "domain/import.h"
+
+static void uk_dates_and_iso(void **state)
+{
+	(void)state;
+	char out[DATE_TEXT_LEN];
+	assert_true(import_date("01/10/2026", NULL, out));
+	assert_string_equal(out, "2026-10-01");
+	assert_true(import_date(" 2/3/2026 ", NULL, out)); /* one digit, spaces */
+	assert_string_equal(out, "2026-03-02");
+	assert_true(import_date("2026-03-02", NULL, out)); /* ISO always */
+	assert_string_equal(out, "2026-03-02");
+	assert_true(import_date("29/02/2024", NULL, out));
+	assert_false(import_date("29/02/2026", NULL, out)); /* no such day */
+	assert_false(import_date("31/04/2026", NULL, out));
+	assert_false(import_date("13/13/2026", NULL, out));
+	assert_false(import_date("01/10/26", NULL, out));
+	assert_false(import_date("01/10/2026x", NULL, out));
+	assert_false(import_date("", NULL, out));
+	assert_false(import_date("45000", NULL, out)); /* a serial number is not a date here */
+}
+
+static void other_date_formats(void **state)
+{
+	(void)state;
+	char out[DATE_TEXT_LEN];
+	assert_true(import_date("10/31/2026", "mm/dd/yyyy", out));
+	assert_string_equal(out, "2026-10-31");
+	assert_false(import_date("31/10/2026", "mm/dd/yyyy", out));
+	assert_true(import_date("31.10.2026", "dd.mm.yyyy", out));
+	assert_string_equal(out, "2026-10-31");
+	assert_true(import_date_format_ok("mm/dd/yyyy"));
+	assert_false(import_date_format_ok("dd/mm"));
+	assert_false(import_date_format_ok("yyyy"));
+}
+
+static void languages_field(void **state)
+{
+	(void)state;
+	json_t *l = import_languages(" sq* ; en;;ti ");
+	assert_non_null(l);
+	json_t *want = json_loads("[{\"code\":\"sq\",\"interpreter_needed\":true},"
+				  "{\"code\":\"en\",\"interpreter_needed\":false},"
+				  "{\"code\":\"ti\",\"interpreter_needed\":false}]",
+				  0, NULL);
+	assert_true(json_equal(l, want));
+	json_decref(l);
+	json_decref(want);
+	l = import_languages("");
+	assert_int_equal(json_array_size(l), 0);
+	json_decref(l);
+}
+
+static void cp1252_to_utf8(void **state)
+{
+	(void)state;
+	/* "Zoë – €5" in Windows-1252: ë is 0xEB, the en dash 0x96, the euro 0x80. */
+	const unsigned char in[] = {'Z', 'o', 0xeb, ' ', 0x96, ' ', 0x80, '5'};
+	size_t n;
+	char *out = import_cp1252_to_utf8(in, sizeof in, &n);
+	assert_non_null(out);
+	assert_string_equal(out, "Zo\xc3\xab \xe2\x80\x93 \xe2\x82\xac"
+				 "5");
+	assert_int_equal(n, strlen(out));
+	free(out);
+	/* 0x81 is undefined in the code page: the replacement character. */
+	const unsigned char undef[] = {0x81};
+	out = import_cp1252_to_utf8(undef, 1, &n);
+	assert_string_equal(out, "\xef\xbf\xbd");
+	free(out);
+}
+
+static void mapping_headings(void **state)
+{
+	(void)state;
+	json_t *map = json_loads("{\"Case no\": \"ref\", \"Name\": \"known_as\"}", 0, NULL);
+	assert_string_equal(import_column_for(map, "Case no")->name, "ref");
+	assert_string_equal(import_column_for(map, " Name ")->name, "known_as");
+	/* Our own headings are read with or without a map. */
+	assert_string_equal(import_column_for(map, "gp_registered_on")->name, "gp_registered_on");
+	assert_string_equal(import_column_for(NULL, "nrm_referred_on")->field, "referred_on");
+	assert_null(import_column_for(map, "Surname"));
+	assert_null(import_column_for(NULL, "Case no"));
+	json_decref(map);
+}
+
+static void a_row_becomes_records(void **state)
+{
+	(void)state;
+	const char *headings[] = {"Case no",	      "known_as",	 "phone",     "languages",
+				  "gp_registered_on", "nrm_referred_on", "birth_year"};
+	const struct import_column *cols[7];
+	json_t *map = json_loads("{\"Case no\": \"ref\"}", 0, NULL);
+	for (int i = 0; i < 7; i++)
+		cols[i] = import_column_for(map, headings[i]);
+	const char *cells[] = {"NG-1",	     " Ardita  ", "07700 900123", "sq*",
+			       "03/10/2026", "",	  "1994"};
+	struct import_row row;
+	struct import_problem p;
+	assert_true(import_row_build(cols, headings, cells, 7, NULL, &row, &p));
+	assert_string_equal(row.ref, "NG-1");
+	json_t *want =
+	    json_loads("{\"known_as\":\"Ardita\",\"contact\":{\"phone\":\"07700 900123\"},"
+		       "\"languages\":[{\"code\":\"sq\",\"interpreter_needed\":true}],"
+		       "\"birth_year\":1994}",
+		       0, NULL);
+	assert_true(json_equal(row.bodies[IMPORT_SURVIVOR], want));
+	json_decref(want);
+	want = json_loads("{\"service\":\"gp\",\"registered_on\":\"2026-10-03\"}", 0, NULL);
+	assert_true(json_equal(row.bodies[IMPORT_GP], want));
+	json_decref(want);
+	assert_null(row.bodies[IMPORT_NRM]); /* every NRM cell empty: no NRM */
+	/* A rule broken under contact.phone is told by the file's heading. */
+	assert_string_equal(
+	    import_column_of_field(IMPORT_SURVIVOR, "contact.phone", cols, headings, 7), "phone");
+	assert_string_equal(
+	    import_column_of_field(IMPORT_SURVIVOR, "languages[0].code", cols, headings, 7),
+	    "languages");
+	assert_string_equal(
+	    import_column_of_field(IMPORT_SURVIVOR, "entered_service_on", cols, headings, 7),
+	    "entered_service_on");
+	import_row_clear(&row);
+
+	/* A cell that cannot be read is told by its column, not its value. */
+	cells[6] = "nineteen";
+	assert_false(import_row_build(cols, headings, cells, 7, NULL, &row, &p));
+	assert_string_equal(p.column, "birth_year");
+	assert_null(strstr(p.message, "nineteen"));
+	json_decref(map);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(uk_dates_and_iso), cmocka_unit_test(other_date_formats),
+	    cmocka_unit_test(languages_field),	cmocka_unit_test(cp1252_to_utf8),
+	    cmocka_unit_test(mapping_headings), cmocka_unit_test(a_row_becomes_records),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
