@@ -982,13 +982,16 @@ static void add_consent(struct builder *b, const json_t *c)
 	    concept(HL7CS("v3-ActCode"), "OPTIN", "opt-in", NULL), "provision", "type", "permit",
 	    "period", "start", str(c, "given_on"), "purpose",
 	    coding(HL7CS("v3-ActReason"), "TREAT", "treatment"));
-	char line[160];
+	char line[200];
 	const char *method = str(c, "method");
-	snprintf(line, sizeof line, "The patient agreed to this handover on %s%s",
+	snprintf(line, sizeof line, "The patient agreed to this handover on %s%s%s",
 		 str(c, "given_on"),
 		 !method			  ? ""
 		 : strcmp(method, "written") == 0 ? ", in writing"
-						  : ", by word of mouth");
+						  : ", by word of mouth",
+		 json_is_true(json_object_get(c, "interpreter_used"))
+		     ? ", through a professional interpreter"
+		     : "");
 	add(b, res, SEC_CONSENT, line, NULL);
 }
 

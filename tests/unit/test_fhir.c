@@ -175,6 +175,26 @@ static void includes_widen_only_what_they_name(void **state)
 	json_decref(view);
 }
 
+/* The Consent says how it was given, and through an interpreter when one
+ * was used. */
+static void the_consent_says_how_it_was_given(void **state)
+{
+	(void)state;
+	json_t *view = view_of("[{'id': 'C1', 'purpose': 'handover', 'given_on': '2026-10-20', "
+			       "'method': 'written', 'interpreter_used': true}]");
+	char *b = bundle_text(view);
+	assert_non_null(strstr(b, "The patient agreed to this handover on 2026-10-20, in writing, "
+				  "through a professional interpreter"));
+	free(b);
+	json_decref(view);
+	view = view_of(handover_only);
+	b = bundle_text(view);
+	assert_non_null(strstr(b, "The patient agreed to this handover on 2026-10-20"));
+	assert_absent(b, "through a professional interpreter");
+	free(b);
+	json_decref(view);
+}
+
 static void only_an_active_handover_consent_opens_it(void **state)
 {
 	(void)state;
@@ -387,6 +407,7 @@ int main(void)
 	    cmocka_unit_test(never_notes_or_details),
 	    cmocka_unit_test(includes_widen_only_what_they_name),
 	    cmocka_unit_test(only_an_active_handover_consent_opens_it),
+	    cmocka_unit_test(the_consent_says_how_it_was_given),
 	    cmocka_unit_test(cancellations_are_coded_by_hl7),
 	    cmocka_unit_test(languages_are_bcp47_with_their_names),
 	    cmocka_unit_test(stages_say_no_more_than_the_stage),
