@@ -76,6 +76,11 @@ static const struct {
     {0, "appointments",
      "{\"kind\":\"gp\",\"starts_at\":\"{T+2}\",\"provider\":\"Walk-in centre\","
      "\"interpreter\":{\"language\":\"sq\",\"needed\":true,\"booked\":false}}"},
+    /* Lina agreed, through an interpreter, to her health summary going with
+     * her when she moves: the handover (FHIR and printed) can be tried. */
+    {0, "consents",
+     "{\"purpose\":\"handover\",\"given_on\":\"{D-3}\",\"method\":\"written\","
+     "\"interpreter_used\":true}"},
     /* Minh: registered; NRM decision overdue; a long mental-health wait;
      * medication not explained in his language; an interpreter missing. */
     {1, "registrations",
@@ -91,6 +96,9 @@ static const struct {
      "{\"kind\":\"mental_health_assessment\",\"starts_at\":\"{T-10}\",\"status\":\"attended\","
      "\"interpreter\":{\"language\":\"vi\",\"needed\":true,\"booked\":true,"
      "\"provided\":false}}"},
+    {1, "consents",
+     "{\"purpose\":\"anonymised_research\",\"given_on\":\"{D-25}\",\"method\":\"verbal\","
+     "\"interpreter_used\":true}"},
     /* Selam: her son has no GP; an appointment cancelled by someone else;
      * an asylum claim without a legal representative. */
     {2, "registrations",

@@ -265,7 +265,16 @@ test('the demo logins work at once, with nothing to change', async () => {
     const l = await demo.call('POST', '/api/v1/login', { body: { username: 'advocate', password } });
     assert.equal(l.status, 200);
     assert.equal(l.json.password_change_required, false);
-    assert.equal((await demo.call('GET', '/api/v1/survivors', { token: l.json.token })).status, 200);
+    const list = await demo.call('GET', '/api/v1/survivors', { token: l.json.token });
+    assert.equal(list.status, 200);
+    // One demo survivor agreed to the handover, so it can be tried at once.
+    let handovers = 0;
+    for (const sv of list.json.items) {
+      const h = await demo.call('GET', `/api/v1/survivors/${sv.id}/handover`, { token: l.json.token });
+      if (h.status === 200 && h.json.resourceType === 'Bundle') handovers++;
+      else assert.equal(h.json.error?.code, 'consent_required', h.text);
+    }
+    assert.equal(handovers, 1);
   } finally {
     await demo.stop();
   }
