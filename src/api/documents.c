@@ -556,13 +556,22 @@ static void summary_care(struct pdf_doc *d, const json_t *sel)
 	}
 }
 
-static void summary_rows(struct pdf_doc *d, const json_t *sel)
+/* One row of three plain cells of the summary's tables. */
+static void row3(struct pdf_doc *d, const char *c0, const char *c1, const char *c2)
 {
 	static const double w3[3] = {2, 3, 3};
+	struct pdf_cell cells[3] = {0};
+	cells[0].line[0].text = c0;
+	cells[1].line[0].text = c1;
+	cells[2].line[0].text = c2;
+	pdf_row(d, 3, cells, w3, false);
+}
+
+static void summary_rows(struct pdf_doc *d, const json_t *sel)
+{
 	size_t i;
 	const json_t *v;
 	char a[160], b[200], x[48], y[48];
-	struct pdf_cell cells[3] = {0};
 	pdf_heading(d, "Appointments to come", NULL);
 	if (json_array_size(json_object_get(sel, "appointments")) == 0)
 		pdf_paragraph(d, "None booked.", NULL);
@@ -579,10 +588,7 @@ static void summary_rows(struct pdf_doc *d, const json_t *sel)
 			 json_is_true(json_object_get(in, "booked"))   ? "Interpreter booked"
 			 : json_is_true(json_object_get(in, "needed")) ? "Interpreter NOT booked"
 								       : "");
-		cells[0].line[0].text = a;
-		cells[1].line[0].text = b;
-		cells[2].line[0].text = x;
-		pdf_row(d, 3, cells, w3, false);
+		row3(d, a, b, x);
 	}
 	pdf_heading(d, "Registrations", NULL);
 	if (json_array_size(json_object_get(sel, "registrations")) == 0)
@@ -598,10 +604,7 @@ static void summary_rows(struct pdf_doc *d, const json_t *sel)
 			snprintf(b, sizeof b, "Registered %s", x);
 		else
 			snprintf(b, sizeof b, "Refused %s%s%s", y, reason[0] ? ": " : "", reason);
-		cells[0].line[0].text = a;
-		cells[1].line[0].text = field(v, "provider");
-		cells[2].line[0].text = b;
-		pdf_row(d, 3, cells, w3, false);
+		row3(d, a, field(v, "provider"), b);
 	}
 	pdf_heading(d, "Referrals", NULL);
 	if (json_array_size(json_object_get(sel, "referrals")) == 0)
@@ -620,10 +623,7 @@ static void summary_rows(struct pdf_doc *d, const json_t *sel)
 			if (x[0])
 				snprintf(b, sizeof b, "%s %s", steps[j][1], x);
 		}
-		cells[0].line[0].text = a;
-		cells[1].line[0].text = field(v, "provider");
-		cells[2].line[0].text = b;
-		pdf_row(d, 3, cells, w3, false);
+		row3(d, a, field(v, "provider"), b);
 	}
 	pdf_heading(d, "Current medication", NULL);
 	if (json_array_size(json_object_get(sel, "medications")) == 0)
@@ -633,10 +633,7 @@ static void summary_rows(struct pdf_doc *d, const json_t *sel)
 		code_words(field(v, "category"), a, sizeof a);
 		short_date(field(v, "started_on"), x, sizeof x);
 		snprintf(b, sizeof b, "%s%s", x[0] ? "Since " : "", x);
-		cells[0].line[0].text = field(v, "name");
-		cells[1].line[0].text = a;
-		cells[2].line[0].text = b;
-		pdf_row(d, 3, cells, w3, false);
+		row3(d, field(v, "name"), a, b);
 	}
 	if (json_array_size(json_object_get(sel, "goals"))) {
 		pdf_heading(d, "Health goals of their support plan", NULL);

@@ -3515,6 +3515,29 @@ wm_err sqlite_org_days_set(struct sqlite_store *st, const char *org_id, const in
 
 /* ---- connections for the store's other files (sqlite.h) ---- */
 
+sqlite3_stmt *sqlite_prepare(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *s = NULL;
+	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK) {
+		sqlite3_finalize(s);
+		return NULL;
+	}
+	return s;
+}
+
+wm_err sqlite_run(sqlite3 *db, sqlite3_stmt *s, int *changed)
+{
+	if (!s)
+		return WM_ERR_IO;
+	int rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (changed)
+		*changed = sqlite3_changes(db);
+	if (rc == SQLITE_DONE)
+		return WM_OK;
+	return (rc & 0xff) == SQLITE_CONSTRAINT ? WM_ERR_CONFLICT : WM_ERR_IO;
+}
+
 sqlite3 *sqlite_acquire(struct sqlite_store *st, struct conn **c)
 {
 	*c = acquire(st);

@@ -40,6 +40,14 @@ struct sqlite_store;
 sqlite3 *sqlite_acquire(struct sqlite_store *st, struct conn **c);
 void sqlite_release(struct sqlite_store *st, struct conn *c);
 
+/* For the backend's other files (sqlite_mfa.c, sqlite_cal.c): prepare
+ * answers sql prepared on db, NULL after a failure (a bug or a damaged
+ * schema); run steps a statement that returns no rows and finalizes it:
+ * WM_OK, WM_ERR_CONFLICT for a broken constraint, WM_ERR_IO otherwise
+ * (NULL: WM_ERR_IO); *changed (when not NULL) the rows it changed. */
+sqlite3_stmt *sqlite_prepare(sqlite3 *db, const char *sql);
+wm_err sqlite_run(sqlite3 *db, sqlite3_stmt *s, int *changed);
+
 /* The keys the store was opened with (sqlite_maint.c opens every value;
  * sqlite_mfa.c seals with them). */
 const struct keyring *sqlite_keys(struct sqlite_store *st);

@@ -16,32 +16,6 @@
 #include "sqlite.h"
 #include "store.h"
 
-/* Prepares sql on db; NULL after a failure (a bug or a damaged schema). */
-static sqlite3_stmt *prepare(sqlite3 *db, const char *sql)
-{
-	sqlite3_stmt *s = NULL;
-	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK) {
-		sqlite3_finalize(s);
-		return NULL;
-	}
-	return s;
-}
-
-/* Steps a statement that returns no rows and finalizes it; *changed (when
- * not NULL) the rows it changed. */
-static wm_err run(sqlite3 *db, sqlite3_stmt *s, int *changed)
-{
-	if (!s)
-		return WM_ERR_IO;
-	int rc = sqlite3_step(s);
-	sqlite3_finalize(s);
-	if (changed)
-		*changed = sqlite3_changes(db);
-	if (rc == SQLITE_DONE)
-		return WM_OK;
-	return (rc & 0xff) == SQLITE_CONSTRAINT ? WM_ERR_CONFLICT : WM_ERR_IO;
-}
-
 wm_err sqlite_calendar_feed_set(struct sqlite_store *st, const char *user_id, const char *org_id,
 				const unsigned char *digest, size_t len, int64_t created_at,
 				const struct store_account_event *ev)
@@ -50,7 +24,7 @@ wm_err sqlite_calendar_feed_set(struct sqlite_store *st, const char *user_id, co
 	sqlite3 *db = sqlite_acquire(st, &c);
 	wm_err e = sqlite_begin(c);
 	if (e == WM_OK) {
-		sqlite3_stmt *s = prepare(
+		sqlite3_stmt *s = sqlite_prepare(
 		    db, "INSERT INTO calendar_feeds(user_id, org_id, token_hash, created_at) "
 			"VALUES (?1, ?2, ?3, ?4) ON CONFLICT(user_id) DO UPDATE SET "
 			"org_id = excluded.org_id, token_hash = excluded.token_hash, "
@@ -61,7 +35,7 @@ wm_err sqlite_calendar_feed_set(struct sqlite_store *st, const char *user_id, co
 			sqlite3_bind_blob(s, 3, digest, (int)len, SQLITE_STATIC);
 			sqlite3_bind_int64(s, 4, created_at);
 		}
-		e = run(db, s, NULL);
+		e = sqlite_run(db, s, NULL);
 	}
 	if (e == WM_OK)
 		e = sqlite_account_event(c, ev);
@@ -75,7 +49,8 @@ wm_err sqlite_calendar_feed_get(struct sqlite_store *st, const char *user_id, in
 	*created_at = 0;
 	struct conn *c;
 	sqlite3 *db = sqlite_acquire(st, &c);
-	sqlite3_stmt *s = prepare(db, "SELECT created_at FROM calendar_feeds WHERE user_id = ?1");
+	sqlite3_stmt *s =
+	    sqlite_prepare(db, "SELECT created_at FROM calendar_feeds WHERE user_id = ?1");
 	wm_err e = WM_ERR_IO;
 	if (s) {
 		sqlite3_bind_text(s, 1, user_id, -1, SQLITE_STATIC);
@@ -97,10 +72,11 @@ wm_err sqlite_calendar_feed_delete(struct sqlite_store *st, const char *user_id,
 	wm_err e = sqlite_begin(c);
 	int changed = 0;
 	if (e == WM_OK) {
-		sqlite3_stmt *s = prepare(db, "DELETE FROM calendar_feeds WHERE user_id = ?1");
+		sqlite3_stmt *s =
+		    sqlite_prepare(db, "DELETE FROM calendar_feeds WHERE user_id = ?1");
 		if (s)
 			sqlite3_bind_text(s, 1, user_id, -1, SQLITE_STATIC);
-		e = run(db, s, &changed);
+		e = sqlite_run(db, s, &changed);
 	}
 	/* The trail says when a feed ended, not that nothing was revoked. */
 	if (e == WM_OK && changed > 0)
@@ -117,10 +93,10 @@ wm_err sqlite_calendar_feed_owner(struct sqlite_store *st, const unsigned char *
 	char user_id[STORE_ID_LEN] = "";
 	struct conn *c;
 	sqlite3 *db = sqlite_acquire(st, &c);
-	sqlite3_stmt *s = prepare(db, "SELECT f.user_id FROM calendar_feeds f "
-				      "JOIN users u ON u.id = f.user_id "
-				      "WHERE f.token_hash = ?1 AND u.disabled = 0 "
-				      "AND u.org_id = f.org_id");
+	sqlite3_stmt *s = sqlite_prepare(db, "SELECT f.user_id FROM calendar_feeds f "
+					     "JOIN users u ON u.id = f.user_id "
+					     "WHERE f.token_hash = ?1 AND u.disabled = 0 "
+					     "AND u.org_id = f.org_id");
 	wm_err e = WM_ERR_IO;
 	if (s) {
 		sqlite3_bind_blob(s, 1, digest, (int)len, SQLITE_STATIC);

@@ -19,33 +19,6 @@
 #include "sqlite.h"
 #include "store.h"
 
-/* Prepares sql on db; NULL after a failure (a bug or a damaged schema). */
-static sqlite3_stmt *prepare(sqlite3 *db, const char *sql)
-{
-	sqlite3_stmt *s = NULL;
-	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK) {
-		sqlite3_finalize(s);
-		return NULL;
-	}
-	return s;
-}
-
-/* Steps a statement that returns no rows and finalizes it: WM_OK, or
- * WM_ERR_CONFLICT for a broken constraint, WM_ERR_IO otherwise; *changed
- * (when not NULL) the rows it changed. */
-static wm_err run(sqlite3 *db, sqlite3_stmt *s, int *changed)
-{
-	if (!s)
-		return WM_ERR_IO;
-	int rc = sqlite3_step(s);
-	sqlite3_finalize(s);
-	if (changed)
-		*changed = sqlite3_changes(db);
-	if (rc == SQLITE_DONE)
-		return WM_OK;
-	return (rc & 0xff) == SQLITE_CONSTRAINT ? WM_ERR_CONFLICT : WM_ERR_IO;
-}
-
 static void secret_ad(const char *user_id, char ad[64])
 {
 	snprintf(ad, 64, "two_factor:%.40s", user_id);
@@ -57,10 +30,10 @@ wm_err sqlite_two_factor_get(struct sqlite_store *st, const char *user_id,
 	memset(out, 0, sizeof *out);
 	struct conn *c;
 	sqlite3 *db = sqlite_acquire(st, &c);
-	sqlite3_stmt *s =
-	    prepare(db, "SELECT key_id, secret, confirmed_at IS NOT NULL, last_step, "
-			"(SELECT count(*) FROM two_factor_recovery r WHERE r.user_id = t.user_id "
-			"AND r.used_at IS NULL) FROM two_factor t WHERE t.user_id = ?1");
+	sqlite3_stmt *s = sqlite_prepare(
+	    db, "SELECT key_id, secret, confirmed_at IS NOT NULL, last_step, "
+		"(SELECT count(*) FROM two_factor_recovery r WHERE r.user_id = t.user_id "
+		"AND r.used_at IS NULL) FROM two_factor t WHERE t.user_id = ?1");
 	wm_err e = WM_ERR_IO;
 	if (s) {
 		sqlite3_bind_text(s, 1, user_id, -1, SQLITE_STATIC);
@@ -97,7 +70,7 @@ wm_err sqlite_two_factor_state(struct sqlite_store *st, const char *user_id, con
 	*required = *enrolled = false;
 	struct conn *c;
 	sqlite3 *db = sqlite_acquire(st, &c);
-	sqlite3_stmt *s = prepare(
+	sqlite3_stmt *s = sqlite_prepare(
 	    db,
 	    "SELECT EXISTS (SELECT 1 FROM org_two_factor WHERE org_id = ?2), "
 	    "EXISTS (SELECT 1 FROM two_factor WHERE user_id = ?1 AND confirmed_at IS NOT NULL)");
@@ -127,7 +100,7 @@ static wm_err write_one(struct sqlite_store *st, const char *sql, const char *us
 	wm_err e = sqlite_begin(c);
 	int changed = 0;
 	if (e == WM_OK) {
-		sqlite3_stmt *s = prepare(db, sql);
+		sqlite3_stmt *s = sqlite_prepare(db, sql);
 		int n = s ? sqlite3_bind_parameter_count(s) : 0;
 		if (n >= 1)
 			sqlite3_bind_text(s, 1, user_id, -1, SQLITE_STATIC);
@@ -137,7 +110,7 @@ static wm_err write_one(struct sqlite_store *st, const char *sql, const char *us
 			sqlite3_bind_blob(s, 3, blob, (int)len, SQLITE_STATIC);
 		if (n >= 4)
 			sqlite3_bind_int64(s, 4, b);
-		e = run(db, s, &changed);
+		e = sqlite_run(db, s, &changed);
 		if (e == WM_OK && changed == 0)
 			e = none;
 	}
@@ -179,32 +152,33 @@ wm_err sqlite_two_factor_confirm(struct sqlite_store *st, const char *user_id, i
 	int changed = 0;
 	if (e == WM_OK) {
 		sqlite3_stmt *s =
-		    prepare(db, "UPDATE two_factor SET confirmed_at = ?2, last_step = ?3 "
-				"WHERE user_id = ?1 AND confirmed_at IS NULL "
-				"AND last_step < ?3");
+		    sqlite_prepare(db, "UPDATE two_factor SET confirmed_at = ?2, last_step = ?3 "
+				       "WHERE user_id = ?1 AND confirmed_at IS NULL "
+				       "AND last_step < ?3");
 		if (s) {
 			sqlite3_bind_text(s, 1, user_id, -1, SQLITE_STATIC);
 			sqlite3_bind_int64(s, 2, now);
 			sqlite3_bind_int64(s, 3, step);
 		}
-		e = run(db, s, &changed);
+		e = sqlite_run(db, s, &changed);
 		if (e == WM_OK && changed == 0)
 			e = WM_ERR_CONFLICT;
 	}
 	if (e == WM_OK) {
-		sqlite3_stmt *s = prepare(db, "DELETE FROM two_factor_recovery WHERE user_id = ?1");
+		sqlite3_stmt *s =
+		    sqlite_prepare(db, "DELETE FROM two_factor_recovery WHERE user_id = ?1");
 		if (s)
 			sqlite3_bind_text(s, 1, user_id, -1, SQLITE_STATIC);
-		e = run(db, s, NULL);
+		e = sqlite_run(db, s, NULL);
 	}
 	for (size_t i = 0; e == WM_OK && i < n; i++) {
-		sqlite3_stmt *s = prepare(
+		sqlite3_stmt *s = sqlite_prepare(
 		    db, "INSERT INTO two_factor_recovery(user_id, code_hash) VALUES (?1, ?2)");
 		if (s) {
 			sqlite3_bind_text(s, 1, user_id, -1, SQLITE_STATIC);
 			sqlite3_bind_blob(s, 2, hashes[i], KEYRING_BLIND_LEN, SQLITE_STATIC);
 		}
-		e = run(db, s, NULL);
+		e = sqlite_run(db, s, NULL);
 	}
 	if (e == WM_OK)
 		e = sqlite_account_event(c, ev);
@@ -245,10 +219,10 @@ wm_err sqlite_two_factor_remove(struct sqlite_store *st, const char *user_id, bo
 	wm_err e = sqlite_begin(c);
 	size_t nsteps = revoke_sessions ? 3 : 2;
 	for (size_t i = 0; e == WM_OK && i < nsteps; i++) {
-		sqlite3_stmt *s = prepare(db, steps[i]);
+		sqlite3_stmt *s = sqlite_prepare(db, steps[i]);
 		if (s)
 			sqlite3_bind_text(s, 1, user_id, -1, SQLITE_STATIC);
-		e = run(db, s, NULL);
+		e = sqlite_run(db, s, NULL);
 	}
 	if (e == WM_OK)
 		e = sqlite_account_event(c, ev);
@@ -269,19 +243,19 @@ wm_err sqlite_org_set_two_factor(struct sqlite_store *st, const char *org_id, in
 	int changed = 0;
 	if (e == WM_OK) {
 		sqlite3_stmt *s =
-		    prepare(db, "UPDATE orgs SET version = version + 1, updated_at = ?3 "
-				"WHERE id = ?1 AND version = ?2");
+		    sqlite_prepare(db, "UPDATE orgs SET version = version + 1, updated_at = ?3 "
+				       "WHERE id = ?1 AND version = ?2");
 		if (s) {
 			sqlite3_bind_text(s, 1, org_id, -1, SQLITE_STATIC);
 			sqlite3_bind_int(s, 2, expected);
 			sqlite3_bind_text(s, 3, updated_at, -1, SQLITE_STATIC);
 		}
-		e = run(db, s, &changed);
+		e = sqlite_run(db, s, &changed);
 		if (e == WM_OK && changed == 0)
 			e = WM_ERR_CONFLICT;
 	}
 	if (e == WM_OK) {
-		sqlite3_stmt *s = prepare(
+		sqlite3_stmt *s = sqlite_prepare(
 		    db, required ? "INSERT INTO org_two_factor(org_id, required_since) "
 				   "VALUES (?1, ?2) ON CONFLICT(org_id) DO NOTHING"
 				 : "DELETE FROM org_two_factor WHERE org_id = ?1 AND ?2 = ?2");
@@ -289,7 +263,7 @@ wm_err sqlite_org_set_two_factor(struct sqlite_store *st, const char *org_id, in
 			sqlite3_bind_text(s, 1, org_id, -1, SQLITE_STATIC);
 			sqlite3_bind_int64(s, 2, now);
 		}
-		e = run(db, s, NULL);
+		e = sqlite_run(db, s, NULL);
 	}
 	if (e == WM_OK)
 		e = sqlite_account_event(c, ev);
