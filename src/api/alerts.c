@@ -13,6 +13,7 @@
  * their record, audited before the answer goes.
  */
 #include <assert.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -21,6 +22,8 @@
 
 #include "../crypto/secret.h"
 #include "../domain/alerts.h"
+#include "../util/buf.h"
+#include "../util/jsonw.h"
 #include "call.h"
 
 /* The parts of the record the rules read, in the order asked of the store. */
@@ -37,6 +40,41 @@ static const char *const part_names[P_COUNT] = {
 #define DASHBOARD_APPOINTMENTS_MAX 500
 /* Organisations whose calendars one request keeps (a clinician's shares). */
 #define CALENDARS_MAX 16
+
+/* The alerts of a whole organisation (no ?advocate=: a manager's, or a
+ * clinician's over every share) walk up to thousands of survivors and hold
+ * a few megabytes while they run: the judged alerts, the survivors' audit
+ * entries and the answer's text, which waits for those entries' commit. At
+ * most HEAVY_AT_ONCE run at once, from the walk until the commit; the others
+ * wait on their own connection thread, so a flood of them costs time, not
+ * memory. The gate is left on the store's writer thread when the commit is
+ * done, so a holder never waits on anything a waiting thread holds. */
+#define HEAVY_AT_ONCE 2
+static pthread_mutex_t heavy_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t heavy_turn = PTHREAD_COND_INITIALIZER;
+static int heavy_running;
+
+static void heavy_enter(void)
+{
+	pthread_mutex_lock(&heavy_lock);
+	while (heavy_running >= HEAVY_AT_ONCE)
+		pthread_cond_wait(&heavy_turn, &heavy_lock);
+	heavy_running++;
+	pthread_mutex_unlock(&heavy_lock);
+}
+
+static void heavy_leave(void *unused)
+{
+	(void)unused;
+	pthread_mutex_lock(&heavy_lock);
+	heavy_running--;
+	pthread_cond_signal(&heavy_turn);
+	pthread_mutex_unlock(&heavy_lock);
+	/* What the walk freed goes back to the system, not kept by the heap
+	 * of the thread that happened to run it (a few milliseconds, against
+	 * the walk's hundreds). */
+	malloc_trim(0);
+}
 
 /* A column of a part, found by name in its kind's declaration. */
 static int column(const struct kind *k, const char *name)
@@ -657,6 +695,38 @@ static void answer(struct call *c, struct judge *j, json_t *body)
 	call_answer_after_audit(c, j->audit, j->naudit);
 }
 
+static void text_member(struct buf *b, const char *name, const char *value)
+{
+	buf_addc(b, ',');
+	jsonw_string(b, name, strlen(name));
+	buf_addc(b, ':');
+	jsonw_string(b, value, strlen(value));
+}
+
+/* One alert as alert_json writes it, straight into b: an organisation's
+ * answer holds thousands, and a tree of each would cost more than the rest
+ * of the answer. */
+static void alert_text(struct buf *b, const struct alert *a, int snoozed)
+{
+	char due[DATE_TEXT_LEN], msg[256];
+	date_format(a->due_on, due);
+	alert_message(a, msg, sizeof msg);
+	buf_adds(b, "{\"survivor_id\":");
+	jsonw_string(b, a->survivor_id, strlen(a->survivor_id));
+	text_member(b, "rule", alert_rule_name(a->rule));
+	text_member(b, "severity", alert_severity_name(a->severity));
+	text_member(b, "due_on", due);
+	text_member(b, "message", msg);
+	if (a->item_id[0])
+		text_member(b, "item_id", a->item_id);
+	if (snoozed) {
+		char until[DATE_TEXT_LEN];
+		date_format(snoozed, until);
+		text_member(b, "snoozed_until", until);
+	}
+	buf_addc(b, '}');
+}
+
 /* GET /alerts?advocate=me|ID&as_of=DATE&include_snoozed=true */
 void alerts_list(struct call *c)
 {
@@ -674,11 +744,41 @@ void alerts_list(struct call *c)
 	j.include_snoozed = inc && strcmp(inc, "true") == 0;
 	struct store_survivor_filter f;
 	caseload_filter(c, advocate_id, &f);
+	bool heavy = !f.advocate_id;
+	if (heavy)
+		heavy_enter();
 	if (judge_caseload(&j, &f)) {
 		char as_of[DATE_TEXT_LEN];
 		date_format(day, as_of);
-		answer(c, &j, json_pack("{s:s, s:o}", "as_of", as_of, "items", alerts_array(&j)));
+		struct buf b = BUF_INIT;
+		buf_adds(&b, "{\"as_of\":\"");
+		buf_adds(&b, as_of);
+		buf_adds(&b, "\",\"items\":[");
+		for (size_t i = 0; i < j.nshown; i++) {
+			if (i)
+				buf_addc(&b, ',');
+			alert_text(&b, &j.shown[i].a, j.shown[i].snoozed_until);
+		}
+		buf_adds(&b, "]}");
+		size_t len = 0;
+		char *text = buf_take(&b, &len);
+		buf_free(&b);
+		if (!text) {
+			call_fail(c, WM_ERR_NOMEM, NULL);
+		} else {
+			http_respond(c->req, 200, "application/json", text, len);
+			/* The rules' working memory goes before the answer waits. */
+			free(j.shown);
+			j.shown = NULL;
+			j.nshown = 0;
+			alert_list_free(&j.found);
+			call_answer_after_audit_then(c, j.audit, j.naudit,
+						     heavy ? heavy_leave : NULL, NULL);
+			heavy = false; /* left once committed */
+		}
 	}
+	if (heavy)
+		heavy_leave(NULL);
 	judge_free(&j);
 }
 

@@ -531,6 +531,8 @@ void call_account_event(const struct call *c, const char *action, const char *ta
 struct audit_hold {
 	struct store *store;
 	struct http_req *req;
+	void (*committed)(void *arg);
+	void *arg;
 	size_t n;
 	struct store_audit entries[];
 };
@@ -543,6 +545,8 @@ static void audit_done(void *ctx, wm_err e)
 		log_internal_error(wm_err_str(e));
 		http_error(h->req, 500, "internal", "internal error", NULL);
 	}
+	if (h->committed)
+		h->committed(h->arg);
 	http_resume(h->req);
 	free(h);
 }
@@ -598,18 +602,27 @@ void call_audited_answer(struct call *c, struct audited_page *p, wm_err e, bool 
 	free(p);
 }
 
-void call_answer_after_audit(struct call *c, const struct store_audit *entries, size_t n)
+void call_answer_after_audit_then(struct call *c, const struct store_audit *entries, size_t n,
+				  void (*committed)(void *arg), void *arg)
 {
-	if (n == 0)
-		return; /* nothing was shown: answer as it is */
-	struct audit_hold *h = malloc(sizeof *h + n * sizeof *entries);
+	struct audit_hold *h = n ? malloc(sizeof *h + n * sizeof *entries) : NULL;
 	if (!h) {
-		call_fail(c, WM_ERR_NOMEM, NULL);
+		if (n) /* out of memory */
+			call_fail(c, WM_ERR_NOMEM, NULL);
+		if (committed) /* nothing was shown, or nothing will be */
+			committed(arg);
 		return;
 	}
 	h->store = c->app->store;
 	h->req = c->req;
+	h->committed = committed;
+	h->arg = arg;
 	h->n = n;
 	memcpy(h->entries, entries, n * sizeof *entries);
 	http_hold(c->req, audit_start, h);
+}
+
+void call_answer_after_audit(struct call *c, const struct store_audit *entries, size_t n)
+{
+	call_answer_after_audit_then(c, entries, n, NULL, NULL);
 }

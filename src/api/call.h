@@ -150,6 +150,12 @@ void call_audited_answer(struct call *c, struct audited_page *p, wm_err e, bool 
  * The handler returns right after. */
 void call_answer_after_audit(struct call *c, const struct store_audit *entries, size_t n);
 
+/* The same, and then committed(arg) once the entries are committed (or
+ * could not be), before the answer goes; at once, on this thread, when
+ * nothing is held (n is 0, or out of memory). */
+void call_answer_after_audit_then(struct call *c, const struct store_audit *entries, size_t n,
+				  void (*committed)(void *arg), void *arg);
+
 /* Fills an account-trail entry for the caller's change to target_id;
  * fields names the fields changed (comma-separated). */
 void call_account_event(const struct call *c, const char *action, const char *target_id,

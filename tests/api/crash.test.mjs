@@ -40,7 +40,12 @@ after(async () => { if (s) await s.destroy(); });
 // the state of a write sent but never answered (the server died first).
 class Known {
   constructor(path, token, check) {
-    this.path = path; this.token = token; this.check = check; this.acked = null; this.pending = null;
+    this.path = path; this.token = token; this.check = check; this.acked = null;
+    // Writes sent since the last answered one and never answered: the one in
+    // flight when the server died may have landed; one sent after, not (but
+    // a client cannot tell which was which).
+    this.pending = [];
+    this.history = []; // what was sent to it and answered, for a failure's message
   }
 }
 
@@ -52,17 +57,19 @@ async function client(n, round, tokens, stats, stop) {
   let i = 0;
   // A write: sends, records what was in flight, then what was answered.
   const write = async (known, method, path, body, expect) => {
-    if (known) known.pending = { body, version: (known.acked?.version ?? 0) + 1 };
+    if (known) known.pending.push({ body, version: (known.acked?.version ?? 0) + 1 });
     let r;
     try {
       r = await s.call(method, path, { token, body });
     } catch {
+      if (known) known.history.push(`${method} ${JSON.stringify(body)} -> no answer`);
       return null; // the server died with it in flight: outcome unknown
     }
+    if (known) known.history.push(`${method} ${JSON.stringify(body)} -> ${r.status} ${r.text.slice(0, 300)}`);
     if (r.status >= 200 && r.status < 300) {
       assert.equal(r.status, expect, `${method} ${path}: ${r.text}`);
       stats.acked++;
-      if (known) { known.acked = { body, version: r.json.version }; known.pending = null; }
+      if (known) { known.acked = { body, version: r.json.version }; known.pending = []; }
       return r;
     }
     // Only the death of the server may fail a write here: no client
@@ -79,6 +86,7 @@ async function client(n, round, tokens, stats, stop) {
       if (!r) continue;
       const k = new Known(`/api/v1/survivors/${r.json.id}`, token, (got, want) => assert.equal(got.known_as, want.known_as));
       k.acked = { body, version: r.json.version };
+      k.history.push(`POST ${JSON.stringify(body.known_as)} -> ${r.status} version ${r.json.version}`);
       mine.push({ survivor: k, id: r.json.id, items: [], nrm: null });
       continue;
     }
@@ -110,7 +118,7 @@ async function client(n, round, tokens, stats, stop) {
           const v = rec.nrm.acked?.version;
           // A PUT whose creation was in flight and never answered may or
           // may not have landed: it is skipped once unknown.
-          if (!v && rec.nrm.pending) break;
+          if (!v && rec.nrm.pending.length) break;
           await write(rec.nrm, 'PUT', rec.nrm.path, v ? { version: v, ...body } : body, v ? 200 : 201);
         }
         break;
@@ -130,7 +138,7 @@ function resources(all) {
   for (const rec of all) {
     out.push(rec.survivor);
     out.push(...rec.items);
-    if (rec.nrm && (rec.nrm.acked || rec.nrm.pending)) out.push(rec.nrm);
+    if (rec.nrm && (rec.nrm.acked || rec.nrm.pending.length)) out.push(rec.nrm);
   }
   return out;
 }
@@ -141,31 +149,39 @@ function content(body) {
   return rest;
 }
 
+// The state among states whose version and content are what was read.
+function found(k, got, states) {
+  return states.find((st) => {
+    if (got.version !== st.version) return false;
+    try { k.check(got, content(st.body)); return true; } catch { return false; }
+  });
+}
+
 async function verify(all, inFlight) {
   let checked = 0;
   for (const k of resources(all)) {
     const r = await s.call('GET', k.path, { token: k.token });
+    const story = `\n${k.path} now: ${r.text.slice(0, 400)}\nits writes:\n  ${k.history.join('\n  ')}`;
     if (!k.acked) {
-      // Only ever written by a request that was never answered: there
-      // as sent, or not there at all.
-      assert.ok(r.status === 200 || r.status === 404, `${k.path}: ${r.status}`);
+      // Only ever written by requests that were never answered: there as
+      // one of them sent it, or not there at all.
+      assert.ok(r.status === 200 || r.status === 404, `${k.path}: ${r.status}${story}`);
       if (r.status === 200) {
-        k.check(r.json, content(k.pending.body));
-        k.acked = { body: k.pending.body, version: r.json.version };
+        const match = found(k, r.json, k.pending);
+        assert.ok(match, `${k.path}: not as any write sent it${story}`);
+        k.acked = { body: match.body, version: r.json.version };
       }
-      k.pending = null;
+      k.pending = [];
       continue;
     }
-    assert.equal(r.status, 200, `${k.path} lost: ${r.text}`);
-    const states = [k.acked, k.pending].filter(Boolean);
-    const match = states.find((st) => r.json.version === st.version);
-    assert.ok(match, `${k.path}: version ${r.json.version}, answered ${k.acked.version}`);
-    k.check(r.json, content(match.body));
+    assert.equal(r.status, 200, `${k.path} lost${story}`);
+    const match = found(k, r.json, [k.acked, ...k.pending]);
+    assert.ok(match, `${k.path}: neither the answered write (version ${k.acked.version}) nor an unanswered one${story}`);
     // What is there now is known: the next round starts from it.
-    if (match === k.pending) inFlight.landed++;
-    else if (k.pending) inFlight.lost++;
+    if (match !== k.acked) inFlight.landed++;
+    else if (k.pending.length) inFlight.lost++;
     k.acked = match;
-    k.pending = null;
+    k.pending = [];
     checked++;
   }
   return checked;

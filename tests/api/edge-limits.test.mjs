@@ -118,6 +118,12 @@ test('one address holds at most --max-connections-per-client connections', async
   await withServer(['--max-connections-per-client', '4'], async (t) => {
     const socks = [];
     for (let i = 0; i < 10; i++) socks.push(await open(t.port, '127.0.0.7'));
+    // The kernel completes a connection before the server takes it up: wait
+    // (bounded) until the server has refused the six over the limit, so that
+    // none of them is taken up after one of the four was answered and closed.
+    const isClosed = (x) => x.destroyed || x.readyState === 'closed';
+    const deadline = Date.now() + 8000;
+    while (Date.now() < deadline && socks.filter(isClosed).length < 6) await sleep(50);
     const answers = await Promise.all(socks.map((sock) => new Promise((resolve) => {
       if (sock.destroyed) { resolve(''); return; }
       let got = '';
