@@ -20,6 +20,8 @@ CC      ?= cc
 PKGS    := libmicrohttpd jansson sqlite3 libsodium libpq liboath libqrencode
 # The printed documents (src/render/pdf.c): cairo's PDF surface, pango's layout.
 PKGS    += pangocairo
+# waymark import's .xlsx reader (src/util/sheet.c): libzip unpacks, expat parses.
+PKGS    += libzip expat
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
            -Wvla -Werror
 CFLAGS  ?= -O2 -g

@@ -1,6 +1,6 @@
 /*
  * import.c - `waymark import`: brings an organisation's caseload in from a
- * CSV file (docs/import.md).
+ * CSV file or an Excel workbook (docs/import.md).
  *
  * Every row is read and checked first, with the API's own rules (the
  * survivor's schema and rules, each part's kind), and nothing is written
@@ -10,7 +10,6 @@
  * kept only as a keyed hash, so that a second run creates no one twice.
  */
 #define _POSIX_C_SOURCE 200809L
-#include <csv.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,124 +20,13 @@
 #include "../domain/import.h"
 #include "../domain/kind.h"
 #include "../domain/survivor.h"
+#include "../util/sheet.h"
 #include "../util/text.h"
 #include "cmd.h"
 
 #define IMPORT_FILE_MAX (64u * 1024 * 1024) /* bytes: far past any caseload */
-#define IMPORT_COLS_MAX 200
+#define IMPORT_COLS_MAX SHEET_COLS_MAX
 #define IMPORT_ROUTE	"waymark import"
-
-/* The file's records as libcsv hands them over: rows of cells. */
-struct sheet {
-	char ***rows;
-	size_t *widths;
-	size_t *numbers; /* each row's number in the spreadsheet, blank rows counted */
-	size_t nrows, cap;
-	char **cur;
-	size_t ncur;
-	size_t line; /* rows ended so far, blank ones too */
-	int prev;    /* what ended the last one: '\r', '\n', or -1 */
-	bool too_wide, no_memory;
-};
-
-static void on_field(void *s, size_t len, void *data)
-{
-	struct sheet *sh = data;
-	if (sh->ncur >= IMPORT_COLS_MAX) {
-		sh->too_wide = true;
-		return;
-	}
-	if (!sh->cur && !(sh->cur = calloc(IMPORT_COLS_MAX, sizeof *sh->cur))) {
-		sh->no_memory = true;
-		return;
-	}
-	char *cell = malloc(len + 1);
-	if (!cell) {
-		sh->no_memory = true;
-		return;
-	}
-	if (len)
-		memcpy(cell, s, len);
-	cell[len] = '\0';
-	sh->cur[sh->ncur++] = cell;
-}
-
-/* A row whose every cell is empty: a blank line as a spreadsheet writes it. */
-static bool blank(char **cells, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (text_trimmed_len(cells[i]) > 0)
-			return false;
-	return true;
-}
-
-static void free_cells(char **cells, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(cells[i]);
-	free(cells);
-}
-
-/* Room for one more row; false when out of memory. */
-static bool grow(struct sheet *sh)
-{
-	if (sh->nrows < sh->cap)
-		return true;
-	size_t cap = sh->cap ? sh->cap * 2 : 64;
-	char ***rows = realloc(sh->rows, cap * sizeof *rows);
-	if (rows)
-		sh->rows = rows;
-	size_t *widths = rows ? realloc(sh->widths, cap * sizeof *widths) : NULL;
-	if (widths)
-		sh->widths = widths;
-	size_t *numbers = widths ? realloc(sh->numbers, cap * sizeof *numbers) : NULL;
-	if (!numbers)
-		return false;
-	sh->numbers = numbers;
-	sh->cap = cap;
-	return true;
-}
-
-/* libcsv reports every line end outside quotes (CSV_REPALL_NL), so blank
- * lines are counted and row numbers are the spreadsheet's; the LF of a
- * CRLF is not a line of its own. */
-static void on_row(int c, void *data)
-{
-	struct sheet *sh = data;
-	bool lf_of_crlf = c == '\n' && sh->prev == '\r' && !sh->cur;
-	sh->prev = c;
-	if (lf_of_crlf)
-		return;
-	sh->line++;
-	/* Trailing empty cells are dropped; a blank row is skipped. */
-	while (sh->ncur > 0 && text_trimmed_len(sh->cur[sh->ncur - 1]) == 0)
-		free(sh->cur[--sh->ncur]);
-	if (!sh->cur || blank(sh->cur, sh->ncur)) {
-		free_cells(sh->cur, sh->ncur);
-		sh->cur = NULL;
-		sh->ncur = 0;
-		return;
-	}
-	if (!grow(sh)) {
-		sh->no_memory = true;
-		return;
-	}
-	sh->rows[sh->nrows] = sh->cur;
-	sh->numbers[sh->nrows] = sh->line;
-	sh->widths[sh->nrows++] = sh->ncur;
-	sh->cur = NULL;
-	sh->ncur = 0;
-}
-
-static void sheet_free(struct sheet *sh)
-{
-	for (size_t i = 0; i < sh->nrows; i++)
-		free_cells(sh->rows[i], sh->widths[i]);
-	free_cells(sh->cur, sh->ncur);
-	free(sh->rows);
-	free(sh->widths);
-	free(sh->numbers);
-}
 
 /* Reads the whole file; false (with a message printed) when it cannot. */
 static bool read_file(const char *path, unsigned char **out, size_t *len)
@@ -191,25 +79,6 @@ static char *file_text(unsigned char *raw, size_t n, bool cp1252, size_t *len)
 	return t;
 }
 
-static bool parse_csv(const char *text, size_t len, struct sheet *sh)
-{
-	struct csv_parser p;
-	if (csv_init(&p, CSV_REPALL_NL) != 0)
-		return false;
-	bool ok = csv_parse(&p, text, len, on_field, on_row, sh) == len &&
-		  csv_fini(&p, on_field, on_row, sh) == 0;
-	csv_free(&p);
-	if (!ok)
-		fprintf(stderr, "waymark import: the file is not CSV that can be read (%s)\n",
-			csv_strerror(csv_error(&p)));
-	else if (sh->too_wide)
-		fprintf(stderr, "waymark import: a row has more than %d columns\n",
-			IMPORT_COLS_MAX);
-	else if (sh->no_memory)
-		fprintf(stderr, "waymark import: out of memory\n");
-	return ok && !sh->too_wide && !sh->no_memory;
-}
-
 /* --map FILE: a JSON object of the agency's headings to ours. */
 static json_t *load_map(const char *path)
 {
@@ -239,6 +108,7 @@ struct run {
 	const struct keyring *keys;
 	const char *org_id;
 	const char *date_fmt;
+	bool workbook, date1904; /* from an .xlsx: a number in a date column is a date serial */
 	const struct store_user *actor; /* --as: who the audit trail names */
 	int today;
 	const struct import_column *cols[IMPORT_COLS_MAX];
@@ -404,8 +274,14 @@ static enum verdict check_one(struct run *r, char **cells, size_t n, size_t rown
 	struct checked *c = &all[idx];
 	struct import_problem p;
 	const char *cell[IMPORT_COLS_MAX];
-	for (size_t i = 0; i < r->ncols; i++)
+	char serial[IMPORT_COLS_MAX][DATE_TEXT_LEN];
+	for (size_t i = 0; i < r->ncols; i++) {
 		cell[i] = i < n ? cells[i] : NULL;
+		/* A workbook's date cell is a number counting days. */
+		if (cell[i] && r->workbook && r->cols[i] && r->cols[i]->type == IMPORT_DATE &&
+		    import_excel_serial(cell[i], r->date1904, serial[i]))
+			cell[i] = serial[i];
+	}
 	/* A value under no heading would be lost: refused, not dropped. */
 	for (size_t i = 0; i < n; i++)
 		if ((i >= r->ncols || !r->cols[i]) && text_trimmed_len(cells[i]) > 0) {
@@ -542,7 +418,7 @@ int cmd_import(int argc, char **argv)
 	    {"org", NULL, "ID", "the organisation the caseload belongs to", NULL},
 	    {"as", NULL, "USERNAME",
 	     "the organisation's manager importing it (the audit trail names them)", NULL},
-	    {"file", NULL, "FILE", "the caseload, a CSV file (docs/import.md)", NULL},
+	    {"file", NULL, "FILE", "the caseload, a CSV file or an Excel workbook (.xlsx)", NULL},
 	    {"dry-run", NULL, NULL, "check every row and say what would be created; store nothing",
 	     NULL},
 	    {"skip-invalid", NULL, NULL, "store the valid rows, and list the others", NULL},
@@ -553,8 +429,9 @@ int cmd_import(int argc, char **argv)
 	bool help;
 	int rc =
 	    cmd_parse("import",
-		      "Brings an organisation's caseload in from a CSV file, one row per "
-		      "survivor\n(docs/import.md). Every row is checked first; one with a "
+		      "Brings an organisation's caseload in from a CSV file or an Excel workbook\n"
+		      "(.xlsx, its first sheet), one row per survivor (docs/import.md). Every row "
+		      "is checked first; one with a "
 		      "problem means\nnothing is stored, unless --skip-invalid. A row whose ref "
 		      "was imported\nbefore is reported as already present, not created again.\n"
 		      "Exit status: 0 done (or checked, with --dry-run), 1 problems or failed, 2 "
@@ -588,18 +465,27 @@ int cmd_import(int argc, char **argv)
 		return 2;
 	unsigned char *raw = NULL;
 	size_t rawlen = 0, len = 0;
-	char *text = read_file(file, &raw, &rawlen) ? file_text(raw, rawlen, cp1252, &len) : NULL;
-	free(raw);
-	struct sheet sh = {.prev = -1};
-	if (!text || !parse_csv(text, len, &sh) || sh.nrows == 0) {
-		if (text && sh.nrows == 0)
-			fprintf(stderr, "waymark import: the file has no heading row\n");
+	struct sheet sh = {0};
+	char why[256] = "";
+	bool workbook = false, read = read_file(file, &raw, &rawlen);
+	if (read && sheet_is_zip(raw, rawlen)) {
+		workbook = true;
+		read = sheet_xlsx(&sh, raw, rawlen, why, sizeof why);
+	} else if (read) {
+		char *text = file_text(raw, rawlen, cp1252, &len);
+		read = text && sheet_csv(&sh, text, len, why, sizeof why);
 		free(text);
+	}
+	free(raw);
+	if (read && sh.nrows == 0)
+		snprintf(why, sizeof why, "the file has no heading row");
+	if (!read || sh.nrows == 0) {
+		if (why[0])
+			fprintf(stderr, "waymark import: %s\n", why);
 		sheet_free(&sh);
 		json_decref(map);
 		return 1;
 	}
-	free(text);
 	char key_path[4096];
 	struct keyring *keys = NULL;
 	struct store *st = NULL;
@@ -626,6 +512,8 @@ int cmd_import(int argc, char **argv)
 			r->keys = keys;
 			r->org_id = org;
 			r->date_fmt = fmt;
+			r->workbook = workbook;
+			r->date1904 = sh.date1904;
 			r->today = instant_day((int64_t)time(NULL));
 			if (read_header(r, sh.rows[0], sh.widths[0], sh.numbers[0], map))
 				rc = import_rows(r, &sh, opts[5].value != NULL,

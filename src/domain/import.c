@@ -354,3 +354,32 @@ const char *import_column_of_field(enum import_part part, const char *field,
 			return import_columns[i].name;
 	return field;
 }
+
+bool import_excel_serial(const char *s, bool date1904, char out[DATE_TEXT_LEN])
+{
+	long whole = 0;
+	const char *p = s;
+	if (*p < '0' || *p > '9')
+		return false;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		whole = whole * 10 + (*p - '0');
+		if (whole > 2958465) /* 9999-12-31 */
+			return false;
+	}
+	if (*p == '.') /* a time of day: the date is what is kept */
+		for (p++; *p >= '0' && *p <= '9'; p++)
+			;
+	if (*p || whole < 1 || (date1904 && whole > 2957003))
+		return false;
+	int day;
+	if (date1904)
+		day = date_from_ymd(1904, 1, 1) + (int)whole;
+	else if (whole >= 61) /* after Excel's 29 February 1900, which never was */
+		day = date_from_ymd(1899, 12, 30) + (int)whole;
+	else if (whole == 60)
+		return false;
+	else
+		day = date_from_ymd(1899, 12, 31) + (int)whole;
+	date_format(day, out);
+	return true;
+}

@@ -63,6 +63,13 @@ const struct import_column *import_column_for(const json_t *map, const char *hea
  * allowed. Writes "YYYY-MM-DD" into out; false when it is not a day. */
 bool import_date(const char *s, const char *fmt, char out[DATE_TEXT_LEN]);
 
+/* An Excel date serial number (a workbook's date cell: "45292", or
+ * "45292.5" with a time, which is dropped) as "YYYY-MM-DD": days from
+ * 1899-12-30, Excel's leap day of 1900 counted as it counts it, or from
+ * 1904-01-01 in a workbook that says so. false when s is not such a number
+ * or falls outside the years 1900 to 9999. */
+bool import_excel_serial(const char *s, bool date1904, char out[DATE_TEXT_LEN]);
+
 /* True when fmt is a date format import_date understands. */
 bool import_date_format_ok(const char *fmt);
 

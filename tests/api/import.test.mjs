@@ -3,8 +3,10 @@
 // name into its output.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Server, run, ADMIN_PASSWORD, FIRST_PASSWORD, PASSWORD } from './harness.mjs';
 
 let s, org, manager, advocate;
@@ -151,4 +153,106 @@ test('the template in docs/ is read as it stands: every heading known, its examp
   const r = run(['import', '--db', s.db, '--org', org.id, '--as', 'manager', '--file', 'docs/import-template.csv', '--dry-run']);
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /row 2: would create a survivor, a GP registration, an NRM referral\n/);
+});
+
+// ---- Excel workbooks (.xlsx) ----
+
+// Debian's python3 (python3-openpyxl is installed for it), not another on PATH.
+const PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+const XLSX = join(dirname(fileURLToPath(import.meta.url)), 'xlsx.py');
+const workbook = (name, spec) => {
+  const p = join(s.dir, name);
+  const r = spawnSync(PYTHON, [XLSX, p], { input: JSON.stringify(spec), encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  return p;
+};
+const hostile = (kind) => {
+  const p = join(s.dir, `${kind}.xlsx`);
+  const r = spawnSync(PYTHON, [XLSX, p, '--hostile', kind], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  return p;
+};
+
+// A second organisation, so the same rows can be imported again from scratch.
+let org2, manager2, advocate2;
+const as2 = (path, ...extra) => run(['import', '--db', s.db, '--org', org2.id, '--as', 'manager2', '--file', path, '--map', map(), ...extra]);
+const list2 = async () => (await s.call('GET', '/api/v1/survivors?limit=100', { token: manager2 })).json.items;
+
+// The messy caseload's rows as Excel holds them: the dates of rows 2, 4, 6
+// and 8 are date cells (serial numbers), the others text; the birth year is
+// a number; row 5 is blank.
+const D = (d) => ({ date: d });
+const SHEET = [
+  ['Case no', 'known_as', 'legal_name', 'languages', 'entered_service_on', 'advocate', 'address', 'gp_provider', 'gp_registered_on', 'nrm_referred_on', 'birth_year', 'gender'],
+  ['NG-001', 'Ardita', 'Hoxha, Ardita', 'sq*;en', D('2026-10-01'), 'advocate2', 'Flat 2,\n1 High Street', 'Riverside Practice', D('2026-10-03'), '15/09/2026', 1994, 'female'],
+  ['NG-002', 'Blerina', null, 'en', '2/10/2026'],
+  ['NG-001', 'Chiamaka', null, null, D('2026-10-05')],
+  [],
+  ['NG-003', 'Dorota', null, 'pl', D('2026-10-06'), 'advocate2'],
+  ['NG-004', 'Esi', null, null, '31/02/2026'],
+  ['NG-005', 'Fatima', null, null, D('2026-10-07'), null, null, null, null, null, null, 'robot'],
+];
+
+test('the .xlsx of the same rows imports the same: problems by row and column, then the valid rows', async () => {
+  const admin = await s.login('admin', ADMIN_PASSWORD);
+  org2 = (await s.call('POST', '/api/v1/orgs', { token: admin, body: { name: 'Agency Two', kind: 'support_agency' } })).json;
+  const user = async (username, role) => (await s.call('POST', '/api/v1/users', {
+    token: admin, body: { username, password: FIRST_PASSWORD, display_name: username, role, org_id: org2.id },
+  })).json;
+  advocate2 = await user('advocate2', 'advocate');
+  await user('manager2', 'manager');
+  await s.changePassword(await s.login('manager2', FIRST_PASSWORD), FIRST_PASSWORD, PASSWORD);
+  manager2 = await s.login('manager2');
+
+  const p = workbook('messy.xlsx', { rows: SHEET });
+  const r = as2(p);
+  assert.equal(r.status, 1, r.stdout + r.stderr);
+  const problems = r.stderr.split('\n').filter((l) => l.startsWith('row '));
+  assert.deepEqual(problems.map((l) => l.replace(/:.*/, '')), ['row 7, column entered_service_on', 'row 8, column gender']);
+  noNames(r);
+  assert.deepEqual(await list2(), []);
+
+  const ok = as2(p, '--skip-invalid');
+  assert.equal(ok.status, 0, ok.stderr);
+  assert.match(ok.stdout, /3 created, 1 already present, 2 with problems not stored/);
+  noNames(ok);
+  const got = await list2();
+  assert.deepEqual(got.map((x) => x.known_as).sort(), ['Ardita', 'Blerina', 'Dorota']);
+  const ardita = got.find((x) => x.known_as === 'Ardita');
+  assert.equal(ardita.legal_name, 'Hoxha, Ardita');
+  assert.equal(ardita.contact.address, 'Flat 2,\n1 High Street');
+  assert.equal(ardita.entered_service_on, '2026-10-01');
+  assert.equal(ardita.birth_year, 1994);
+  assert.equal(ardita.advocate_id, advocate2.id);
+  assert.deepEqual(ardita.languages, [{ code: 'sq', interpreter_needed: true }, { code: 'en', interpreter_needed: false }]);
+  assert.equal(got.find((x) => x.known_as === 'Blerina').entered_service_on, '2026-10-02');
+  assert.equal(got.find((x) => x.known_as === 'Dorota').entered_service_on, '2026-10-06');
+  const gp = (await s.call('GET', `/api/v1/survivors/${ardita.id}/registrations`, { token: manager2 })).json.items;
+  assert.deepEqual(gp.map((g) => [g.service, g.provider, g.registered_on]), [['gp', 'Riverside Practice', '2026-10-03']]);
+  const nrm = (await s.call('GET', `/api/v1/survivors/${ardita.id}/nrm`, { token: manager2 })).json;
+  assert.equal(nrm.referred_on, '2026-09-15');
+});
+
+test('a workbook that counts its dates from 1904 is read on the right days', async () => {
+  const p = workbook('mac.xlsx', { date1904: true, rows: [['ref', 'known_as', 'entered_service_on'], ['MAC-1', 'Gulnara', D('2026-10-08')]] });
+  const r = as2(p);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal((await list2()).find((x) => x.known_as === 'Gulnara').entered_service_on, '2026-10-08');
+});
+
+test('hostile workbooks are refused with a plain message, and nothing is stored', async () => {
+  const before = (await list2()).length;
+  const cases = {
+    formula: /row 2 holds a formula: copy the sheet and paste it as values/,
+    bomb: /a part of the workbook unpacks to more than 64 MB/,
+    doctype: /holds a DOCTYPE/,
+    'long-cell': /a cell is longer than 32767 bytes/,
+    'not-zip': /not an Excel workbook \(\.xlsx\) that can be read/,
+  };
+  for (const [kind, message] of Object.entries(cases)) {
+    const r = as2(hostile(kind));
+    assert.equal(r.status, 1, `${kind}: ${r.stdout}${r.stderr}`);
+    assert.match(r.stderr, message, kind);
+  }
+  assert.equal((await list2()).length, before);
 });

@@ -45,6 +45,33 @@ static void other_date_formats(void **state)
 	assert_false(import_date_format_ok("yyyy"));
 }
 
+/* Excel's serials: 1 is 1900-01-01, 59 is 1900-02-28, 60 the 29th of
+ * February 1900 that Excel counts but never was, 61 is 1900-03-01; 45292 is
+ * 2024-01-01; a time of day is dropped. From 1904: 0 would be 1904-01-01. */
+static void excel_date_serials(void **state)
+{
+	(void)state;
+	char d[DATE_TEXT_LEN];
+	assert_true(import_excel_serial("1", false, d));
+	assert_string_equal(d, "1900-01-01");
+	assert_true(import_excel_serial("59", false, d));
+	assert_string_equal(d, "1900-02-28");
+	assert_false(import_excel_serial("60", false, d));
+	assert_true(import_excel_serial("61", false, d));
+	assert_string_equal(d, "1900-03-01");
+	assert_true(import_excel_serial("45292", false, d));
+	assert_string_equal(d, "2024-01-01");
+	assert_true(import_excel_serial("46295.75", false, d));
+	assert_string_equal(d, "2026-09-30");
+	assert_true(import_excel_serial("2958465", false, d));
+	assert_string_equal(d, "9999-12-31");
+	assert_true(import_excel_serial("43830", true, d));
+	assert_string_equal(d, "2024-01-01");
+	const char *bad[] = {"", "0", "-5", "2958466", "12ab", "1e5", ".5", " 45292"};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+		assert_false(import_excel_serial(bad[i], false, d));
+}
+
 static void languages_field(void **state)
 {
 	(void)state;
@@ -143,9 +170,10 @@ static void a_row_becomes_records(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(uk_dates_and_iso), cmocka_unit_test(other_date_formats),
-	    cmocka_unit_test(languages_field),	cmocka_unit_test(cp1252_to_utf8),
-	    cmocka_unit_test(mapping_headings), cmocka_unit_test(a_row_becomes_records),
+	    cmocka_unit_test(uk_dates_and_iso),	     cmocka_unit_test(other_date_formats),
+	    cmocka_unit_test(excel_date_serials),    cmocka_unit_test(languages_field),
+	    cmocka_unit_test(cp1252_to_utf8),	     cmocka_unit_test(mapping_headings),
+	    cmocka_unit_test(a_row_becomes_records),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
