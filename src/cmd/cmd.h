@@ -24,6 +24,7 @@ int cmd_rotate_key(int argc, char **argv);
 int cmd_backup(int argc, char **argv);
 int cmd_restore(int argc, char **argv);
 int cmd_import(int argc, char **argv);
+int cmd_export(int argc, char **argv);
 
 struct opt {
 	const char *name;  /* "db" for --db */
@@ -48,6 +49,14 @@ struct keyring *cmd_load_keys(const char *path);
 
 /* Reads the first line of a file, without its line ending, into out. */
 bool cmd_read_first_line(const char *path, char *out, size_t cap);
+
+/* The active account of organisation org_id named username (folded as at
+ * sign-in) into u; false when there is none. A NULL username names the
+ * organisation's first active manager (the one created first), so that a
+ * command run for an organisation with one manager needs no --as. The
+ * caller asks the policy what the account may do. */
+bool cmd_org_account(struct store *st, const char *username, const char *org_id,
+		     struct store_user *u);
 
 /* Creates a user; prints a reason and returns false on failure. */
 bool cmd_create_user(struct store *st, const char *username, const char *password,

@@ -13,6 +13,7 @@
 
 #include "../crypto/secret.h"
 #include "../domain/date.h"
+#include "../util/text.h"
 #include "cmd.h"
 
 static void usage(FILE *f, const char *command, const char *summary, const struct opt *opts,
@@ -204,4 +205,40 @@ int cmd_create_database(const char *db, const char *key_path, const char *admin_
 	*out_store = st;
 	*out_keys = keys;
 	return 0;
+}
+
+struct first_manager {
+	const char *org_id;
+	struct store_user *u;
+	bool found;
+	int64_t last;
+};
+
+static void each_user(void *ctx, const struct store_user *u)
+{
+	struct first_manager *f = ctx;
+	f->last = u->seq;
+	if (!f->found && u->role == ROLE_MANAGER && !u->disabled &&
+	    strcmp(u->org_id, f->org_id) == 0) {
+		*f->u = *u;
+		f->found = true;
+	}
+}
+
+bool cmd_org_account(struct store *st, const char *username, const char *org_id,
+		     struct store_user *u)
+{
+	if (!username) {
+		struct first_manager f = {.org_id = org_id, .u = u};
+		bool more = true;
+		while (!f.found && more)
+			if (store_user_list(st, f.last, STORE_LIST_MAX, each_user, &f, &more) !=
+			    WM_OK)
+				return false;
+		return f.found;
+	}
+	char folded[USERNAME_MAX * 4 + 1];
+	return text_fold(username, folded, sizeof folded) &&
+	       store_user_by_name(st, folded, u) == WM_OK && !u->disabled &&
+	       strcmp(u->org_id, org_id) == 0;
 }

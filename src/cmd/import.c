@@ -23,10 +23,9 @@
 #include "../util/sheet.h"
 #include "../util/text.h"
 #include "cmd.h"
+#include "import.h"
 
 #define IMPORT_FILE_MAX (64u * 1024 * 1024) /* bytes: far past any caseload */
-#define IMPORT_COLS_MAX SHEET_COLS_MAX
-#define IMPORT_ROUTE	"waymark import"
 
 /* Reads the whole file; false (with a message printed) when it cannot. */
 static bool read_file(const char *path, unsigned char **out, size_t *len)
@@ -102,21 +101,6 @@ static json_t *load_map(const char *path)
 	return m;
 }
 
-/* Everything the checks of the rows share. */
-struct run {
-	struct store *st;
-	const struct keyring *keys;
-	const char *org_id;
-	const char *date_fmt;
-	bool workbook, date1904; /* from an .xlsx: a number in a date column is a date serial */
-	const struct store_user *actor; /* --as: who the audit trail names */
-	int today;
-	const struct import_column *cols[IMPORT_COLS_MAX];
-	const char *headings[IMPORT_COLS_MAX];
-	size_t ncols;
-	size_t problems;
-};
-
 static void report(struct run *r, size_t row, const char *column, const char *msg)
 {
 	fprintf(stderr, "row %zu, column %s: %s\n", row, column, msg);
@@ -157,22 +141,29 @@ static const char *const part_kinds[IMPORT_PARTS] = {
 
 /* The advocate column: the username of an advocate or manager of the
  * organisation, as the API's advocate_id must be. */
+bool import_holder(struct run *r, const char *username, char id[STORE_ID_LEN])
+{
+	struct store_user u = {0};
+	if (!cmd_org_account(r->st, username, r->org_id, &u))
+		return false;
+	struct case_holder h = {.role = u.role, .disabled = u.disabled, .org_id = u.org_id};
+	if (!survivor_may_hold_case(&h, r->org_id))
+		return false;
+	memcpy(id, u.id, STORE_ID_LEN);
+	return true;
+}
+
 static bool set_advocate(struct run *r, size_t rown, struct import_row *row)
 {
 	if (!*row->advocate)
 		return true;
-	char folded[USERNAME_MAX * 4 + 1];
-	struct store_user u = {0};
-	wm_err e = text_fold(row->advocate, folded, sizeof folded)
-		       ? store_user_by_name(r->st, folded, &u)
-		       : WM_ERR_NOT_FOUND;
-	struct case_holder h = {.role = u.role, .disabled = u.disabled, .org_id = u.org_id};
-	if (e != WM_OK || !survivor_may_hold_case(&h, r->org_id)) {
+	char id[STORE_ID_LEN];
+	if (!import_holder(r, row->advocate, id)) {
 		report(r, rown, "advocate",
 		       "must be the username of an advocate or manager of the organisation");
 		return false;
 	}
-	json_object_set_new(row->bodies[IMPORT_SURVIVOR], "advocate_id", json_string(u.id));
+	json_object_set_new(row->bodies[IMPORT_SURVIVOR], "advocate_id", json_string(id));
 	return true;
 }
 
@@ -209,14 +200,14 @@ static bool check_row(struct run *r, size_t rown, struct import_row *row)
 	return ok;
 }
 
-static void ref_hash(const struct run *r, const char *ref, unsigned char out[KEYRING_BLIND_LEN])
+void import_ref_hash(const struct run *r, const char *ref, unsigned char out[KEYRING_BLIND_LEN])
 {
 	char scoped[512];
 	snprintf(scoped, sizeof scoped, "%s:%.400s", r->org_id, ref);
 	keyring_blind(r->keys, "import-ref", scoped, out);
 }
 
-static void audit_for(const struct run *r, const char *survivor_id, const char *at,
+void import_audit_for(const struct run *r, const char *survivor_id, const char *at,
 		      struct store_audit *a)
 {
 	memset(a, 0, sizeof *a);
@@ -239,7 +230,7 @@ static wm_err store_row(struct run *r, struct import_row *row, const unsigned ch
 	instant_format((int64_t)time(NULL), s.created_at);
 	memcpy(s.updated_at, s.created_at, sizeof s.updated_at);
 	struct store_audit a;
-	audit_for(r, s.id, s.created_at, &a);
+	import_audit_for(r, s.id, s.created_at, &a);
 	wm_err e = store_survivor_create(r->st, &s, &a);
 	for (int p = IMPORT_GP; e == WM_OK && p < IMPORT_PARTS; p++) {
 		const struct kind *k = kind_find(part_kinds[p]);
@@ -296,7 +287,7 @@ static enum verdict check_one(struct run *r, char **cells, size_t n, size_t rown
 		report(r, rown, "ref", "is required: the agency's own case reference");
 		return ROW_INVALID;
 	}
-	ref_hash(r, c->row.ref, c->hash);
+	import_ref_hash(r, c->row.ref, c->hash);
 	for (size_t j = 0; j < idx; j++)
 		if (all[j].verdict != ROW_INVALID &&
 		    !memcmp(all[j].hash, c->hash, sizeof c->hash)) {
@@ -393,10 +384,7 @@ static int import_rows(struct run *r, struct sheet *sh, bool dry_run, bool skip_
 static bool manager_of(struct store *st, const char *username, const char *org_id,
 		       struct store_user *u)
 {
-	char folded[USERNAME_MAX * 4 + 1];
-	if (!text_fold(username, folded, sizeof folded) ||
-	    store_user_by_name(st, folded, u) != WM_OK || u->disabled ||
-	    strcmp(u->org_id, org_id) != 0)
+	if (!cmd_org_account(st, username, org_id, u))
 		return false;
 	struct subject who = {.role = u->role, .user_id = u->id, .org_id = u->org_id};
 	struct resource res = {.org_id = org_id};
@@ -417,7 +405,9 @@ int cmd_import(int argc, char **argv)
 	     NULL},
 	    {"org", NULL, "ID", "the organisation the caseload belongs to", NULL},
 	    {"as", NULL, "USERNAME",
-	     "the organisation's manager importing it (the audit trail names them)", NULL},
+	     "the organisation's manager importing it (the audit trail names them); "
+	     "default: its first active manager",
+	     NULL},
 	    {"file", NULL, "FILE", "the caseload, a CSV file or an Excel workbook (.xlsx)", NULL},
 	    {"dry-run", NULL, NULL, "check every row and say what would be created; store nothing",
 	     NULL},
@@ -441,9 +431,9 @@ int cmd_import(int argc, char **argv)
 		return rc;
 	const char *db = opts[0].value, *org = opts[2].value, *as = opts[3].value;
 	const char *file = opts[4].value, *fmt = opts[8].value, *enc = opts[9].value;
-	if (!db || !org || !as || !file) {
+	if (!db || !org || !file) {
 		fprintf(stderr,
-			"waymark import: --db, --org, --as and --file are required (see --help)\n");
+			"waymark import: --db, --org and --file are required (see --help)\n");
 		return 2;
 	}
 	if (!schema_is_id(org)) {
@@ -467,19 +457,26 @@ int cmd_import(int argc, char **argv)
 	size_t rawlen = 0, len = 0;
 	struct sheet sh = {0};
 	char why[256] = "";
+	char *lines = NULL; /* a file of waymark export's, whole */
 	bool workbook = false, read = read_file(file, &raw, &rawlen);
 	if (read && sheet_is_zip(raw, rawlen)) {
 		workbook = true;
 		read = sheet_xlsx(&sh, raw, rawlen, why, sizeof why);
 	} else if (read) {
 		char *text = file_text(raw, rawlen, cp1252, &len);
-		read = text && sheet_csv(&sh, text, len, why, sizeof why);
-		free(text);
+		if (text && import_is_export(text, len))
+			lines = text;
+		else
+			read = text && sheet_csv(&sh, text, len, why, sizeof why);
+		if (!lines)
+			free(text);
+		else
+			read = true;
 	}
 	free(raw);
-	if (read && sh.nrows == 0)
+	if (read && !lines && sh.nrows == 0)
 		snprintf(why, sizeof why, "the file has no heading row");
-	if (!read || sh.nrows == 0) {
+	if (!read || (!lines && sh.nrows == 0)) {
 		if (why[0])
 			fprintf(stderr, "waymark import: %s\n", why);
 		sheet_free(&sh);
@@ -504,9 +501,14 @@ int cmd_import(int argc, char **argv)
 		if (store_org_get(st, org, &o) != WM_OK)
 			fprintf(stderr, "waymark import: no such organisation\n");
 		else if (!manager_of(st, as, org, &actor))
-			fprintf(stderr, "waymark import: --as must be the username of an active "
-					"manager of the organisation\n");
+			fprintf(stderr, as ? "waymark import: --as must be the username of an "
+					     "active manager of the organisation\n"
+					   : "waymark import: the organisation has no active "
+					     "manager; give --as\n");
 		else if (r) {
+			if (!as)
+				printf("waymark import: as %s, the organisation's manager\n",
+				       actor.username);
 			r->actor = &actor;
 			r->st = st;
 			r->keys = keys;
@@ -515,7 +517,10 @@ int cmd_import(int argc, char **argv)
 			r->workbook = workbook;
 			r->date1904 = sh.date1904;
 			r->today = instant_day((int64_t)time(NULL));
-			if (read_header(r, sh.rows[0], sh.widths[0], sh.numbers[0], map))
+			if (lines)
+				rc = import_lines(r, lines, len, opts[5].value != NULL,
+						  opts[6].value != NULL);
+			else if (read_header(r, sh.rows[0], sh.widths[0], sh.numbers[0], map))
 				rc = import_rows(r, &sh, opts[5].value != NULL,
 						 opts[6].value != NULL);
 			else
@@ -527,6 +532,7 @@ int cmd_import(int argc, char **argv)
 	}
 	keyring_free(keys);
 	sheet_free(&sh);
+	free(lines);
 	json_decref(map);
 	return rc;
 }

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "../util/buf.h"
+#include "../util/grow.h"
 #include "../util/log.h"
 #include "../util/text.h"
 #include "../web/embedded.h"
@@ -142,14 +143,10 @@ static wm_err end_entry(struct parser *p)
 		return WM_OK;
 	}
 	struct po_catalog *c = p->cat;
-	if (c->n == p->cap) {
-		size_t cap = p->cap ? p->cap * 2 : 64;
-		struct po_entry *n = realloc(c->entries, cap * sizeof *n);
-		if (!n)
-			return WM_ERR_NOMEM;
-		c->entries = n;
-		p->cap = cap;
-	}
+	struct po_entry *entries = grow(c->entries, &p->cap, c->n, sizeof *entries, 64);
+	if (!entries)
+		return WM_ERR_NOMEM;
+	c->entries = entries;
 	struct po_entry *en = &c->entries[c->n];
 	en->ctxt = p->has_ctxt ? take(&p->ctxt) : NULL;
 	en->id = take(&p->id);
