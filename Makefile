@@ -53,7 +53,7 @@ ASAN_OBJ := $(SRC:src/%.c=build/asan/obj/%.o) $(GEN:build/gen/%.c=build/asan/obj
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/tests/%)
 UNIT_ASAN := $(UNIT_SRC:tests/unit/%.c=build/asan/tests/%)
 
-.PHONY: all deps run test asan unit api web lint format format-check fuzz fuzz-build clean bench bench-mixed
+.PHONY: all deps run test asan unit api web lint format format-check fuzz fuzz-build clean bench bench-mixed bench-import
 
 all: build/waymark
 
@@ -189,6 +189,12 @@ bench-mixed:
 	@scripts/install-deps bench
 	@$(MAKE) --no-print-directory build/waymark build/bench/gen
 	node bench/mixed.mjs --survivors $(MIXED_SURVIVORS) --seconds $(MIXED_SECONDS)
+
+# Import and export of a 10,000-row caseload (bench/import.mjs).
+bench-import:
+	@scripts/install-deps bench
+	@$(MAKE) --no-print-directory build/waymark
+	node bench/import.mjs $(or $(ROWS),10000)
 
 # ctuuninitvar is suppressed: it flags every out-parameter struct passed
 # uninitialised to a function that only writes it.

@@ -249,6 +249,43 @@ static wm_err store_row(struct run *r, struct import_row *row, const unsigned ch
 	return e;
 }
 
+wm_err import_store(struct run *r, size_t n, wm_err (*one)(void *ctx, size_t i, bool *skip),
+		    void *ctx, size_t *stored, size_t *failed)
+{
+	wm_err e = store_batch_begin(r->st);
+	bool batched = e == WM_OK;
+	if (e == WM_ERR_UNSUPPORTED)
+		e = WM_OK;
+	size_t pending = 0;
+	*stored = 0;
+	*failed = 0;
+	for (size_t i = 0; e == WM_OK && i < n; i++) {
+		bool skip = false;
+		e = one(ctx, i, &skip);
+		if (e != WM_OK) {
+			*failed = i;
+		} else if (!skip && !batched) {
+			++*stored;
+		} else if (!skip && ++pending == IMPORT_BATCH) {
+			e = store_batch_end(r->st, true, true);
+			*failed = i;
+			if (e == WM_OK)
+				*stored += pending;
+			pending = 0;
+		}
+	}
+	if (batched) {
+		wm_err end = store_batch_end(r->st, e == WM_OK, false);
+		if (e == WM_OK && end == WM_OK)
+			*stored += pending;
+		else if (e == WM_OK)
+			*failed = n - 1;
+		if (e == WM_OK)
+			e = end;
+	}
+	return e;
+}
+
 /* What one row came to. */
 enum verdict { ROW_NEW, ROW_PRESENT, ROW_INVALID };
 
@@ -258,6 +295,18 @@ struct checked {
 	size_t number; /* the row's in the spreadsheet */
 	unsigned char hash[KEYRING_BLIND_LEN];
 };
+
+struct store_rows {
+	struct run *r;
+	struct checked *all;
+};
+
+static wm_err store_one_row(void *ctx, size_t i, bool *skip)
+{
+	struct store_rows *sr = ctx;
+	*skip = sr->all[i].verdict != ROW_NEW;
+	return *skip ? WM_OK : store_row(sr->r, &sr->all[i].row, sr->all[i].hash);
+}
 
 static enum verdict check_one(struct run *r, char **cells, size_t n, size_t rown,
 			      struct checked *all, size_t idx)
@@ -352,19 +401,15 @@ static int import_rows(struct run *r, struct sheet *sh, bool dry_run, bool skip_
 		       "with problems; nothing was stored\n",
 		       fresh, present, invalid);
 	} else {
-		for (size_t i = 0; i < n && rc == 0; i++) {
-			if (all[i].verdict != ROW_NEW)
-				continue;
-			wm_err e = store_row(r, &all[i].row, all[i].hash);
-			if (e != WM_OK) {
-				fprintf(stderr,
-					"waymark import: storing row %zu failed (%s); the %zu rows "
-					"before it are stored, and a second run skips them\n",
-					all[i].number, wm_err_str(e), stored);
-				rc = 1;
-			} else {
-				stored++;
-			}
+		size_t at;
+		struct store_rows ctx = {r, all};
+		wm_err e = import_store(r, n, store_one_row, &ctx, &stored, &at);
+		if (e != WM_OK) {
+			fprintf(stderr,
+				"waymark import: storing failed at row %zu (%s); %zu rows are "
+				"stored, each whole, and a second run skips them\n",
+				all[at].number, wm_err_str(e), stored);
+			rc = 1;
 		}
 		if (rc == 0)
 			printf(

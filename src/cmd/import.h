@@ -42,6 +42,18 @@ void import_audit_for(const struct run *r, const char *survivor_id, const char *
  * organisation (an active advocate or manager of it). */
 bool import_holder(struct run *r, const char *username, char id[STORE_ID_LEN]);
 
+/* Survivors stored in one durable batch (store_batch_begin): a batch is
+ * stored whole or not at all, and costs one commit. */
+#define IMPORT_BATCH 250
+
+/* Stores the n survivors `one` stores (each with every part of their
+ * record; `one` sets *skip, storing nothing, for those not to be stored),
+ * in batches where the store has them. *stored counts those kept; on
+ * failure *failed is the index that failed, and a survivor is never kept
+ * in part where the store has batches. */
+wm_err import_store(struct run *r, size_t n, wm_err (*one)(void *ctx, size_t i, bool *skip),
+		    void *ctx, size_t *stored, size_t *failed);
+
 /* True when text is a file `waymark export` wrote (its first line says so). */
 bool import_is_export(const char *text, size_t len);
 

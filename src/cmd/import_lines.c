@@ -320,6 +320,25 @@ static wm_err store_group(struct run *r, struct group *g)
 	return e;
 }
 
+struct store_groups {
+	struct run *r;
+	struct lines *l;
+	size_t parts;
+};
+
+static wm_err store_one_group(void *ctx, size_t i, bool *skip)
+{
+	struct store_groups *sg = ctx;
+	struct group *g = &sg->l->groups[i];
+	*skip = g->invalid || g->present;
+	if (*skip)
+		return WM_OK;
+	wm_err e = store_group(sg->r, g);
+	if (e == WM_OK)
+		sg->parts += g->n - 1;
+	return e;
+}
+
 int import_lines(struct run *r, const char *text, size_t len, bool dry_run, bool skip_invalid)
 {
 	struct lines l = {0};
@@ -392,22 +411,17 @@ int import_lines(struct run *r, const char *text, size_t len, bool dry_run, bool
 		       "with problems; nothing was stored\n",
 		       fresh, present, invalid);
 	} else {
-		for (size_t i = 0; i < l.n && rc == 0; i++) {
-			struct group *g = &l.groups[i];
-			if (g->invalid || g->present)
-				continue;
-			wm_err e = store_group(r, g);
-			if (e != WM_OK) {
-				fprintf(stderr,
-					"waymark import: storing the survivor of line %zu failed "
-					"(%s); the %zu before are stored, and a second run skips "
-					"them\n",
-					g->recs[0].line, wm_err_str(e), stored);
-				rc = 1;
-			} else {
-				stored++;
-				parts += g->n - 1;
-			}
+		size_t at;
+		struct store_groups ctx = {r, &l, 0};
+		wm_err e = import_store(r, l.n, store_one_group, &ctx, &stored, &at);
+		parts = ctx.parts;
+		if (e != WM_OK) {
+			fprintf(stderr,
+				"waymark import: storing failed at the survivor of line %zu (%s); "
+				"%zu survivors are stored, each whole, and a second run skips "
+				"them\n",
+				l.groups[at].recs[0].line, wm_err_str(e), stored);
+			rc = 1;
 		}
 		if (rc == 0)
 			printf("waymark import: %zu created (with %zu parts of their records), %zu "

@@ -87,6 +87,8 @@ wm_err sqlite_org_days_set(struct sqlite_store *st, const char *org_id, const in
 wm_err sqlite_report_outcomes(struct sqlite_store *st, bool all_orgs, const char *org_id, const struct report_span *period, struct report_raw *out, const struct report_span *months, size_t nmonths, struct report_raw *month_out);
 wm_err sqlite_bulk_begin(struct sqlite_store *st);
 wm_err sqlite_bulk_commit(struct sqlite_store *st, bool more);
+wm_err sqlite_batch_begin(struct sqlite_store *st);
+wm_err sqlite_batch_end(struct sqlite_store *st, bool commit, bool more);
 /* ---- sqlite_maint.c, sqlite_backup.c ---- */
 wm_err sqlite_check(struct sqlite_store *st, void (*say)(void *ctx, bool ok, const char *line), void *ctx);
 wm_err sqlite_backup(struct sqlite_store *st, const char *to, char *msg, size_t cap);
@@ -163,6 +165,8 @@ wm_err pg_org_days_set(struct pg_store *st, const char *org_id, const int *days,
 wm_err pg_report_outcomes(struct pg_store *st, bool all_orgs, const char *org_id, const struct report_span *period, struct report_raw *out, const struct report_span *months, size_t nmonths, struct report_raw *month_out);
 wm_err pg_bulk_begin(struct pg_store *st);
 wm_err pg_bulk_commit(struct pg_store *st, bool more);
+wm_err pg_batch_begin(struct pg_store *st);
+wm_err pg_batch_end(struct pg_store *st, bool commit, bool more);
 wm_err pg_check(struct pg_store *st, void (*say)(void *ctx, bool ok, const char *line), void *ctx);
 wm_err pg_backup(struct pg_store *st, const char *to, char *msg, size_t cap);
 wm_err pg_restore(const char *from, const char *to, char *msg, size_t cap);

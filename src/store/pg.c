@@ -3517,3 +3517,19 @@ wm_err pg_bulk_commit(struct pg_store *st, bool more)
 	(void)more;
 	return WM_ERR_UNSUPPORTED;
 }
+
+/* ---- durable batches: SQLite's only (each write commits by itself here) ---- */
+
+wm_err pg_batch_begin(struct pg_store *st)
+{
+	(void)st;
+	return WM_ERR_UNSUPPORTED;
+}
+
+wm_err pg_batch_end(struct pg_store *st, bool commit, bool more)
+{
+	(void)st;
+	(void)commit;
+	(void)more;
+	return WM_ERR_UNSUPPORTED;
+}

@@ -3627,6 +3627,44 @@ wm_err sqlite_bulk_begin(struct sqlite_store *st)
 	return e;
 }
 
+/* A durable batch (store_batch_begin): bulk mode's savepoints, without
+ * its pragmas: the WAL and synchronous = FULL stay. */
+wm_err sqlite_batch_begin(struct sqlite_store *st)
+{
+	if (st->count != 1)
+		return WM_ERR_INVALID;
+	struct conn *c = acquire(st);
+	wm_err e = sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK
+		       ? bulk_swap(c, true)
+		       : WM_ERR_IO;
+	release(st, c);
+	return e;
+}
+
+wm_err sqlite_batch_end(struct sqlite_store *st, bool commit, bool more)
+{
+	struct conn *c = acquire(st);
+	wm_err e =
+	    sqlite3_exec(c->db, commit ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL) == SQLITE_OK
+		? WM_OK
+		: WM_ERR_IO;
+	if (e != WM_OK && !commit)
+		e = WM_OK; /* a failed write may have rolled it back already */
+	if (e == WM_OK && more)
+		e = sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK
+			? WM_OK
+			: WM_ERR_IO;
+	if (e != WM_OK || !more) {
+		if (!sqlite3_get_autocommit(c->db))
+			sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+		wm_err s = bulk_swap(c, false);
+		if (e == WM_OK)
+			e = s;
+	}
+	release(st, c);
+	return e;
+}
+
 wm_err sqlite_bulk_commit(struct sqlite_store *st, bool more)
 {
 	struct conn *c = acquire(st);

@@ -349,6 +349,16 @@ wm_err store_bulk_commit(struct store *st, bool more)
 	return DISPATCH(bulk_commit, more);
 }
 
+wm_err store_batch_begin(struct store *st)
+{
+	return DISPATCH0(batch_begin);
+}
+
+wm_err store_batch_end(struct store *st, bool commit, bool more)
+{
+	return DISPATCH(batch_end, commit, more);
+}
+
 wm_err store_check(struct store *st, void (*say)(void *ctx, bool ok, const char *line), void *ctx)
 {
 	return DISPATCH(check, say, ctx);

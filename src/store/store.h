@@ -595,6 +595,23 @@ wm_err store_bulk_begin(struct store *st);
  * checkpoints the WAL into the database file. */
 wm_err store_bulk_commit(struct store *st, bool more);
 
+/* ---- durable batches (waymark import) ---- */
+
+/* Makes every write that follows part of one transaction, each write a
+ * savepoint inside it, until store_batch_end commits it (as durably as any
+ * write: the WAL, a full fsync) or rolls it back: thousands of records
+ * stored at the cost of one commit, and a batch stored whole or not at all.
+ * Other processes may use the database meanwhile; their writes wait for the
+ * batch's end, so keep batches short (a fraction of a second). Only for a
+ * store opened with a pool of one connection (WM_ERR_INVALID otherwise);
+ * WM_ERR_UNSUPPORTED on PostgreSQL, where the caller writes one
+ * transaction at a time instead. */
+wm_err store_batch_begin(struct store *st);
+
+/* Ends the batch: commit or roll back what was written since it began;
+ * with more (and the end done), a new batch begins at once. */
+wm_err store_batch_end(struct store *st, bool commit, bool more);
+
 /* ---- two-factor sign-in (TOTP; store/sqlite_mfa.c, store/pg_mfa.c) ---- */
 
 #define STORE_TOTP_SECRET_MAX 64

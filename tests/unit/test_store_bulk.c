@@ -3,7 +3,10 @@
  * connection; writes made in it are all there after the commit, sealed and
  * audited as usual; a write that fails inside it leaves nothing, and the
  * ones around it stand; afterwards the database is in WAL mode with full
- * synchronous writes again. */
+ * synchronous writes again. And durable batches (store_batch_begin,
+ * store_batch_end: waymark import): a batch committed is all there, one
+ * rolled back leaves nothing, not even its audit entries, and another
+ * connection reads neither until the commit. */
 #define _POSIX_C_SOURCE 200809L
 #include <setjmp.h>
 #include <stdarg.h>
@@ -81,6 +84,43 @@ static void writes_are_all_there_after_the_commit(void **state)
 	assert_int_equal(query_int(f->db, "SELECT count(*) FROM survivors"), 4);
 }
 
+static void a_batch_is_stored_whole_or_not_at_all(void **state)
+{
+	struct fixture *f = *state;
+	struct store *pool;
+	char msg[256];
+	assert_int_equal(store_open(f->db, f->keys, STORE_OPEN, 2, &pool, msg, sizeof msg), WM_OK);
+	assert_int_equal(store_batch_begin(pool), WM_ERR_INVALID);
+	store_close(pool);
+
+	make_org_and_user(f);
+	char ids[4][STORE_ID_LEN];
+	assert_int_equal(store_batch_begin(f->st), WM_OK);
+	for (int i = 0; i < 2; i++) {
+		secret_new_id(ids[i]);
+		assert_int_equal(add_survivor(f, ids[i], "Ana"), WM_OK);
+	}
+	/* Not visible to another connection before the commit. */
+	assert_int_equal(query_int(f->db, "SELECT count(*) FROM survivors"), 0);
+	assert_int_equal(store_batch_end(f->st, true, true), WM_OK);
+	assert_int_equal(query_int(f->db, "SELECT count(*) FROM survivors"), 2);
+	/* The next batch: a write refused in it, then the batch rolled back. */
+	for (int i = 2; i < 4; i++) {
+		secret_new_id(ids[i]);
+		assert_int_equal(add_survivor(f, ids[i], "Blerina"), WM_OK);
+	}
+	assert_int_equal(add_survivor(f, ids[0], "Again"), WM_ERR_CONFLICT);
+	assert_int_equal(store_batch_end(f->st, false, false), WM_OK);
+	assert_int_equal(query_int(f->db, "SELECT count(*) FROM survivors"), 2);
+	assert_int_equal(query_int(f->db, "SELECT count(*) FROM audit"), 2);
+	/* Back to one durable transaction a write, in WAL mode. */
+	assert_int_equal(
+	    query_int(f->db, "SELECT count(*) FROM pragma_journal_mode WHERE journal_mode = 'wal'"),
+	    1);
+	assert_int_equal(add_survivor(f, ids[3], "Lina"), WM_OK);
+	assert_int_equal(query_int(f->db, "SELECT count(*) FROM survivors"), 3);
+}
+
 int main(void)
 {
 	if (!secret_init())
@@ -88,6 +128,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(refused_on_a_pool_of_connections, setup, teardown),
 	    cmocka_unit_test_setup_teardown(writes_are_all_there_after_the_commit, setup, teardown),
+	    cmocka_unit_test_setup_teardown(a_batch_is_stored_whole_or_not_at_all, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
