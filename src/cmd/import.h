@@ -29,6 +29,7 @@ struct run {
 	const char *headings[IMPORT_COLS_MAX];
 	size_t ncols;
 	size_t problems;
+	size_t unassigned; /* survivors of an export whose advocate is not found here */
 };
 
 /* The keyed hash a reference is remembered by, for r's organisation. */

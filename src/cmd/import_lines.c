@@ -205,10 +205,14 @@ static bool check_group(struct run *r, struct group *g)
 		if (import_holder(r, advocate, id)) {
 			json_object_set_new(body, "advocate_id", json_string(id));
 		} else {
-			problem(r, sv->line, "survivor", "advocate",
-				"must be the username of an advocate or manager of the "
-				"organisation");
-			ok = false;
+			/* The file is of another organisation, or of another
+			 * installation whose accounts are not all here: the
+			 * survivor comes in with no advocate, for a manager to
+			 * give them one, and is not lost for it. */
+			printf("line %zu (survivor), field advocate: not an advocate or manager of "
+			       "this organisation; brought in with no advocate\n",
+			       sv->line);
+			r->unassigned++;
 		}
 	}
 	struct schema_error se;
@@ -427,6 +431,10 @@ int import_lines(struct run *r, const char *text, size_t len, bool dry_run, bool
 			printf("waymark import: %zu created (with %zu parts of their records), %zu "
 			       "already present, %zu with problems not stored\n",
 			       stored, parts, present, invalid);
+		if (rc == 0 && r->unassigned)
+			printf("waymark import: %zu of them have no advocate (their advocate is "
+			       "not an account of this organisation): give each one an advocate\n",
+			       r->unassigned);
 	}
 	lines_free(&l);
 	return rc;
