@@ -57,6 +57,24 @@ bool import_is_export(const char *text, size_t len)
 static void problem(struct run *r, size_t line, const char *record, const char *field,
 		    const char *msg)
 {
+	/* A field no record has is named by the file, and so may be anything
+	 * (a name, a control character): told by where it is, not by its name. */
+	if (field && strcmp(msg, "unknown field") == 0) {
+		const char *dot = strrchr(field, '.');
+		int at = dot ? (int)(dot - field) : 0;
+		if (at)
+			fprintf(stderr,
+				"line %zu (%s), field %.*s: has a field of a name it may not "
+				"have (not repeated here)\n",
+				line, record, at, field);
+		else
+			fprintf(stderr,
+				"line %zu (%s): has a field of a name it may not have (not "
+				"repeated here)\n",
+				line, record);
+		r->problems++;
+		return;
+	}
 	if (field && *field)
 		fprintf(stderr, "line %zu (%s), field %s: %s\n", line, record, field, msg);
 	else
