@@ -167,13 +167,43 @@ static void a_row_becomes_records(void **state)
 	json_decref(map);
 }
 
+/* The contact flags and care needs land in their objects beside the phone. */
+static void contact_flags_and_care_needs(void **state)
+{
+	(void)state;
+	const char *headings[] = {"ref",	  "known_as",	       "phone",
+				  "safe_to_call", "safe_voicemail",    "clinician_gender",
+				  "status",	  "approach_with_care"};
+	const struct import_column *cols[8];
+	for (int i = 0; i < 8; i++)
+		cols[i] = import_column_for(NULL, headings[i]);
+	const char *cells[] = {"R-2", "Lina",	"07700 900124", "yes",
+			       "no",  "female", "closed",	"Knock before entering"};
+	struct import_row row;
+	struct import_problem p;
+	assert_true(import_row_build(cols, headings, cells, 8, NULL, &row, &p));
+	json_t *want = json_loads("{\"known_as\":\"Lina\",\"status\":\"closed\","
+				  "\"contact\":{\"phone\":\"07700 "
+				  "900124\",\"safe_to_call\":true,\"safe_voicemail\":false},"
+				  "\"care_needs\":{\"clinician_gender\":\"female\","
+				  "\"approach_with_care\":\"Knock before entering\"}}",
+				  0, NULL);
+	assert_non_null(want);
+	assert_true(json_equal(row.bodies[IMPORT_SURVIVOR], want));
+	json_decref(want);
+	assert_string_equal(import_column_of_field(IMPORT_SURVIVOR, "care_needs.clinician_gender",
+						   cols, headings, 8),
+			    "clinician_gender");
+	import_row_clear(&row);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(uk_dates_and_iso),	     cmocka_unit_test(other_date_formats),
 	    cmocka_unit_test(excel_date_serials),    cmocka_unit_test(languages_field),
 	    cmocka_unit_test(cp1252_to_utf8),	     cmocka_unit_test(mapping_headings),
-	    cmocka_unit_test(a_row_becomes_records),
+	    cmocka_unit_test(a_row_becomes_records), cmocka_unit_test(contact_flags_and_care_needs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
