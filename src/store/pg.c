@@ -381,6 +381,7 @@ struct pg_store {
 	struct conn *free_list;
 	struct conn *conns;
 	int count;
+	bool batch; /* in a durable batch (pg_batch_begin): each write a savepoint */
 	int schema_version;
 	struct batch *audit; /* group commit of read-audit entries */
 	/* The audit writer's own connection (not in the pool; NULL with a
@@ -578,6 +579,8 @@ static wm_err begin(struct conn *c)
 {
 	assert(!c->gated);
 	c->gated = true;
+	if (c->st->batch) /* the batch's transaction holds the lock already */
+		return pq_exec(&c->db, "SAVEPOINT batch_write") == PQ_OK ? WM_OK : WM_ERR_IO;
 	wm_err e = exec_stmt(stmt(c, Q_BEGIN));
 	if (e == WM_OK)
 		e = exec_stmt(stmt(c, Q_WRITE_LOCK));
@@ -593,11 +596,22 @@ static wm_err begin_reads(struct conn *c)
 {
 	assert(!c->gated);
 	c->gated = true;
+	if (c->st->batch)
+		return pq_exec(&c->db, "SAVEPOINT batch_write") == PQ_OK ? WM_OK : WM_ERR_IO;
 	return exec_stmt(stmt(c, Q_BEGIN));
 }
 
 static wm_err finish(struct conn *c, wm_err e)
 {
+	if (c->st->batch) {
+		/* A write in a batch: its savepoint kept, or undone alone. */
+		if (e == WM_OK && pq_exec(&c->db, "RELEASE SAVEPOINT batch_write") != PQ_OK)
+			e = WM_ERR_IO;
+		if (e != WM_OK)
+			pq_exec(&c->db, "ROLLBACK TO SAVEPOINT batch_write");
+		c->gated = false;
+		return e;
+	}
 	if (e == WM_OK) {
 		e = exec_stmt(stmt(c, Q_COMMIT));
 		if (e == WM_OK) {
@@ -3518,18 +3532,41 @@ wm_err pg_bulk_commit(struct pg_store *st, bool more)
 	return WM_ERR_UNSUPPORTED;
 }
 
-/* ---- durable batches: SQLite's only (each write commits by itself here) ---- */
+/* ---- durable batches (store_batch_begin) ---- */
+
+/* A batch's transaction, under the writers' lock from its start. */
+static wm_err batch_open(struct conn *c)
+{
+	wm_err e = exec_stmt(stmt(c, Q_BEGIN));
+	if (e == WM_OK)
+		e = exec_stmt(stmt(c, Q_WRITE_LOCK));
+	if (e != WM_OK && PQtransactionStatus(c->db.pg) != PQTRANS_IDLE)
+		pq_exec(&c->db, "ROLLBACK");
+	return e;
+}
 
 wm_err pg_batch_begin(struct pg_store *st)
 {
-	(void)st;
-	return WM_ERR_UNSUPPORTED;
+	if (st->count != 1)
+		return WM_ERR_INVALID;
+	struct conn *c = acquire(st);
+	wm_err e = batch_open(c);
+	st->batch = e == WM_OK;
+	release(st, c);
+	return e;
 }
 
 wm_err pg_batch_end(struct pg_store *st, bool commit, bool more)
 {
-	(void)st;
-	(void)commit;
-	(void)more;
-	return WM_ERR_UNSUPPORTED;
+	struct conn *c = acquire(st);
+	wm_err e = WM_OK;
+	if (commit)
+		e = exec_stmt(stmt(c, Q_COMMIT));
+	if (PQtransactionStatus(c->db.pg) != PQTRANS_IDLE)
+		pq_exec(&c->db, "ROLLBACK");
+	if (e == WM_OK && more)
+		e = batch_open(c);
+	st->batch = e == WM_OK && more;
+	release(st, c);
+	return e;
 }

@@ -603,9 +603,8 @@ wm_err store_bulk_commit(struct store *st, bool more);
  * stored at the cost of one commit, and a batch stored whole or not at all.
  * Other processes may use the database meanwhile; their writes wait for the
  * batch's end, so keep batches short (a fraction of a second). Only for a
- * store opened with a pool of one connection (WM_ERR_INVALID otherwise);
- * WM_ERR_UNSUPPORTED on PostgreSQL, where the caller writes one
- * transaction at a time instead. */
+ * store opened with a pool of one connection (WM_ERR_INVALID otherwise).
+ * On PostgreSQL the batch holds the writers' lock from its start. */
 wm_err store_batch_begin(struct store *st);
 
 /* Ends the batch: commit or roll back what was written since it began;
