@@ -13,6 +13,7 @@
 
 #include "../crypto/secret.h"
 #include "../domain/date.h"
+#include "../import/caseload.h"
 #include "../util/text.h"
 #include "cmd.h"
 
@@ -237,8 +238,5 @@ bool cmd_org_account(struct store *st, const char *username, const char *org_id,
 				return false;
 		return f.found;
 	}
-	char folded[USERNAME_MAX * 4 + 1];
-	return text_fold(username, folded, sizeof folded) &&
-	       store_user_by_name(st, folded, u) == WM_OK && !u->disabled &&
-	       strcmp(u->org_id, org_id) == 0;
+	return caseload_account(st, username, org_id, u);
 }

@@ -25,8 +25,6 @@
 #include "cmd.h"
 #include "import.h"
 
-#define IMPORT_FILE_MAX (64u * 1024 * 1024) /* bytes: far past any caseload */
-
 /* Reads the whole file; false (with a message printed) when it cannot. */
 static bool read_file(const char *path, unsigned char **out, size_t *len)
 {
@@ -47,35 +45,6 @@ static bool read_file(const char *path, unsigned char **out, size_t *len)
 	*out = buf;
 	*len = n;
 	return true;
-}
-
-/* The file's text as UTF-8 without a byte-order mark, converted from
- * Windows-1252 when asked; NULL (message printed) when it is not UTF-8. */
-static char *file_text(unsigned char *raw, size_t n, bool cp1252, size_t *len)
-{
-	if (cp1252) {
-		char *t = import_cp1252_to_utf8(raw, n, len);
-		if (!t)
-			fprintf(stderr, "waymark import: out of memory\n");
-		return t;
-	}
-	size_t skip = n >= 3 && raw[0] == 0xef && raw[1] == 0xbb && raw[2] == 0xbf ? 3 : 0;
-	if (!text_utf8_valid((const char *)raw + skip, n - skip)) {
-		fprintf(stderr,
-			"waymark import: the file is not UTF-8 text. Save it as UTF-8: in Excel, "
-			"File > Save As > \"CSV UTF-8 (Comma delimited)\"; in LibreOffice Calc, "
-			"File > Save As > \"Text CSV\" with \"Edit filter settings\" and the "
-			"character set \"Unicode (UTF-8)\". Or, for a file from an older Excel, "
-			"give --encoding cp1252.\n");
-		return NULL;
-	}
-	char *t = malloc(n - skip + 1);
-	if (t) {
-		memcpy(t, raw + skip, n - skip);
-		t[n - skip] = '\0';
-		*len = n - skip;
-	}
-	return t;
 }
 
 /* --map FILE: a JSON object of the agency's headings to ours. */
@@ -101,345 +70,69 @@ static json_t *load_map(const char *path)
 	return m;
 }
 
-static void report(struct run *r, size_t row, const char *column, const char *msg)
+/* Says what the import found, and returns the exit code. */
+static int tell(const struct caseload_result *res)
 {
-	fprintf(stderr, "row %zu, column %s: %s\n", row, column, msg);
-	r->problems++;
-}
-
-/* The header (row rown): each heading's column. false when a heading is
- * none of ours, two stand for the same column, or there is no ref column. */
-static bool read_header(struct run *r, char **cells, size_t n, size_t rown, const json_t *map)
-{
-	bool ok = true, ref = false;
-	r->ncols = n;
-	for (size_t i = 0; i < n; i++) {
-		r->headings[i] = cells[i];
-		r->cols[i] = import_column_for(map, cells[i]);
-		if (!r->cols[i] && text_trimmed_len(cells[i]) > 0) {
-			report(r, rown, cells[i], "is not a column of docs/import.md (use --map)");
-			ok = false;
-		}
-		for (size_t j = 0; r->cols[i] && j < i; j++)
-			if (r->cols[j] == r->cols[i]) {
-				report(r, rown, cells[i],
-				       "stands for the same column as another heading");
-				ok = false;
-				break;
-			}
-		ref = ref || (r->cols[i] && r->cols[i]->part == IMPORT_REF);
+	const struct caseload_problem *p = res->problems, *end = p + res->nproblems;
+	for (size_t i = 0; i < res->nrows; i++) {
+		const struct caseload_row *row = &res->rows[i];
+		for (; p < end && p->row <= row->row; p++)
+			fprintf(stderr, "row %zu, column %s: %s\n", p->row, p->column, p->message);
+		if (row->verdict == CASELOAD_PRESENT && row->same_as)
+			printf("row %zu: already present (the same ref as row %zu)\n", row->row,
+			       row->same_as);
+		else if (row->verdict == CASELOAD_PRESENT)
+			printf("row %zu: already present\n", row->row);
 	}
-	if (!ref) {
-		report(r, rown, "ref", "is required: the agency's own case reference");
-		ok = false;
-	}
-	return ok;
-}
-
-static const char *const part_kinds[IMPORT_PARTS] = {
-    [IMPORT_GP] = "registrations", [IMPORT_NRM] = "nrm", [IMPORT_ASYLUM] = "asylum"};
-
-/* The advocate column: the username of an advocate or manager of the
- * organisation, as the API's advocate_id must be. */
-bool import_holder(struct run *r, const char *username, char id[STORE_ID_LEN])
-{
-	struct store_user u = {0};
-	if (!cmd_org_account(r->st, username, r->org_id, &u))
-		return false;
-	struct case_holder h = {.role = u.role, .disabled = u.disabled, .org_id = u.org_id};
-	if (!survivor_may_hold_case(&h, r->org_id))
-		return false;
-	memcpy(id, u.id, STORE_ID_LEN);
-	return true;
-}
-
-static bool set_advocate(struct run *r, size_t rown, struct import_row *row)
-{
-	if (!*row->advocate)
-		return true;
-	char id[STORE_ID_LEN];
-	if (!import_holder(r, row->advocate, id)) {
-		report(r, rown, "advocate",
-		       "must be the username of an advocate or manager of the organisation");
-		return false;
-	}
-	json_object_set_new(row->bodies[IMPORT_SURVIVOR], "advocate_id", json_string(id));
-	return true;
-}
-
-/* Checks a row's records with the API's rules; true when all pass. */
-static bool check_row(struct run *r, size_t rown, struct import_row *row)
-{
-	struct schema_error se;
-	bool ok = set_advocate(r, rown, row);
-	json_t *s = row->bodies[IMPORT_SURVIVOR];
-	if (survivor_validate(s, r->today, &se) != WM_OK) {
-		report(r, rown,
-		       import_column_of_field(IMPORT_SURVIVOR, se.field, r->cols, r->headings,
-					      r->ncols),
-		       se.message);
-		return false;
-	}
-	for (int p = IMPORT_GP; p < IMPORT_PARTS; p++) {
-		json_t *item = row->bodies[p];
-		const struct kind *k = kind_find(part_kinds[p]);
-		if (!item || !k)
-			continue;
-		schema_drop_nulls(k->schema, item);
-		wm_err e = schema_check(k->schema, item, &se);
-		if (e == WM_OK && k->validate)
-			e = k->validate(item, s, r->today, &se);
-		if (e != WM_OK) {
-			report(r, rown,
-			       import_column_of_field((enum import_part)p, se.field, r->cols,
-						      r->headings, r->ncols),
-			       se.message);
-			ok = false;
-		}
-	}
-	return ok;
-}
-
-void import_ref_hash(const struct run *r, const char *ref, unsigned char out[KEYRING_BLIND_LEN])
-{
-	char scoped[512];
-	snprintf(scoped, sizeof scoped, "%s:%.400s", r->org_id, ref);
-	keyring_blind(r->keys, "import-ref", scoped, out);
-}
-
-void import_audit_for(const struct run *r, const char *survivor_id, const char *at,
-		      struct store_audit *a)
-{
-	memset(a, 0, sizeof *a);
-	a->role = r->actor->role;
-	snprintf(a->user_id, sizeof a->user_id, "%s", r->actor->id);
-	memcpy(a->at, at, sizeof a->at);
-	snprintf(a->survivor_id, sizeof a->survivor_id, "%s", survivor_id);
-	snprintf(a->org_id, sizeof a->org_id, "%s", r->org_id);
-	snprintf(a->action, sizeof a->action, "create");
-	snprintf(a->route, sizeof a->route, IMPORT_ROUTE);
-}
-
-/* Stores one checked row: the survivor with its audit entry, each part
- * with its own, then the reference. */
-static wm_err store_row(struct run *r, struct import_row *row, const unsigned char *hash)
-{
-	struct store_survivor s = {.version = 1, .body = row->bodies[IMPORT_SURVIVOR]};
-	secret_new_id(s.id);
-	snprintf(s.org_id, sizeof s.org_id, "%s", r->org_id);
-	instant_format((int64_t)time(NULL), s.created_at);
-	memcpy(s.updated_at, s.created_at, sizeof s.updated_at);
-	struct store_audit a;
-	import_audit_for(r, s.id, s.created_at, &a);
-	wm_err e = store_survivor_create(r->st, &s, &a);
-	for (int p = IMPORT_GP; e == WM_OK && p < IMPORT_PARTS; p++) {
-		const struct kind *k = kind_find(part_kinds[p]);
-		if (!row->bodies[p] || !k)
-			continue;
-		struct store_item it = {.version = 1, .body = row->bodies[p]};
-		secret_new_id(it.id);
-		memcpy(it.survivor_id, s.id, sizeof it.survivor_id);
-		memcpy(it.org_id, s.org_id, sizeof it.org_id);
-		memcpy(it.created_at, s.created_at, sizeof it.created_at);
-		memcpy(it.updated_at, s.created_at, sizeof it.updated_at);
-		e = store_item_create(r->st, k, &it, &a);
-	}
-	if (e == WM_OK)
-		e = store_import_ref_put(r->st, r->org_id, hash, KEYRING_BLIND_LEN, s.id);
-	return e;
-}
-
-wm_err import_store(struct run *r, size_t n, wm_err (*one)(void *ctx, size_t i, bool *skip),
-		    void *ctx, size_t *stored, size_t *failed)
-{
-	wm_err e = store_batch_begin(r->st);
-	bool batched = e == WM_OK;
-	if (e == WM_ERR_UNSUPPORTED)
-		e = WM_OK;
-	size_t pending = 0;
-	*stored = 0;
-	*failed = 0;
-	for (size_t i = 0; e == WM_OK && i < n; i++) {
-		bool skip = false;
-		e = one(ctx, i, &skip);
-		if (e != WM_OK) {
-			*failed = i;
-		} else if (!skip && !batched) {
-			++*stored;
-		} else if (!skip && ++pending == IMPORT_BATCH) {
-			e = store_batch_end(r->st, true, true);
-			*failed = i;
-			if (e == WM_OK)
-				*stored += pending;
-			pending = 0;
-		}
-	}
-	if (batched) {
-		wm_err end = store_batch_end(r->st, e == WM_OK, false);
-		if (e == WM_OK && end == WM_OK)
-			*stored += pending;
-		else if (e == WM_OK)
-			*failed = n - 1;
-		if (e == WM_OK)
-			e = end;
-	}
-	return e;
-}
-
-/* What one row came to. */
-enum verdict { ROW_NEW, ROW_PRESENT, ROW_INVALID };
-
-struct checked {
-	struct import_row row;
-	enum verdict verdict;
-	size_t number; /* the row's in the spreadsheet */
-	unsigned char hash[KEYRING_BLIND_LEN];
-};
-
-struct store_rows {
-	struct run *r;
-	struct checked *all;
-};
-
-static wm_err store_one_row(void *ctx, size_t i, bool *skip)
-{
-	struct store_rows *sr = ctx;
-	*skip = sr->all[i].verdict != ROW_NEW;
-	return *skip ? WM_OK : store_row(sr->r, &sr->all[i].row, sr->all[i].hash);
-}
-
-static enum verdict check_one(struct run *r, char **cells, size_t n, size_t rown,
-			      struct checked *all, size_t idx)
-{
-	struct checked *c = &all[idx];
-	struct import_problem p;
-	const char *cell[IMPORT_COLS_MAX];
-	char serial[IMPORT_COLS_MAX][DATE_TEXT_LEN];
-	for (size_t i = 0; i < r->ncols; i++) {
-		cell[i] = i < n ? cells[i] : NULL;
-		/* A workbook's date cell is a number counting days. */
-		if (cell[i] && r->workbook && r->cols[i] && r->cols[i]->type == IMPORT_DATE &&
-		    import_excel_serial(cell[i], r->date1904, serial[i]))
-			cell[i] = serial[i];
-	}
-	/* A value under no heading would be lost: refused, not dropped. */
-	for (size_t i = 0; i < n; i++)
-		if ((i >= r->ncols || !r->cols[i]) && text_trimmed_len(cells[i]) > 0) {
-			report(r, rown, "(with no heading)", "has a value under no heading");
-			return ROW_INVALID;
-		}
-	if (!import_row_build(r->cols, r->headings, cell, r->ncols, r->date_fmt, &c->row, &p)) {
-		report(r, rown, p.column, p.message);
-		return ROW_INVALID;
-	}
-	if (!*c->row.ref) {
-		report(r, rown, "ref", "is required: the agency's own case reference");
-		return ROW_INVALID;
-	}
-	import_ref_hash(r, c->row.ref, c->hash);
-	for (size_t j = 0; j < idx; j++)
-		if (all[j].verdict != ROW_INVALID &&
-		    !memcmp(all[j].hash, c->hash, sizeof c->hash)) {
-			printf("row %zu: already present (the same ref as row %zu)\n", rown,
-			       all[j].number);
-			return ROW_PRESENT;
-		}
-	char found[STORE_ID_LEN];
-	wm_err e = store_import_ref_find(r->st, r->org_id, c->hash, sizeof c->hash, found);
-	if (e == WM_OK) {
-		printf("row %zu: already present\n", rown);
-		return ROW_PRESENT;
-	}
-	if (e != WM_ERR_NOT_FOUND) {
-		report(r, rown, "ref", "could not be looked up in the database");
-		return ROW_INVALID;
-	}
-	return check_row(r, rown, &c->row) ? ROW_NEW : ROW_INVALID;
-}
-
-/* The parts a new row brings besides the survivor, for the dry run. */
-static void describe(size_t rown, const struct import_row *row)
-{
-	printf("row %zu: would create a survivor", rown);
-	if (row->bodies[IMPORT_GP])
-		printf(", a GP registration");
-	if (row->bodies[IMPORT_NRM])
-		printf(", an NRM referral");
-	if (row->bodies[IMPORT_ASYLUM])
-		printf(", an asylum claim");
-	printf("\n");
-}
-
-static int import_rows(struct run *r, struct sheet *sh, bool dry_run, bool skip_invalid)
-{
-	size_t n = sh->nrows - 1, fresh = 0, present = 0, invalid = 0, stored = 0;
-	struct checked *all = calloc(n ? n : 1, sizeof *all);
-	if (!all) {
-		fprintf(stderr, "waymark import: out of memory\n");
+	for (; p < end; p++)
+		fprintf(stderr, "row %zu, column %s: %s\n", p->row, p->column, p->message);
+	size_t n = res->nrows;
+	switch (res->outcome) {
+	case CASELOAD_UNREADABLE:
+		fprintf(stderr, "waymark import: %s\n", res->why);
 		return 1;
-	}
-	for (size_t i = 0; i < n; i++) {
-		all[i].number = sh->numbers[i + 1];
-		all[i].verdict =
-		    check_one(r, sh->rows[i + 1], sh->widths[i + 1], all[i].number, all, i);
-		fresh += all[i].verdict == ROW_NEW;
-		present += all[i].verdict == ROW_PRESENT;
-		invalid += all[i].verdict == ROW_INVALID;
-	}
-	int rc = 0;
-	if (invalid && !skip_invalid) {
+	case CASELOAD_EXPORT: /* read by import_lines: not here */
+		return 1;
+	case CASELOAD_BAD_HEADER:
+		fprintf(stderr,
+			"waymark import: the heading row has problems; nothing was stored\n");
+		return 1;
+	case CASELOAD_REFUSED:
 		fprintf(stderr,
 			"waymark import: %zu of %zu rows have problems; nothing was stored (fix "
 			"them, or give --skip-invalid to store the others)\n",
-			invalid, n);
-		rc = 1;
-	} else if (dry_run) {
-		for (size_t i = 0; i < n; i++)
-			if (all[i].verdict == ROW_NEW)
-				describe(all[i].number, &all[i].row);
+			res->invalid, n);
+		return 1;
+	case CASELOAD_CHECKED:
+		for (size_t i = 0; i < n; i++) {
+			const struct caseload_row *row = &res->rows[i];
+			if (row->verdict != CASELOAD_NEW)
+				continue;
+			printf("row %zu: would create a survivor%s%s%s\n", row->row,
+			       row->gp ? ", a GP registration" : "",
+			       row->nrm ? ", an NRM referral" : "",
+			       row->asylum ? ", an asylum claim" : "");
+		}
 		printf("waymark import: dry run: %zu would be created, %zu already present, %zu "
 		       "with problems; nothing was stored\n",
-		       fresh, present, invalid);
-	} else {
-		size_t at;
-		struct store_rows ctx = {r, all};
-		wm_err e = import_store(r, n, store_one_row, &ctx, &stored, &at);
-		if (e != WM_OK) {
+		       res->fresh, res->present, res->invalid);
+		return 0;
+	case CASELOAD_STORED:
+		printf("waymark import: %zu created, %zu already present, %zu with problems "
+		       "not stored\n",
+		       res->stored, res->present, res->invalid);
+		return 0;
+	case CASELOAD_FAILED:
+		if (res->nrows && res->error != WM_ERR_NOMEM)
 			fprintf(stderr,
 				"waymark import: storing failed at row %zu (%s); %zu rows are "
 				"stored, each whole, and a second run skips them\n",
-				all[at].number, wm_err_str(e), stored);
-			rc = 1;
-		}
-		if (rc == 0)
-			printf(
-			    "waymark import: %zu created, %zu already present, %zu with problems "
-			    "not stored\n",
-			    stored, present, invalid);
+				res->failed_row, wm_err_str(res->error), res->stored);
+		else
+			fprintf(stderr, "waymark import: out of memory\n");
+		return 1;
 	}
-	for (size_t i = 0; i < n; i++)
-		import_row_clear(&all[i].row);
-	free(all);
-	return rc;
-}
-
-/* --as: an active account of the organisation that the policy lets create
- * survivors, give them to any advocate (a row names one) and create each
- * part a row may hold: the organisation's manager. */
-static bool manager_of(struct store *st, const char *username, const char *org_id,
-		       struct store_user *u)
-{
-	if (!cmd_org_account(st, username, org_id, u))
-		return false;
-	struct subject who = {.role = u->role, .user_id = u->id, .org_id = u->org_id};
-	struct resource res = {.org_id = org_id};
-	bool ok = policy_decide(&who, ACT_SURVIVOR_CREATE, NULL) == POLICY_ALLOW &&
-		  policy_decide(&who, ACT_SURVIVOR_REASSIGN, &res) == POLICY_ALLOW;
-	for (int p = IMPORT_GP; ok && p < IMPORT_PARTS; p++) {
-		const struct kind *k = kind_find(part_kinds[p]);
-		ok = k && policy_decide(&who, k->create, &res) == POLICY_ALLOW;
-	}
-	return ok;
+	return 1;
 }
 
 int cmd_import(int argc, char **argv)
@@ -500,33 +193,19 @@ int cmd_import(int argc, char **argv)
 		return 2;
 	unsigned char *raw = NULL;
 	size_t rawlen = 0, len = 0;
-	struct sheet sh = {0};
-	char why[256] = "";
-	char *lines = NULL; /* a file of waymark export's, whole */
-	bool workbook = false, read = read_file(file, &raw, &rawlen);
-	if (read && sheet_is_zip(raw, rawlen)) {
-		workbook = true;
-		read = sheet_xlsx(&sh, raw, rawlen, why, sizeof why);
-	} else if (read) {
-		char *text = file_text(raw, rawlen, cp1252, &len);
-		if (text && import_is_export(text, len))
-			lines = text;
-		else
-			read = text && sheet_csv(&sh, text, len, why, sizeof why);
-		if (!lines)
-			free(text);
-		else
-			read = true;
-	}
-	free(raw);
-	if (read && !lines && sh.nrows == 0)
-		snprintf(why, sizeof why, "the file has no heading row");
-	if (!read || (!lines && sh.nrows == 0)) {
-		if (why[0])
-			fprintf(stderr, "waymark import: %s\n", why);
-		sheet_free(&sh);
+	if (!read_file(file, &raw, &rawlen)) {
 		json_decref(map);
 		return 1;
+	}
+	/* A file of waymark export's is JSON lines, read whole here. */
+	char *lines = NULL;
+	if (!sheet_is_zip(raw, rawlen)) {
+		char why[400];
+		lines = caseload_text(raw, rawlen, cp1252, &len, why, sizeof why);
+		if (lines && !import_is_export(lines, len)) {
+			free(lines);
+			lines = NULL;
+		}
 	}
 	char key_path[4096];
 	struct keyring *keys = NULL;
@@ -545,7 +224,7 @@ int cmd_import(int argc, char **argv)
 		struct run *r = calloc(1, sizeof *r);
 		if (store_org_get(st, org, &o) != WM_OK)
 			fprintf(stderr, "waymark import: no such organisation\n");
-		else if (!manager_of(st, as, org, &actor))
+		else if (!cmd_org_account(st, as, org, &actor) || !caseload_may_import(&actor, org))
 			fprintf(stderr, as ? "waymark import: --as must be the username of an "
 					     "active manager of the organisation\n"
 					   : "waymark import: the organisation has no active "
@@ -558,25 +237,29 @@ int cmd_import(int argc, char **argv)
 			r->st = st;
 			r->keys = keys;
 			r->org_id = org;
-			r->date_fmt = fmt;
-			r->workbook = workbook;
-			r->date1904 = sh.date1904;
+			r->route = IMPORT_ROUTE;
+			r->batches = true; /* the store is this command's alone */
 			r->today = instant_day((int64_t)time(NULL));
-			if (lines)
+			if (lines) {
 				rc = import_lines(r, lines, len, opts[5].value != NULL,
 						  opts[6].value != NULL);
-			else if (read_header(r, sh.rows[0], sh.widths[0], sh.numbers[0], map))
-				rc = import_rows(r, &sh, opts[5].value != NULL,
-						 opts[6].value != NULL);
-			else
-				fprintf(stderr, "waymark import: the heading row has problems; "
-						"nothing was stored\n");
+			} else {
+				struct caseload_opts co = {.date_fmt = fmt,
+							   .cp1252 = cp1252,
+							   .map = map,
+							   .dry_run = opts[5].value != NULL,
+							   .skip_invalid = opts[6].value != NULL};
+				struct caseload_result res;
+				caseload_import(r, raw, rawlen, &co, &res);
+				rc = tell(&res);
+				caseload_result_free(&res);
+			}
 		}
 		free(r);
 		store_close(st);
 	}
 	keyring_free(keys);
-	sheet_free(&sh);
+	free(raw);
 	free(lines);
 	json_decref(map);
 	return rc;

@@ -48,12 +48,6 @@ struct lines {
 	size_t n, cap;
 };
 
-bool import_is_export(const char *text, size_t len)
-{
-	static const char head[] = "{\"waymark_export\":";
-	return len >= sizeof head - 1 && memcmp(text, head, sizeof head - 1) == 0;
-}
-
 static void problem(struct run *r, size_t line, const char *record, const char *field,
 		    const char *msg)
 {
