@@ -88,9 +88,10 @@ build/gen/nhsuk-frontend.min.css: $(NHSUK)/nhsuk-frontend.min.css
 	sed -E 's/@font-face\{[^}]*\}//g; s@/\*# sourceMappingURL=[^*]*\*/@@' $< >$@
 
 build/gen/web_assets.c: build/gen/nhsuk-frontend.min.css $(NHSUK)/nhsuk-frontend.min.js \
-		$(NHSUK_IMAGES) $(STATIC) scripts/embed-files
+		$(NHSUK_IMAGES) $(STATIC) docs/import-template.csv scripts/embed-files
 	@mkdir -p $(@D)
 	scripts/embed-files web_assets $@ \
+		/assets/import-template.csv=docs/import-template.csv \
 		/assets/nhsuk-frontend.min.css=build/gen/nhsuk-frontend.min.css \
 		/assets/nhsuk-frontend.min.js=$(NHSUK)/nhsuk-frontend.min.js \
 		$(foreach f,$(NHSUK_IMAGES),/assets/images/$(notdir $(f))=$(f)) \

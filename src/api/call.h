@@ -24,6 +24,7 @@
 /* What every handler shares: set up by `waymark serve`. */
 struct app {
 	struct store *store;
+	const char *db; /* the database's path or URL (an import opens its own store) */
 	const struct keyring *keys;
 	int session_ttl; /* seconds a token lives */
 	int64_t

@@ -216,6 +216,7 @@ int cmd_serve(int argc, char **argv)
 
 	struct app app = {
 	    .store = st,
+	    .db = db,
 	    .keys = keys,
 	    .session_ttl = 12 * 3600,
 	    .today_at = today_at,
@@ -237,6 +238,7 @@ int cmd_serve(int argc, char **argv)
 	    .max_conns_per_client = vals[O_PERCLIENT],
 	    .trusted_proxies = trusted,
 	    .ntrusted = ntrusted,
+	    .upload_paths = web_upload_paths,
 	};
 	struct http_server *srv;
 	if (!web_init(msg, sizeof msg)) {

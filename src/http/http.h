@@ -19,6 +19,11 @@
 #include <stdint.h>
 
 #define HTTP_BODY_MAX (1024 * 1024) /* bodies over 1 MiB answer 413 */
+/* A file sent from a page (multipart/form-data, on a path of
+ * http_config.upload_paths alone) may be larger; so few of those larger
+ * than HTTP_BODY_MAX are read at once that they cannot exhaust memory. */
+#define HTTP_UPLOAD_MAX	     (16 * 1024 * 1024)
+#define HTTP_UPLOADS_AT_ONCE 4
 
 struct http_req;
 
@@ -51,6 +56,10 @@ struct http_config {
 	 * ranges ("10.0.0.0/8"), ntrusted of them. */
 	const char *const *trusted_proxies;
 	size_t ntrusted;
+	/* Paths (exact, outside /api/) that take a multipart/form-data body
+	 * of up to HTTP_UPLOAD_MAX bytes, with a Content-Length: the pages'
+	 * file uploads. NULL-terminated, outliving the server; NULL for none. */
+	const char *const *upload_paths;
 };
 
 struct http_server;
@@ -76,6 +85,20 @@ const char *http_path(const struct http_req *r);
 const char *http_query(struct http_req *r, const char *name); /* decoded; NULL when absent */
 const char *http_header(struct http_req *r, const char *name);
 const char *http_body(const struct http_req *r, size_t *len); /* NUL-terminated */
+
+/* Whether the body is multipart/form-data (a page's upload form). */
+bool http_is_multipart(struct http_req *r);
+
+/* Reads a multipart/form-data body through libmicrohttpd's own parser:
+ * field(ctx, name, filename (NULL for a plain field), data, off, len) is
+ * called for each piece of each part's value, in order (off: where the
+ * piece starts in the value; a value may come in several pieces, an empty
+ * one in none), and returns false to stop. false when the body is not
+ * well-formed multipart (no boundary, cut short) or field stopped it. */
+bool http_multipart(struct http_req *r,
+		    bool (*field)(void *ctx, const char *name, const char *filename,
+				  const char *data, size_t off, size_t len),
+		    void *ctx);
 
 /* Overwrites the request body with zeros (it held a password) and empties
  * it; http_body answers "" afterwards. */

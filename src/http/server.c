@@ -106,7 +106,9 @@ struct http_req {
 	size_t body_len, body_cap;
 	size_t drained; /* bytes of an over-limit body dropped so far */
 	bool too_large;
-	bool drop_body; /* refused at the headers: read and drop the body */
+	bool upload;	  /* a multipart body on an upload path: HTTP_UPLOAD_MAX */
+	bool upload_slot; /* counted in srv->uploads (a body over HTTP_BODY_MAX) */
+	bool drop_body;	  /* refused at the headers: read and drop the body */
 	bool answered;
 	bool headers_overflow; /* http_add_header was called once too often (a bug) */
 	bool queued;	       /* the response has been handed to libmicrohttpd */
@@ -169,6 +171,8 @@ struct http_server {
 	unsigned max_conns, per_client;
 	struct netmask *trusted;
 	size_t ntrusted;
+	const char *const *upload_paths;
+	atomic_int uploads; /* bodies over HTTP_BODY_MAX being read (HTTP_UPLOADS_AT_ONCE) */
 	/* Connections, for the reaper; counts per address. */
 	pthread_mutex_t conns_lock;
 	struct conn *conns;
@@ -290,6 +294,52 @@ const char *http_body(const struct http_req *r, size_t *len)
 {
 	*len = r->body_len;
 	return r->body ? r->body : "";
+}
+
+bool http_is_multipart(struct http_req *r)
+{
+	return r->upload && !r->outer;
+}
+
+struct multipart {
+	bool (*field)(void *ctx, const char *name, const char *filename, const char *data,
+		      size_t off, size_t len);
+	void *ctx;
+	bool stopped;
+};
+
+static enum MHD_Result multipart_piece(void *cls, enum MHD_ValueKind kind, const char *key,
+				       const char *filename, const char *content_type,
+				       const char *transfer_encoding, const char *data,
+				       uint64_t off, size_t size)
+{
+	(void)kind;
+	(void)content_type;
+	(void)transfer_encoding;
+	struct multipart *m = cls;
+	if (!key || off > SIZE_MAX || !m->field(m->ctx, key, filename, data, (size_t)off, size)) {
+		m->stopped = true;
+		return MHD_NO;
+	}
+	return MHD_YES;
+}
+
+bool http_multipart(struct http_req *r,
+		    bool (*field)(void *ctx, const char *name, const char *filename,
+				  const char *data, size_t off, size_t len),
+		    void *ctx)
+{
+	if (!http_is_multipart(r) || !r->conn)
+		return false;
+	struct multipart m = {field, ctx, false};
+	struct MHD_PostProcessor *pp =
+	    MHD_create_post_processor(r->conn, 4096, multipart_piece, &m);
+	if (!pp)
+		return false; /* no boundary, or not multipart */
+	bool ok = MHD_post_process(pp, r->body ? r->body : "", r->body_len) == MHD_YES;
+	/* MHD_NO here: the body ended before its closing boundary. */
+	ok = MHD_destroy_post_processor(pp) == MHD_YES && ok;
+	return ok && !m.stopped;
 }
 
 void http_body_wipe(struct http_req *r)
@@ -526,7 +576,7 @@ static bool append_body(struct http_req *r, const char *data, size_t len)
 		r->drained += len;
 		return r->drained <= DRAIN_MAX;
 	}
-	if (r->body_len + len > HTTP_BODY_MAX) {
+	if (r->body_len + len > (r->upload ? HTTP_UPLOAD_MAX : HTTP_BODY_MAX)) {
 		r->too_large = true;
 		body_free(r->body, r->body_cap);
 		r->body = NULL;
@@ -537,8 +587,9 @@ static bool append_body(struct http_req *r, const char *data, size_t len)
 		size_t cap = r->body_cap ? r->body_cap : 4096;
 		while (cap < r->body_len + len + 1)
 			cap *= 2;
-		if (cap > HTTP_BODY_MAX + 1)
-			cap = HTTP_BODY_MAX + 1;
+		size_t most = (r->upload ? HTTP_UPLOAD_MAX : HTTP_BODY_MAX) + 1;
+		if (cap > most)
+			cap = most;
 		/* Not realloc: the old block is wiped before it is freed. */
 		char *nb = malloc(cap);
 		if (!nb)
@@ -754,15 +805,27 @@ static bool is_media(const char *ct, const char *want)
 }
 
 /* The bodies a path takes: JSON under /api/ (and anywhere), forms
- * outside it (the web pages). */
-static bool media_ok(const char *path, const char *ct)
+ * outside it (the web pages), and files on the upload paths. */
+static bool media_ok(const char *path, const char *ct, bool upload_path)
 {
 	if (!ct)
 		return false;
 	if (is_media(ct, "application/json"))
 		return true;
+	if (upload_path && is_media(ct, "multipart/form-data"))
+		return true;
 	return strncmp(path, "/api/", 5) != 0 && strcmp(path, "/api") != 0 &&
 	       is_media(ct, "application/x-www-form-urlencoded");
+}
+
+static bool is_upload_path(const struct http_server *srv, const char *path)
+{
+	if (strncmp(path, "/api/", 5) == 0)
+		return false;
+	for (const char *const *u = srv->upload_paths; u && *u; u++)
+		if (strcmp(*u, path) == 0)
+			return true;
+	return false;
 }
 
 /* First call, headers in: who the client is, and the edge rules. */
@@ -813,10 +876,37 @@ static enum MHD_Result on_headers(struct http_server *srv, struct http_req *r, c
 	 * declares more than we drain, the answer goes at once, before any
 	 * of it is read, and the connection closes. */
 	bool now = expect || declared > DRAIN_MAX;
-	if (declared > HTTP_BODY_MAX) {
+	bool upload_path = is_upload_path(srv, r->path);
+	r->upload = upload_path && f.n_ct == 1 && f.ct && is_media(f.ct, "multipart/form-data");
+	if (r->upload && declared > HTTP_BODY_MAX && declared <= HTTP_UPLOAD_MAX) {
+		/* A large file: one of few read at once. */
+		if (atomic_fetch_add(&srv->uploads, 1) < HTTP_UPLOADS_AT_ONCE) {
+			r->upload_slot = true;
+		} else {
+			atomic_fetch_sub(&srv->uploads, 1);
+			r->drop_body = true;
+			now = true;
+			http_add_header(r, "Retry-After", "5");
+			http_error(r, 503, "busy",
+				   "too many files are being sent at once; try again shortly",
+				   NULL);
+		}
+	}
+	if (r->answered) {
+		/* refused above */
+	} else if (r->upload && f.n_te) {
+		/* A file's size is known before it is sent: browsers say it. */
+		r->drop_body = true;
+		now = true;
+		http_error(r, 411, "length_required", "a file must be sent with a Content-Length",
+			   NULL);
+	} else if (declared > (r->upload ? HTTP_UPLOAD_MAX : HTTP_BODY_MAX)) {
 		r->too_large = true;
-		http_error(r, 413, "payload_too_large", "the request body is over 1 MiB", NULL);
-	} else if ((f.n_te || declared > 0) && (f.n_ct != 1 || !media_ok(r->path, f.ct))) {
+		http_error(r, 413, "payload_too_large",
+			   r->upload ? "the file is over 16 MiB" : "the request body is over 1 MiB",
+			   NULL);
+	} else if ((f.n_te || declared > 0) &&
+		   (f.n_ct != 1 || !media_ok(r->path, f.ct, upload_path))) {
 		/* A body that is not JSON is refused before it is parsed: a
 		 * form or text/plain post is what any web page may send
 		 * cross-site without a CORS preflight. The pages' own forms
@@ -879,7 +969,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (r->answered) {
 		/* Refused when the headers came (415, 413); the body is gone. */
 	} else if (r->too_large) {
-		http_error(r, 413, "payload_too_large", "the request body is over 1 MiB", NULL);
+		http_error(r, 413, "payload_too_large",
+			   r->upload ? "the file is over 16 MiB" : "the request body is over 1 MiB",
+			   NULL);
 	} else if (srv->limiter && !ratelimit_take(srv->limiter, &r->client)) {
 		http_add_header(r, "Retry-After", "1");
 		http_error(r, 429, "rate_limited", "too many requests; try again shortly", NULL);
@@ -926,6 +1018,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	unsigned status = r->answered ? r->status : r->cn ? r->cn->lib_status : 0;
 	/* The route pattern, never the path: paths carry ids of people. */
 	log_request(r->method ? r->method : "-", r->route ? r->route : "-", status, ms);
+	if (r->upload_slot)
+		atomic_fetch_sub(&srv->uploads, 1);
 	if (r->proxied_counted) {
 		pthread_mutex_lock(&srv->conns_lock);
 		count_add(&srv->proxied, &r->client, -1);
@@ -1189,6 +1283,7 @@ static bool configure(struct http_server *srv, const struct http_config *cfg, ch
 		}
 		srv->ntrusted++;
 	}
+	srv->upload_paths = cfg->upload_paths;
 	crypto_shorthash_keygen(srv->peers.key);
 	crypto_shorthash_keygen(srv->proxied.key);
 	return true;

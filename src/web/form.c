@@ -88,6 +88,89 @@ bad:
 	return false;
 }
 
+/* Where a multipart form's next bytes go in its block. */
+struct parts {
+	struct form *f;
+	size_t used;
+	size_t start; /* the value being written: its first byte in the block */
+	bool open;    /* a value is being written */
+	bool is_file;
+	const char *name;
+};
+
+/* Ends the value being written: NUL-terminated, and checked unless a file. */
+static bool close_value(struct parts *ps)
+{
+	if (!ps->open)
+		return true;
+	struct form *f = ps->f;
+	const char *v = f->block + ps->start;
+	size_t len = ps->used - ps->start;
+	f->block[ps->used++] = '\0';
+	ps->open = false;
+	if (ps->is_file) {
+		f->file = v;
+		f->file_len = len;
+		return true;
+	}
+	if (memchr(v, '\0', len) || !text_utf8_valid(v, len))
+		return false;
+	f->value[f->n++] = v;
+	return true;
+}
+
+static bool on_part(void *ctx, const char *name, const char *filename, const char *data, size_t off,
+		    size_t len)
+{
+	struct parts *ps = ctx;
+	struct form *f = ps->f;
+	if (off == 0) {
+		if (!close_value(ps))
+			return false;
+		bool is_file = filename != NULL;
+		size_t nlen = strlen(name);
+		if ((is_file && (strcmp(name, "file") != 0 || f->has_file)) ||
+		    f->n == FORM_FIELDS_MAX || !text_utf8_valid(name, nlen) ||
+		    nlen + 1 > f->block_len - ps->used)
+			return false;
+		ps->is_file = is_file;
+		f->has_file = f->has_file || is_file;
+		ps->name = f->block + ps->used;
+		memcpy(f->block + ps->used, name, nlen + 1);
+		ps->used += nlen + 1;
+		if (!is_file)
+			f->name[f->n] = ps->name;
+		ps->start = ps->used;
+		ps->open = true;
+	} else if (!ps->open || off != ps->used - ps->start || strcmp(name, ps->name) != 0) {
+		return false; /* a piece that does not follow the last */
+	}
+	/* One byte stays free for the value's NUL. */
+	if (len >= f->block_len - ps->used)
+		return false;
+	memcpy(f->block + ps->used, data, len);
+	ps->used += len;
+	return true;
+}
+
+bool form_parse_multipart(struct http_req *r, struct form *f)
+{
+	memset(f, 0, sizeof *f);
+	size_t len;
+	http_body(r, &len);
+	/* Names and values are no longer than the body; each gets a NUL. */
+	f->block_len = len + 2 * (FORM_FIELDS_MAX + 1) + 1;
+	f->block = malloc(f->block_len);
+	if (!f->block)
+		return false;
+	struct parts ps = {.f = f};
+	if (!http_multipart(r, on_part, &ps) || !close_value(&ps)) {
+		form_free(f);
+		return false;
+	}
+	return true;
+}
+
 const char *form_get(const struct form *f, const char *name)
 {
 	for (size_t i = 0; i < f->n; i++)

@@ -49,6 +49,12 @@ void page_access_log(struct page *p);
 void page_report(struct page *p);
 void page_report_csv(struct page *p);
 
+/* pages_import.c (manager's pages): a caseload from a spreadsheet -
+ * the form, the check of the file (nothing stored), then its import. */
+void page_import(struct page *p);
+void page_import_check(struct page *p);
+void page_import_confirm(struct page *p);
+
 /* pages_documents.c: a survivor's printed documents, as downloads. */
 void page_document(struct page *p);
 

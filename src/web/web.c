@@ -106,6 +106,10 @@ static const struct web_route web_routes[] = {
     {"GET",    "/survivors/{id}/entitlement-letter.pdf", page_document, 0},
     {"GET",    "/survivors/{id}/handover.pdf", page_document, 0},
     {"GET",    "/survivors/{id}/access-report.pdf", page_document, 0},
+    /* bringing a caseload in from a spreadsheet (pages_import.c) */
+    {"GET",    "/import",              page_import,         0},
+    {"POST",   "/import",              page_import_check,   WEB_SLOW},  /* reads every row */
+    {"POST",   "/import/confirm",      page_import_confirm, WEB_SLOW},  /* stores them */
     {"GET",    "/report",              page_report,         0},
     {"GET",    "/report.csv",          page_report_csv,     0},
     {"GET",    "/admin/orgs",          page_admin_orgs,     0},
@@ -131,6 +135,8 @@ static const struct web_route web_routes[] = {
 /* clang-format on */
 #define N_WEB_ROUTES (sizeof web_routes / sizeof web_routes[0])
 
+const char *const web_upload_paths[] = {"/import", "/import/confirm", NULL};
+
 /* The router's view of the table (its action is the index into web_routes). */
 static struct route router_table[N_WEB_ROUTES];
 
@@ -154,6 +160,7 @@ static const char *content_type(const char *name)
 	    {".png", "image/png"},
 	    {".ico", "image/x-icon"},
 	    {".json", "application/json"},
+	    {".csv", "text/csv; charset=utf-8"},
 	};
 	const char *dot = strrchr(name, '.');
 	for (size_t i = 0; dot && i < sizeof types / sizeof types[0]; i++)
@@ -395,7 +402,8 @@ static void web_handle(struct http_req *r, void *app)
 		const char *body = http_body(r, &len);
 		const char *sfs = http_header(r, "Sec-Fetch-Site");
 		bool cross = !same_origin(r) || (sfs && strcmp(sfs, "cross-site") == 0);
-		if (!form_parse(body, len, &p->form)) {
+		if (!(http_is_multipart(r) ? form_parse_multipart(r, &p->form)
+					   : form_parse(body, len, &p->form))) {
 			page_error(p, 400, "The form could not be read",
 				   "Go back, reload the page and try again.");
 			finish(p);

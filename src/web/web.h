@@ -10,6 +10,10 @@
 
 #include "../http/http.h"
 
+/* The pages that take a file (multipart/form-data): http_config's
+ * upload_paths. */
+extern const char *const web_upload_paths[];
+
 /* Prepares the pages (compiles the templates, indexes the files); false
  * with a reason in msg. Call once before serving. */
 bool web_init(char *msg, size_t cap);

@@ -128,6 +128,23 @@ export class Server {
     return r.json.token;
   }
 
+  // A session of the pages, signed in through the form as a browser is:
+  // its cookie ("wm_session=...").
+  async pageSession(username, password = PASSWORD) {
+    const first = await fetch(`${this.base}/`, { headers: { Accept: 'text/html' } });
+    const pre = first.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    const csrf = /name="csrf" value="([^"]+)"/.exec(await first.text())[1];
+    const r = await fetch(`${this.base}/sign-in`, {
+      method: 'POST', redirect: 'manual',
+      headers: { Accept: 'text/html', Cookie: pre, 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ csrf, username, password }).toString(),
+    });
+    if (r.status !== 303) throw new Error(`page sign-in ${username}: ${r.status}`);
+    const cookie = r.headers.getSetCookie().map((c) => c.split(';')[0]).filter((c) => c.startsWith('wm_session=')).join('; ');
+    if (!cookie) throw new Error(`page sign-in ${username}: no session cookie`);
+    return cookie;
+  }
+
   // An administrator, two agencies and a health org, one account per role.
   async seed() {
     const admin = await this.login('admin', ADMIN_PASSWORD);

@@ -3,7 +3,7 @@
 // is refused as a date like any other (422, the form again), never a 500.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { Server, PASSWORD } from './harness.mjs';
+import { Server } from './harness.mjs';
 
 let s;
 let cookie;
@@ -11,18 +11,7 @@ let cookie;
 before(async () => {
   s = await Server.start();
   await s.seed();
-  // Signed in through the form, as a browser is.
-  const first = await fetch(`${s.base}/`, { headers: { Accept: 'text/html' } });
-  const pre = first.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
-  const csrf = /name="csrf" value="([^"]+)"/.exec(await first.text())[1];
-  const r = await fetch(`${s.base}/sign-in`, {
-    method: 'POST', redirect: 'manual',
-    headers: { Accept: 'text/html', Cookie: pre, 'Content-Type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ csrf, username: 'manager', password: PASSWORD }).toString(),
-  });
-  assert.equal(r.status, 303);
-  cookie = r.headers.getSetCookie().map((c) => c.split(';')[0]).filter((c) => c.startsWith('wm_session=')).join('; ');
-  assert.ok(cookie);
+  cookie = await s.pageSession('manager');
 });
 after(async () => { await s.destroy(); });
 
