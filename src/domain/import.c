@@ -246,8 +246,10 @@ static json_t *cell_value(const struct import_column *col, const char *heading, 
 	case IMPORT_DATE: {
 		char iso[DATE_TEXT_LEN];
 		if (!import_date(t, date_fmt, iso)) {
-			problem(p, heading,
-				"must be a date, written dd/mm/yyyy (or as --date-format says)");
+			char msg[96];
+			snprintf(msg, sizeof msg, "must be a date, written %.24s",
+				 date_fmt ? date_fmt : "dd/mm/yyyy");
+			problem(p, heading, msg);
 			return NULL;
 		}
 		return json_string(iso);
