@@ -27,6 +27,7 @@ const struct import_column import_columns[] = {
     {"exploitation_types", IMPORT_SURVIVOR, "exploitation_types", IMPORT_LIST},
     {"pregnant", IMPORT_SURVIVOR, "pregnant", IMPORT_BOOL},
     {"due_on", IMPORT_SURVIVOR, "due_on", IMPORT_DATE},
+    {"dependants", IMPORT_SURVIVOR, "dependants", IMPORT_DEPENDANTS},
     {"status", IMPORT_SURVIVOR, "status", IMPORT_TEXT},
     {"closed_on", IMPORT_SURVIVOR, "closed_on", IMPORT_DATE},
     {"clinician_gender", IMPORT_SURVIVOR, "care_needs.clinician_gender", IMPORT_TEXT},
@@ -174,6 +175,47 @@ json_t *import_languages(const char *s)
 	return arr;
 }
 
+json_t *import_dependants(const char *s)
+{
+	json_t *arr = json_array();
+	for (const char *p = s; arr && p;) {
+		const char *end = strchr(p, ';');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+		char one[256];
+		if (n >= sizeof one) {
+			json_decref(arr);
+			return NULL;
+		}
+		memcpy(one, p, n);
+		one[n] = '\0';
+		char name[256], year[16] = "";
+		char *colon = strrchr(one, ':');
+		if (colon) {
+			*colon = '\0';
+			trimmed(colon + 1, year, sizeof year);
+		}
+		trimmed(one, name, sizeof name);
+		bool digits4 = strlen(year) == 4;
+		for (size_t i = 0; i < 4 && digits4; i++)
+			digits4 = isdigit((unsigned char)year[i]);
+		if ((colon && !digits4) || (!*name && colon)) {
+			json_decref(arr);
+			return NULL;
+		}
+		if (*name) {
+			json_t *d = json_pack("{s:s}", "known_as", name);
+			if (d && colon)
+				json_object_set_new(d, "birth_year", json_integer(atoi(year)));
+			if (!d || json_array_append_new(arr, d) != 0) {
+				json_decref(arr);
+				return NULL;
+			}
+		}
+		p = end ? end + 1 : NULL;
+	}
+	return arr;
+}
+
 /* Windows-1252's 0x80 to 0x9F, where it differs from Latin-1 (0: undefined). */
 static const unsigned short cp1252_high[32] = {
     0x20ac, 0,	    0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021, 0x02c6, 0x2030, 0x0160,
@@ -265,6 +307,14 @@ static json_t *cell_value(const struct import_column *col, const char *heading, 
 		return NULL;
 	case IMPORT_LANGUAGES:
 		return import_languages(t);
+	case IMPORT_DEPENDANTS: {
+		json_t *d = import_dependants(t);
+		if (!d)
+			problem(p, heading,
+				"must be names, each with its birth year after a colon: "
+				"Ana:2019;Luka:2021");
+		return d;
+	}
 	case IMPORT_LIST: {
 		json_t *arr = json_array();
 		for (char *save = NULL, *tok = strtok_r(t, ";", &save); arr && tok;

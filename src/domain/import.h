@@ -35,7 +35,8 @@ enum import_type {
 	IMPORT_DATE,
 	IMPORT_BOOL,
 	IMPORT_LANGUAGES, /* "sq*;en": a tag, "*" when an interpreter is needed */
-	IMPORT_LIST	  /* "labour;sexual" */
+	IMPORT_LIST,	  /* "labour;sexual" */
+	IMPORT_DEPENDANTS /* "Ana:2019;Luka": each name, and its birth year after a colon */
 };
 
 struct import_column {
@@ -77,6 +78,13 @@ bool import_date_format_ok(const char *fmt);
  * {"code": tag, "interpreter_needed": bool}. Spaces around entries are
  * dropped, empty entries skipped. A new reference; NULL when out of memory. */
 json_t *import_languages(const char *s);
+
+/* The dependants structure of the API from "Ana:2019;Luka": an array of
+ * {"known_as": name, "birth_year": year} (the year left out when none is
+ * given). A name is split from its year at its last colon; spaces around
+ * either are dropped, empty entries skipped. NULL when a year is not four
+ * digits, or out of memory. A new reference. */
+json_t *import_dependants(const char *s);
 
 /* Windows-1252 to UTF-8: a new buffer (NUL-terminated, its length in
  * *out_len) the caller frees; NULL when out of memory. Bytes the code page

@@ -125,6 +125,21 @@ test('a Windows-1252 file is refused with how to save it as UTF-8, and read with
   assert.ok((await list()).some((x) => x.known_as === 'Zoë Ünal'));
 });
 
+test('a dependants column brings each child with their birth year; a bad one says which column', async () => {
+  const p = file('deps.csv', 'ref,known_as,entered_service_on,dependants\nDEP-1,Gulnara,01/10/2026,Ana:2019; Luka\n');
+  const r = run(['import', '--db', s.db, '--org', org.id, '--as', 'manager', '--file', p]);
+  assert.equal(r.status, 0, r.stderr);
+  const g = (await list()).find((x) => x.known_as === 'Gulnara');
+  assert.deepEqual(g.dependants, [{ known_as: 'Ana', birth_year: 2019 }, { known_as: 'Luka' }]);
+  for (const [cell, msg] of [['Mira:19', /row 2, column dependants: must be names, each with its birth year/],
+    ['Mira:2150', /row 2, column dependants: dependants\[0\]\.birth_year is in the future/]]) {
+    const bad = run(['import', '--db', s.db, '--org', org.id, '--as', 'manager', '--dry-run', '--file', file('deps-bad.csv', `ref,known_as,entered_service_on,dependants\nDEP-2,Hana,01/10/2026,${cell}\n`)]);
+    assert.equal(bad.status, 1);
+    assert.match(bad.stderr, msg);
+    assert.ok(!bad.stderr.includes('Mira'), 'no name in the output');
+  }
+});
+
 test('--date-format reads other dates; a heading that is none of ours is refused', async () => {
   const p = file('us.csv', 'ref,known_as,entered_service_on\nUS-1,Gulnara,10/31/2026\n');
   const bad = run(['import', '--db', s.db, '--org', org.id, '--as', 'manager', '--file', p, '--dry-run']);

@@ -89,6 +89,29 @@ static void languages_field(void **state)
 	json_decref(l);
 }
 
+/* "Ana:2019;Luka": names with their birth years, split at the last colon. */
+static void dependants_field(void **state)
+{
+	(void)state;
+	json_t *d = import_dependants(" Ana : 2019 ;; Luka;Mar:ia:2021 ");
+	assert_non_null(d);
+	json_t *want =
+	    json_loads("[{\"known_as\":\"Ana\",\"birth_year\":2019},{\"known_as\":\"Luka\"},"
+		       "{\"known_as\":\"Mar:ia\",\"birth_year\":2021}]",
+		       0, NULL);
+	assert_true(json_equal(d, want));
+	json_decref(want);
+	json_decref(d);
+	d = import_dependants("");
+	assert_int_equal(json_array_size(d), 0);
+	json_decref(d);
+	/* A year that is not four digits, or a year with no name: refused. */
+	assert_null(import_dependants("Ana:19"));
+	assert_null(import_dependants("Ana:twenty"));
+	assert_null(import_dependants(":2019"));
+	assert_null(import_dependants("Ana:"));
+}
+
 static void cp1252_to_utf8(void **state)
 {
 	(void)state;
@@ -200,10 +223,15 @@ static void contact_flags_and_care_needs(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(uk_dates_and_iso),	     cmocka_unit_test(other_date_formats),
-	    cmocka_unit_test(excel_date_serials),    cmocka_unit_test(languages_field),
-	    cmocka_unit_test(cp1252_to_utf8),	     cmocka_unit_test(mapping_headings),
-	    cmocka_unit_test(a_row_becomes_records), cmocka_unit_test(contact_flags_and_care_needs),
+	    cmocka_unit_test(uk_dates_and_iso),
+	    cmocka_unit_test(other_date_formats),
+	    cmocka_unit_test(excel_date_serials),
+	    cmocka_unit_test(languages_field),
+	    cmocka_unit_test(dependants_field),
+	    cmocka_unit_test(cp1252_to_utf8),
+	    cmocka_unit_test(mapping_headings),
+	    cmocka_unit_test(a_row_becomes_records),
+	    cmocka_unit_test(contact_flags_and_care_needs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
