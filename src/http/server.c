@@ -79,8 +79,13 @@ struct header {
 enum phase {
 	PHASE_HEAD,   /* waiting for a request line and headers */
 	PHASE_BODY,   /* headers in, body arriving */
+	PHASE_UPLOAD, /* headers in, a file arriving (UPLOAD_TIMEOUT_TIMES the body's time) */
 	PHASE_ANSWER, /* request complete: ours to answer, no deadline */
 };
+
+/* A file from a page may be megabytes over a slow line: its body has this
+ * many times the time of another. */
+#define UPLOAD_TIMEOUT_TIMES 4
 
 /* One TCP connection (libmicrohttpd's "socket context"). */
 struct conn {
@@ -878,6 +883,8 @@ static enum MHD_Result on_headers(struct http_server *srv, struct http_req *r, c
 	bool now = expect || declared > DRAIN_MAX;
 	bool upload_path = is_upload_path(srv, r->path);
 	r->upload = upload_path && f.n_ct == 1 && f.ct && is_media(f.ct, "multipart/form-data");
+	if (r->upload)
+		set_phase(srv, r->cn, PHASE_UPLOAD);
 	if (r->upload && declared > HTTP_BODY_MAX && declared <= HTTP_UPLOAD_MAX) {
 		/* A large file: one of few read at once. */
 		if (atomic_fetch_add(&srv->uploads, 1) < HTTP_UPLOADS_AT_ONCE) {
@@ -1132,7 +1139,7 @@ static struct conn *shed_candidate(struct http_server *srv, double now)
 	for (struct conn *cn = srv->conns; cn; cn = cn->next) {
 		if (cn->shed || cn->phase == PHASE_ANSWER || now - cn->since < SHED_MIN_AGE)
 			continue;
-		if (!best || (cn->phase == PHASE_HEAD && best->phase == PHASE_BODY) ||
+		if (!best || (cn->phase == PHASE_HEAD && best->phase != PHASE_HEAD) ||
 		    (cn->phase == best->phase && cn->since < best->since))
 			best = cn;
 	}
@@ -1151,9 +1158,10 @@ static void reap(struct http_server *srv)
 	double now = now_s();
 	unsigned live = 0;
 	for (struct conn *cn = srv->conns; cn; cn = cn->next) {
-		double limit = cn->phase == PHASE_HEAD	 ? srv->header_timeout
-			       : cn->phase == PHASE_BODY ? srv->body_timeout
-							 : 0;
+		double limit = cn->phase == PHASE_HEAD	   ? srv->header_timeout
+			       : cn->phase == PHASE_BODY   ? srv->body_timeout
+			       : cn->phase == PHASE_UPLOAD ? srv->body_timeout * UPLOAD_TIMEOUT_TIMES
+							   : 0;
 		if (limit > 0 && !cn->shed && now - cn->since > limit) {
 			shutdown(cn->fd, SHUT_RDWR);
 			cn->shed = true;
