@@ -1158,10 +1158,11 @@ static void reap(struct http_server *srv)
 	double now = now_s();
 	unsigned live = 0;
 	for (struct conn *cn = srv->conns; cn; cn = cn->next) {
-		double limit = cn->phase == PHASE_HEAD	   ? srv->header_timeout
-			       : cn->phase == PHASE_BODY   ? srv->body_timeout
-			       : cn->phase == PHASE_UPLOAD ? srv->body_timeout * UPLOAD_TIMEOUT_TIMES
-							   : 0;
+		double limit = cn->phase == PHASE_HEAD	 ? srv->header_timeout
+			       : cn->phase == PHASE_BODY ? srv->body_timeout
+			       : cn->phase == PHASE_UPLOAD
+				   ? srv->body_timeout * UPLOAD_TIMEOUT_TIMES
+				   : 0;
 		if (limit > 0 && !cn->shed && now - cn->since > limit) {
 			shutdown(cn->fd, SHUT_RDWR);
 			cn->shed = true;
