@@ -80,7 +80,9 @@ static bool read_header(struct run *r, char **cells, size_t n, size_t rown, cons
 		r->headings[i] = cells[i];
 		r->cols[i] = import_column_for(map, cells[i]);
 		if (!r->cols[i] && text_trimmed_len(cells[i]) > 0) {
-			report(r, rown, cells[i], "is not a column of docs/import.md (use --map)");
+			report(r, rown, cells[i],
+			       "is not a column of the template (docs/import.md): rename it, or "
+			       "map it to one");
 			ok = false;
 		}
 		for (size_t j = 0; r->cols[i] && j < i; j++)

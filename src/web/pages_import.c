@@ -25,9 +25,12 @@
 #define SHOWN_MAX	  500 /* rows of each list shown; the rest are counted */
 #define IMPORT_PAGE_ROUTE "/import"
 
+#define MAP_TEXT_MAX 8192 /* bytes of "their heading = our column" lines */
+
 /* What the form asks besides the file. */
 struct choices {
 	bool month_first, cp1252, skip_invalid;
+	char map[MAP_TEXT_MAX + 1]; /* the agency's headings, one "theirs = ours" a line */
 };
 
 static void read_choices(const struct page *p, struct choices *c)
@@ -35,12 +38,59 @@ static void read_choices(const struct page *p, struct choices *c)
 	c->month_first = strcmp(page_field(p, "date_format"), "mm/dd/yyyy") == 0;
 	c->cp1252 = strcmp(page_field(p, "encoding"), "cp1252") == 0;
 	c->skip_invalid = strcmp(page_field(p, "skip_invalid"), "yes") == 0;
+	snprintf(c->map, sizeof c->map, "%s", page_field(p, "map"));
 }
 
 static json_t *choices_json(const struct choices *c)
 {
-	return json_pack("{s:b, s:b, s:b}", "month_first", c->month_first, "cp1252", c->cp1252,
-			 "skip_invalid", c->skip_invalid);
+	return json_pack("{s:b, s:b, s:b, s:s}", "month_first", c->month_first, "cp1252", c->cp1252,
+			 "skip_invalid", c->skip_invalid, "map", c->map);
+}
+
+/* s[0..n) without the spaces around it, as a new string. */
+static json_t *trimmed_string(const char *s, size_t n)
+{
+	while (n && (*s == ' ' || *s == '\t'))
+		s++, n--;
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
+		n--;
+	return json_stringn(s, n);
+}
+
+/* The agency's headings as --map takes them (an object of theirs to ours),
+ * from lines "Case no = ref"; NULL for none. false, with the line's number
+ * in *bad, when a line is not "heading = column" with a column of ours. */
+static bool read_map(const char *text, json_t **map, size_t *bad)
+{
+	*map = NULL;
+	*bad = 0;
+	size_t line = 0;
+	for (const char *p = text; *p;) {
+		const char *end = strchr(p, '\n');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+		line++;
+		const char *eq = memchr(p, '=', n);
+		json_t *theirs = eq ? trimmed_string(p, (size_t)(eq - p)) : trimmed_string(p, n);
+		json_t *ours = eq ? trimmed_string(eq + 1, n - (size_t)(eq + 1 - p)) : NULL;
+		bool blank = !eq && theirs && json_string_length(theirs) == 0;
+		bool ok = blank || (theirs && ours && json_string_length(theirs) > 0 &&
+				    import_column_find(json_string_value(ours)));
+		if (ok && !blank) {
+			if (!*map)
+				*map = json_object();
+			ok = *map && json_object_set(*map, json_string_value(theirs), ours) == 0;
+		}
+		json_decref(theirs);
+		json_decref(ours);
+		if (!ok) {
+			json_decref(*map);
+			*map = NULL;
+			*bad = line;
+			return false;
+		}
+		p = end ? end + 1 : p + n;
+	}
+	return true;
 }
 
 /* The signed-in account, when it may import into its organisation. */
@@ -57,14 +107,23 @@ static void refuse(struct page *p)
 		   "Only a manager brings a caseload into their organisation.");
 }
 
-/* The form again, with one error about the file above it. */
+/* The form's data with one error above it, about field ("file", "map"). */
+static void error_data(struct page *p, const struct choices *c, const char *field,
+		       const char *message)
+{
+	char href[16], key[16];
+	snprintf(href, sizeof href, "#%s", field);
+	snprintf(key, sizeof key, "error_%s", field);
+	json_decref(p->data);
+	p->data = json_pack("{s:o, s:b, s:s, s:[{s:s, s:s}]}", "choices", choices_json(c),
+			    "has_errors", 1, key, message, "errors", "href", href, "text", message);
+}
+
+/* The form again, with an error about the file. */
 static void form_error(struct page *p, unsigned status, const struct choices *c,
 		       const char *message)
 {
-	json_decref(p->data);
-	p->data =
-	    json_pack("{s:o, s:b, s:s, s:[{s:s, s:s}]}", "choices", choices_json(c), "has_errors",
-		      1, "error_file", message, "errors", "href", "#file", "text", message);
+	error_data(p, c, "file", message);
 	page_render(p, status, "import", "Import a caseload");
 }
 
@@ -91,7 +150,8 @@ static void ad_for(const struct page *p, char *ad, size_t cap)
  * now, as text; NULL when memory runs out. */
 static char *seal(const struct page *p, const char *file, size_t len, const struct choices *c)
 {
-	size_t plen = 9 + len, slen = 4 + plen + KEYRING_OVERHEAD;
+	size_t mlen = strlen(c->map);
+	size_t plen = 11 + mlen + len, slen = 4 + plen + KEYRING_OVERHEAD;
 	unsigned char *plain = malloc(plen), *sealed = malloc(slen);
 	size_t tcap = sodium_base64_encoded_len(slen, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 	char *text = malloc(tcap), ad[128];
@@ -101,7 +161,10 @@ static char *seal(const struct page *p, const char *file, size_t len, const stru
 		for (int i = 7; i >= 0; i--, until >>= 8)
 			plain[i] = (unsigned char)(until & 0xff);
 		plain[8] = (unsigned char)(c->month_first | c->cp1252 << 1 | c->skip_invalid << 2);
-		memcpy(plain + 9, file, len);
+		plain[9] = (unsigned char)(mlen >> 8);
+		plain[10] = (unsigned char)mlen;
+		memcpy(plain + 11, c->map, mlen);
+		memcpy(plain + 11 + mlen, file, len);
 		ad_for(p, ad, sizeof ad);
 		int key_id;
 		ok = keyring_seal(p->app->keys, plain, plen, ad, sealed + 4, &key_id) == WM_OK;
@@ -132,7 +195,7 @@ static unsigned char *unseal(const struct page *p, const char *text, size_t *len
 	bool ok = sealed &&
 		  sodium_base642bin(sealed, n / 4 * 3 + 3, text, n, NULL, &blen, NULL,
 				    sodium_base64_VARIANT_URLSAFE_NO_PADDING) == 0 &&
-		  blen >= 4 + 9 + KEYRING_OVERHEAD;
+		  blen >= 4 + 11 + KEYRING_OVERHEAD;
 	if (ok) {
 		int key_id = (int)((unsigned)sealed[0] << 24 | (unsigned)sealed[1] << 16 |
 				   (unsigned)sealed[2] << 8 | sealed[3]);
@@ -145,7 +208,9 @@ static unsigned char *unseal(const struct page *p, const char *text, size_t *len
 	uint64_t until = 0;
 	for (size_t i = 0; ok && i < 8; i++)
 		until = until << 8 | plain[i];
-	if (!ok || (int64_t)until < p->now) {
+	size_t plen = ok ? blen - 4 - KEYRING_OVERHEAD : 0;
+	size_t mlen = ok ? (size_t)plain[9] << 8 | plain[10] : 0;
+	if (!ok || (int64_t)until < p->now || mlen > MAP_TEXT_MAX || 11 + mlen > plen) {
 		if (plain)
 			sodium_memzero(plain, blen - 4 - KEYRING_OVERHEAD);
 		free(plain);
@@ -154,8 +219,10 @@ static unsigned char *unseal(const struct page *p, const char *text, size_t *len
 	c->month_first = plain[8] & 1;
 	c->cp1252 = plain[8] & 2;
 	c->skip_invalid = plain[8] & 4;
-	*len = blen - 4 - KEYRING_OVERHEAD - 9;
-	memmove(plain, plain + 9, *len);
+	memcpy(c->map, plain + 11, mlen);
+	c->map[mlen] = '\0';
+	*len = plen - 11 - mlen;
+	memmove(plain, plain + 11 + mlen, *len);
 	return plain;
 }
 
@@ -206,13 +273,26 @@ static void add_lists(json_t *d, const struct caseload_result *res)
 			    json_pack("{s:I, s:I, s:I, s:I}", "fresh", (json_int_t)res->fresh,
 				      "present", (json_int_t)res->present, "invalid",
 				      (json_int_t)res->invalid, "stored", (json_int_t)res->stored));
+	char t[256];
+	snprintf(t, sizeof t, "%zu new survivor%s, %zu already here, %zu row%s with problems.",
+		 res->fresh, res->fresh == 1 ? "" : "s", res->present, res->invalid,
+		 res->invalid == 1 ? "" : "s");
+	json_object_set_new(d, "summary_text", json_string(t));
+	snprintf(t, sizeof t, "Import %zu survivor%s", res->fresh, res->fresh == 1 ? "" : "s");
+	json_object_set_new(d, "confirm_text", json_string(t));
+	snprintf(t, sizeof t, "%zu survivor%s added to your organisation's caseload.", res->stored,
+		 res->stored == 1 ? " was" : "s were");
+	json_object_set_new(d, "stored_text", json_string(t));
+	snprintf(t, sizeof t, "%zu row%s already here and left as %s.", res->present,
+		 res->present == 1 ? " was" : "s were", res->present == 1 ? "it was" : "they were");
+	json_object_set_new(d, "present_text", json_string(t));
 }
 
 /* Runs the engine on file for the signed-in manager u: a check (store
  * NULL: the server's own store, read only) or the import (store: one of
  * its own). */
 static void run(struct page *p, const struct store_user *u, struct store *st,
-		const unsigned char *file, size_t len, const struct choices *c,
+		const unsigned char *file, size_t len, const struct choices *c, const json_t *map,
 		struct caseload_result *res)
 {
 	struct run r = {.st = st ? st : p->app->store,
@@ -224,6 +304,7 @@ static void run(struct page *p, const struct store_user *u, struct store *st,
 			.batches = st != NULL};
 	struct caseload_opts o = {.date_fmt = c->month_first ? "mm/dd/yyyy" : "dd/mm/yyyy",
 				  .cp1252 = c->cp1252,
+				  .map = map,
 				  .dry_run = st == NULL,
 				  .skip_invalid = c->skip_invalid};
 	caseload_import(&r, file, len, &o, res);
@@ -246,10 +327,12 @@ static bool unusable(struct page *p, const struct choices *c, const struct casel
 			   "import command on the server (docs/export.md), not here.");
 		return true;
 	case CASELOAD_BAD_HEADER:
-		form_error(p, 422, c,
+		error_data(p, c, "file",
 			   "The heading row has problems: each heading must be a column of the "
-			   "template. Nothing was stored.");
-		add_lists(p->data, res);
+			   "template, or be given one under \"Your own headings\". Nothing was "
+			   "stored.");
+		if (p->data)
+			add_lists(p->data, res);
 		page_render(p, 422, "import", "Import a caseload");
 		return true;
 	default:
@@ -276,8 +359,22 @@ void page_import_check(struct page *p)
 			   "import command on the server");
 		return;
 	}
+	json_t *map;
+	size_t bad;
+	if (strlen(page_field(p, "map")) > MAP_TEXT_MAX || !read_map(c.map, &map, &bad)) {
+		char msg[160];
+		snprintf(msg, sizeof msg,
+			 bad ? "Line %zu of your own headings must be your heading, then =, then a "
+			       "column of the template: Case no = ref"
+			     : "Your own headings are too long",
+			 bad);
+		error_data(p, &c, "map", msg);
+		page_render(p, 422, "import", "Import a caseload");
+		return;
+	}
 	struct caseload_result res;
-	run(p, &u, NULL, (const unsigned char *)p->form.file, p->form.file_len, &c, &res);
+	run(p, &u, NULL, (const unsigned char *)p->form.file, p->form.file_len, &c, map, &res);
+	json_decref(map);
 	if (!unusable(p, &c, &res)) {
 		bool may = res.outcome == CASELOAD_CHECKED && res.fresh > 0;
 		p->data = json_pack("{s:o, s:b, s:b, s:b}", "choices", choices_json(&c), "checked",
@@ -324,7 +421,13 @@ void page_import_confirm(struct page *p)
 	    store_open(p->app->db, p->app->keys, STORE_OPEN, 1, &st, msg, sizeof msg) != WM_OK) {
 		res.outcome = CASELOAD_FAILED;
 	} else {
-		run(p, &u, st, file, len, &c, &res);
+		json_t *map;
+		size_t bad;
+		if (read_map(c.map, &map, &bad))
+			run(p, &u, st, file, len, &c, map, &res);
+		else
+			res.outcome = CASELOAD_FAILED; /* checked when sealed: cannot happen */
+		json_decref(map);
 		store_close(st);
 	}
 	sodium_memzero(file, len);

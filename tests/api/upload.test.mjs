@@ -72,6 +72,27 @@ test('the check stores nothing; the confirm stores the rows, audited as the impo
   assert.equal((await list()).length, 2);
 });
 
+test('the agency\'s own headings are mapped to ours, and carried to the import', async () => {
+  const theirs = 'Case no,Name,Started\r\nMAP-1,Chiamaka,03/10/2026\r\n';
+  const map = 'Case no = ref\r\n\r\n  Name=known_as  \r\nStarted = entered_service_on';
+  const refused = await post('/import', {}, theirs);
+  assert.equal(refused.status, 422);
+  assert.match(refused.text, /Case no<\/bdi>/);
+  const bad = await post('/import', { map: 'Case no = ref\nName = surname' }, theirs);
+  assert.equal(bad.status, 422);
+  assert.match(bad.text, /Line 2 of your own headings must be your heading, then =, then a column of the template/);
+  assert.match(bad.text, /href="#map"/);
+  const checked = await post('/import', { map }, theirs);
+  assert.equal(checked.status, 200, checked.text);
+  assert.match(checked.text, /1 new survivor,/);
+  const sealed = /name="sealed" value="([^"]+)"/.exec(checked.text)[1];
+  const done = await post('/import/confirm', { sealed });
+  assert.equal(done.status, 200, done.text);
+  assert.match(done.text, /1 survivor was added/);
+  const c = (await list()).find((x) => x.known_as === 'Chiamaka');
+  assert.equal(c.entered_service_on, '2026-10-03');
+});
+
 test('only a manager may import: an advocate is refused, and nothing is stored', async () => {
   assert.equal((await page('/import', advocate)).status, 403);
   const r = await post('/import', {}, 'ref,known_as,entered_service_on\r\nADV-1,Esi,01/10/2026\r\n', advocate);
@@ -88,7 +109,7 @@ test('a file that is not a caseload says why, with the form again', async () => 
   assert.match(latin.text, /not UTF-8 text/);
   const read = await post('/import', { encoding: 'cp1252' }, Buffer.from('ref,known_as,entered_service_on\r\nL-1,Zo\xeb,01/10/2026\r\n', 'latin1'));
   assert.equal(read.status, 200, read.text);
-  assert.match(read.text, /1 new survivors/);
+  assert.match(read.text, /1 new survivor,/);
   const header = await post('/import', {}, 'ref,<b>Surname</b>,entered_service_on\r\nH-1,x,01/10/2026\r\n');
   assert.equal(header.status, 422);
   assert.match(header.text, /&lt;b&gt;Surname&lt;\/b&gt;/, 'a heading is shown escaped');
@@ -146,6 +167,6 @@ test('a malformed multipart body is refused whole, and nothing is stored', async
   // And the well-formed one is read.
   const ok = await send(good);
   assert.equal(ok.status, 200, ok.text);
-  assert.match(ok.text, /1 new survivors/);
+  assert.match(ok.text, /1 new survivor,/);
   assert.ok(!(await list()).some((x) => x.known_as === 'Malformed'));
 });

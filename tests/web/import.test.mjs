@@ -27,7 +27,8 @@ const rows = (prefix) => [
   `${prefix}-004,Esi,,,31/02/2026,,,,,,,,`,
   `${prefix}-005,Fatima,,,07/10/2026,,,,,,,robot,,`,
 ];
-const messy = (prefix) => Buffer.from('\ufeff' + [HEADER, ...rows(prefix)].join('\r\n') + '\r\n');
+// With the agency's own heading for the ref ("Case no"), as --map takes it.
+const messy = (prefix, ref = 'ref') => Buffer.from('\ufeff' + [HEADER.replace(/^ref,/, ref + ','), ...rows(prefix)].join('\r\n') + '\r\n');
 
 // The same rows as an Excel workbook, dates as date cells (tests/api/xlsx.py).
 function workbook(prefix) {
@@ -67,7 +68,14 @@ async function problems(page) {
   return cells.map(([row, column]) => [row, column]);
 }
 
+// Checks file; a CSV (with "Case no" for its ref) says so in the agency's
+// own headings, opening them first when they are closed.
 async function check(page, file, { skip = false } = {}) {
+  if (file.name === 'caseload.csv') {
+    const headings = page.getByLabel('Your own headings (optional)');
+    if (!(await headings.isVisible())) await page.getByText('Your spreadsheet has headings of its own').click();
+    await headings.fill('Case no = ref');
+  }
   await page.getByLabel('The caseload').setInputFiles(file);
   const box = page.getByLabel('Store the rows without problems, even if other rows have problems');
   if (skip) await box.check(); else await box.uncheck();
@@ -86,7 +94,7 @@ for (const javaScript of [true, false]) {
   const js = javaScript ? '' : ' (without JavaScript)';
   const tag = javaScript ? '' : '-nojs';
   const prefix = javaScript ? 'JS' : 'NOJS';
-  const csv = () => ({ name: 'caseload.csv', mimeType: 'text/csv', buffer: messy(prefix) });
+  const csv = () => ({ name: 'caseload.csv', mimeType: 'text/csv', buffer: messy(prefix, 'Case no') });
   const [first, second] = javaScript ? [csv, () => workbook(prefix)] : [() => workbook(prefix), csv];
   const kinds = javaScript ? 'the CSV, then its .xlsx' : 'the .xlsx, then its CSV';
 
@@ -98,6 +106,13 @@ for (const javaScript of [true, false]) {
       assert.equal(await page.getByRole('link', { name: /template/ }).getAttribute('href'), '/assets/import-template.csv');
       await checkA11y(page, 'the import form' + js);
       const before = (await survivors()).length;
+
+      // The agency's own heading is not ours until it is mapped.
+      await page.getByLabel('The caseload').setInputFiles(csv());
+      await page.getByRole('button', { name: 'Check the file' }).click();
+      await page.waitForLoadState('load');
+      assert.match(await page.getByRole('alert').innerText(), /The heading row has problems/);
+      assert.deepEqual(await problems(page), [['1', 'Case no'], ['1', 'ref']]);
 
       // All or nothing: the two invalid rows stop it, and say where.
       await check(page, first());
