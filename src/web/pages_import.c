@@ -205,14 +205,17 @@ static unsigned char *unseal(const struct page *p, const char *text, size_t *len
 		     keyring_open(p->app->keys, key_id, sealed + 4, blen - 4, ad, plain) == WM_OK;
 	}
 	free(sealed);
-	uint64_t until = 0;
-	for (size_t i = 0; ok && i < 8; i++)
-		until = until << 8 | plain[i];
 	size_t plen = ok ? blen - 4 - KEYRING_OVERHEAD : 0;
-	size_t mlen = ok ? (size_t)plain[9] << 8 | plain[10] : 0;
-	if (!ok || (int64_t)until < p->now || mlen > MAP_TEXT_MAX || 11 + mlen > plen) {
+	uint64_t until = 0;
+	size_t mlen = 0;
+	if (ok && plain) {
+		for (size_t i = 0; i < 8; i++)
+			until = until << 8 | plain[i];
+		mlen = (size_t)plain[9] << 8 | plain[10];
+	}
+	if (!ok || !plain || (int64_t)until < p->now || mlen > MAP_TEXT_MAX || 11 + mlen > plen) {
 		if (plain)
-			sodium_memzero(plain, blen - 4 - KEYRING_OVERHEAD);
+			sodium_memzero(plain, plen);
 		free(plain);
 		return NULL;
 	}
