@@ -12,6 +12,7 @@
  * on a connection of its own.
  */
 #define _POSIX_C_SOURCE 200809L
+#include <malloc.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -398,6 +399,9 @@ void page_import_check(struct page *p)
 		}
 	}
 	caseload_result_free(&res);
+	/* A caseload's rows took megabytes: given back, not kept by this
+	 * thread's heap. */
+	malloc_trim(0);
 }
 
 void page_import_confirm(struct page *p)
@@ -450,4 +454,7 @@ void page_import_confirm(struct page *p)
 							   : "Import a caseload");
 	}
 	caseload_result_free(&res);
+	/* A caseload's rows took megabytes: given back, not kept by this
+	 * thread's heap. */
+	malloc_trim(0);
 }
