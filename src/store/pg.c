@@ -381,7 +381,16 @@ struct pg_store {
 	struct conn *free_list;
 	struct conn *conns;
 	int count;
-	bool batch; /* in a durable batch (pg_batch_begin): each write a savepoint */
+	/* In a durable batch (pg_batch_begin): one transaction under the
+	 * writers' lock. Its writes take no savepoint each (a failed write
+	 * fails the batch: batch_failed), and the audit chains' heads are read
+	 * (and locked) once and written back once, at its commit; head[reads]. */
+	bool batch, batch_failed;
+	struct {
+		int64_t seq;
+		unsigned char mac[CODEC_AUDIT_MAC_LEN];
+		bool any, known, dirty;
+	} head[2];
 	int schema_version;
 	struct batch *audit; /* group commit of read-audit entries */
 	/* The audit writer's own connection (not in the pool; NULL with a
@@ -580,7 +589,7 @@ static wm_err begin(struct conn *c)
 	assert(!c->gated);
 	c->gated = true;
 	if (c->st->batch) /* the batch's transaction holds the lock already */
-		return pq_exec(&c->db, "SAVEPOINT batch_write") == PQ_OK ? WM_OK : WM_ERR_IO;
+		return c->st->batch_failed ? WM_ERR_IO : WM_OK;
 	wm_err e = exec_stmt(stmt(c, Q_BEGIN));
 	if (e == WM_OK)
 		e = exec_stmt(stmt(c, Q_WRITE_LOCK));
@@ -597,18 +606,17 @@ static wm_err begin_reads(struct conn *c)
 	assert(!c->gated);
 	c->gated = true;
 	if (c->st->batch)
-		return pq_exec(&c->db, "SAVEPOINT batch_write") == PQ_OK ? WM_OK : WM_ERR_IO;
+		return c->st->batch_failed ? WM_ERR_IO : WM_OK;
 	return exec_stmt(stmt(c, Q_BEGIN));
 }
 
 static wm_err finish(struct conn *c, wm_err e)
 {
 	if (c->st->batch) {
-		/* A write in a batch: its savepoint kept, or undone alone. */
-		if (e == WM_OK && pq_exec(&c->db, "RELEASE SAVEPOINT batch_write") != PQ_OK)
-			e = WM_ERR_IO;
+		/* A write in a batch: it fails the batch, which is rolled back
+		 * whole (pg_batch_end). */
 		if (e != WM_OK)
-			pq_exec(&c->db, "ROLLBACK TO SAVEPOINT batch_write");
+			c->st->batch_failed = true;
 		c->gated = false;
 		return e;
 	}
@@ -1764,6 +1772,14 @@ struct chain_end {
 static wm_err chain_head_get(struct conn *c, bool reads, struct chain_end *end)
 {
 	memset(end, 0, sizeof *end);
+	struct pg_store *st = c->st;
+	if (st->batch && st->head[reads].known) {
+		/* Locked by this transaction since the batch first read it. */
+		end->seq = st->head[reads].seq;
+		memcpy(end->mac, st->head[reads].mac, sizeof end->mac);
+		end->any = st->head[reads].any;
+		return WM_OK;
+	}
 	pq_stmt *s = stmt(c, reads ? Q_READ_HEAD_GET : Q_AUDIT_HEAD_GET);
 	if (!s)
 		return WM_ERR_IO;
@@ -1774,22 +1790,46 @@ static wm_err chain_head_get(struct conn *c, bool reads, struct chain_end *end)
 		end->any = true;
 	}
 	done(s);
+	if ((rc == PQ_ROW || rc == PQ_DONE) && st->batch) {
+		st->head[reads].seq = end->seq;
+		memcpy(st->head[reads].mac, end->mac, sizeof end->mac);
+		st->head[reads].any = end->any;
+		st->head[reads].known = true;
+	}
 	return rc == PQ_ROW || rc == PQ_DONE ? WM_OK : map_rc(rc);
 }
 
-/* Records the chain's new head, tagged under the key, when it moved. */
-static wm_err chain_head_put(const struct pg_store *st, struct conn *c, bool reads,
+static wm_err head_write(const struct pg_store *st, struct conn *c, bool reads, int64_t seq,
+			 const unsigned char *mac);
+
+/* Records the chain's new head, tagged under the key, when it moved (in a
+ * batch: once, at its commit). */
+static wm_err chain_head_put(struct pg_store *st, struct conn *c, bool reads,
 			     const struct chain_end *end)
 {
 	if (!end->moved)
 		return WM_OK;
+	if (st->batch) {
+		assert(st->head[reads].known);
+		st->head[reads].seq = end->seq;
+		memcpy(st->head[reads].mac, end->mac, sizeof end->mac);
+		st->head[reads].any = true;
+		st->head[reads].dirty = true;
+		return WM_OK;
+	}
+	return head_write(st, c, reads, end->seq, end->mac);
+}
+
+static wm_err head_write(const struct pg_store *st, struct conn *c, bool reads, int64_t seq,
+			 const unsigned char *mac)
+{
 	unsigned char tag[CODEC_AUDIT_MAC_LEN];
-	codec_audit_head(st->keys, end->seq, end->mac, tag);
+	codec_audit_head(st->keys, seq, mac, tag);
 	pq_stmt *s = stmt(c, reads ? Q_READ_HEAD_PUT : Q_AUDIT_HEAD_PUT);
 	if (!s)
 		return WM_ERR_IO;
-	pq_bind_int64(s, 1, end->seq);
-	pq_bind_blob(s, 2, end->mac, CODEC_AUDIT_MAC_LEN, PQ_STATIC);
+	pq_bind_int64(s, 1, seq);
+	pq_bind_blob(s, 2, mac, CODEC_AUDIT_MAC_LEN, PQ_STATIC);
 	pq_bind_blob(s, 3, tag, sizeof tag, PQ_STATIC);
 	return exec_stmt(s);
 }
@@ -3551,6 +3591,8 @@ wm_err pg_batch_begin(struct pg_store *st)
 		return WM_ERR_INVALID;
 	struct conn *c = acquire(st);
 	wm_err e = batch_open(c);
+	memset(st->head, 0, sizeof st->head);
+	st->batch_failed = false;
 	st->batch = e == WM_OK;
 	release(st, c);
 	return e;
@@ -3559,8 +3601,15 @@ wm_err pg_batch_begin(struct pg_store *st)
 wm_err pg_batch_end(struct pg_store *st, bool commit, bool more)
 {
 	struct conn *c = acquire(st);
-	wm_err e = WM_OK;
-	if (commit)
+	wm_err e = commit && st->batch_failed ? WM_ERR_IO : WM_OK;
+	/* The chains' heads, moved by the batch's entries, written once. */
+	for (int reads = 0; commit && e == WM_OK && reads < 2; reads++)
+		if (st->head[reads].dirty)
+			e = head_write(st, c, reads, st->head[reads].seq, st->head[reads].mac);
+	/* Known no longer: between batches the lock is let go. */
+	memset(st->head, 0, sizeof st->head);
+	st->batch_failed = false;
+	if (commit && e == WM_OK)
 		e = exec_stmt(stmt(c, Q_COMMIT));
 	if (PQtransactionStatus(c->db.pg) != PQTRANS_IDLE)
 		pq_exec(&c->db, "ROLLBACK");

@@ -597,10 +597,12 @@ wm_err store_bulk_commit(struct store *st, bool more);
 
 /* ---- durable batches (waymark import) ---- */
 
-/* Makes every write that follows part of one transaction, each write a
- * savepoint inside it, until store_batch_end commits it (as durably as any
- * write: the WAL, a full fsync) or rolls it back: thousands of records
- * stored at the cost of one commit, and a batch stored whole or not at all.
+/* Makes every write that follows part of one transaction (on SQLite each
+ * write a savepoint inside it; on PostgreSQL, where a savepoint costs two
+ * round trips, none: a write that fails fails the batch, whose commit then
+ * fails), until store_batch_end commits it (as durably as any write: the
+ * WAL, a full fsync) or rolls it back: thousands of records stored at the
+ * cost of one commit, and a batch stored whole or not at all.
  * Other processes may use the database meanwhile; their writes wait for the
  * batch's end, so keep batches short (a fraction of a second). Only for a
  * store opened with a pool of one connection (WM_ERR_INVALID otherwise).
