@@ -38,19 +38,11 @@ int cmd_check(int argc, char **argv)
 		fprintf(stderr, "waymark check: --db is required (see --help)\n");
 		return 2;
 	}
-	char key_path[4096];
-	if (!cmd_key_path(db, opts[1].value, key_path, sizeof key_path))
-		return 2;
-	struct keyring *keys = cmd_load_keys(key_path);
-	if (!keys)
-		return 1;
+	struct keyring *keys;
 	struct store *st;
-	char msg[256];
-	if (store_open(db, keys, STORE_OPEN, 1, &st, msg, sizeof msg) != WM_OK) {
-		fprintf(stderr, "waymark check: %s\n", msg);
-		keyring_free(keys);
-		return 1;
-	}
+	rc = cmd_open_store("check", db, opts[1].value, &keys, &st);
+	if (rc)
+		return rc;
 	int problems = 0;
 	wm_err e = store_check(st, print_line, &problems);
 	store_close(st);

@@ -47,6 +47,15 @@ bool cmd_key_path(const char *db, const char *flag, char *out, size_t cap);
 /* Loads the key file, printing a plain reason on failure. */
 struct keyring *cmd_load_keys(const char *path);
 
+/* Opens the database db as command `name` does ("check"): its key file
+ * (key_flag, or beside a SQLite file), then the store with a pool of one
+ * connection. Returns 0 with *keys and *st set (the caller closes the
+ * store, then frees the keys), or the exit code after printing why: 2
+ * when the key file cannot be named, 1 when it or the database does not
+ * open. */
+int cmd_open_store(const char *name, const char *db, const char *key_flag, struct keyring **keys,
+		   struct store **st);
+
 /* Reads the first line of a file, without its line ending, into out. */
 bool cmd_read_first_line(const char *path, char *out, size_t cap);
 

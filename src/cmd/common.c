@@ -104,6 +104,26 @@ struct keyring *cmd_load_keys(const char *path)
 	return k;
 }
 
+int cmd_open_store(const char *name, const char *db, const char *key_flag, struct keyring **keys,
+		   struct store **st)
+{
+	char key_path[4096], msg[512];
+	*keys = NULL;
+	*st = NULL;
+	if (!cmd_key_path(db, key_flag, key_path, sizeof key_path))
+		return 2;
+	if (!(*keys = cmd_load_keys(key_path)))
+		return 1;
+	if (store_open(db, *keys, STORE_OPEN, 1, st, msg, sizeof msg) != WM_OK) {
+		fprintf(stderr, "waymark %s: %s\n", name, msg);
+		keyring_free(*keys);
+		*keys = NULL;
+		*st = NULL;
+		return 1;
+	}
+	return 0;
+}
+
 bool cmd_read_first_line(const char *path, char *out, size_t cap)
 {
 	FILE *f = fopen(path, "r");

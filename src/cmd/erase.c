@@ -67,19 +67,11 @@ int cmd_erase(int argc, char **argv)
 				"not be empty, nor over 4,000 bytes)\n");
 		return 2;
 	}
-	char key_path[4096];
-	if (!cmd_key_path(db, opts[1].value, key_path, sizeof key_path))
-		return 2;
-	struct keyring *keys = cmd_load_keys(key_path);
-	if (!keys)
-		return 1;
+	struct keyring *keys;
 	struct store *st;
-	char msg[256];
-	if (store_open(db, keys, STORE_OPEN, 1, &st, msg, sizeof msg) != WM_OK) {
-		fprintf(stderr, "waymark erase: %s\n", msg);
-		keyring_free(keys);
-		return 1;
-	}
+	rc = cmd_open_store("erase", db, opts[1].value, &keys, &st);
+	if (rc)
+		return rc;
 	char ran_by[64];
 	const struct passwd *pw = getpwuid(geteuid());
 	if (pw && pw->pw_name)

@@ -316,20 +316,13 @@ int cmd_export(int argc, char **argv)
 		fprintf(stderr, "waymark export: --to names a file that exists; give a new name\n");
 		return 2;
 	}
-	char key_path[4096], tmp[4200];
-	if (!cmd_key_path(db, opts[1].value, key_path, sizeof key_path))
-		return 2;
-	struct keyring *keys = cmd_load_keys(key_path);
-	if (!keys)
-		return 1;
-	struct store *st = NULL;
-	char msg[256];
+	char tmp[4200];
+	struct keyring *keys;
+	struct store *st;
+	rc = cmd_open_store("export", db, opts[1].value, &keys, &st);
+	if (rc)
+		return rc;
 	rc = 1;
-	if (store_open(db, keys, STORE_OPEN, 1, &st, msg, sizeof msg) != WM_OK) {
-		fprintf(stderr, "waymark export: %s\n", msg);
-		keyring_free(keys);
-		return 1;
-	}
 	struct store_org o;
 	struct store_user actor;
 	if (store_org_get(st, org, &o) != WM_OK) {

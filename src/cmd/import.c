@@ -207,18 +207,11 @@ int cmd_import(int argc, char **argv)
 			lines = NULL;
 		}
 	}
-	char key_path[4096];
-	struct keyring *keys = NULL;
-	struct store *st = NULL;
-	char msg[256];
-	rc = 1;
-	if (!cmd_key_path(db, opts[1].value, key_path, sizeof key_path))
-		rc = 2;
-	else if (!(keys = cmd_load_keys(key_path)))
+	struct keyring *keys;
+	struct store *st;
+	rc = cmd_open_store("import", db, opts[1].value, &keys, &st);
+	if (rc == 0) {
 		rc = 1;
-	else if (store_open(db, keys, STORE_OPEN, 1, &st, msg, sizeof msg) != WM_OK)
-		fprintf(stderr, "waymark import: %s\n", msg);
-	else {
 		struct store_org o;
 		struct store_user actor;
 		struct run *r = calloc(1, sizeof *r);
