@@ -470,8 +470,7 @@ void two_factor_disable(struct call *c)
 	const char *rec = json_string_value(json_object_get(body, "recovery_code"));
 	if (e == WM_OK && !(totp && totp[0]) && !(rec && rec[0])) {
 		e = WM_ERR_INVALID;
-		snprintf(se.field, sizeof se.field, "totp");
-		snprintf(se.message, sizeof se.message, "send totp or recovery_code");
+		schema_fail(&se, "totp", "send totp or recovery_code");
 	}
 	struct disable_job *job = e == WM_OK ? calloc(1, sizeof *job) : NULL;
 	if (e == WM_OK && !job)

@@ -51,9 +51,21 @@ struct lines {
 static void problem(struct run *r, size_t line, const char *record, const char *field,
 		    const char *msg)
 {
+	if (field && *field)
+		fprintf(stderr, "line %zu (%s), field %s: %s\n", line, record, field, msg);
+	else
+		fprintf(stderr, "line %zu (%s): %s\n", line, record, msg);
+	r->problems++;
+}
+
+/* A record the schema or the kind's rules refused. */
+static void schema_problem(struct run *r, size_t line, const char *record,
+			   const struct schema_error *se)
+{
 	/* A field no record has is named by the file, and so may be anything
 	 * (a name, a control character): told by where it is, not by its name. */
-	if (field && strcmp(msg, "unknown field") == 0) {
+	if (se->unknown_field) {
+		const char *field = se->field;
 		const char *dot = strrchr(field, '.');
 		int at = dot ? (int)(dot - field) : 0;
 		if (at)
@@ -69,11 +81,7 @@ static void problem(struct run *r, size_t line, const char *record, const char *
 		r->problems++;
 		return;
 	}
-	if (field && *field)
-		fprintf(stderr, "line %zu (%s), field %s: %s\n", line, record, field, msg);
-	else
-		fprintf(stderr, "line %zu (%s): %s\n", line, record, msg);
-	r->problems++;
+	problem(r, line, record, se->field, se->message);
 }
 
 static bool push_rec(struct group *g, size_t line, json_t *o, const struct kind *k)
@@ -232,7 +240,7 @@ static bool check_group(struct run *r, struct group *g)
 	 * schema (the checks that read the survivor are left until it holds). */
 	bool survivor_ok = survivor_validate(body, as_of(r, sv->o), &se) == WM_OK;
 	if (!survivor_ok) {
-		problem(r, sv->line, "survivor", se.field, se.message);
+		schema_problem(r, sv->line, "survivor", &se);
 		ok = false;
 	}
 	for (size_t i = 1; i < g->n; i++) {
@@ -251,7 +259,7 @@ static bool check_group(struct run *r, struct group *g)
 		if (e == WM_OK && k->validate && survivor_ok)
 			e = k->validate(item, body, as_of(r, it->o), &se);
 		if (e != WM_OK) {
-			problem(r, it->line, k->name, se.field, se.message);
+			schema_problem(r, it->line, k->name, &se);
 			ok = false;
 		}
 	}

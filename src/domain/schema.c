@@ -39,6 +39,7 @@ void schema_fail(struct schema_error *err, const char *field, const char *fmt, .
 	vsnprintf(err->message, sizeof err->message, fmt, ap);
 	va_end(ap);
 	trim_partial_utf8(err->message);
+	err->unknown_field = false;
 }
 
 const struct schema_field *schema_find(const struct schema *s, const char *name)
@@ -314,6 +315,7 @@ static wm_err check_object(const struct schema *s, const json_t *obj, const char
 			/* The name of an unknown field is the client's text: it is
 			 * named in `field` (bounded) but not echoed in the message. */
 			schema_fail(err, fpath, "unknown field");
+			err->unknown_field = true;
 			return WM_ERR_INVALID;
 		}
 		if (f->flags & SCH_SERVER) {

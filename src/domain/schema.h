@@ -62,6 +62,9 @@ struct schema {
 struct schema_error {
 	char field[SCHEMA_PATH_MAX];
 	char message[SCHEMA_MSG_MAX];
+	/* A field no schema has: its name (in field) is the sender's text, so
+	 * whoever repeats it must think twice (a file's may be anything). */
+	bool unknown_field;
 };
 
 /* Checks a whole record against s: every field known, of the right type and
