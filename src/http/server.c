@@ -111,9 +111,10 @@ struct http_req {
 	size_t body_len, body_cap;
 	size_t drained; /* bytes of an over-limit body dropped so far */
 	bool too_large;
-	bool upload;	  /* a multipart body on an upload path: HTTP_UPLOAD_MAX */
-	bool upload_slot; /* counted in srv->uploads (a body over HTTP_BODY_MAX) */
-	bool drop_body;	  /* refused at the headers: read and drop the body */
+	bool upload;	 /* a multipart body on an upload path: HTTP_UPLOAD_MAX */
+	int upload_slot; /* 1 + its index in srv->upload_from (a body over HTTP_BODY_MAX); 0: none
+			  */
+	bool drop_body;	 /* refused at the headers: read and drop the body */
 	bool answered;
 	bool headers_overflow; /* http_add_header was called once too often (a bug) */
 	bool queued;	       /* the response has been handed to libmicrohttpd */
@@ -177,7 +178,10 @@ struct http_server {
 	struct netmask *trusted;
 	size_t ntrusted;
 	const char *const *upload_paths;
-	atomic_int uploads; /* bodies over HTTP_BODY_MAX being read (HTTP_UPLOADS_AT_ONCE) */
+	/* Who sends each body over HTTP_BODY_MAX being read (under conns_lock):
+	 * HTTP_UPLOADS_AT_ONCE at most, one per client. */
+	struct netaddr upload_from[HTTP_UPLOADS_AT_ONCE];
+	bool upload_used[HTTP_UPLOADS_AT_ONCE];
 	/* Connections, for the reaper; counts per address. */
 	pthread_mutex_t conns_lock;
 	struct conn *conns;
@@ -311,6 +315,7 @@ struct multipart {
 		      size_t off, size_t len);
 	void *ctx;
 	bool stopped;
+	size_t pieces; /* a body with no part at all is no multipart body */
 };
 
 static enum MHD_Result multipart_piece(void *cls, enum MHD_ValueKind kind, const char *key,
@@ -322,6 +327,7 @@ static enum MHD_Result multipart_piece(void *cls, enum MHD_ValueKind kind, const
 	(void)content_type;
 	(void)transfer_encoding;
 	struct multipart *m = cls;
+	m->pieces++;
 	if (!key || off > SIZE_MAX || !m->field(m->ctx, key, filename, data, (size_t)off, size)) {
 		m->stopped = true;
 		return MHD_NO;
@@ -336,7 +342,7 @@ bool http_multipart(struct http_req *r,
 {
 	if (!http_is_multipart(r) || !r->conn)
 		return false;
-	struct multipart m = {field, ctx, false};
+	struct multipart m = {field, ctx, false, 0};
 	struct MHD_PostProcessor *pp =
 	    MHD_create_post_processor(r->conn, 4096, multipart_piece, &m);
 	if (!pp)
@@ -344,7 +350,7 @@ bool http_multipart(struct http_req *r,
 	bool ok = MHD_post_process(pp, r->body ? r->body : "", r->body_len) == MHD_YES;
 	/* MHD_NO here: the body ended before its closing boundary. */
 	ok = MHD_destroy_post_processor(pp) == MHD_YES && ok;
-	return ok && !m.stopped;
+	return ok && !m.stopped && m.pieces > 0;
 }
 
 void http_body_wipe(struct http_req *r)
@@ -883,14 +889,27 @@ static enum MHD_Result on_headers(struct http_server *srv, struct http_req *r, c
 	bool now = expect || declared > DRAIN_MAX;
 	bool upload_path = is_upload_path(srv, r->path);
 	r->upload = upload_path && f.n_ct == 1 && f.ct && is_media(f.ct, "multipart/form-data");
-	if (r->upload)
-		set_phase(srv, r->cn, PHASE_UPLOAD);
 	if (r->upload && declared > HTTP_BODY_MAX && declared <= HTTP_UPLOAD_MAX) {
-		/* A large file: one of few read at once. */
-		if (atomic_fetch_add(&srv->uploads, 1) < HTTP_UPLOADS_AT_ONCE) {
-			r->upload_slot = true;
+		/* A large file: one of few read at once, one per client, so
+		 * nobody can hold every slot. It alone has the longer time. */
+		pthread_mutex_lock(&srv->conns_lock);
+		int free_slot = -1;
+		bool theirs = false;
+		for (int i = 0; i < HTTP_UPLOADS_AT_ONCE; i++) {
+			if (!srv->upload_used[i])
+				free_slot = free_slot < 0 ? i : free_slot;
+			else if (memcmp(&srv->upload_from[i], &r->client, sizeof r->client) == 0)
+				theirs = true;
+		}
+		if (free_slot >= 0 && !theirs) {
+			srv->upload_used[free_slot] = true;
+			srv->upload_from[free_slot] = r->client;
+			r->upload_slot = free_slot + 1;
+		}
+		pthread_mutex_unlock(&srv->conns_lock);
+		if (r->upload_slot) {
+			set_phase(srv, r->cn, PHASE_UPLOAD);
 		} else {
-			atomic_fetch_sub(&srv->uploads, 1);
 			r->drop_body = true;
 			now = true;
 			http_add_header(r, "Retry-After", "5");
@@ -1025,8 +1044,11 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	unsigned status = r->answered ? r->status : r->cn ? r->cn->lib_status : 0;
 	/* The route pattern, never the path: paths carry ids of people. */
 	log_request(r->method ? r->method : "-", r->route ? r->route : "-", status, ms);
-	if (r->upload_slot)
-		atomic_fetch_sub(&srv->uploads, 1);
+	if (r->upload_slot) {
+		pthread_mutex_lock(&srv->conns_lock);
+		srv->upload_used[r->upload_slot - 1] = false;
+		pthread_mutex_unlock(&srv->conns_lock);
+	}
 	if (r->proxied_counted) {
 		pthread_mutex_lock(&srv->conns_lock);
 		count_add(&srv->proxied, &r->client, -1);

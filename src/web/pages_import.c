@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "../import/caseload.h"
+#include "../util/log.h"
 #include "pages.h"
 
 #define PAGE_FILE_MAX	  (8u * 1024 * 1024) /* its sealed copy must fit an upload */
@@ -363,8 +364,8 @@ void page_import_check(struct page *p)
 			   "import command on the server");
 		return;
 	}
-	json_t *map;
-	size_t bad;
+	json_t *map = NULL;
+	size_t bad = 0;
 	if (strlen(page_field(p, "map")) > MAP_TEXT_MAX || !read_map(c.map, &map, &bad)) {
 		char msg[160];
 		snprintf(msg, sizeof msg,
@@ -387,10 +388,11 @@ void page_import_check(struct page *p)
 		if (p->data)
 			add_lists(p->data, &res);
 		char *sealed = may ? seal(p, p->form.file, p->form.file_len, &c) : NULL;
+		bool unsealed = may && !sealed; /* out of memory */
 		if (p->data && sealed)
 			json_object_set_new(p->data, "sealed", json_string(sealed));
 		free(sealed);
-		if (res.outcome == CASELOAD_FAILED) {
+		if (res.outcome == CASELOAD_FAILED || unsealed) {
 			page_error(p, 500, "Sorry, there is a problem with the service",
 				   "The file could not be checked. Try again later.");
 		} else {
@@ -426,10 +428,13 @@ void page_import_confirm(struct page *p)
 	memset(&res, 0, sizeof res);
 	if (!p->app->db ||
 	    store_open(p->app->db, p->app->keys, STORE_OPEN, 1, &st, msg, sizeof msg) != WM_OK) {
+		/* The reason names the database, never a person. */
+		log_info("import page: the database does not open: %s",
+			 p->app->db ? msg : "no database");
 		res.outcome = CASELOAD_FAILED;
 	} else {
-		json_t *map;
-		size_t bad;
+		json_t *map = NULL;
+		size_t bad = 0;
 		if (read_map(c.map, &map, &bad))
 			run(p, &u, st, file, len, &c, map, &res);
 		else

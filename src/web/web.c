@@ -397,6 +397,12 @@ static void web_handle(struct http_req *r, void *app)
 		open_nonce(p);
 	web_csrf_token(p->app->keys, p->me ? p->token : p->nonce, p->csrf);
 
+	if (!p->me && !(wr->flags & WEB_PUBLIC) && http_is_multipart(r)) {
+		/* A file from someone signed out is not even parsed. */
+		page_redirect(p, "/");
+		finish(p);
+		return;
+	}
 	if (strcmp(wr->method, "POST") == 0) {
 		size_t len;
 		const char *body = http_body(r, &len);

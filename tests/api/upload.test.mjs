@@ -162,6 +162,8 @@ test('a malformed multipart body is refused whole, and nothing is stored', async
   assert.equal((await send(part('csrf', csrf) + part('other', file, 'a.csv') + '------waymark-test-boundary--\r\n')).status, 400);
   // A plain field that is not UTF-8.
   assert.equal((await send(Buffer.concat([Buffer.from(part('csrf', csrf) + '------waymark-test-boundary\r\nContent-Disposition: form-data; name="encoding"\r\n\r\n'), Buffer.from([0xff, 0xfe]), Buffer.from('\r\n' + part('file', file, 'a.csv') + '------waymark-test-boundary--\r\n')]))).status, 400);
+  // Not multipart at all, though it says so.
+  assert.equal((await send('no parts here, no boundary either')).status, 400);
   // Without its CSRF token.
   assert.equal((await send(part('file', file, 'a.csv') + '------waymark-test-boundary--\r\n')).status, 403);
   // And the well-formed one is read.
@@ -169,4 +171,33 @@ test('a malformed multipart body is refused whole, and nothing is stored', async
   assert.equal(ok.status, 200, ok.text);
   assert.match(ok.text, /1 new survivor,/);
   assert.ok(!(await list()).some((x) => x.known_as === 'Malformed'));
+});
+
+test('a file from someone signed out is not read: sent to sign in', async () => {
+  const fd = new FormData();
+  fd.append('file', new Blob(['ref,known_as,entered_service_on\r\nS-1,Signed Out,01/10/2026\r\n']), 'a.csv');
+  const r = await fetch(s.base + '/import', { method: 'POST', body: fd, redirect: 'manual', headers: { Accept: 'text/html' } });
+  assert.equal(r.status, 303);
+  assert.equal(r.headers.get('location'), '/');
+  assert.ok(!(await list()).some((x) => x.known_as === 'Signed Out'));
+});
+
+test('one large file at a time from one client: a second waits its turn (503), the first goes on', async () => {
+  const host = new URL(s.base).host;
+  const size = 2 * 1024 * 1024;
+  const head = `POST /import HTTP/1.1\r\nHost: ${host}\r\nCookie: ${manager}\r\nAccept: text/html\r\nContent-Type: multipart/form-data; boundary=----waymark-test-boundary\r\nContent-Length: ${size}\r\n\r\n`;
+  const u = new URL(s.base);
+  const first = net.connect(Number(u.port), u.hostname);
+  let firstGot = '';
+  first.on('data', (d) => { firstGot += d; });
+  first.on('error', () => {});
+  await new Promise((resolve) => first.once('connect', resolve));
+  first.write(head + '------waymark-test-boundary\r\n');
+  // Let the server read the first one's headers before the second comes.
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  const second = await raw(head.replace('Accept:', 'Connection: close\r\nAccept:'));
+  assert.equal(status(second), 503, second.slice(0, 200));
+  assert.match(second, /Retry-After: 5/i);
+  assert.equal(firstGot, '', 'the first is still being read');
+  first.destroy();
 });
