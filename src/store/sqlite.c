@@ -331,6 +331,8 @@ struct item_stmts {
 	sqlite3_stmt *s[IQ_COUNT];
 };
 
+#define CONN_KEPT 16
+
 struct conn {
 	sqlite3 *db;
 	sqlite3_stmt *stmts[Q_COUNT];
@@ -339,6 +341,13 @@ struct conn {
 	struct conn *next_free;
 	struct sqlite_store *st;
 	bool gated; /* holds the write turn (see gate_enter) */
+	/* The other files' statements made on every request (sqlite_cached),
+	 * keyed by their SQL text's address. */
+	struct {
+		const char *sql;
+		sqlite3_stmt *s;
+	} kept[CONN_KEPT];
+	size_t nkept;
 };
 
 /* Writers of this process take turns in arrival order. SQLite's own wait
@@ -514,6 +523,16 @@ static void audit_head_sql(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	sqlite3_result_blob(ctx, tag, sizeof tag, SQLITE_TRANSIENT);
 }
 
+/* Once per process, before SQLite's first use: without the memory
+ * statistics (which nothing here reads) each of SQLite's allocations and
+ * frees stops taking one mutex shared by every connection, which under
+ * load every thread of the server contended for. Too late (SQLite already
+ * in use by this process), it changes nothing. */
+static void configure_sqlite(void)
+{
+	(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 static wm_err open_conn(const char *path, bool create, struct conn *c)
 {
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
@@ -616,6 +635,8 @@ static void close_conn(struct conn *c)
 {
 	for (int i = 0; i < Q_COUNT; i++)
 		sqlite3_finalize(c->stmts[i]);
+	for (size_t i = 0; i < c->nkept; i++)
+		sqlite3_finalize(c->kept[i].s);
 	for (size_t i = 0; i < c->nitems; i++)
 		for (int q = 0; q < IQ_COUNT; q++)
 			sqlite3_finalize(c->items[i].s[q]);
@@ -1165,6 +1186,8 @@ wm_err sqlite_open(const char *url, const struct keyring *keys, enum store_mode 
 	}
 	if (pool_size < 1)
 		pool_size = 1;
+	static pthread_once_t configured = PTHREAD_ONCE_INIT;
+	pthread_once(&configured, configure_sqlite);
 	struct sqlite_store *st = calloc(1, sizeof *st);
 	if (!st)
 		return WM_ERR_NOMEM;
@@ -3523,6 +3546,32 @@ sqlite3_stmt *sqlite_prepare(sqlite3 *db, const char *sql)
 		return NULL;
 	}
 	return s;
+}
+
+sqlite3_stmt *sqlite_cached(struct conn *c, const char *sql)
+{
+	for (size_t i = 0; i < c->nkept; i++)
+		if (c->kept[i].sql == sql)
+			return c->kept[i].s;
+	if (c->nkept == CONN_KEPT) {
+		log_info("no room to keep another statement: raise CONN_KEPT");
+		return NULL;
+	}
+	sqlite3_stmt *s = NULL;
+	if (sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s, NULL) != SQLITE_OK) {
+		log_info("cannot prepare a kept statement: %s", sqlite3_errmsg(c->db));
+		sqlite3_finalize(s);
+		return NULL;
+	}
+	c->kept[c->nkept].sql = sql;
+	c->kept[c->nkept].s = s;
+	c->nkept++;
+	return s;
+}
+
+void sqlite_cached_done(sqlite3_stmt *s)
+{
+	done(s);
 }
 
 wm_err sqlite_run(sqlite3 *db, sqlite3_stmt *s, int *changed)

@@ -46,6 +46,13 @@ void sqlite_release(struct sqlite_store *st, struct conn *c);
  * WM_OK, WM_ERR_CONFLICT for a broken constraint, WM_ERR_IO otherwise
  * (NULL: WM_ERR_IO); *changed (when not NULL) the rows it changed. */
 sqlite3_stmt *sqlite_prepare(sqlite3 *db, const char *sql);
+
+/* A statement made on every request (sqlite_two_factor_state): prepared
+ * once per connection and kept, found again by the address of sql, which
+ * must be a string constant. Answers it ready for binding (NULL after a
+ * failure); give it back with sqlite_cached_done, never finalize it. */
+sqlite3_stmt *sqlite_cached(struct conn *c, const char *sql);
+void sqlite_cached_done(sqlite3_stmt *s);
 wm_err sqlite_run(sqlite3 *db, sqlite3_stmt *s, int *changed);
 
 /* The keys the store was opened with (sqlite_maint.c opens every value;

@@ -64,16 +64,17 @@ wm_err sqlite_two_factor_get(struct sqlite_store *st, const char *user_id,
 	return e;
 }
 
+static const char TWO_FACTOR_STATE[] =
+    "SELECT EXISTS (SELECT 1 FROM org_two_factor WHERE org_id = ?2), "
+    "EXISTS (SELECT 1 FROM two_factor WHERE user_id = ?1 AND confirmed_at IS NOT NULL)";
+
 wm_err sqlite_two_factor_state(struct sqlite_store *st, const char *user_id, const char *org_id,
 			       bool *required, bool *enrolled)
 {
 	*required = *enrolled = false;
 	struct conn *c;
-	sqlite3 *db = sqlite_acquire(st, &c);
-	sqlite3_stmt *s = sqlite_prepare(
-	    db,
-	    "SELECT EXISTS (SELECT 1 FROM org_two_factor WHERE org_id = ?2), "
-	    "EXISTS (SELECT 1 FROM two_factor WHERE user_id = ?1 AND confirmed_at IS NOT NULL)");
+	(void)sqlite_acquire(st, &c);
+	sqlite3_stmt *s = sqlite_cached(c, TWO_FACTOR_STATE);
 	wm_err e = WM_ERR_IO;
 	if (s) {
 		sqlite3_bind_text(s, 1, user_id ? user_id : "", -1, SQLITE_STATIC);
@@ -83,7 +84,7 @@ wm_err sqlite_two_factor_state(struct sqlite_store *st, const char *user_id, con
 			*enrolled = sqlite3_column_int(s, 1) != 0;
 			e = WM_OK;
 		}
-		sqlite3_finalize(s);
+		sqlite_cached_done(s);
 	}
 	sqlite_release(st, c);
 	return e;
