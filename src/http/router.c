@@ -41,31 +41,35 @@ static bool decode(const char *s, size_t len, char *out, size_t cap)
 	return true;
 }
 
-/* Matches path against pattern, filling params; false when it does not. */
+/* Matches path against pattern, filling params; false when it does not.
+ * Literal text is compared byte by byte, so most routes are refused at
+ * their first differing byte; a placeholder takes one whole segment. */
 static bool match(const char *pattern, const char *path, struct route_match *m)
 {
 	int np = 0;
 	const char *p = pattern, *s = path;
-	while (*p && *s) {
-		if (*p != '/' || *s != '/')
-			return false;
-		p++;
-		s++;
-		size_t plen = strcspn(p, "/"), slen = strcspn(s, "/");
-		if (p[0] == '{') {
+	for (;;) {
+		if (*p == '{' && p > pattern && p[-1] == '/') {
+			size_t slen = 0;
+			while (s[slen] && s[slen] != '/')
+				slen++;
 			if (slen == 0 || np == ROUTE_MAX_PARAMS ||
 			    !decode(s, slen, m->params[np], sizeof m->params[np]) ||
 			    m->params[np][0] == '\0')
 				return false;
 			np++;
-		} else if (plen != slen || memcmp(p, s, plen) != 0) {
-			return false;
+			s += slen;
+			while (*p && *p != '/')
+				p++;
+			continue;
 		}
-		p += plen;
-		s += slen;
+		if (*p != *s)
+			return false;
+		if (*p == '\0')
+			break;
+		p++;
+		s++;
 	}
-	if (*p || *s)
-		return false;
 	m->nparams = np;
 	return true;
 }
