@@ -423,7 +423,7 @@ json_t *schema_view(const struct schema *s, const json_t *rec, enum schema_view 
 			continue;
 		json_t *copy = f->type == SCH_OBJECT && f->object && json_is_object(v)
 				   ? schema_view(f->object, v, view)
-				   : json_deep_copy(v);
+				   : json_incref(v);
 		if (!copy || json_object_set_new(out, key, copy) != 0) {
 			json_decref(out);
 			return NULL;

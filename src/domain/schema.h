@@ -104,9 +104,12 @@ enum schema_view {
 	VIEW_SHARED,	/* another organisation's clinician under consent: no SCH_CASE_TEAM field */
 };
 
-/* A copy of rec holding the fields of s that view may see, through the nested
- * objects s describes (a field s does not know is left out). A new reference
- * the caller owns; NULL only when out of memory. Borrows rec. */
+/* A new object holding the fields of s that view may see, through the
+ * nested objects s describes (a field s does not know is left out). Its
+ * objects are new; every other value is rec's own, shared (a reference
+ * taken, nothing copied): the view is for showing, and neither it nor rec
+ * may be changed below its top level while the other is in use. A new
+ * reference the caller owns; NULL only when out of memory. Borrows rec. */
 json_t *schema_view(const struct schema *s, const json_t *rec, enum schema_view view);
 
 /* Looks up a field of s by name; NULL when unknown. */
