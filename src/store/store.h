@@ -633,9 +633,11 @@ struct store_two_factor {
 wm_err store_two_factor_get(struct store *st, const char *user_id, struct store_two_factor *out);
 
 /* Whether org_id (NULL or "": none, never required) requires two-factor
- * sign-in, and whether user_id has a confirmed enrolment: one read, made
- * for every request of an account so that the requirement holds at once
- * and on every server. */
+ * sign-in, and whether user_id has a confirmed enrolment: asked on every
+ * request of an account. An answer is kept for at most a second, and
+ * forgotten at once by every change of either made through this store, so
+ * a requirement holds from the next request on this server and within a
+ * second on every other (as for a session's end). */
 wm_err store_two_factor_state(struct store *st, const char *user_id, const char *org_id,
 			      bool *required, bool *enrolled);
 

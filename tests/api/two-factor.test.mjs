@@ -195,6 +195,8 @@ test('an organisation that requires two factors sends its accounts to enrol befo
   const org = (await call('POST', '/api/v1/orgs', { token: admin, body: { name: 'Strict Agency', kind: 'support_agency' } })).json;
   assert.equal(org.two_factor_required, false);
   const a = await account('tf.strict', org.id);
+  // Used just before (the server keeps its answer for a second).
+  assert.equal((await call('GET', '/api/v1/survivors', { token: a.token })).status, 200);
   // Only an administrator sets it; with the version read.
   assert.equal((await call('PATCH', `/api/v1/orgs/${org.id}`, { token: ctx.tokens.manager, body: { version: org.version, two_factor_required: true } })).status, 403);
   const stale = await call('PATCH', `/api/v1/orgs/${org.id}`, { token: admin, body: { version: org.version + 5, two_factor_required: true } });
@@ -220,6 +222,8 @@ test('an organisation that requires two factors sends its accounts to enrol befo
   assert.equal((await call('GET', '/api/v1/me/two-factor', { token: r.json.token })).json.required, true);
   await enrol(r.json.token);
   assert.equal((await call('GET', '/api/v1/survivors', { token: r.json.token })).status, 200);
+  // The held-back session too, the moment the account is enrolled.
+  assert.equal((await call('GET', '/api/v1/survivors', { token: a.token })).status, 200);
   const after = await call('GET', '/api/v1/me', { token: r.json.token });
   assert.equal(after.json.two_factor_enrolment_required, undefined);
   // Everyone else's login answer is as it was.
