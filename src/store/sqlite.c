@@ -85,7 +85,10 @@ enum stmt {
 	Q_AUDIT_INSERT,
 	Q_READ_ROUTE_GET,
 	Q_READ_ROUTE_ADD,
-	Q_READ_AUDIT_INSERT,
+	Q_READ_AUDIT_LAST,
+	Q_READ_AUDIT_PUT,
+	Q_AUDIT_SEQS,
+	Q_RECENT_READ_SEQ,
 	Q_AUDIT_LIST,
 	Q_RECENT_READ,
 	Q_RECENT_PRUNE,
@@ -260,9 +263,17 @@ static const char *const sql_text[Q_COUNT] = {
 	"main.audit", "max(((SELECT coalesce(max(seq), 0) FROM main.audit) | 1) + 1, ?8)"),
     [Q_READ_ROUTE_GET] = "SELECT id FROM reads.read_routes WHERE pattern = ?1",
     [Q_READ_ROUTE_ADD] = "INSERT INTO reads.read_routes(pattern) VALUES (?1)",
-    [Q_READ_AUDIT_INSERT] = AUDIT_INSERT(
-	"reads.read_audit", "max(((SELECT coalesce(max(seq), 0) FROM reads.read_audit) + 1) | 1, "
-			    "?8 + 1)"),
+    /* The audit writer's way (audit_record): the chain's last entry read
+     * once a transaction, each entry's seq and mac computed in the process
+     * and inserted as plain values. (INSERT ... SELECT from the table it
+     * inserts into made SQLite copy each row through a temporary table.) */
+    [Q_READ_AUDIT_LAST] = "SELECT seq, mac FROM reads.read_audit ORDER BY seq DESC LIMIT 1",
+    [Q_READ_AUDIT_PUT] = "INSERT INTO reads.read_audit(seq, at, survivor_seq, user_seq, org_seq, "
+			 "role, action, route, mac) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    [Q_AUDIT_SEQS] = "SELECT " SEQ_OF_SURVIVOR("?1") ", " SEQ_OF_USER("?2") ", " SEQ_OF_ORG("?3"),
+    [Q_RECENT_READ_SEQ] = "INSERT INTO reads.recent_reads(user_seq, survivor_seq, at) "
+			  "VALUES (?1, ?2, ?3) ON CONFLICT(user_seq, survivor_seq) "
+			  "DO UPDATE SET at = excluded.at WHERE excluded.at > recent_reads.at",
     /* Newest first across both tables: a merge of two index walks, each
      * stopping at the limit. */
     [Q_AUDIT_LIST] = AUDIT_LOG_ARM("main.audit", "main.audit_routes") " UNION ALL " AUDIT_LOG_ARM(
@@ -2145,18 +2156,27 @@ static int64_t audit_clock(void)
 	return 2 * ((int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
 }
 
-/* Inserts one entry: into reads.read_audit (reads: the audit writer's
- * batches), else into main.audit (a change's own transaction). */
-static wm_err audit_insert(struct conn *c, bool reads, const struct store_audit *a, int64_t at,
-			   int64_t clock)
+/* Inserts one entry of a change into main.audit, in the change's own
+ * transaction (reads' entries: read_audit_put). */
+/* The stored codes of an entry's role and action, and its route's id in
+ * the trail's table of routes (reads: the read-audit file's). */
+static wm_err audit_codes(struct conn *c, bool reads, const struct store_audit *a, int *role,
+			  int *action, int64_t *route)
 {
-	int role = codec_role_code(a->role);
-	int action = codec_action_code(a->action);
-	int64_t route = 0;
-	if (role < 0 || action < 0)
+	*role = codec_role_code(a->role);
+	*action = codec_action_code(a->action);
+	*route = 0;
+	if (*role < 0 || *action < 0)
 		return WM_ERR_INVALID; /* a caller's bug: never store what cannot be read back */
-	wm_err e = route_id(c, reads, a->route, &route);
-	sqlite3_stmt *s = e == WM_OK ? stmt(c, reads ? Q_READ_AUDIT_INSERT : Q_AUDIT_INSERT) : NULL;
+	return route_id(c, reads, a->route, route);
+}
+
+static wm_err audit_insert(struct conn *c, const struct store_audit *a, int64_t at, int64_t clock)
+{
+	int role, action;
+	int64_t route;
+	wm_err e = audit_codes(c, false, a, &role, &action, &route);
+	sqlite3_stmt *s = e == WM_OK ? stmt(c, Q_AUDIT_INSERT) : NULL;
 	if (!s)
 		return e == WM_OK ? WM_ERR_IO : e;
 	sqlite3_bind_int64(s, 1, at);
@@ -2264,6 +2284,101 @@ static wm_err bulk_check(struct sqlite_store *st, struct conn *c, const struct s
 
 /* Inserts entries (in the caller's transaction; reads: into the read-audit
  * file), then checks each account among them once for bulk access. */
+/* The last entry of the reads' chain: its seq, and its mac when it has one
+ * (has_mac false: the chain starts here, as wm_audit_mac takes it). */
+struct chain_head {
+	int64_t seq;
+	bool has_mac;
+	unsigned char mac[CODEC_AUDIT_MAC_LEN];
+};
+
+static wm_err read_chain_head(struct conn *c, struct chain_head *h)
+{
+	memset(h, 0, sizeof *h);
+	sqlite3_stmt *s = stmt(c, Q_READ_AUDIT_LAST);
+	if (!s)
+		return WM_ERR_IO;
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		h->seq = sqlite3_column_int64(s, 0);
+		if (sqlite3_column_type(s, 1) == SQLITE_BLOB &&
+		    sqlite3_column_bytes(s, 1) == CODEC_AUDIT_MAC_LEN) {
+			memcpy(h->mac, sqlite3_column_blob(s, 1), CODEC_AUDIT_MAC_LEN);
+			h->has_mac = true;
+		}
+	}
+	done(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? WM_OK : map_rc(rc);
+}
+
+/* One read's entry after h, which becomes it: the same row, seq and mac
+ * as Q_AUDIT_INSERT's statement over read_audit would write (a survivor
+ * or account that is not there breaks the same constraint). */
+static wm_err read_audit_put(struct conn *c, struct chain_head *h, const struct store_audit *a,
+			     int64_t at, int64_t clock)
+{
+	int role, action;
+	int64_t route;
+	wm_err e = audit_codes(c, true, a, &role, &action, &route);
+	if (e != WM_OK)
+		return e;
+	sqlite3_stmt *s = stmt(c, Q_AUDIT_SEQS);
+	if (!s)
+		return WM_ERR_IO;
+	sqlite3_bind_text(s, 1, a->survivor_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, a->user_id, -1, SQLITE_STATIC);
+	bind_text(s, 3, a->org_id);
+	int rc = sqlite3_step(s);
+	struct codec_audit_row row = {.at = at, .role = role, .action = action, .route = route};
+	bool whole = false;
+	if (rc == SQLITE_ROW) {
+		whole = sqlite3_column_type(s, 0) != SQLITE_NULL &&
+			sqlite3_column_type(s, 1) != SQLITE_NULL;
+		row.survivor_seq = sqlite3_column_int64(s, 0);
+		row.user_seq = sqlite3_column_int64(s, 1);
+		row.has_org = sqlite3_column_type(s, 2) != SQLITE_NULL;
+		row.org_seq = sqlite3_column_int64(s, 2);
+	}
+	done(s);
+	if (rc != SQLITE_ROW)
+		return map_rc(rc);
+	if (!whole)
+		return WM_ERR_CONFLICT; /* the NOT NULL of survivor_seq or user_seq */
+	int64_t next = (h->seq + 1) | 1;
+	row.seq = next > clock + 1 ? next : clock + 1;
+	unsigned char mac[CODEC_AUDIT_MAC_LEN];
+	codec_audit_mac(c->st->keys, h->has_mac ? h->mac : NULL, &row, mac);
+	s = stmt(c, Q_READ_AUDIT_PUT);
+	if (!s)
+		return WM_ERR_IO;
+	sqlite3_bind_int64(s, 1, row.seq);
+	sqlite3_bind_int64(s, 2, at);
+	sqlite3_bind_int64(s, 3, row.survivor_seq);
+	sqlite3_bind_int64(s, 4, row.user_seq);
+	if (row.has_org)
+		sqlite3_bind_int64(s, 5, row.org_seq);
+	sqlite3_bind_int(s, 6, role);
+	sqlite3_bind_int(s, 7, action);
+	sqlite3_bind_int64(s, 8, route);
+	sqlite3_bind_blob(s, 9, mac, sizeof mac, SQLITE_STATIC);
+	e = exec_stmt(s);
+	if (e != WM_OK)
+		return e;
+	h->seq = row.seq;
+	memcpy(h->mac, mac, sizeof mac);
+	h->has_mac = true;
+	if (!discloses(a->action))
+		return WM_OK;
+	/* Remember the survivor among those the account touched this hour. */
+	s = stmt(c, Q_RECENT_READ_SEQ);
+	if (!s)
+		return WM_ERR_IO;
+	sqlite3_bind_int64(s, 1, row.user_seq);
+	sqlite3_bind_int64(s, 2, row.survivor_seq);
+	sqlite3_bind_int64(s, 3, at);
+	return exec_stmt(s);
+}
+
 static wm_err audit_record(struct sqlite_store *st, struct conn *c, bool reads,
 			   const struct store_audit *entries, size_t n)
 {
@@ -2271,10 +2386,17 @@ static wm_err audit_record(struct sqlite_store *st, struct conn *c, bool reads,
 	int64_t at[AUDIT_CHUNK];
 	assert(n <= AUDIT_CHUNK);
 	int64_t clock = audit_clock();
+	struct chain_head head;
+	if (reads) {
+		wm_err e = read_chain_head(c, &head);
+		if (e != WM_OK)
+			return e;
+	}
 	for (size_t i = 0; i < n; i++) {
 		if (!instant_parse(entries[i].at, &at[i]))
 			return WM_ERR_INVALID;
-		wm_err e = audit_insert(c, reads, &entries[i], at[i], clock);
+		wm_err e = reads ? read_audit_put(c, &head, &entries[i], at[i], clock)
+				 : audit_insert(c, &entries[i], at[i], clock);
 		if (e != WM_OK)
 			return e;
 	}
