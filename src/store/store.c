@@ -22,10 +22,10 @@
  * Every request of an account asks whether its organisation requires
  * two-factor sign-in and whether it is enrolled; as a read of its own,
  * that was a pooled connection, a read transaction and its file locks per
- * request. Kept here for TWO_FACTOR_TTL, keyed by account and
- * organisation. Each change of enrolment or requirement made through this
- * store bumps the generation, which empties the cache; a read that began
- * before such a change cannot put its answer back. */
+ * request. On SQLite it is kept here for TWO_FACTOR_TTL, keyed by account
+ * and organisation, as the backend keeps sessions. Each change of enrolment or requirement made
+ * through this store bumps the generation, which empties the cache; a read that began before such a
+ * change cannot put its answer back. */
 #define TWO_FACTOR_SLOTS 64
 #define TWO_FACTOR_TTL	 1000000000LL /* nanoseconds: one second */
 
@@ -454,7 +454,10 @@ wm_err store_two_factor_state(struct store *st, const char *user_id, const char 
 			      bool *required, bool *enrolled)
 {
 	const char *org = org_id ? org_id : "";
-	bool keep = user_id && strlen(user_id) < STORE_ID_LEN && strlen(org) < STORE_ID_LEN;
+	/* SQLite only, as its sessions: on PostgreSQL several servers share
+	 * the accounts, and each request asks the database. */
+	bool keep =
+	    st->sqlite && user_id && strlen(user_id) < STORE_ID_LEN && strlen(org) < STORE_ID_LEN;
 	struct two_factor_cache *tc = st->two_factor;
 	uint64_t generation = 0;
 	if (keep) {

@@ -634,10 +634,10 @@ wm_err store_two_factor_get(struct store *st, const char *user_id, struct store_
 
 /* Whether org_id (NULL or "": none, never required) requires two-factor
  * sign-in, and whether user_id has a confirmed enrolment: asked on every
- * request of an account. An answer is kept for at most a second, and
- * forgotten at once by every change of either made through this store, so
- * a requirement holds from the next request on this server and within a
- * second on every other (as for a session's end). */
+ * request of an account. On SQLite an answer is kept for at most a
+ * second, and forgotten at once by every change of either made through
+ * this store, so a requirement holds from the next request (as for a
+ * session's end); on PostgreSQL each request asks the database. */
 wm_err store_two_factor_state(struct store *st, const char *user_id, const char *org_id,
 			      bool *required, bool *enrolled);
 
