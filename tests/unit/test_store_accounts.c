@@ -399,8 +399,13 @@ static void two_factor_steps_and_codes_once(void **state)
 	assert_int_equal(store_two_factor_use_recovery(f->st, USER_2, hashes[0], 1100),
 			 WM_ERR_NOT_FOUND);
 	assert_int_equal(store_session_create(f->st, digest_b, 32, USER_2, 1, 1000, 99999), WM_OK);
+	bool required, enrolled; /* asked (and kept) just before the removal */
+	assert_int_equal(store_two_factor_state(f->st, USER_2, ORG_B, &required, &enrolled), WM_OK);
+	assert_true(enrolled);
 	event(&ev, "user.two_factor_reset", USER_2, "two_factor");
 	assert_int_equal(store_two_factor_remove(f->st, USER_2, true, &ev), WM_OK);
+	assert_int_equal(store_two_factor_state(f->st, USER_2, ORG_B, &required, &enrolled), WM_OK);
+	assert_false(enrolled);
 	struct store_two_factor tf;
 	assert_int_equal(store_two_factor_get(f->st, USER_2, &tf), WM_ERR_NOT_FOUND);
 	struct store_user u;
