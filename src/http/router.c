@@ -41,19 +41,51 @@ static bool decode(const char *s, size_t len, char *out, size_t cap)
 	return true;
 }
 
-/* Matches path against pattern, filling params; false when it does not.
- * Literal text is compared byte by byte, so most routes are refused at
- * their first differing byte; a placeholder takes one whole segment. */
-static bool match(const char *pattern, const char *path, struct route_match *m)
+/* Whether path (path_len bytes) has pattern's shape: its literal text
+ * byte for byte, and a segment that is not empty wherever the pattern has
+ * a placeholder. Most routes are refused at their first differing byte,
+ * and nothing is decoded. */
+static bool same_shape(const char *pattern, const char *path, size_t path_len)
+{
+	/* A pattern ending in literal text ends in the path's last byte:
+	 * most of the routes below /survivors/{id}/ fail here at once. */
+	size_t plen = strlen(pattern);
+	if (plen > 0 && pattern[plen - 1] != '}' &&
+	    (path_len == 0 || path[path_len - 1] != pattern[plen - 1]))
+		return false;
+	const char *p = pattern, *s = path;
+	for (;;) {
+		if (*p == '{' && p > pattern && p[-1] == '/') {
+			if (*s == '\0' || *s == '/')
+				return false;
+			while (*s && *s != '/')
+				s++;
+			while (*p && *p != '/')
+				p++;
+			continue;
+		}
+		if (*p != *s)
+			return false;
+		if (*p == '\0')
+			return true;
+		p++;
+		s++;
+	}
+}
+
+/* Decodes the parameters of path, which has pattern's shape, into m;
+ * false when one holds a bad escape, a NUL or is too long (it matches
+ * nothing). */
+static bool take_params(const char *pattern, const char *path, struct route_match *m)
 {
 	int np = 0;
 	const char *p = pattern, *s = path;
-	for (;;) {
+	while (*p) {
 		if (*p == '{' && p > pattern && p[-1] == '/') {
 			size_t slen = 0;
 			while (s[slen] && s[slen] != '/')
 				slen++;
-			if (slen == 0 || np == ROUTE_MAX_PARAMS ||
+			if (np == ROUTE_MAX_PARAMS ||
 			    !decode(s, slen, m->params[np], sizeof m->params[np]) ||
 			    m->params[np][0] == '\0')
 				return false;
@@ -63,10 +95,6 @@ static bool match(const char *pattern, const char *path, struct route_match *m)
 				p++;
 			continue;
 		}
-		if (*p != *s)
-			return false;
-		if (*p == '\0')
-			break;
 		p++;
 		s++;
 	}
@@ -95,10 +123,14 @@ void router_match(const struct route *table, size_t n, const char *method, const
 	memset(out, 0, sizeof *out);
 	/* HEAD is GET without the body (the server leaves the body out). */
 	const char *want = strcmp(method, "HEAD") == 0 ? "GET" : method;
-	size_t used = 0;
+	size_t used = 0, path_len = strlen(path);
 	for (size_t i = 0; i < n; i++) {
+		if (!same_shape(table[i].pattern, path, path_len))
+			continue;
+		/* A parameter that does not decode matches nothing (its
+		 * pattern's other methods neither: they decode the same). */
 		struct route_match tmp;
-		if (!match(table[i].pattern, path, &tmp))
+		if (!take_params(table[i].pattern, path, &tmp))
 			continue;
 		out->path_known = true;
 		if (strcmp(table[i].method, want) == 0 && !out->route) {
