@@ -36,6 +36,8 @@
 /* Every statement the backend runs, prepared lazily once per connection. */
 enum stmt {
 	Q_BEGIN,
+	Q_BEGIN_DEFERRED,
+	Q_READS_LOCK,
 	Q_COMMIT,
 	Q_ROLLBACK,
 	Q_PING,
@@ -170,6 +172,9 @@ static const char *const list_sql[16] = {L_SHAPES(L_ORG), L_SHAPES(L_ALL)};
 
 static const char *const sql_text[Q_COUNT] = {
     [Q_BEGIN] = "BEGIN IMMEDIATE",
+    /* The audit writer's: the read-audit file's write lock alone (begin_reads). */
+    [Q_BEGIN_DEFERRED] = "BEGIN",
+    [Q_READS_LOCK] = "UPDATE reads.read_head SET id = id WHERE id = 0",
     [Q_COMMIT] = "COMMIT",
     [Q_ROLLBACK] = "ROLLBACK",
     [Q_PING] = "SELECT count(*) FROM meta",
@@ -761,6 +766,23 @@ static wm_err begin(struct conn *c)
 {
 	gate_enter(c);
 	return exec_stmt(stmt(c, Q_BEGIN));
+}
+
+/* The audit writer's transaction, in this process's turn: a write of the
+ * read-audit file only. BEGIN IMMEDIATE takes the write lock of every
+ * attached file, so each commit of reads' entries also held the records'
+ * lock, and another process's change waited behind it; here a first
+ * statement that writes nothing takes the read-audit file's lock alone, and
+ * the records are only read (for row numbers). finish ends it. */
+static wm_err begin_reads(struct conn *c)
+{
+	gate_enter(c);
+	wm_err e = exec_stmt(stmt(c, Q_BEGIN_DEFERRED));
+	if (e == WM_OK)
+		e = exec_stmt(stmt(c, Q_READS_LOCK));
+	if (e == WM_OK && sqlite3_txn_state(c->db, "reads") != SQLITE_TXN_WRITE)
+		e = WM_ERR_IO; /* never expected: finish rolls back */
+	return e;
 }
 
 static wm_err finish(struct conn *c, wm_err e)
@@ -2429,7 +2451,10 @@ static wm_err audit_commit(void *ctx, const struct store_audit *entries, size_t 
 	wm_err e = WM_OK;
 	for (size_t off = 0; e == WM_OK && off < n; off += AUDIT_CHUNK) {
 		size_t k = n - off < AUDIT_CHUNK ? n - off : AUDIT_CHUNK;
-		e = begin(c);
+		/* The writer's own connection takes the read-audit file's lock
+		 * alone; a pooled one (a store of one connection, maybe in bulk
+		 * mode, where a transaction is a savepoint) begins as any write. */
+		e = c == st->writer ? begin_reads(c) : begin(c);
 		if (e == WM_OK)
 			e = audit_record(st, c, true, entries + off, k);
 		e = finish(c, e);
