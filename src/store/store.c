@@ -23,9 +23,10 @@
  * two-factor sign-in and whether it is enrolled; as a read of its own,
  * that was a pooled connection, a read transaction and its file locks per
  * request. On SQLite it is kept here for TWO_FACTOR_TTL, keyed by account
- * and organisation, as the backend keeps sessions. Each change of enrolment or requirement made
- * through this store bumps the generation, which empties the cache; a read that began before such a
- * change cannot put its answer back. */
+ * and organisation, as the backend keeps sessions. Each change of
+ * enrolment or requirement made through this store bumps the generation,
+ * which empties the cache; a read that began before such a change cannot
+ * put its answer back. */
 #define TWO_FACTOR_SLOTS 64
 #define TWO_FACTOR_TTL	 1000000000LL /* nanoseconds: one second */
 
