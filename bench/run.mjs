@@ -164,18 +164,24 @@ async function wrk(url, token, cookie) {
 }
 
 // Lets the server finish what a scenario left it before the next one is
-// measured: requests wrk gave up on (the alerts of whole organisations) and
-// the audit entries still waiting for their commit, which would otherwise
-// slow the next scenario's answers. An audited read is answered only once
-// every entry queued before its own is committed (the writer takes them in
-// order), so it is the barrier; the server is at rest once one comes back
-// within 100 ms (at most 30 tries).
-async function settle(base, sid, token) {
-  for (let i = 0; i < 30; i++) {
-    const t0 = performance.now();
-    await call(base, `/api/v1/survivors/${sid}`, token);
-    if (performance.now() - t0 < 100) return;
+// measured: requests wrk gave up on (the alerts of whole organisations wait
+// for one of two turns, and a server does not notice a client gone until it
+// answers) and the audit entries still waiting for their commit. The server
+// is at rest once it has used less than a tenth of a core for half a second
+// (at most a minute), and then an audited read, the barrier behind every
+// entry queued before its own (the writer takes them in order), comes back.
+function cpuTicks(pid) {
+  const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return Number(f[11]) + Number(f[12]); // utime + stime, in clock ticks (1/100 s)
+}
+
+async function settle(base, pid, sid, token) {
+  for (let i = 0; i < 120; i++) {
+    const before = cpuTicks(pid);
+    await sleep(500);
+    if (cpuTicks(pid) - before < 5) break;
   }
+  await call(base, `/api/v1/survivors/${sid}`, token);
 }
 
 // Signs in through the web page's form, as a browser does; answers the
@@ -376,7 +382,7 @@ async function main() {
     if (s.target) { row.target = `>= 1/${Math.round(1 / s.target)} of nginx`; row.met = row.of_nginx >= s.target; }
     const versus = s.versus && results.scenarios.find((x) => x.name === s.versus);
     if (versus?.rps) row.of_api = row.rps / versus.rps;
-    if (s.route) await settle(wm.base, sid, tokens.advocate);
+    if (s.route) await settle(wm.base, wm.child.pid, sid, tokens.advocate);
   }
 
   // The outcome report: single requests, median of R, checked against the SQL.
