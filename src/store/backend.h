@@ -19,13 +19,10 @@
 struct sqlite_store;
 struct pg_store;
 
-struct two_factor_cache;
-
-/* Exactly one of the two backends is set. */
+/* Exactly one of the two is set. */
 struct store {
 	struct sqlite_store *sqlite;
 	struct pg_store *pg;
-	struct two_factor_cache *two_factor; /* store.c */
 };
 
 /* Opening: as store_open, for a file path (SQLite) or a postgresql:// or

@@ -401,10 +401,21 @@ struct session_slot {
 	int64_t cached_at; /* CLOCK_MONOTONIC, nanoseconds */
 };
 
+/* The other question every request asks (sqlite_two_factor_state):
+ * whether the account's organisation requires two-factor sign-in and
+ * whether it is enrolled, keyed by account and organisation, kept and
+ * forgotten with the sessions. */
+struct two_factor_slot {
+	bool used, required, enrolled;
+	char user_id[STORE_ID_LEN], org_id[STORE_ID_LEN];
+	int64_t cached_at; /* CLOCK_MONOTONIC, nanoseconds */
+};
+
 struct session_cache {
 	pthread_mutex_t lock;
 	uint64_t generation; /* bumped by every invalidation */
 	struct session_slot slot[SESSION_CACHE_SLOTS];
+	struct two_factor_slot two_factor[SESSION_CACHE_SLOTS];
 };
 
 struct sqlite_store {
@@ -485,6 +496,52 @@ static void session_forget_all(struct sqlite_store *st)
 	pthread_mutex_lock(&sc->lock);
 	sc->generation++;
 	sodium_memzero(sc->slot, sizeof sc->slot);
+	memset(sc->two_factor, 0, sizeof sc->two_factor);
+	pthread_mutex_unlock(&sc->lock);
+}
+
+static struct two_factor_slot *two_factor_slot_of(struct session_cache *sc, const char *user_id)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+	for (const char *p = user_id; *p; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	return &sc->two_factor[h % SESSION_CACHE_SLOTS];
+}
+
+bool sqlite_two_factor_kept(struct sqlite_store *st, const char *user_id, const char *org_id,
+			    bool *required, bool *enrolled, uint64_t *generation)
+{
+	struct session_cache *sc = &st->sessions;
+	pthread_mutex_lock(&sc->lock);
+	*generation = sc->generation;
+	const struct two_factor_slot *sl = two_factor_slot_of(sc, user_id);
+	bool hit = sl->used && strcmp(sl->user_id, user_id) == 0 &&
+		   strcmp(sl->org_id, org_id) == 0 &&
+		   monotonic_ns() - sl->cached_at < SESSION_CACHE_TTL;
+	if (hit) {
+		*required = sl->required;
+		*enrolled = sl->enrolled;
+	}
+	pthread_mutex_unlock(&sc->lock);
+	return hit;
+}
+
+void sqlite_two_factor_keep(struct sqlite_store *st, const char *user_id, const char *org_id,
+			    bool required, bool enrolled, uint64_t generation)
+{
+	if (strlen(user_id) >= STORE_ID_LEN || strlen(org_id) >= STORE_ID_LEN)
+		return;
+	struct session_cache *sc = &st->sessions;
+	pthread_mutex_lock(&sc->lock);
+	if (sc->generation == generation) { /* nothing changed since the query began */
+		struct two_factor_slot *sl = two_factor_slot_of(sc, user_id);
+		sl->used = true;
+		sl->required = required;
+		sl->enrolled = enrolled;
+		memcpy(sl->user_id, user_id, strlen(user_id) + 1);
+		memcpy(sl->org_id, org_id, strlen(org_id) + 1);
+		sl->cached_at = monotonic_ns();
+	}
 	pthread_mutex_unlock(&sc->lock);
 }
 

@@ -47,6 +47,16 @@ void sqlite_release(struct sqlite_store *st, struct conn *c);
  * (NULL: WM_ERR_IO); *changed (when not NULL) the rows it changed. */
 sqlite3_stmt *sqlite_prepare(sqlite3 *db, const char *sql);
 
+/* The two-factor state kept beside the sessions (sqlite_mfa.c): kept
+ * answers whether user_id's answer for org_id ("" for none) is held,
+ * filling it, and always *generation, under which keep must put a fresh
+ * answer back (it is dropped should the sessions have been forgotten
+ * meanwhile: sqlite_sessions_changed forgets both). */
+bool sqlite_two_factor_kept(struct sqlite_store *st, const char *user_id, const char *org_id,
+			    bool *required, bool *enrolled, uint64_t *generation);
+void sqlite_two_factor_keep(struct sqlite_store *st, const char *user_id, const char *org_id,
+			    bool required, bool enrolled, uint64_t generation);
+
 /* A statement made on every request (sqlite_two_factor_state): prepared
  * once per connection and kept, found again by the address of sql, which
  * must be a string constant. Answers it ready for binding (NULL after a

@@ -72,6 +72,10 @@ wm_err sqlite_two_factor_state(struct sqlite_store *st, const char *user_id, con
 			       bool *required, bool *enrolled)
 {
 	*required = *enrolled = false;
+	const char *org = org_id ? org_id : "";
+	uint64_t generation;
+	if (user_id && sqlite_two_factor_kept(st, user_id, org, required, enrolled, &generation))
+		return WM_OK;
 	struct conn *c;
 	(void)sqlite_acquire(st, &c);
 	sqlite3_stmt *s = sqlite_cached(c, TWO_FACTOR_STATE);
@@ -87,6 +91,8 @@ wm_err sqlite_two_factor_state(struct sqlite_store *st, const char *user_id, con
 		sqlite_cached_done(s);
 	}
 	sqlite_release(st, c);
+	if (e == WM_OK && user_id)
+		sqlite_two_factor_keep(st, user_id, org, *required, *enrolled, generation);
 	return e;
 }
 
@@ -184,6 +190,7 @@ wm_err sqlite_two_factor_confirm(struct sqlite_store *st, const char *user_id, i
 	if (e == WM_OK)
 		e = sqlite_account_event(c, ev);
 	e = sqlite_finish(c, e);
+	sqlite_sessions_changed(st); /* forgets the two-factor state kept with them */
 	sqlite_release(st, c);
 	return e;
 }
@@ -228,8 +235,7 @@ wm_err sqlite_two_factor_remove(struct sqlite_store *st, const char *user_id, bo
 	if (e == WM_OK)
 		e = sqlite_account_event(c, ev);
 	e = sqlite_finish(c, e);
-	if (revoke_sessions)
-		sqlite_sessions_changed(st);
+	sqlite_sessions_changed(st); /* the sessions ended, and the two-factor state */
 	sqlite_release(st, c);
 	return e;
 }
@@ -269,6 +275,7 @@ wm_err sqlite_org_set_two_factor(struct sqlite_store *st, const char *org_id, in
 	if (e == WM_OK)
 		e = sqlite_account_event(c, ev);
 	e = sqlite_finish(c, e);
+	sqlite_sessions_changed(st); /* forgets the two-factor state kept with them */
 	sqlite_release(st, c);
 	return e;
 }

@@ -5,66 +5,14 @@
 #define _POSIX_C_SOURCE 200809L
 #include "store.h"
 
-#include <pthread.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "backend.h"
 
 #define DISPATCH(fn, ...)                                                                          \
 	(st->pg ? pg_##fn(st->pg, __VA_ARGS__) : sqlite_##fn(st->sqlite, __VA_ARGS__))
 #define DISPATCH0(fn) (st->pg ? pg_##fn(st->pg) : sqlite_##fn(st->sqlite))
-
-/* ---- the two-factor state, briefly kept ----
- *
- * Every request of an account asks whether its organisation requires
- * two-factor sign-in and whether it is enrolled; as a read of its own,
- * that was a pooled connection, a read transaction and its file locks per
- * request. On SQLite it is kept here for TWO_FACTOR_TTL, keyed by account
- * and organisation, as the backend keeps sessions. Each change of
- * enrolment or requirement made through this store bumps the generation,
- * which empties the cache; a read that began before such a change cannot
- * put its answer back. */
-#define TWO_FACTOR_SLOTS 64
-#define TWO_FACTOR_TTL	 1000000000LL /* nanoseconds: one second */
-
-struct two_factor_slot {
-	bool used, required, enrolled;
-	char user_id[STORE_ID_LEN], org_id[STORE_ID_LEN];
-	int64_t at; /* CLOCK_MONOTONIC, nanoseconds */
-	uint64_t generation;
-};
-
-struct two_factor_cache {
-	pthread_mutex_t lock;
-	uint64_t generation;
-	struct two_factor_slot slot[TWO_FACTOR_SLOTS];
-};
-
-static int64_t monotonic_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-static struct two_factor_slot *two_factor_slot_of(struct two_factor_cache *tc, const char *user_id)
-{
-	uint32_t h = 2166136261u; /* FNV-1a */
-	for (const char *p = user_id; *p; p++)
-		h = (h ^ (unsigned char)*p) * 16777619u;
-	return &tc->slot[h % TWO_FACTOR_SLOTS];
-}
-
-static void two_factor_forget(struct store *st)
-{
-	struct two_factor_cache *tc = st->two_factor;
-	pthread_mutex_lock(&tc->lock);
-	tc->generation++;
-	pthread_mutex_unlock(&tc->lock);
-}
 
 static bool url_is_pg(const char *url)
 {
@@ -78,18 +26,10 @@ wm_err store_open(const char *url, const struct keyring *keys, enum store_mode m
 	struct store *st = calloc(1, sizeof *st);
 	if (!st)
 		return WM_ERR_NOMEM;
-	st->two_factor = calloc(1, sizeof *st->two_factor);
-	if (!st->two_factor) {
-		free(st);
-		return WM_ERR_NOMEM;
-	}
-	pthread_mutex_init(&st->two_factor->lock, NULL);
 	wm_err e = url_is_pg(url)
 		       ? pg_open(url, keys, mode, pool_size, &st->pg, msg, msgcap)
 		       : sqlite_open(url, keys, mode, pool_size, &st->sqlite, msg, msgcap);
 	if (e != WM_OK) {
-		pthread_mutex_destroy(&st->two_factor->lock);
-		free(st->two_factor);
 		free(st);
 		return e;
 	}
@@ -102,8 +42,6 @@ void store_close(struct store *st)
 	if (!st)
 		return;
 	DISPATCH0(close);
-	pthread_mutex_destroy(&st->two_factor->lock);
-	free(st->two_factor);
 	free(st);
 }
 
@@ -454,61 +392,20 @@ wm_err store_two_factor_get(struct store *st, const char *user_id, struct store_
 wm_err store_two_factor_state(struct store *st, const char *user_id, const char *org_id,
 			      bool *required, bool *enrolled)
 {
-	const char *org = org_id ? org_id : "";
-	/* SQLite only, as its sessions: on PostgreSQL several servers share
-	 * the accounts, and each request asks the database. */
-	bool keep =
-	    st->sqlite && user_id && strlen(user_id) < STORE_ID_LEN && strlen(org) < STORE_ID_LEN;
-	struct two_factor_cache *tc = st->two_factor;
-	uint64_t generation = 0;
-	if (keep) {
-		pthread_mutex_lock(&tc->lock);
-		generation = tc->generation;
-		const struct two_factor_slot *sl = two_factor_slot_of(tc, user_id);
-		bool hit = sl->used && sl->generation == generation &&
-			   strcmp(sl->user_id, user_id) == 0 && strcmp(sl->org_id, org) == 0 &&
-			   monotonic_ns() - sl->at < TWO_FACTOR_TTL;
-		if (hit) {
-			*required = sl->required;
-			*enrolled = sl->enrolled;
-		}
-		pthread_mutex_unlock(&tc->lock);
-		if (hit)
-			return WM_OK;
-	}
-	wm_err e = DISPATCH(two_factor_state, user_id, org_id, required, enrolled);
-	if (e == WM_OK && keep) {
-		pthread_mutex_lock(&tc->lock);
-		if (tc->generation == generation) {
-			struct two_factor_slot *sl = two_factor_slot_of(tc, user_id);
-			sl->used = true;
-			sl->required = *required;
-			sl->enrolled = *enrolled;
-			memcpy(sl->user_id, user_id, strlen(user_id) + 1);
-			memcpy(sl->org_id, org, strlen(org) + 1);
-			sl->at = monotonic_ns();
-			sl->generation = generation;
-		}
-		pthread_mutex_unlock(&tc->lock);
-	}
-	return e;
+	return DISPATCH(two_factor_state, user_id, org_id, required, enrolled);
 }
 
 wm_err store_two_factor_begin(struct store *st, const char *user_id, const unsigned char *secret,
 			      size_t len, int64_t now)
 {
-	wm_err e = DISPATCH(two_factor_begin, user_id, secret, len, now);
-	two_factor_forget(st);
-	return e;
+	return DISPATCH(two_factor_begin, user_id, secret, len, now);
 }
 
 wm_err store_two_factor_confirm(struct store *st, const char *user_id, int64_t step,
 				const unsigned char (*hashes)[KEYRING_BLIND_LEN], size_t n,
 				int64_t now, const struct store_account_event *ev)
 {
-	wm_err e = DISPATCH(two_factor_confirm, user_id, step, hashes, n, now, ev);
-	two_factor_forget(st);
-	return e;
+	return DISPATCH(two_factor_confirm, user_id, step, hashes, n, now, ev);
 }
 
 wm_err store_two_factor_use_step(struct store *st, const char *user_id, int64_t step)
@@ -525,18 +422,14 @@ wm_err store_two_factor_use_recovery(struct store *st, const char *user_id,
 wm_err store_two_factor_remove(struct store *st, const char *user_id, bool revoke_sessions,
 			       const struct store_account_event *ev)
 {
-	wm_err e = DISPATCH(two_factor_remove, user_id, revoke_sessions, ev);
-	two_factor_forget(st);
-	return e;
+	return DISPATCH(two_factor_remove, user_id, revoke_sessions, ev);
 }
 
 wm_err store_org_set_two_factor(struct store *st, const char *org_id, int expected, bool required,
 				int64_t now, const char *updated_at,
 				const struct store_account_event *ev)
 {
-	wm_err e = DISPATCH(org_set_two_factor, org_id, expected, required, now, updated_at, ev);
-	two_factor_forget(st);
-	return e;
+	return DISPATCH(org_set_two_factor, org_id, expected, required, now, updated_at, ev);
 }
 
 wm_err store_import_ref_find(struct store *st, const char *org_id, const unsigned char *hash,

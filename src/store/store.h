@@ -635,9 +635,9 @@ wm_err store_two_factor_get(struct store *st, const char *user_id, struct store_
 /* Whether org_id (NULL or "": none, never required) requires two-factor
  * sign-in, and whether user_id has a confirmed enrolment: asked on every
  * request of an account. On SQLite an answer is kept for at most a
- * second, and forgotten at once by every change of either made through
- * this store, so a requirement holds from the next request (as for a
- * session's end); on PostgreSQL each request asks the database. */
+ * second with the sessions (sqlite.c), and forgotten at once by every
+ * change of either, so a requirement holds from the next request (as a
+ * session's end does); on PostgreSQL each request asks the database. */
 wm_err store_two_factor_state(struct store *st, const char *user_id, const char *org_id,
 			      bool *required, bool *enrolled);
 
