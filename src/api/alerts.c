@@ -11,10 +11,16 @@
  * may read (a clinician under a share never sees an NRM or asylum rule),
  * and the snoozes in force. Every survivor an answer shows is a read of
  * their record, audited before the answer goes.
+ *
+ * The dashboard keeps what it shows of each survivor between requests
+ * (case_cache.h), under the record's change stamp: a record that has not
+ * changed since it was last shown, on the same day, is neither opened nor
+ * judged again; only its read is audited again.
  */
 #include <assert.h>
 #include <malloc.h>
 #include <pthread.h>
+#include <sodium.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +31,7 @@
 #include "../util/buf.h"
 #include "../util/jsonw.h"
 #include "call.h"
+#include "case_cache.h"
 
 /* The parts of the record the rules read, in the order asked of the store. */
 enum part { P_REG, P_APPT, P_REF, P_MED, P_NRM, P_ASYLUM, P_PLAN, P_REVIEW, P_SNOOZE, P_COUNT };
@@ -136,7 +143,16 @@ struct appt_ref {
 
 /* One survivor of the dashboard's caseload. */
 struct case_row {
-	json_t *json;
+	struct case_view *v; /* what is shown of them: from the cache, or made after the walk */
+	/* A survivor judged afresh, until v is made: */
+	struct alert *alerts; /* in force, not snoozed */
+	size_t nalerts;
+	char *text; /* survivor_json's text */
+	size_t len;
+	size_t win_first, win_n; /* their appointments in the judge's window */
+	struct case_key key;
+	bool keep; /* v goes into the cache once made */
+	/* What the answer shows of them. */
 	struct shown top; /* their most urgent alert, when has_top */
 	bool has_top;
 	int counts[ALERT_SEVERITY_COUNT];
@@ -172,6 +188,13 @@ struct judge {
 	size_t nrows, caprows;
 	struct appt_ref *window;
 	size_t nwindow;
+	bool window_full; /* an appointment was left out of the window */
+	/* The dashboard's cache: whether it may be used, the calendar's hash,
+	 * and the entries found, in the store's order (known, then each). */
+	bool cacheable;
+	uint64_t calendar;
+	struct case_view **hits;
+	size_t nhits, caphits, hit_next;
 	struct calendar cal[CALENDARS_MAX];
 	size_t ncal;
 	wm_err err;
@@ -274,9 +297,18 @@ static void judge_free(struct judge *j)
 	alert_list_free(&j->found);
 	free(j->shown);
 	free(j->audit);
-	for (size_t i = 0; i < j->nrows; i++)
-		json_decref(j->rows[i].json);
+	for (size_t i = 0; i < j->nrows; i++) {
+		struct case_row *row = &j->rows[i];
+		case_view_free(row->v);
+		free(row->alerts);
+		if (row->text)
+			sodium_memzero(row->text, row->len);
+		free(row->text);
+	}
 	free(j->rows);
+	for (size_t i = j->hit_next; i < j->nhits; i++)
+		case_view_free(j->hits[i]);
+	free(j->hits);
 	free(j->window);
 	for (size_t i = 0; i < j->ncal; i++)
 		free(j->cal[i].days);
@@ -516,8 +548,12 @@ static void window_add(struct judge *j, const struct store_survivor *s, const st
 	for (size_t i = 0; i < r->nappointments; i++) {
 		const struct alert_appointment *ap = &r->appointments[i];
 		if (ap->day == ALERT_NO_DAY || ap->day < j->day ||
-		    ap->day >= j->day + DASHBOARD_DAYS || j->nwindow == DASHBOARD_APPOINTMENTS_MAX)
+		    ap->day >= j->day + DASHBOARD_DAYS)
 			continue;
+		if (j->nwindow == DASHBOARD_APPOINTMENTS_MAX) {
+			j->window_full = true;
+			continue;
+		}
 		struct appt_ref *w = &j->window[j->nwindow++];
 		snprintf(w->id, sizeof w->id, "%s", ap->id);
 		snprintf(w->survivor_id, sizeof w->survivor_id, "%s", s->id);
@@ -528,6 +564,29 @@ static void window_add(struct judge *j, const struct store_survivor *s, const st
 	}
 }
 
+/* Judges the record of cs on D into j->found; r (and the parts it points
+ * to) stay filled for the caller. */
+static bool evaluate(struct judge *j, const struct store_case *cs, struct alert_record *r,
+		     struct alert_nrm *nrm, struct alert_asylum *asy, struct alert_plan *plan)
+{
+	const struct store_survivor *s = cs->survivor;
+	*r = (struct alert_record){.survivor_id = s->id};
+	survivor_facts(s->body, r);
+	if (!record_parts(j, cs, r, nrm, asy, plan)) {
+		j->err = WM_ERR_NOMEM;
+		return false;
+	}
+	struct workdays cal;
+	calendar_of(j, s->org_id, &cal);
+	j->found.n = 0;
+	wm_err e = alerts_evaluate(r, j->day, &cal, &j->found);
+	if (e != WM_OK || j->err != WM_OK) {
+		j->err = e != WM_OK ? e : j->err;
+		return false;
+	}
+	return true;
+}
+
 /* Called by the store for each survivor of the caseload. */
 static void judge_one(void *ctx, const struct store_case *cs)
 {
@@ -535,23 +594,12 @@ static void judge_one(void *ctx, const struct store_case *cs)
 	if (j->err != WM_OK)
 		return;
 	const struct store_survivor *s = cs->survivor;
-	struct alert_record r = {.survivor_id = s->id};
+	struct alert_record r;
 	struct alert_nrm nrm;
 	struct alert_asylum asy;
 	struct alert_plan plan;
-	survivor_facts(s->body, &r);
-	if (!record_parts(j, cs, &r, &nrm, &asy, &plan)) {
-		j->err = WM_ERR_NOMEM;
+	if (!evaluate(j, cs, &r, &nrm, &asy, &plan))
 		return;
-	}
-	struct workdays cal;
-	calendar_of(j, s->org_id, &cal);
-	j->found.n = 0;
-	wm_err e = alerts_evaluate(&r, j->day, &cal, &j->found);
-	if (e != WM_OK || j->err != WM_OK) {
-		j->err = e != WM_OK ? e : j->err;
-		return;
-	}
 	struct resource res = {.org_id = s->org_id, .shared_with_org = s->shared_with_org};
 	size_t first = j->nshown;
 	for (size_t i = 0; i < j->found.n; i++) {
@@ -559,7 +607,7 @@ static void judge_one(void *ctx, const struct store_case *cs)
 		if (policy_decide(&j->c->who, alert_rule_read(a->rule), &res) != POLICY_ALLOW)
 			continue; /* a rule about parts of the record this reader may not see */
 		int until = snoozed_until(j, cs, a);
-		if (until && (!j->include_snoozed || j->dashboard))
+		if (until && !j->include_snoozed)
 			continue;
 		if (!grow((void **)&j->shown, &j->capshown, j->nshown + 1, sizeof *j->shown)) {
 			j->err = WM_ERR_NOMEM;
@@ -571,37 +619,131 @@ static void judge_one(void *ctx, const struct store_case *cs)
 		snprintf(sh->survivor_id, sizeof sh->survivor_id, "%s", s->id);
 		sh->snoozed_until = until;
 	}
-	bool shows = j->nshown > first || j->dashboard;
-	if (shows) {
+	if (j->nshown > first) {
 		if (!grow((void **)&j->audit, &j->capaudit, j->naudit + 1, sizeof *j->audit)) {
 			j->err = WM_ERR_NOMEM;
 			return;
 		}
 		call_audit(j->c, s->id, "read", &j->audit[j->naudit++]);
 	}
-	if (!j->dashboard)
+}
+
+/* ---- the dashboard's walk ---- */
+
+/* The cache's key for survivor s of the dashboard's caseload at stamp. */
+static void dash_key(const struct judge *j, const struct store_survivor *s, int64_t stamp,
+		     struct case_key *key)
+{
+	memset(key, 0, sizeof *key);
+	snprintf(key->survivor_id, sizeof key->survivor_id, "%s", s->id);
+	key->stamp = stamp;
+	key->day = j->day;
+	key->calendar = j->calendar;
+	struct resource res = {.org_id = s->org_id, .shared_with_org = s->shared_with_org};
+	key->view = (int)policy_view(&j->c->who, &res);
+}
+
+/* Asked by the store before it opens s's record: whether the cache holds
+ * what the dashboard shows of it at this stamp (kept in j->hits if so). */
+static bool dash_known(void *ctx, const struct store_survivor *s, int64_t stamp)
+{
+	struct judge *j = ctx;
+	if (!j->cacheable || stamp == STORE_NO_STAMP || j->err != WM_OK)
+		return false;
+	struct case_key key;
+	dash_key(j, s, stamp, &key);
+	struct case_view *v = case_cache_get(&key);
+	if (!v)
+		return false;
+	if (!grow((void **)&j->hits, &j->caphits, j->nhits + 1, sizeof *j->hits)) {
+		case_view_free(v);
+		return false;
+	}
+	j->hits[j->nhits++] = v;
+	return true;
+}
+
+/* Judges a survivor the cache did not know into row: their alerts in force
+ * and not snoozed, their text and their appointments in the window. */
+static bool dash_judge(struct judge *j, const struct store_case *cs, struct case_row *row)
+{
+	const struct store_survivor *s = cs->survivor;
+	struct alert_record r;
+	struct alert_nrm nrm;
+	struct alert_asylum asy;
+	struct alert_plan plan;
+	if (!evaluate(j, cs, &r, &nrm, &asy, &plan))
+		return false;
+	row->alerts = malloc((j->found.n ? j->found.n : 1) * sizeof *row->alerts);
+	json_t *o = row->alerts ? survivor_json(j->c, s) : NULL;
+	struct buf b = BUF_INIT;
+	if (o && jsonw_value(&b, o))
+		row->text = buf_take(&b, &row->len);
+	buf_wipe(&b);
+	json_decref(o);
+	if (!row->text) {
+		j->err = WM_ERR_NOMEM;
+		return false;
+	}
+	for (size_t i = 0; i < j->found.n; i++) {
+		const struct alert *a = &j->found.items[i];
+		if (snoozed_until(j, cs, a))
+			continue; /* the dashboard shows no snoozed alert */
+		row->alerts[row->nalerts] = *a;
+		row->alerts[row->nalerts++].survivor_id = NULL;
+	}
+	row->win_first = j->nwindow;
+	window_add(j, s, cs, &r);
+	row->win_n = j->nwindow - row->win_first;
+	dash_key(j, s, cs->stamp, &row->key);
+	row->keep = j->cacheable && cs->stamp != STORE_NO_STAMP && !j->window_full;
+	return true;
+}
+
+/* Called by the store for each survivor of the dashboard's caseload. */
+static void dash_one(void *ctx, const struct store_case *cs)
+{
+	struct judge *j = ctx;
+	if (j->err != WM_OK)
 		return;
-	if (!grow((void **)&j->rows, &j->caprows, j->nrows + 1, sizeof *j->rows)) {
+	const struct store_survivor *s = cs->survivor;
+	if (!grow((void **)&j->rows, &j->caprows, j->nrows + 1, sizeof *j->rows) ||
+	    !grow((void **)&j->audit, &j->capaudit, j->naudit + 1, sizeof *j->audit)) {
 		j->err = WM_ERR_NOMEM;
 		return;
 	}
 	struct case_row *row = &j->rows[j->nrows];
 	memset(row, 0, sizeof *row);
-	row->json = survivor_json(j->c, s);
-	if (!row->json) {
-		j->err = WM_ERR_NOMEM;
+	row->order = j->nrows++;
+	if (cs->known) {
+		assert(j->hit_next < j->nhits);
+		row->v = j->hits[j->hit_next++];
+	} else if (!dash_judge(j, cs, row)) {
 		return;
 	}
-	row->order = j->nrows++;
-	for (size_t i = first; i < j->nshown; i++) {
-		const struct shown *sh = &j->shown[i];
+	const struct alert *alerts = row->v ? row->v->alerts : row->alerts;
+	size_t nalerts = row->v ? row->v->nalerts : row->nalerts;
+	struct resource res = {.org_id = s->org_id, .shared_with_org = s->shared_with_org};
+	for (size_t i = 0; i < nalerts; i++) {
+		const struct alert *a = &alerts[i];
+		if (policy_decide(&j->c->who, alert_rule_read(a->rule), &res) != POLICY_ALLOW)
+			continue; /* a rule about parts of the record this reader may not see */
+		if (!grow((void **)&j->shown, &j->capshown, j->nshown + 1, sizeof *j->shown)) {
+			j->err = WM_ERR_NOMEM;
+			return;
+		}
+		struct shown *sh = &j->shown[j->nshown++];
+		sh->a = *a;
+		sh->a.survivor_id = NULL; /* set once the list stops moving */
+		snprintf(sh->survivor_id, sizeof sh->survivor_id, "%s", s->id);
+		sh->snoozed_until = 0;
 		row->counts[sh->a.severity]++;
 		if (!row->has_top || shown_cmp(sh, &row->top) < 0) {
 			row->top = *sh;
 			row->has_top = true;
 		}
 	}
-	window_add(j, s, cs, &r);
+	call_audit(j->c, s->id, "read", &j->audit[j->naudit++]);
 }
 
 /* Walks the caseload the request names: f is filled by the caller. */
@@ -612,7 +754,10 @@ static bool judge_caseload(struct judge *j, const struct store_survivor_filter *
 		if (!j->window)
 			return call_fail(j->c, WM_ERR_NOMEM, NULL);
 	}
-	wm_err e = store_caseload(j->c->app->store, f, j->l->kinds, P_COUNT, judge_one, j);
+	wm_err e =
+	    j->dashboard
+		? store_caseload(j->c->app->store, f, j->l->kinds, P_COUNT, dash_known, dash_one, j)
+		: store_caseload(j->c->app->store, f, j->l->kinds, P_COUNT, NULL, judge_one, j);
 	if (e == WM_OK)
 		e = j->err;
 	if (e != WM_OK)
@@ -669,30 +814,10 @@ static json_t *alerts_array(const struct judge *j)
 	return items;
 }
 
-static json_t *counts_json(const int counts[ALERT_SEVERITY_COUNT])
-{
-	json_t *o = json_object();
-	for (int s = 0; o && s < ALERT_SEVERITY_COUNT; s++)
-		json_object_set_new(o, alert_severity_name((enum alert_severity)s),
-				    json_integer(counts[s]));
-	return o;
-}
-
 /* Reads ?as_of= (default today): the day D the rules judge on. */
 static bool as_of_param(struct call *c, int *day)
 {
 	return call_query_date(c, "as_of", c->today, day);
-}
-
-/* The answer, held until every survivor it shows has its audit entry. */
-static void answer(struct call *c, struct judge *j, json_t *body)
-{
-	if (!body) {
-		call_fail(c, WM_ERR_NOMEM, NULL);
-		return;
-	}
-	http_respond_json(c->req, 200, body);
-	call_answer_after_audit(c, j->audit, j->naudit);
 }
 
 static void text_member(struct buf *b, const char *name, const char *value)
@@ -797,50 +922,164 @@ static int row_cmp(const void *pa, const void *pb)
 	return a->order < b->order ? -1 : a->order > b->order;
 }
 
-static int window_cmp(const void *pa, const void *pb)
+static int appt_cmp(const void *pa, const void *pb)
 {
-	const struct appt_ref *a = pa, *b = pb;
+	const struct case_appt *a = *(const struct case_appt *const *)pa;
+	const struct case_appt *b = *(const struct case_appt *const *)pb;
 	if (a->starts_at != b->starts_at)
 		return a->starts_at < b->starts_at ? -1 : 1;
 	return strcmp(a->id, b->id);
 }
 
-/* The dashboard's appointments, read in full (their survivors are already
- * audited as shown). */
-static json_t *window_json(struct judge *j)
+/* Makes row->v for a survivor judged afresh: their window's appointments
+ * read in full (the survivor is already audited as shown), then the view,
+ * kept in the cache when it may be. */
+static bool dash_make(struct judge *j, struct case_row *row)
 {
 	const struct kind *k = j->l->kinds[P_APPT];
-	qsort(j->window, j->nwindow, sizeof *j->window, window_cmp);
-	json_t *items = json_array();
-	for (size_t i = 0; items && i < j->nwindow; i++) {
-		const struct appt_ref *w = &j->window[i];
+	struct case_appt *appts = calloc(row->win_n ? row->win_n : 1, sizeof *appts);
+	size_t n = 0;
+	wm_err e = appts ? WM_OK : WM_ERR_NOMEM;
+	for (size_t i = 0; e == WM_OK && i < row->win_n; i++) {
+		const struct appt_ref *w = &j->window[row->win_first + i];
 		struct store_item it = {0};
-		wm_err e =
-		    store_item_get(j->c->app->store, k, w->org_id, w->survivor_id, w->id, &it);
-		if (e == WM_ERR_NOT_FOUND)
-			continue; /* changed since the walk: gone is gone */
-		if (e != WM_OK) {
-			json_decref(items);
-			return NULL;
+		e = store_item_get(j->c->app->store, k, w->org_id, w->survivor_id, w->id, &it);
+		if (e == WM_ERR_NOT_FOUND) {
+			e = WM_OK; /* changed since the walk: gone is gone */
+			row->keep = false;
+			continue;
 		}
+		if (e != WM_OK)
+			break;
 		struct resource res = {.org_id = w->org_id, .shared_with_org = w->shared};
 		json_t *o = item_json(j->c, k, &res, &it);
-		if (o)
-			json_object_set_new(o, "interpreter_status", json_string(w->interpreter));
-		json_array_append_new(items, o);
 		store_item_clear(&it);
+		struct buf b = BUF_INIT;
+		if (o &&
+		    json_object_set_new(o, "interpreter_status", json_string(w->interpreter)) ==
+			0 &&
+		    jsonw_value(&b, o)) {
+			struct case_appt *a = &appts[n++];
+			a->starts_at = w->starts_at;
+			snprintf(a->id, sizeof a->id, "%s", w->id);
+			a->text = buf_take(&b, &a->len);
+			if (!a->text)
+				e = WM_ERR_NOMEM;
+		} else {
+			e = WM_ERR_NOMEM;
+		}
+		buf_wipe(&b);
+		json_decref(o);
 	}
-	return items;
+	if (e == WM_OK) {
+		row->v = case_view_make(&row->key, row->alerts, row->nalerts, appts, n, row->text,
+					row->len);
+		if (!row->v)
+			e = WM_ERR_NOMEM;
+		else if (row->keep)
+			case_cache_put(row->v);
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (appts[i].text)
+			sodium_memzero((char *)(uintptr_t)appts[i].text, appts[i].len);
+		free((char *)(uintptr_t)appts[i].text);
+	}
+	free(appts);
+	j->err = e;
+	return e == WM_OK;
 }
 
-static json_t *top_json(const struct case_row *row)
+static void counts_text(struct buf *b, const int counts[ALERT_SEVERITY_COUNT])
 {
-	if (!row->has_top)
-		return json_null();
+	buf_addc(b, '{');
+	for (int s = 0; s < ALERT_SEVERITY_COUNT; s++) {
+		if (s)
+			buf_addc(b, ',');
+		const char *name = alert_severity_name((enum alert_severity)s);
+		jsonw_string(b, name, strlen(name));
+		buf_addf(b, ":%d", counts[s]);
+	}
+	buf_addc(b, '}');
+}
+
+/* One survivor of the answer: their text with their alerts' counts and
+ * their most urgent alert added. */
+static void row_text(struct buf *b, const struct case_row *row)
+{
+	const struct case_view *v = row->v;
+	assert(v->len >= 2 && v->text[v->len - 1] == '}');
+	buf_add(b, v->text, v->len - 1);
+	buf_adds(b, ",\"alert_counts\":");
+	counts_text(b, row->counts);
+	buf_adds(b, ",\"most_urgent_alert\":");
+	if (!row->has_top) {
+		buf_adds(b, "null}");
+		return;
+	}
 	char due[DATE_TEXT_LEN];
 	date_format(row->top.a.due_on, due);
-	return json_pack("{s:s, s:s, s:s}", "rule", alert_rule_name(row->top.a.rule), "severity",
-			 alert_severity_name(row->top.a.severity), "due_on", due);
+	buf_adds(b, "{\"rule\":");
+	const char *rule = alert_rule_name(row->top.a.rule);
+	jsonw_string(b, rule, strlen(rule));
+	text_member(b, "severity", alert_severity_name(row->top.a.severity));
+	text_member(b, "due_on", due);
+	buf_adds(b, "}}");
+}
+
+/* The dashboard's answer, written straight as text. */
+static char *dash_text(struct judge *j, const char *advocate_id, size_t *len)
+{
+	size_t nappts = 0;
+	for (size_t i = 0; i < j->nrows; i++)
+		nappts += j->rows[i].v->nappts;
+	const struct case_appt **appts = calloc(nappts ? nappts : 1, sizeof *appts);
+	if (!appts)
+		return NULL;
+	nappts = 0;
+	for (size_t i = 0; i < j->nrows; i++)
+		for (size_t k = 0; k < j->rows[i].v->nappts; k++)
+			appts[nappts++] = &j->rows[i].v->appts[k];
+	if (nappts)
+		qsort(appts, nappts, sizeof *appts, appt_cmp);
+	if (nappts > DASHBOARD_APPOINTMENTS_MAX)
+		nappts = DASHBOARD_APPOINTMENTS_MAX;
+	char as_of[DATE_TEXT_LEN];
+	date_format(j->day, as_of);
+	struct buf b = BUF_INIT;
+	buf_adds(&b, "{\"as_of\":\"");
+	buf_adds(&b, as_of);
+	buf_addc(&b, '"');
+	if (advocate_id)
+		text_member(&b, "advocate_id", advocate_id);
+	buf_adds(&b, ",\"alerts\":[");
+	for (size_t i = 0; i < j->nshown; i++) {
+		if (i)
+			buf_addc(&b, ',');
+		alert_text(&b, &j->shown[i].a, 0);
+	}
+	int total[ALERT_SEVERITY_COUNT] = {0};
+	for (size_t i = 0; i < j->nrows; i++)
+		for (int s = 0; s < ALERT_SEVERITY_COUNT; s++)
+			total[s] += j->rows[i].counts[s];
+	buf_adds(&b, "],\"alert_counts\":");
+	counts_text(&b, total);
+	buf_adds(&b, ",\"appointments\":[");
+	for (size_t i = 0; i < nappts; i++) {
+		if (i)
+			buf_addc(&b, ',');
+		buf_add(&b, appts[i]->text, appts[i]->len);
+	}
+	buf_adds(&b, "],\"survivors\":[");
+	for (size_t i = 0; i < j->nrows; i++) {
+		if (i)
+			buf_addc(&b, ',');
+		row_text(&b, &j->rows[i]);
+	}
+	buf_adds(&b, "]}");
+	free(appts);
+	char *text = buf_take(&b, len);
+	buf_free(&b);
+	return text;
 }
 
 /* GET /dashboard?advocate=me|ID&as_of=DATE: one caseload in one call. */
@@ -858,34 +1097,32 @@ void dashboard_get(struct call *c)
 	j.dashboard = true;
 	struct store_survivor_filter f;
 	caseload_filter(c, advocate_id, &f);
-	if (!judge_caseload(&j, &f)) {
-		judge_free(&j);
-		return;
+	if (f.org_id) {
+		/* One organisation's caseload: one calendar, known before the
+		 * walk, so what the cache holds can be checked against it. (A
+		 * clinician's shares span organisations: judged afresh.) */
+		struct workdays cal;
+		calendar_of(&j, f.org_id, &cal);
+		j.calendar = case_calendar_hash(cal.extra, cal.nextra);
+		j.cacheable = j.err == WM_OK;
+		j.err = WM_OK;
 	}
-	if (j.nrows)
-		qsort(j.rows, j.nrows, sizeof *j.rows, row_cmp);
-	json_t *survivors = json_array();
-	int total[ALERT_SEVERITY_COUNT] = {0};
-	for (size_t i = 0; survivors && i < j.nrows; i++) {
-		struct case_row *row = &j.rows[i];
-		for (int s = 0; s < ALERT_SEVERITY_COUNT; s++)
-			total[s] += row->counts[s];
-		json_object_set_new(row->json, "alert_counts", counts_json(row->counts));
-		json_object_set_new(row->json, "most_urgent_alert", top_json(row));
-		json_array_append(survivors, row->json);
+	bool ok = judge_caseload(&j, &f);
+	for (size_t i = 0; ok && i < j.nrows; i++)
+		if (!j.rows[i].v && !dash_make(&j, &j.rows[i]))
+			ok = call_fail(c, j.err, NULL);
+	if (ok) {
+		if (j.nrows)
+			qsort(j.rows, j.nrows, sizeof *j.rows, row_cmp);
+		size_t len = 0;
+		char *text = dash_text(&j, shared ? NULL : advocate_id, &len);
+		if (!text) {
+			call_fail(c, WM_ERR_NOMEM, NULL);
+		} else {
+			http_respond(c->req, 200, "application/json", text, len);
+			call_answer_after_audit(c, j.audit, j.naudit);
+		}
 	}
-	json_t *appointments = window_json(&j);
-	char as_of[DATE_TEXT_LEN];
-	date_format(day, as_of);
-	json_t *body = NULL;
-	if (survivors && appointments)
-		body = json_pack("{s:s, s:s?, s:o, s:o, s:O, s:O}", "as_of", as_of, "advocate_id",
-				 shared ? NULL : advocate_id, "alerts", alerts_array(&j),
-				 "alert_counts", counts_json(total), "appointments", appointments,
-				 "survivors", survivors);
-	json_decref(survivors);
-	json_decref(appointments);
-	answer(c, &j, body);
 	judge_free(&j);
 }
 
@@ -1133,7 +1370,7 @@ bool alerts_of_survivor(struct call *c, const struct store_survivor *s, int day,
 		 * advocate narrows the walk to their caseload. */
 		struct store_survivor_filter f;
 		caseload_filter(c, json_string_value(json_object_get(s->body, "advocate_id")), &f);
-		e = store_caseload(c->app->store, &f, o.j.l->kinds, P_COUNT, judge_only, &o);
+		e = store_caseload(c->app->store, &f, o.j.l->kinds, P_COUNT, NULL, judge_only, &o);
 		if (e == WM_OK)
 			e = o.j.err;
 	}

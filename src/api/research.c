@@ -458,7 +458,7 @@ void research_export(struct call *c)
 	 * consent, checked on each, decides who is in. */
 	struct store_survivor_filter f = {
 	    .org_id = c->who.org_id, .today = c->today, .now = c->now};
-	wm_err e = store_caseload(c->app->store, &f, kinds, P_COUNT, each_survivor, &x);
+	wm_err e = store_caseload(c->app->store, &f, kinds, P_COUNT, NULL, each_survivor, &x);
 	if (e == WM_OK)
 		e = x.err;
 	struct anon_row *anon = e == WM_OK ? calloc(x.n ? x.n : 1, sizeof *anon) : NULL;

@@ -81,7 +81,7 @@ wm_err sqlite_share_list(struct sqlite_store *st, const char *org_id, int review
 wm_err sqlite_share_get(struct sqlite_store *st, const char *org_id, const char *id, struct store_share *out);
 wm_err sqlite_share_review(struct sqlite_store *st, const char *org_id, const char *id, int expected, int64_t at, const char *by, struct store_share *out);
 wm_err sqlite_survivor_erase(struct sqlite_store *st, const char *survivor_id, int64_t at, const char *ran_by, const char *reason);
-wm_err sqlite_caseload(struct sqlite_store *st, const struct store_survivor_filter *f, const struct kind *const *kinds, size_t nkinds, void (*each)(void *ctx, const struct store_case *c), void *ctx);
+wm_err sqlite_caseload(struct sqlite_store *st, const struct store_survivor_filter *f, const struct kind *const *kinds, size_t nkinds, store_known_fn known, void (*each)(void *ctx, const struct store_case *c), void *ctx);
 wm_err sqlite_org_days(struct sqlite_store *st, const char *org_id, int **days, size_t *n);
 wm_err sqlite_org_days_set(struct sqlite_store *st, const char *org_id, const int *days, size_t n, const char *by, int64_t at);
 wm_err sqlite_report_outcomes(struct sqlite_store *st, bool all_orgs, const char *org_id, const struct report_span *period, struct report_raw *out, const struct report_span *months, size_t nmonths, struct report_raw *month_out);
@@ -159,7 +159,7 @@ wm_err pg_share_list(struct pg_store *st, const char *org_id, int reviewed, int6
 wm_err pg_share_get(struct pg_store *st, const char *org_id, const char *id, struct store_share *out);
 wm_err pg_share_review(struct pg_store *st, const char *org_id, const char *id, int expected, int64_t at, const char *by, struct store_share *out);
 wm_err pg_survivor_erase(struct pg_store *st, const char *survivor_id, int64_t at, const char *ran_by, const char *reason);
-wm_err pg_caseload(struct pg_store *st, const struct store_survivor_filter *f, const struct kind *const *kinds, size_t nkinds, void (*each)(void *ctx, const struct store_case *c), void *ctx);
+wm_err pg_caseload(struct pg_store *st, const struct store_survivor_filter *f, const struct kind *const *kinds, size_t nkinds, store_known_fn known, void (*each)(void *ctx, const struct store_case *c), void *ctx);
 wm_err pg_org_days(struct pg_store *st, const char *org_id, int **days, size_t *n);
 wm_err pg_org_days_set(struct pg_store *st, const char *org_id, const int *days, size_t n, const char *by, int64_t at);
 wm_err pg_report_outcomes(struct pg_store *st, bool all_orgs, const char *org_id, const struct report_span *period, struct report_raw *out, const struct report_span *months, size_t nmonths, struct report_raw *month_out);

@@ -3378,9 +3378,10 @@ static wm_err case_rows_read(struct conn *c, const struct kind *k,
 }
 
 wm_err pg_caseload(struct pg_store *st, const struct store_survivor_filter *f,
-		   const struct kind *const *kinds, size_t nkinds,
+		   const struct kind *const *kinds, size_t nkinds, store_known_fn known,
 		   void (*each)(void *ctx, const struct store_case *c), void *ctx)
 {
+	(void)known; /* no change stamps here yet: every record is opened */
 	enum reach reach = reach_of(f);
 	if (reach != REACH_ORG && reach != REACH_SHARED)
 		return WM_ERR_INVALID; /* one organisation's, or those shared with one */
@@ -3408,8 +3409,10 @@ wm_err pg_caseload(struct pg_store *st, const struct store_survivor_filter *f,
 				items[k] = rows[k].rows + rows[k].first[i];
 				count[k] = rows[k].first[i + 1] - rows[k].first[i];
 			}
-			struct store_case one = {
-			    .survivor = &b->s[i], .items = items, .count = count};
+			struct store_case one = {.survivor = &b->s[i],
+						 .items = items,
+						 .count = count,
+						 .stamp = STORE_NO_STAMP};
 			each(ctx, &one);
 		}
 		for (size_t i = 0; i < b->n; i++)

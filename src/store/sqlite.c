@@ -2128,10 +2128,15 @@ wm_err store_sqlite_list_plan(struct store *generic, int shape, char *out, size_
 	return e;
 }
 
-wm_err sqlite_survivor_list(struct sqlite_store *st, const struct store_survivor_filter *f,
-			    int64_t after, int limit,
-			    void (*each)(void *ctx, const struct store_survivor *s), void *ctx,
-			    bool *more)
+struct case_batch;
+static wm_err case_keep(struct case_batch *b, sqlite3_stmt *s, bool shared);
+
+/* sqlite_survivor_list on connection c; with raw, each row is kept in raw
+ * unopened (case_keep) instead of being opened and passed to each. */
+static wm_err survivor_list_on(struct sqlite_store *st, struct conn *c,
+			       const struct store_survivor_filter *f, int64_t after, int limit,
+			       void (*each)(void *ctx, const struct store_survivor *s), void *ctx,
+			       bool *more, struct case_batch *raw)
 {
 	*more = false;
 	assert(limit >= 1 && limit <= STORE_LIST_MAX);
@@ -2141,7 +2146,6 @@ wm_err sqlite_survivor_list(struct sqlite_store *st, const struct store_survivor
 	unsigned char idx[KEYRING_BLIND_LEN];
 	if (f->name && !codec_name_index(st->keys, f->name, idx))
 		return WM_OK; /* a name that cannot be folded matches nobody */
-	struct conn *c = acquire(st);
 	sqlite3_stmt *s =
 	    stmt(c, r == REACH_SHARED ? Q_SURV_LIST_SHARED : list_shape(f, r == REACH_ALL));
 	wm_err e = WM_ERR_IO;
@@ -2168,6 +2172,12 @@ wm_err sqlite_survivor_list(struct sqlite_store *st, const struct store_survivor
 				*more = true;
 				break;
 			}
+			if (raw) {
+				e = case_keep(raw, s, r == REACH_SHARED);
+				if (e != WM_OK)
+					break;
+				continue;
+			}
 			struct store_survivor sv = {0};
 			e = read_survivor(st, s, &sv);
 			if (e != WM_OK)
@@ -2180,6 +2190,16 @@ wm_err sqlite_survivor_list(struct sqlite_store *st, const struct store_survivor
 			e = map_rc(rc);
 		done(s);
 	}
+	return e;
+}
+
+wm_err sqlite_survivor_list(struct sqlite_store *st, const struct store_survivor_filter *f,
+			    int64_t after, int limit,
+			    void (*each)(void *ctx, const struct store_survivor *s), void *ctx,
+			    bool *more)
+{
+	struct conn *c = acquire(st);
+	wm_err e = survivor_list_on(st, c, f, after, limit, each, ctx, more, NULL);
 	release(st, c);
 	return e;
 }
@@ -3513,16 +3533,61 @@ wm_err sqlite_survivor_erase(struct sqlite_store *st, const char *survivor_id, i
 
 struct case_batch {
 	struct store_survivor s[CASE_BATCH];
+	/* Each survivor's record as stored, until opened (case_keep). */
+	unsigned char *sealed[CASE_BATCH];
+	size_t sealed_len[CASE_BATCH];
+	int key_id[CASE_BATCH];
+	int64_t stamp[CASE_BATCH];
+	bool known[CASE_BATCH];
 	size_t n;
 };
 
-static void case_collect(void *ctx, const struct store_survivor *s)
+/* Keeps the current row of a SURV_COLS statement in b, its body unopened. */
+static wm_err case_keep(struct case_batch *b, sqlite3_stmt *s, bool shared)
 {
-	struct case_batch *b = ctx;
 	assert(b->n < CASE_BATCH);
-	b->s[b->n] = *s;
-	json_incref(s->body); /* the list clears its own reference after this */
+	size_t i = b->n;
+	struct store_survivor *sv = &b->s[i];
+	memset(sv, 0, sizeof *sv);
+	sv->seq = sqlite3_column_int64(s, 0);
+	copy_col(s, 1, sv->id, sizeof sv->id);
+	copy_col(s, 2, sv->org_id, sizeof sv->org_id);
+	sv->version = sqlite3_column_int(s, 3);
+	copy_col(s, 4, sv->created_at, sizeof sv->created_at);
+	copy_col(s, 5, sv->updated_at, sizeof sv->updated_at);
+	sv->shared_with_org = shared;
+	b->key_id[i] = sqlite3_column_int(s, 6);
+	size_t len = (size_t)sqlite3_column_bytes(s, 7);
+	const void *blob = sqlite3_column_blob(s, 7);
+	b->sealed[i] = malloc(len ? len : 1);
+	if (!b->sealed[i])
+		return WM_ERR_NOMEM;
+	if (len)
+		memcpy(b->sealed[i], blob, len);
+	b->sealed_len[i] = len;
+	b->stamp[i] = 0;
+	b->known[i] = false;
 	b->n++;
+	return WM_OK;
+}
+
+/* Opens the record of survivor i of b. */
+static wm_err case_open(struct sqlite_store *st, struct case_batch *b, size_t i)
+{
+	char place[CODEC_PLACE_LEN];
+	codec_place(b->s[i].id, b->s[i].org_id, place);
+	return codec_open_record(st->keys, "survivor", place, b->key_id[i], b->sealed[i],
+				 b->sealed_len[i], &b->s[i].body);
+}
+
+static void case_batch_clear(struct case_batch *b)
+{
+	for (size_t i = 0; i < b->n; i++) {
+		store_survivor_clear(&b->s[i]);
+		free(b->sealed[i]); /* sealed: nothing to wipe */
+		b->sealed[i] = NULL;
+	}
+	b->n = 0;
 }
 
 /* The items of one kind for one batch, in survivor order. */
@@ -3618,8 +3683,76 @@ static wm_err case_rows_read(struct conn *c, const struct kind *k,
 	return e;
 }
 
+/* The change stamp of every survivor of b (store_case.stamp), then which of
+ * them the caller knows at it. */
+static wm_err case_stamps(struct conn *c, struct case_batch *b, store_known_fn known, void *ctx)
+{
+	static const char sql[] = "SELECT coalesce(max(seq), 0) FROM audit WHERE survivor_seq = ?1";
+	sqlite3_stmt *s = sqlite_cached(c, sql);
+	if (!s)
+		return WM_ERR_IO;
+	for (size_t i = 0; i < b->n; i++) {
+		sqlite3_bind_int64(s, 1, b->s[i].seq);
+		int rc = sqlite3_step(s);
+		b->stamp[i] = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+		sqlite_cached_done(s);
+		if (rc != SQLITE_ROW)
+			return map_rc(rc);
+		b->known[i] = known(ctx, &b->s[i], b->stamp[i]);
+	}
+	return WM_OK;
+}
+
+/* Reads one batch of the caseload after `after` into b and rows, in one
+ * read transaction: the stamps are of the records as read. */
+static wm_err case_batch_read(struct sqlite_store *st, const struct store_survivor_filter *f,
+			      int64_t after, const struct kind *const *kinds, size_t nkinds,
+			      store_known_fn known, void *ctx, struct case_batch *b,
+			      struct case_rows *rows, bool *more)
+{
+	static const char begin_sql[] = "BEGIN", commit_sql[] = "COMMIT";
+	struct conn *c = acquire(st);
+	/* A connection already inside a transaction (a batch's) reads in it. */
+	sqlite3_stmt *bs = sqlite3_get_autocommit(c->db) ? sqlite_cached(c, begin_sql) : NULL;
+	wm_err e = bs || !sqlite3_get_autocommit(c->db) ? WM_OK : WM_ERR_IO;
+	if (bs)
+		e = exec_stmt(bs);
+	if (e == WM_OK)
+		e = survivor_list_on(st, c, f, after, CASE_BATCH, NULL, NULL, more, b);
+	if (e == WM_OK && b->n && known)
+		e = case_stamps(c, b, known, ctx);
+	else
+		for (size_t i = 0; i < b->n; i++)
+			b->stamp[i] = STORE_NO_STAMP;
+	bool all_known = true;
+	for (size_t i = 0; e == WM_OK && i < b->n; i++)
+		if (!b->known[i]) {
+			all_known = false;
+			e = case_open(st, b, i);
+		}
+	for (size_t k = 0; k < nkinds && e == WM_OK; k++) {
+		if (all_known) {
+			rows[k].n = 0;
+			for (size_t i = 0; i <= b->n; i++)
+				rows[k].first[i] = 0;
+		} else if (b->n) {
+			e = case_rows_read(c, kinds[k], f, b, &rows[k]);
+		}
+	}
+	if (bs) {
+		sqlite3_stmt *cs = sqlite_cached(c, commit_sql);
+		wm_err ce = cs ? exec_stmt(cs) : WM_ERR_IO;
+		if (ce != WM_OK && sqlite3_get_autocommit(c->db) == 0)
+			sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+		if (e == WM_OK)
+			e = ce;
+	}
+	release(st, c);
+	return e;
+}
+
 wm_err sqlite_caseload(struct sqlite_store *st, const struct store_survivor_filter *f,
-		       const struct kind *const *kinds, size_t nkinds,
+		       const struct kind *const *kinds, size_t nkinds, store_known_fn known,
 		       void (*each)(void *ctx, const struct store_case *c), void *ctx)
 {
 	enum reach reach = reach_of(f);
@@ -3635,32 +3768,30 @@ wm_err sqlite_caseload(struct sqlite_store *st, const struct store_survivor_filt
 	int64_t after = 0;
 	bool more = e == WM_OK;
 	while (e == WM_OK && more) {
-		b->n = 0;
-		e = sqlite_survivor_list(st, &lf, after, CASE_BATCH, case_collect, b, &more);
+		e = case_batch_read(st, &lf, after, kinds, nkinds, known, ctx, b, rows, &more);
 		if (e != WM_OK || b->n == 0)
 			break;
 		after = b->s[b->n - 1].seq;
-		struct conn *c = acquire(st);
-		for (size_t k = 0; k < nkinds && e == WM_OK; k++)
-			e = case_rows_read(c, kinds[k], &lf, b, &rows[k]);
-		release(st, c);
-		for (size_t i = 0; i < b->n && e == WM_OK; i++) {
-			for (size_t k = 0; k < nkinds; k++) {
-				count[k] = rows[k].first[i + 1] - rows[k].first[i];
-				/* A kind with no row in the batch has no array
-				 * (rows NULL): NULL + 0 is undefined. */
-				items[k] = count[k] ? rows[k].rows + rows[k].first[i] : NULL;
-			}
+		for (size_t i = 0; i < b->n; i++) {
 			struct store_case one = {
-			    .survivor = &b->s[i], .items = items, .count = count};
+			    .survivor = &b->s[i], .stamp = b->stamp[i], .known = b->known[i]};
+			if (!b->known[i]) {
+				for (size_t k = 0; k < nkinds; k++) {
+					count[k] = rows[k].first[i + 1] - rows[k].first[i];
+					/* A kind with no row in the batch has no array
+					 * (rows NULL): NULL + 0 is undefined. */
+					items[k] =
+					    count[k] ? rows[k].rows + rows[k].first[i] : NULL;
+				}
+				one.items = items;
+				one.count = count;
+			}
 			each(ctx, &one);
 		}
-		for (size_t i = 0; i < b->n; i++)
-			store_survivor_clear(&b->s[i]);
+		case_batch_clear(b);
 	}
 	if (b)
-		for (size_t i = 0; i < b->n; i++)
-			store_survivor_clear(&b->s[i]);
+		case_batch_clear(b);
 	for (size_t k = 0; rows && k < nkinds; k++)
 		free(rows[k].rows);
 	free(rows);

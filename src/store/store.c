@@ -314,10 +314,10 @@ wm_err store_survivor_erase(struct store *st, const char *survivor_id, int64_t a
 }
 
 wm_err store_caseload(struct store *st, const struct store_survivor_filter *f,
-		      const struct kind *const *kinds, size_t nkinds,
+		      const struct kind *const *kinds, size_t nkinds, store_known_fn known,
 		      void (*each)(void *ctx, const struct store_case *c), void *ctx)
 {
-	return DISPATCH(caseload, f, kinds, nkinds, each, ctx);
+	return DISPATCH(caseload, f, kinds, nkinds, known, each, ctx);
 }
 
 wm_err store_org_days(struct store *st, const char *org_id, int **days, size_t *n)

@@ -536,21 +536,40 @@ struct store_item_cols {
 };
 
 /* One survivor of a caseload: the record (body opened), and for each kind
- * asked for, in the order asked, the plain columns of its items. */
+ * asked for, in the order asked, the plain columns of its items; or, when
+ * the caller said it already knows the record at this stamp, only the
+ * survivor's id, organisation and sharing (body, items and count NULL). */
 struct store_case {
 	const struct store_survivor *survivor;
 	const struct store_item_cols *const *items; /* items[k][0..count[k]); NULL when 0 */
 	const size_t *count;
+	/* The record's change stamp: the seq of the audit entry of its latest
+	 * change (every change writes one in its own transaction), read in the
+	 * same snapshot as what is passed, so content is never older than its
+	 * stamp; 0 when it never changed since the audit began. STORE_NO_STAMP
+	 * when the backend keeps none. */
+	int64_t stamp;
+	bool known; /* known() said yes: nothing was opened or read */
 };
+
+#define STORE_NO_STAMP (-1)
+
+/* Asked, before a survivor's record is opened, whether the caller already
+ * holds what it needs of it at stamp (s: id, org_id, shared_with_org, seq;
+ * body NULL). */
+typedef bool (*store_known_fn)(void *ctx, const struct store_survivor *s, int64_t stamp);
 
 /* Calls each for every survivor within f, in seq order: f's organisation (or
  * the survivors shared with f->shared_with_org_id), advocate and status
  * apply; name does not; all_orgs is refused (WM_ERR_INVALID). Reads the
  * caseload in batches, one statement per kind per batch, so neither the
  * bodies of the items nor a whole organisation are ever held at once.
- * Everything passed to each is borrowed for the call. */
+ * known (may be NULL) is asked for each survivor of a batch before any
+ * record of it is opened; each is then called for them in the same order.
+ * known and each must not call the store. Everything passed to each is
+ * borrowed for the call. */
 wm_err store_caseload(struct store *st, const struct store_survivor_filter *f,
-		      const struct kind *const *kinds, size_t nkinds,
+		      const struct kind *const *kinds, size_t nkinds, store_known_fn known,
 		      void (*each)(void *ctx, const struct store_case *c), void *ctx);
 
 /* ---- an organisation's own non-working days ---- */

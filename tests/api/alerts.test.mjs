@@ -227,3 +227,74 @@ test('the dashboard: the caseload\'s alerts, the week\'s appointments with inter
   const log = await get('manager', `/api/v1/survivors/${calm.id}/access-log`);
   assert.ok(log.items.some((e) => e.action === 'read' && e.route === '/api/v1/dashboard'));
 });
+
+test('the dashboard keeps each survivor between requests and shows every change at once', async () => {
+  const sv = await newSurvivor('advocate', { known_as: 'Kept Once', entered_service_on: '2026-11-01', languages: [{ code: 'ti', interpreter_needed: true }] });
+  const ap = await post('advocate', `/api/v1/survivors/${sv.id}/appointments`, { kind: 'gp', starts_at: '2026-11-24T10:00:00Z' });
+  await s.call('PUT', `/api/v1/survivors/${sv.id}/nrm`, { token: ctx.tokens.advocate, body: { referred_on: '2026-11-09' } });
+  const raw = async (q = '') => {
+    const r = await s.call('GET', `/api/v1/dashboard${q}`, { token: ctx.tokens.advocate });
+    assert.equal(r.status, 200, r.text);
+    return r;
+  };
+  const mine = (d) => ({
+    row: d.survivors.find((x) => x.id === sv.id),
+    rules: rules(d.alerts, sv.id),
+    appts: d.appointments.filter((a) => a.survivor_id === sv.id),
+  });
+  const reads = async () => (await get('manager', `/api/v1/survivors/${sv.id}/access-log`)).items
+    .filter((e) => e.action === 'read' && e.route === '/api/v1/dashboard').length;
+
+  // Judged afresh, then from what was kept: the same answer, byte for byte,
+  // and each of them a read of the record in its access log.
+  const first = await raw();
+  const before = await reads();
+  const second = await raw();
+  assert.equal(second.text, first.text);
+  assert.equal(await reads(), before + 1, 'a kept survivor is still audited as read');
+  let m = mine(second.json);
+  assert.equal(m.row.known_as, 'Kept Once');
+  assert.equal(m.appts[0].interpreter_status, 'not_booked');
+  assert.ok(m.rules.includes('interpreter_not_booked'));
+  assert.ok(m.rules.includes('rg_decision_overdue'));
+
+  // A change to one of the record's parts shows on the next look.
+  const booked = await s.call('PATCH', `/api/v1/survivors/${sv.id}/appointments/${ap.id}`, { token: ctx.tokens.advocate, body: { version: ap.version, interpreter: { language: 'ti', needed: true, booked: true } } });
+  assert.equal(booked.status, 200, booked.text);
+  m = mine((await raw()).json);
+  assert.equal(m.appts[0].interpreter_status, 'booked');
+  assert.equal(m.appts[0].version, ap.version + 1);
+  assert.equal(m.rules.includes('interpreter_not_booked'), false);
+
+  // A change to the survivor themselves.
+  const cur = (await get('advocate', `/api/v1/survivors/${sv.id}`));
+  const renamed = await s.call('PATCH', `/api/v1/survivors/${sv.id}`, { token: ctx.tokens.advocate, body: { version: cur.version, known_as: 'Kept Twice' } });
+  assert.equal(renamed.status, 200, renamed.text);
+  m = mine((await raw()).json);
+  assert.equal(m.row.known_as, 'Kept Twice');
+  assert.equal(m.row.version, cur.version + 1);
+
+  // A snooze is a change of the record: the alert goes at once.
+  const rg = (await raw()).json.alerts.find((a) => a.survivor_id === sv.id && a.rule === 'rg_decision_overdue');
+  await post('advocate', '/api/v1/alerts/snoozes', { survivor_id: sv.id, rule: 'rg_decision_overdue', item_id: rg.item_id, until: '2026-11-22', reason: 'Chased the competent authority' });
+  assert.equal(mine((await raw()).json).rules.includes('rg_decision_overdue'), false);
+  // Another day judges again (the snooze is over by the 23rd).
+  assert.ok(mine((await raw('?as_of=2026-11-23')).json).rules.includes('rg_decision_overdue'));
+  assert.equal(mine((await raw()).json).rules.includes('rg_decision_overdue'), false);
+
+  // The organisation's own non-working days move a working-day rule's due date.
+  const due = async () => (await raw('?as_of=2026-11-23')).json.alerts.find((a) => a.survivor_id === sv.id && a.rule === 'rg_decision_overdue').due_on;
+  assert.equal(await due(), '2026-11-16');
+  assert.equal((await s.call('PUT', '/api/v1/non-working-days', { token: ctx.tokens.manager, body: { days: ['2026-11-12'] } })).status, 200);
+  assert.equal(await due(), '2026-11-17');
+  await s.call('PUT', '/api/v1/non-working-days', { token: ctx.tokens.manager, body: { days: [] } });
+  assert.equal(await due(), '2026-11-16');
+
+  // Given to another advocate: gone from this dashboard, on theirs with the new advocate_id.
+  const now = (await get('advocate', `/api/v1/survivors/${sv.id}`));
+  const moved = await s.call('PATCH', `/api/v1/survivors/${sv.id}`, { token: ctx.tokens.manager, body: { version: now.version, advocate_id: ctx.users.advocate2.id } });
+  assert.equal(moved.status, 200, moved.text);
+  assert.equal(mine((await raw()).json).row, undefined);
+  const theirs = await get('advocate2', '/api/v1/dashboard');
+  assert.equal(theirs.survivors.find((x) => x.id === sv.id).advocate_id, ctx.users.advocate2.id);
+});
