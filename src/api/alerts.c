@@ -127,7 +127,8 @@ static int person_of(const char *p)
 struct shown {
 	struct alert a;
 	char survivor_id[STORE_ID_LEN];
-	int snoozed_until; /* 0: not snoozed */
+	int snoozed_until;	      /* 0: not snoozed */
+	const struct case_text *text; /* the dashboard's: as written (alert_text) */
 };
 
 /* An appointment in the dashboard's window, read in full once the caseload
@@ -145,7 +146,9 @@ struct appt_ref {
 struct case_row {
 	struct case_view *v; /* what is shown of them: from the cache, or made after the walk */
 	/* A survivor judged afresh, until v is made: */
-	struct alert *alerts; /* in force, not snoozed */
+	struct alert *alerts;	       /* in force, not snoozed */
+	struct case_text *alert_texts; /* each as alert_text writes it, in atext */
+	char *atext;
 	size_t nalerts;
 	char *text; /* survivor_json's text */
 	size_t len;
@@ -301,6 +304,8 @@ static void judge_free(struct judge *j)
 		struct case_row *row = &j->rows[i];
 		case_view_free(row->v);
 		free(row->alerts);
+		free(row->alert_texts);
+		free(row->atext);
 		if (row->text)
 			sodium_memzero(row->text, row->len);
 		free(row->text);
@@ -618,6 +623,7 @@ static void judge_one(void *ctx, const struct store_case *cs)
 		sh->a.survivor_id = NULL; /* set once the list stops moving */
 		snprintf(sh->survivor_id, sizeof sh->survivor_id, "%s", s->id);
 		sh->snoozed_until = until;
+		sh->text = NULL;
 	}
 	if (j->nshown > first) {
 		if (!grow((void **)&j->audit, &j->capaudit, j->naudit + 1, sizeof *j->audit)) {
@@ -629,6 +635,8 @@ static void judge_one(void *ctx, const struct store_case *cs)
 }
 
 /* ---- the dashboard's walk ---- */
+
+static void alert_text(struct buf *b, const struct alert *a, int snoozed);
 
 /* The cache's key for survivor s of the dashboard's caseload at stamp. */
 static void dash_key(const struct judge *j, const struct store_survivor *s, int64_t stamp,
@@ -685,13 +693,30 @@ static bool dash_judge(struct judge *j, const struct store_case *cs, struct case
 		j->err = WM_ERR_NOMEM;
 		return false;
 	}
+	row->alert_texts = malloc((j->found.n ? j->found.n : 1) * sizeof *row->alert_texts);
+	if (!row->alert_texts) {
+		j->err = WM_ERR_NOMEM;
+		return false;
+	}
+	struct buf at = BUF_INIT;
 	for (size_t i = 0; i < j->found.n; i++) {
 		const struct alert *a = &j->found.items[i];
 		if (snoozed_until(j, cs, a))
 			continue; /* the dashboard shows no snoozed alert */
+		size_t from = at.len;
+		alert_text(&at, a, 0);
+		row->alert_texts[row->nalerts].len = at.len - from;
 		row->alerts[row->nalerts] = *a;
 		row->alerts[row->nalerts++].survivor_id = NULL;
 	}
+	row->atext = buf_take(&at, NULL);
+	buf_free(&at);
+	if (!row->atext) {
+		j->err = WM_ERR_NOMEM;
+		return false;
+	}
+	for (size_t i = 0, off = 0; i < row->nalerts; off += row->alert_texts[i++].len)
+		row->alert_texts[i].text = row->atext + off;
 	row->win_first = j->nwindow;
 	window_add(j, s, cs, &r);
 	row->win_n = j->nwindow - row->win_first;
@@ -722,6 +747,7 @@ static void dash_one(void *ctx, const struct store_case *cs)
 		return;
 	}
 	const struct alert *alerts = row->v ? row->v->alerts : row->alerts;
+	const struct case_text *texts = row->v ? row->v->alert_texts : row->alert_texts;
 	size_t nalerts = row->v ? row->v->nalerts : row->nalerts;
 	struct resource res = {.org_id = s->org_id, .shared_with_org = s->shared_with_org};
 	for (size_t i = 0; i < nalerts; i++) {
@@ -737,6 +763,7 @@ static void dash_one(void *ctx, const struct store_case *cs)
 		sh->a.survivor_id = NULL; /* set once the list stops moving */
 		snprintf(sh->survivor_id, sizeof sh->survivor_id, "%s", s->id);
 		sh->snoozed_until = 0;
+		sh->text = &texts[i];
 		row->counts[sh->a.severity]++;
 		if (!row->has_top || shown_cmp(sh, &row->top) < 0) {
 			row->top = *sh;
@@ -972,8 +999,8 @@ static bool dash_make(struct judge *j, struct case_row *row)
 		json_decref(o);
 	}
 	if (e == WM_OK) {
-		row->v = case_view_make(&row->key, row->alerts, row->nalerts, appts, n, row->text,
-					row->len);
+		row->v = case_view_make(&row->key, row->alerts, row->alert_texts, row->nalerts,
+					appts, n, row->text, row->len);
 		if (!row->v)
 			e = WM_ERR_NOMEM;
 		else if (row->keep)
@@ -997,7 +1024,14 @@ static void counts_text(struct buf *b, const int counts[ALERT_SEVERITY_COUNT])
 			buf_addc(b, ',');
 		const char *name = alert_severity_name((enum alert_severity)s);
 		jsonw_string(b, name, strlen(name));
-		buf_addf(b, ":%d", counts[s]);
+		char digits[16];
+		size_t n = 0;
+		unsigned v = counts[s] > 0 ? (unsigned)counts[s] : 0;
+		do
+			digits[sizeof digits - ++n] = (char)('0' + v % 10);
+		while ((v /= 10) && n < sizeof digits);
+		buf_addc(b, ':');
+		buf_add(b, digits + sizeof digits - n, n);
 	}
 	buf_addc(b, '}');
 }
@@ -1055,7 +1089,10 @@ static char *dash_text(struct judge *j, const char *advocate_id, size_t *len)
 	for (size_t i = 0; i < j->nshown; i++) {
 		if (i)
 			buf_addc(&b, ',');
-		alert_text(&b, &j->shown[i].a, 0);
+		if (j->shown[i].text)
+			buf_add(&b, j->shown[i].text->text, j->shown[i].text->len);
+		else
+			alert_text(&b, &j->shown[i].a, 0);
 	}
 	int total[ALERT_SEVERITY_COUNT] = {0};
 	for (size_t i = 0; i < j->nrows; i++)

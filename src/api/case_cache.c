@@ -43,16 +43,20 @@ static const void *rebase(const void *p, const void *from, void *to)
 }
 
 struct case_view *case_view_make(const struct case_key *key, const struct alert *alerts,
-				 size_t nalerts, const struct case_appt *appts, size_t nappts,
-				 const char *text, size_t len)
+				 const struct case_text *alert_texts, size_t nalerts,
+				 const struct case_appt *appts, size_t nappts, const char *text,
+				 size_t len)
 {
 	size_t head = round_up(sizeof(struct case_view));
 	size_t at_alerts = head;
-	size_t at_appts = round_up(at_alerts + nalerts * sizeof *alerts);
+	size_t at_atexts = round_up(at_alerts + nalerts * sizeof *alerts);
+	size_t at_appts = round_up(at_atexts + nalerts * sizeof *alert_texts);
 	size_t at_text = at_appts + nappts * sizeof *appts;
 	size_t size = at_text + len + 1;
 	for (size_t i = 0; i < nappts; i++)
 		size += appts[i].len + 1;
+	for (size_t i = 0; i < nalerts; i++)
+		size += alert_texts[i].len + 1;
 	char *block = malloc(size);
 	if (!block)
 		return NULL;
@@ -67,6 +71,8 @@ struct case_view *case_view_make(const struct case_key *key, const struct alert 
 	}
 	v->alerts = nalerts ? va : NULL;
 	v->nalerts = nalerts;
+	struct case_text *vt = (struct case_text *)(void *)(block + at_atexts);
+	v->alert_texts = nalerts ? vt : NULL;
 	struct case_appt *vp = (struct case_appt *)(void *)(block + at_appts);
 	char *t = block + at_text;
 	memcpy(t, text, len);
@@ -83,6 +89,13 @@ struct case_view *case_view_make(const struct case_key *key, const struct alert 
 	}
 	v->appts = nappts ? vp : NULL;
 	v->nappts = nappts;
+	for (size_t i = 0; i < nalerts; i++) {
+		memcpy(t, alert_texts[i].text, alert_texts[i].len);
+		t[alert_texts[i].len] = '\0';
+		vt[i].text = t;
+		vt[i].len = alert_texts[i].len;
+		t += alert_texts[i].len + 1;
+	}
 	return v;
 }
 
@@ -103,9 +116,13 @@ static struct case_view *copy_of(const struct case_view *v)
 	c->alerts = rebase(v->alerts, v, c);
 	c->appts = rebase(v->appts, v, c);
 	c->text = rebase(v->text, v, c);
+	c->alert_texts = rebase(v->alert_texts, v, c);
 	struct case_appt *ap = (struct case_appt *)(uintptr_t)c->appts;
 	for (size_t i = 0; i < c->nappts; i++)
 		ap[i].text = rebase(v->appts[i].text, v, c);
+	struct case_text *at = (struct case_text *)(uintptr_t)c->alert_texts;
+	for (size_t i = 0; i < c->nalerts; i++)
+		at[i].text = rebase(v->alert_texts[i].text, v, c);
 	return c;
 }
 

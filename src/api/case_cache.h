@@ -47,10 +47,17 @@ struct case_appt {
 	size_t len;
 };
 
+/* A piece of JSON text. */
+struct case_text {
+	const char *text;
+	size_t len;
+};
+
 /* One survivor as the dashboard shows them, in one allocation. */
 struct case_view {
 	struct case_key key;
 	const struct alert *alerts; /* in force on key.day, not snoozed; survivor_id NULL */
+	const struct case_text *alert_texts; /* each alert's JSON object */
 	size_t nalerts;
 	const struct case_appt *appts; /* the window's, in no order */
 	size_t nappts;
@@ -61,8 +68,9 @@ struct case_view {
 
 /* A view made of copies of what is given; NULL when out of memory. */
 struct case_view *case_view_make(const struct case_key *key, const struct alert *alerts,
-				 size_t nalerts, const struct case_appt *appts, size_t nappts,
-				 const char *text, size_t len);
+				 const struct case_text *alert_texts, size_t nalerts,
+				 const struct case_appt *appts, size_t nappts, const char *text,
+				 size_t len);
 
 /* Overwrites v with zeros and frees it (NULL: nothing). */
 void case_view_free(struct case_view *v);

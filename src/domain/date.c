@@ -84,7 +84,23 @@ void date_format(int day, char out[DATE_TEXT_LEN])
 {
 	int y, m, d;
 	date_to_ymd(day, &y, &m, &d);
-	snprintf(out, DATE_TEXT_LEN, "%04d-%02d-%02d", y, m, d);
+	if (y < 0 || y > 9999) {
+		snprintf(out, DATE_TEXT_LEN, "%04d-%02d-%02d", y, m, d);
+		return;
+	}
+	/* Written digit by digit: answers hold thousands of dates, and
+	 * snprintf was the larger part of writing an alert. */
+	out[0] = (char)('0' + y / 1000);
+	out[1] = (char)('0' + y / 100 % 10);
+	out[2] = (char)('0' + y / 10 % 10);
+	out[3] = (char)('0' + y % 10);
+	out[4] = '-';
+	out[5] = (char)('0' + m / 10);
+	out[6] = (char)('0' + m % 10);
+	out[7] = '-';
+	out[8] = (char)('0' + d / 10);
+	out[9] = (char)('0' + d % 10);
+	out[10] = '\0';
 }
 
 int date_weekday(int day)

@@ -1,4 +1,5 @@
 /* Unit tests for domain/date: day numbers, strict parsing, RFC 3339. */
+#include <stdio.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -31,8 +32,10 @@ static void round_trip_every_day_1900_to_2199(void **state)
 				int day = date_from_ymd(y, m, d);
 				assert_int_equal(day, prev + 1);
 				prev = day;
-				char text[DATE_TEXT_LEN];
+				char text[DATE_TEXT_LEN], want[32];
 				date_format(day, text);
+				snprintf(want, sizeof want, "%04d-%02d-%02d", y, m, d);
+				assert_string_equal(text, want);
 				int back;
 				assert_true(date_parse(text, &back));
 				assert_int_equal(back, day);
