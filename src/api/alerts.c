@@ -30,6 +30,7 @@
 #include "../domain/alerts.h"
 #include "../util/buf.h"
 #include "../util/jsonw.h"
+#include "../util/text.h"
 #include "call.h"
 #include "case_cache.h"
 
@@ -643,7 +644,7 @@ static void dash_key(const struct judge *j, const struct store_survivor *s, int6
 		     struct case_key *key)
 {
 	memset(key, 0, sizeof *key);
-	snprintf(key->survivor_id, sizeof key->survivor_id, "%s", s->id);
+	text_copy(key->survivor_id, sizeof key->survivor_id, s->id);
 	key->stamp = stamp;
 	key->day = j->day;
 	key->calendar = j->calendar;
@@ -761,7 +762,7 @@ static void dash_one(void *ctx, const struct store_case *cs)
 		struct shown *sh = &j->shown[j->nshown++];
 		sh->a = *a;
 		sh->a.survivor_id = NULL; /* set once the list stops moving */
-		snprintf(sh->survivor_id, sizeof sh->survivor_id, "%s", s->id);
+		text_copy(sh->survivor_id, sizeof sh->survivor_id, s->id);
 		sh->snoozed_until = 0;
 		sh->text = &texts[i];
 		row->counts[sh->a.severity]++;

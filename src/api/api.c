@@ -507,13 +507,14 @@ void call_audit(const struct call *c, const char *survivor_id, const char *actio
 		struct store_audit *out)
 {
 	memset(out, 0, sizeof *out);
+	/* Once for each record a list or a dashboard shows: copies, not printf. */
 	instant_format(c->now, out->at);
-	snprintf(out->survivor_id, sizeof out->survivor_id, "%s", survivor_id);
-	snprintf(out->user_id, sizeof out->user_id, "%s", c->user.id);
+	text_copy(out->survivor_id, sizeof out->survivor_id, survivor_id);
+	text_copy(out->user_id, sizeof out->user_id, c->user.id);
 	out->role = c->user.role;
-	snprintf(out->org_id, sizeof out->org_id, "%s", c->user.org_id);
-	snprintf(out->action, sizeof out->action, "%s", action);
-	snprintf(out->route, sizeof out->route, "%s", call_route(c));
+	text_copy(out->org_id, sizeof out->org_id, c->user.org_id);
+	text_copy(out->action, sizeof out->action, action);
+	text_copy(out->route, sizeof out->route, call_route(c));
 }
 
 void call_account_event(const struct call *c, const char *action, const char *target_id,

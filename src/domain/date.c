@@ -156,8 +156,21 @@ void instant_format(int64_t t, char out[INSTANT_TEXT_LEN])
 	}
 	int y, m, d;
 	date_to_ymd((int)day, &y, &m, &d);
-	snprintf(out, INSTANT_TEXT_LEN, "%04d-%02d-%02dT%02d:%02d:%02dZ", y, m, d,
-		 (int)(rem / 3600), (int)(rem / 60 % 60), (int)(rem % 60));
+	if (y < 0 || y > 9999) {
+		snprintf(out, INSTANT_TEXT_LEN, "%04d-%02d-%02dT%02d:%02d:%02dZ", y, m, d,
+			 (int)(rem / 3600), (int)(rem / 60 % 60), (int)(rem % 60));
+		return;
+	}
+	date_format((int)day, out); /* "YYYY-MM-DD", digit by digit */
+	int hms[3] = {(int)(rem / 3600), (int)(rem / 60 % 60), (int)(rem % 60)};
+	char *p = out + 10;
+	for (int i = 0; i < 3; i++) {
+		*p++ = i ? ':' : 'T';
+		*p++ = (char)('0' + hms[i] / 10);
+		*p++ = (char)('0' + hms[i] % 10);
+	}
+	*p++ = 'Z';
+	*p = '\0';
 }
 
 int instant_day(int64_t t)

@@ -368,6 +368,7 @@ struct conn {
 		sqlite3_stmt *s;
 	} kept[CONN_KEPT];
 	size_t nkept;
+	struct memo *memo; /* the audit writer's (see struct memo); NULL otherwise */
 };
 
 /* Writers of this process take turns in arrival order. SQLite's own wait
@@ -719,6 +720,8 @@ static void close_conn(struct conn *c)
 		for (int q = 0; q < IQ_COUNT; q++)
 			sqlite3_finalize(c->items[i].s[q]);
 	sqlite3_close(c->db);
+	free(c->memo);
+	c->memo = NULL;
 }
 
 static struct conn *acquire(struct sqlite_store *st)
@@ -2212,8 +2215,12 @@ wm_err sqlite_survivor_list(struct sqlite_store *st, const struct store_survivor
 /* ---- audit ---- */
 
 /* Entries per transaction of the audit writer: a change waiting for its
- * turn (see struct gate) waits for at most this many. */
-#define AUDIT_CHUNK 256
+ * turn (see struct gate) waits for at most this many, a few milliseconds.
+ * Each commit writes every page it dirtied (the survivors' index leaves
+ * above all) to the log and syncs it: under a flood of dashboards (forty
+ * entries each) 1,024 a commit cost a fifth less of the server's time per
+ * dashboard than 256 (docs/performance.md, eighth round). */
+#define AUDIT_CHUNK 1024
 
 /* An hour: the window of bulk-access detection. */
 #define BULK_WINDOW 3600
@@ -2388,6 +2395,131 @@ static wm_err bulk_check(struct sqlite_store *st, struct conn *c, const struct s
 
 /* Inserts entries (in the caller's transaction; reads: into the read-audit
  * file), then checks each account among them once for bulk access. */
+/* What the audit writer looked up for the entries of earlier transactions:
+ * the row numbers (seq) of the survivors, accounts and organisations they
+ * name, the ids of their routes, and for each survivor the row of
+ * recent_reads last put for them (account and second), which putting again
+ * would not change. A dashboard's forty entries name the same account,
+ * organisation and route forty times, and a caseload the same survivors
+ * dashboard after dashboard: each was three lookups, a route lookup and an
+ * upsert an entry. An id keeps its seq for ever; only an erasure takes one
+ * away (and recent_reads' rows with it), and that is a commit to main by
+ * another connection, as is every other change: the memo is emptied
+ * whenever main's data_version has moved since its last transaction, and
+ * when a transaction of the writer fails. The writer's own connection only. */
+#define MEMO_SLOTS  2048 /* a power of two */
+#define MEMO_PROBES 4
+#define MEMO_ROUTES 16
+
+struct memo_slot {
+	char kind; /* 's' a survivor, 'u' an account, 'o' an organisation; 0 empty */
+	char id[STORE_ID_LEN];
+	int64_t seq;
+	int64_t recent_user, recent_at; /* a survivor's last recent_reads row (0: none) */
+};
+
+struct memo {
+	int64_t data_version; /* main's, as of the memo's contents */
+	struct memo_slot slot[MEMO_SLOTS];
+	struct {
+		char pattern[sizeof((struct store_audit *)0)->route];
+		int64_t id;
+	} route[MEMO_ROUTES];
+	size_t nroutes;
+};
+
+static void memo_clear(struct memo *m)
+{
+	for (size_t i = 0; i < MEMO_SLOTS; i++)
+		m->slot[i].kind = 0;
+	m->nroutes = 0;
+}
+
+/* The writer's memo at the start of a transaction, emptied when main
+ * changed since; NULL (no memo) when it cannot be had. */
+static struct memo *memo_check(struct conn *c)
+{
+	static const char sql[] = "PRAGMA main.data_version";
+	if (!c->memo) {
+		c->memo = calloc(1, sizeof *c->memo);
+		if (!c->memo)
+			return NULL;
+		c->memo->data_version = -1;
+	}
+	sqlite3_stmt *s = sqlite_cached(c, sql);
+	if (!s)
+		return NULL;
+	int64_t version = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : -1;
+	sqlite_cached_done(s);
+	if (version < 0)
+		return NULL;
+	if (version != c->memo->data_version) {
+		memo_clear(c->memo);
+		c->memo->data_version = version;
+	}
+	return c->memo;
+}
+
+/* The slot of (kind, id): its own when found (*found), else the one to
+ * fill. */
+static struct memo_slot *memo_slot(struct memo *m, char kind, const char *id, bool *found)
+{
+	uint64_t h = 1469598103934665603u ^ (unsigned char)kind;
+	for (const unsigned char *p = (const unsigned char *)id; *p; p++)
+		h = (h ^ *p) * 1099511628211u;
+	size_t home = (size_t)(h & (MEMO_SLOTS - 1));
+	for (size_t i = 0; i < MEMO_PROBES; i++) {
+		struct memo_slot *sl = &m->slot[(home + i) & (MEMO_SLOTS - 1)];
+		if (sl->kind == kind && strcmp(sl->id, id) == 0) {
+			*found = true;
+			return sl;
+		}
+		if (!sl->kind) {
+			*found = false;
+			return sl;
+		}
+	}
+	*found = false;
+	return &m->slot[home]; /* full around home: the oldest guess goes */
+}
+
+static bool memo_get(struct memo *m, char kind, const char *id, int64_t *seq)
+{
+	bool found = false;
+	const struct memo_slot *sl = m ? memo_slot(m, kind, id, &found) : NULL;
+	if (found)
+		*seq = sl->seq;
+	return found;
+}
+
+static void memo_put(struct memo *m, char kind, const char *id, int64_t seq)
+{
+	bool found;
+	struct memo_slot *sl = memo_slot(m, kind, id, &found);
+	if (found)
+		return;
+	sl->kind = kind;
+	snprintf(sl->id, sizeof sl->id, "%s", id);
+	sl->seq = seq;
+	sl->recent_user = sl->recent_at = 0;
+}
+
+/* The id of a route pattern in the read-audit file (route_id), remembered. */
+static wm_err memo_route(struct conn *c, struct memo *m, const char *pattern, int64_t *id)
+{
+	for (size_t i = 0; m && i < m->nroutes; i++)
+		if (strcmp(m->route[i].pattern, pattern) == 0) {
+			*id = m->route[i].id;
+			return WM_OK;
+		}
+	wm_err e = route_id(c, true, pattern, id);
+	if (e == WM_OK && m && m->nroutes < MEMO_ROUTES) {
+		snprintf(m->route[m->nroutes].pattern, sizeof m->route[0].pattern, "%s", pattern);
+		m->route[m->nroutes++].id = *id;
+	}
+	return e;
+}
+
 /* The last entry of the reads' chain: its seq, and its mac when it has one
  * (has_mac false: the chain starts here, as wm_audit_mac takes it). */
 struct chain_head {
@@ -2418,41 +2550,56 @@ static wm_err read_chain_head(struct conn *c, struct chain_head *h)
 /* One read's entry after h, which becomes it: the same row, seq and mac
  * as Q_AUDIT_INSERT's statement over read_audit would write (a survivor
  * or account that is not there breaks the same constraint). */
-static wm_err read_audit_put(struct conn *c, struct chain_head *h, const struct store_audit *a,
-			     int64_t at, int64_t clock)
+static wm_err read_audit_put(struct conn *c, struct memo *m, struct chain_head *h,
+			     const struct store_audit *a, int64_t at, int64_t clock)
 {
-	int role, action;
-	int64_t route;
-	wm_err e = audit_codes(c, true, a, &role, &action, &route);
+	int role = codec_role_code(a->role);
+	int action = codec_action_code(a->action);
+	int64_t route = 0;
+	if (role < 0 || action < 0)
+		return WM_ERR_INVALID; /* a caller's bug: never store what cannot be read back */
+	wm_err e = memo_route(c, m, a->route, &route);
 	if (e != WM_OK)
 		return e;
-	sqlite3_stmt *s = stmt(c, Q_AUDIT_SEQS);
-	if (!s)
-		return WM_ERR_IO;
-	sqlite3_bind_text(s, 1, a->survivor_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, a->user_id, -1, SQLITE_STATIC);
-	bind_text(s, 3, a->org_id);
-	int rc = sqlite3_step(s);
 	struct codec_audit_row row = {.at = at, .role = role, .action = action, .route = route};
-	bool whole = false;
-	if (rc == SQLITE_ROW) {
-		whole = sqlite3_column_type(s, 0) != SQLITE_NULL &&
-			sqlite3_column_type(s, 1) != SQLITE_NULL;
-		row.survivor_seq = sqlite3_column_int64(s, 0);
-		row.user_seq = sqlite3_column_int64(s, 1);
-		row.has_org = sqlite3_column_type(s, 2) != SQLITE_NULL;
-		row.org_seq = sqlite3_column_int64(s, 2);
+	row.has_org = given(a->org_id);
+	bool known = memo_get(m, 's', a->survivor_id, &row.survivor_seq) &&
+		     memo_get(m, 'u', a->user_id, &row.user_seq) &&
+		     (!row.has_org || memo_get(m, 'o', a->org_id, &row.org_seq));
+	if (!known) {
+		sqlite3_stmt *s = stmt(c, Q_AUDIT_SEQS);
+		if (!s)
+			return WM_ERR_IO;
+		sqlite3_bind_text(s, 1, a->survivor_id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 2, a->user_id, -1, SQLITE_STATIC);
+		bind_text(s, 3, a->org_id);
+		int rc = sqlite3_step(s);
+		bool whole = false;
+		if (rc == SQLITE_ROW) {
+			whole = sqlite3_column_type(s, 0) != SQLITE_NULL &&
+				sqlite3_column_type(s, 1) != SQLITE_NULL;
+			row.survivor_seq = sqlite3_column_int64(s, 0);
+			row.user_seq = sqlite3_column_int64(s, 1);
+			row.has_org = sqlite3_column_type(s, 2) != SQLITE_NULL;
+			row.org_seq = sqlite3_column_int64(s, 2);
+		}
+		done(s);
+		if (rc != SQLITE_ROW)
+			return map_rc(rc);
+		if (!whole)
+			return WM_ERR_CONFLICT; /* the NOT NULL of survivor_seq or user_seq */
+		if (m) {
+			memo_put(m, 's', a->survivor_id, row.survivor_seq);
+			memo_put(m, 'u', a->user_id, row.user_seq);
+			if (row.has_org)
+				memo_put(m, 'o', a->org_id, row.org_seq);
+		}
 	}
-	done(s);
-	if (rc != SQLITE_ROW)
-		return map_rc(rc);
-	if (!whole)
-		return WM_ERR_CONFLICT; /* the NOT NULL of survivor_seq or user_seq */
 	int64_t next = (h->seq + 1) | 1;
 	row.seq = next > clock + 1 ? next : clock + 1;
 	unsigned char mac[CODEC_AUDIT_MAC_LEN];
 	codec_audit_mac(c->st->keys, h->has_mac ? h->mac : NULL, &row, mac);
-	s = stmt(c, Q_READ_AUDIT_PUT);
+	sqlite3_stmt *s = stmt(c, Q_READ_AUDIT_PUT);
 	if (!s)
 		return WM_ERR_IO;
 	sqlite3_bind_int64(s, 1, row.seq);
@@ -2473,14 +2620,24 @@ static wm_err read_audit_put(struct conn *c, struct chain_head *h, const struct 
 	h->has_mac = true;
 	if (!discloses(a->action))
 		return WM_OK;
-	/* Remember the survivor among those the account touched this hour. */
+	/* Remember the survivor among those the account touched this hour,
+	 * unless this writer put that very row already. */
+	bool found = false;
+	struct memo_slot *sl = m ? memo_slot(m, 's', a->survivor_id, &found) : NULL;
+	if (found && sl->recent_user == row.user_seq && sl->recent_at == at)
+		return WM_OK;
 	s = stmt(c, Q_RECENT_READ_SEQ);
 	if (!s)
 		return WM_ERR_IO;
 	sqlite3_bind_int64(s, 1, row.user_seq);
 	sqlite3_bind_int64(s, 2, row.survivor_seq);
 	sqlite3_bind_int64(s, 3, at);
-	return exec_stmt(s);
+	e = exec_stmt(s);
+	if (e == WM_OK && found) {
+		sl->recent_user = row.user_seq;
+		sl->recent_at = at;
+	}
+	return e;
 }
 
 static wm_err audit_record(struct sqlite_store *st, struct conn *c, bool reads,
@@ -2491,6 +2648,7 @@ static wm_err audit_record(struct sqlite_store *st, struct conn *c, bool reads,
 	assert(n <= AUDIT_CHUNK);
 	int64_t clock = audit_clock();
 	struct chain_head head;
+	struct memo *m = reads && c == st->writer ? memo_check(c) : NULL;
 	if (reads) {
 		wm_err e = read_chain_head(c, &head);
 		if (e != WM_OK)
@@ -2499,7 +2657,7 @@ static wm_err audit_record(struct sqlite_store *st, struct conn *c, bool reads,
 	for (size_t i = 0; i < n; i++) {
 		if (!instant_parse(entries[i].at, &at[i]))
 			return WM_ERR_INVALID;
-		wm_err e = reads ? read_audit_put(c, &head, &entries[i], at[i], clock)
+		wm_err e = reads ? read_audit_put(c, m, &head, &entries[i], at[i], clock)
 				 : audit_insert(c, &entries[i], at[i], clock);
 		if (e != WM_OK)
 			return e;
@@ -2550,6 +2708,8 @@ static wm_err audit_commit(void *ctx, const struct store_audit *entries, size_t 
 		if (e == WM_OK)
 			e = audit_record(st, c, true, entries + off, k);
 		e = finish(c, e);
+		if (e != WM_OK && c->memo)
+			memo_clear(c->memo); /* it may name what the rollback undid */
 	}
 	if (!st->writer)
 		release(st, c);

@@ -174,3 +174,30 @@ bool text_fold(const char *s, char *out, size_t cap)
 	out[o] = '\0';
 	return true;
 }
+
+void text_copy(char *dst, size_t cap, const char *src)
+{
+	if (cap == 0)
+		return;
+	size_t n = strnlen(src, cap - 1);
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+size_t text_int(char out[TEXT_INT_LEN], int64_t v)
+{
+	char digits[TEXT_INT_LEN];
+	size_t n = 0;
+	/* In unsigned arithmetic, so that the least int64_t has a magnitude. */
+	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+	do
+		digits[n++] = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	size_t len = 0;
+	if (v < 0)
+		out[len++] = '-';
+	while (n)
+		out[len++] = digits[--n];
+	out[len] = '\0';
+	return len;
+}

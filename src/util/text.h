@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* True when s[0..len) is well-formed UTF-8 (no overlongs, no surrogates). */
 bool text_utf8_valid(const char *s, size_t len);
@@ -28,6 +29,15 @@ size_t text_trimmed_len(const char *s);
  * space trimmed from both ends and every letter lower-cased (full Unicode
  * simple case mapping). False when it does not fit or s is not UTF-8. */
 bool text_fold(const char *s, char *out, size_t cap);
+
+/* Copies src into dst (cap bytes), cut to fit and NUL-terminated, as
+ * snprintf(dst, cap, "%s", src) does, without its formatting machinery. */
+void text_copy(char *dst, size_t cap, const char *src);
+
+#define TEXT_INT_LEN 21 /* "-9223372036854775808" and its NUL */
+
+/* Writes v in decimal, as "%lld" does, into out; returns its length. */
+size_t text_int(char out[TEXT_INT_LEN], int64_t v);
 
 /* Must be called once before threads start (sets up the case-mapping
  * locale); false when the C.UTF-8 locale is missing. */

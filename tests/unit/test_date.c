@@ -87,6 +87,26 @@ static void instants(void **state)
 	assert_false(instant_parse("2026-11-22T14:05:00Zjunk", &t));
 	instant_format(-1, out);
 	assert_string_equal(out, "1969-12-31T23:59:59Z");
+	/* Written digit by digit: the same text as the format it replaced,
+	 * at every second of a day, and across 1900-2199. */
+	int64_t first = -2208988800LL, last = 7258118399LL;
+	for (int64_t at = first; at <= last; at += 86400 * 37 + 3607) {
+		for (int k = 0; k < 2; k++) {
+			int64_t x = k ? at : at - at % 86400 + 86399;
+			instant_format(x, out);
+			int64_t day = x / 86400, rem = x % 86400;
+			if (rem < 0) {
+				rem += 86400;
+				day--;
+			}
+			int y, m, d;
+			date_to_ymd((int)day, &y, &m, &d);
+			char want[64];
+			snprintf(want, sizeof want, "%04d-%02d-%02dT%02d:%02d:%02dZ", y, m, d,
+				 (int)(rem / 3600), (int)(rem / 60 % 60), (int)(rem % 60));
+			assert_string_equal(out, want);
+		}
+	}
 }
 
 /* The day of an RFC 3339 instant in the current zone, as text. */

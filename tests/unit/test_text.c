@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -337,6 +338,56 @@ static void init_is_idempotent(void **state)
 	assert_true(text_init());
 }
 
+/* text_int writes what "%lld" writes, at the extremes and in between. */
+static void integers_as_printf_writes_them(void **state)
+{
+	(void)state;
+	int64_t some[] = {0,
+			  1,
+			  -1,
+			  9,
+			  10,
+			  -10,
+			  99,
+			  100,
+			  123456789,
+			  -987654321,
+			  INT32_MAX,
+			  INT32_MIN,
+			  INT64_MAX,
+			  INT64_MIN,
+			  INT64_MAX - 1,
+			  INT64_MIN + 1};
+	char out[TEXT_INT_LEN], want[32];
+	for (size_t i = 0; i < sizeof some / sizeof some[0]; i++) {
+		size_t n = text_int(out, some[i]);
+		snprintf(want, sizeof want, "%lld", (long long)some[i]);
+		assert_string_equal(out, want);
+		assert_int_equal(n, strlen(want));
+	}
+	for (int64_t v = -100000; v <= 100000; v += 7) {
+		text_int(out, v * 1000003);
+		snprintf(want, sizeof want, "%lld", (long long)v * 1000003);
+		assert_string_equal(out, want);
+	}
+}
+
+/* text_copy cuts as snprintf's "%s" does. */
+static void copies_cut_to_fit(void **state)
+{
+	(void)state;
+	char small[4];
+	text_copy(small, sizeof small, "abcdef");
+	assert_string_equal(small, "abc");
+	text_copy(small, sizeof small, "ab");
+	assert_string_equal(small, "ab");
+	text_copy(small, sizeof small, "");
+	assert_string_equal(small, "");
+	small[0] = 'x';
+	text_copy(small, 0, "abc");
+	assert_int_equal(small[0], 'x');
+}
+
 int main(void)
 {
 	if (!text_init()) {
@@ -355,6 +406,8 @@ int main(void)
 	    cmocka_unit_test(fold_fits_exactly),
 	    cmocka_unit_test(fold_zero_capacity_writes_nothing),
 	    cmocka_unit_test(init_is_idempotent),
+	    cmocka_unit_test(integers_as_printf_writes_them),
+	    cmocka_unit_test(copies_cut_to_fit),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
