@@ -37,6 +37,7 @@
 /* Every statement the backend runs, prepared lazily once per connection. */
 enum stmt {
 	Q_BEGIN,
+	Q_CASE_STAMPS,
 	Q_WRITE_LOCK,
 	Q_COMMIT,
 	Q_ROLLBACK,
@@ -172,6 +173,10 @@ static const char *const list_sql[16] = {L_SHAPES(L_ORG), L_SHAPES(L_ALL)};
 
 static const char *const sql_text[Q_COUNT] = {
     [Q_BEGIN] = "BEGIN",
+    /* The change stamps of a caseload's batch (case_stamps): for each
+     * survivor the seq of its latest change's audit entry. */
+    [Q_CASE_STAMPS] = "SELECT s, coalesce((SELECT max(a.seq) FROM audit a WHERE "
+		      "a.survivor_seq = s), 0) FROM unnest(?1::bigint[]) AS s",
     /* One lock for every writer of the database (see begin). */
     [Q_WRITE_LOCK] = "SELECT pg_advisory_xact_lock(7310427)",
     [Q_COMMIT] = "COMMIT",
@@ -1645,9 +1650,15 @@ static enum stmt list_shape(const struct store_survivor_filter *f, bool all_orgs
 	return (enum stmt)(Q_SURV_LIST + shape);
 }
 
-wm_err pg_survivor_list(struct pg_store *st, const struct store_survivor_filter *f, int64_t after,
-			int limit, void (*each)(void *ctx, const struct store_survivor *s),
-			void *ctx, bool *more)
+struct case_batch;
+static wm_err case_keep(struct case_batch *b, pq_stmt *s, bool shared);
+
+/* pg_survivor_list on connection c; with raw, each row is kept in raw
+ * unopened (case_keep) instead of being opened and passed to each. */
+static wm_err survivor_list_on(struct pg_store *st, struct conn *c,
+			       const struct store_survivor_filter *f, int64_t after, int limit,
+			       void (*each)(void *ctx, const struct store_survivor *s), void *ctx,
+			       bool *more, struct case_batch *raw)
 {
 	*more = false;
 	assert(limit >= 1 && limit <= STORE_LIST_MAX);
@@ -1657,7 +1668,6 @@ wm_err pg_survivor_list(struct pg_store *st, const struct store_survivor_filter 
 	unsigned char idx[KEYRING_BLIND_LEN];
 	if (f->name && !codec_name_index(st->keys, f->name, idx))
 		return WM_OK; /* a name that cannot be folded matches nobody */
-	struct conn *c = acquire(st);
 	pq_stmt *s =
 	    stmt(c, r == REACH_SHARED ? Q_SURV_LIST_SHARED : list_shape(f, r == REACH_ALL));
 	wm_err e = WM_ERR_IO;
@@ -1684,6 +1694,12 @@ wm_err pg_survivor_list(struct pg_store *st, const struct store_survivor_filter 
 				*more = true;
 				break;
 			}
+			if (raw) {
+				e = case_keep(raw, s, r == REACH_SHARED);
+				if (e != WM_OK)
+					break;
+				continue;
+			}
 			struct store_survivor sv = {0};
 			e = read_survivor(st, s, &sv);
 			if (e != WM_OK)
@@ -1696,6 +1712,15 @@ wm_err pg_survivor_list(struct pg_store *st, const struct store_survivor_filter 
 			e = map_rc(rc);
 		done(s);
 	}
+	return e;
+}
+
+wm_err pg_survivor_list(struct pg_store *st, const struct store_survivor_filter *f, int64_t after,
+			int limit, void (*each)(void *ctx, const struct store_survivor *s),
+			void *ctx, bool *more)
+{
+	struct conn *c = acquire(st);
+	wm_err e = survivor_list_on(st, c, f, after, limit, each, ctx, more, NULL);
 	release(st, c);
 	return e;
 }
@@ -3272,16 +3297,61 @@ wm_err pg_survivor_erase(struct pg_store *st, const char *survivor_id, int64_t a
 
 struct case_batch {
 	struct store_survivor s[CASE_BATCH];
+	/* Each survivor's record as stored, until opened (case_keep). */
+	unsigned char *sealed[CASE_BATCH];
+	size_t sealed_len[CASE_BATCH];
+	int key_id[CASE_BATCH];
+	int64_t stamp[CASE_BATCH];
+	bool known[CASE_BATCH];
 	size_t n;
 };
 
-static void case_collect(void *ctx, const struct store_survivor *s)
+/* Keeps the current row of a SURV_COLS statement in b, its body unopened. */
+static wm_err case_keep(struct case_batch *b, pq_stmt *s, bool shared)
 {
-	struct case_batch *b = ctx;
 	assert(b->n < CASE_BATCH);
-	b->s[b->n] = *s;
-	json_incref(s->body); /* the list clears its own reference after this */
+	size_t i = b->n;
+	struct store_survivor *sv = &b->s[i];
+	memset(sv, 0, sizeof *sv);
+	sv->seq = pq_column_int64(s, 0);
+	copy_col(s, 1, sv->id, sizeof sv->id);
+	copy_col(s, 2, sv->org_id, sizeof sv->org_id);
+	sv->version = pq_column_int(s, 3);
+	copy_col(s, 4, sv->created_at, sizeof sv->created_at);
+	copy_col(s, 5, sv->updated_at, sizeof sv->updated_at);
+	sv->shared_with_org = shared;
+	b->key_id[i] = pq_column_int(s, 6);
+	size_t len = (size_t)pq_column_bytes(s, 7);
+	const unsigned char *blob = pq_column_blob(s, 7);
+	b->sealed[i] = malloc(len ? len : 1);
+	if (!b->sealed[i])
+		return WM_ERR_NOMEM;
+	if (len)
+		memcpy(b->sealed[i], blob, len);
+	b->sealed_len[i] = len;
+	b->stamp[i] = STORE_NO_STAMP;
+	b->known[i] = false;
 	b->n++;
+	return WM_OK;
+}
+
+/* Opens the record of survivor i of b. */
+static wm_err case_open(struct pg_store *st, struct case_batch *b, size_t i)
+{
+	char place[2 * STORE_ID_LEN];
+	survivor_place(b->s[i].id, b->s[i].org_id, place);
+	return codec_open_record(st->keys, "survivor", place, b->key_id[i], b->sealed[i],
+				 b->sealed_len[i], &b->s[i].body);
+}
+
+static void case_batch_clear(struct case_batch *b)
+{
+	for (size_t i = 0; i < b->n; i++) {
+		store_survivor_clear(&b->s[i]);
+		free(b->sealed[i]); /* sealed: nothing to wipe */
+		b->sealed[i] = NULL;
+	}
+	b->n = 0;
 }
 
 /* The items of one kind for one batch, in survivor order. */
@@ -3377,11 +3447,85 @@ static wm_err case_rows_read(struct conn *c, const struct kind *k,
 	return e;
 }
 
+/* The change stamp of every survivor of b (store_case.stamp), in one round
+ * trip, then which of them the caller knows at it. */
+static wm_err case_stamps(struct conn *c, struct case_batch *b, store_known_fn known, void *ctx)
+{
+	char list[CASE_BATCH * TEXT_INT_LEN + 3];
+	size_t n = 0;
+	list[n++] = '{';
+	for (size_t i = 0; i < b->n; i++) {
+		if (i)
+			list[n++] = ',';
+		n += text_int(list + n, b->s[i].seq);
+	}
+	list[n++] = '}';
+	list[n] = '\0';
+	pq_stmt *s = stmt(c, Q_CASE_STAMPS);
+	if (!s)
+		return WM_ERR_IO;
+	pq_bind_text(s, 1, list, (int)n, PQ_STATIC);
+	wm_err e = WM_OK;
+	int rc;
+	size_t at = 0;
+	while ((rc = pq_step(s)) == PQ_ROW) {
+		int64_t seq = pq_column_int64(s, 0);
+		while (at < b->n && b->s[at].seq != seq)
+			at++; /* unnest keeps the order given: never skips */
+		if (at < b->n)
+			b->stamp[at++] = pq_column_int64(s, 1);
+	}
+	if (rc != PQ_DONE)
+		e = map_rc(rc);
+	done(s);
+	for (size_t i = 0; e == WM_OK && i < b->n; i++)
+		b->known[i] = b->stamp[i] != STORE_NO_STAMP && known(ctx, &b->s[i], b->stamp[i]);
+	return e;
+}
+
+/* Reads one batch of the caseload after `after` into b and rows, in one
+ * REPEATABLE READ transaction: the stamps are of the records as read. */
+static wm_err case_batch_read(struct pg_store *st, const struct store_survivor_filter *f,
+			      int64_t after, const struct kind *const *kinds, size_t nkinds,
+			      store_known_fn known, void *ctx, struct case_batch *b,
+			      struct case_rows *rows, bool *more)
+{
+	struct conn *c = acquire(st);
+	/* Inside a batch's transaction (pg_batch_begin) the walk reads in it,
+	 * without stamps. */
+	bool own = !st->batch && known;
+	wm_err e = WM_OK;
+	if (own && pq_exec(&c->db, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY") != PQ_OK)
+		e = WM_ERR_IO;
+	if (e == WM_OK)
+		e = survivor_list_on(st, c, f, after, CASE_BATCH, NULL, NULL, more, b);
+	if (e == WM_OK && b->n && own)
+		e = case_stamps(c, b, known, ctx);
+	bool all_known = true;
+	for (size_t i = 0; e == WM_OK && i < b->n; i++)
+		if (!b->known[i]) {
+			all_known = false;
+			e = case_open(st, b, i);
+		}
+	for (size_t k = 0; k < nkinds && e == WM_OK; k++) {
+		if (all_known) {
+			rows[k].n = 0;
+			for (size_t i = 0; i <= b->n; i++)
+				rows[k].first[i] = 0;
+		} else if (b->n) {
+			e = case_rows_read(c, kinds[k], f, b, &rows[k]);
+		}
+	}
+	if (own && pq_exec(&c->db, e == WM_OK ? "COMMIT" : "ROLLBACK") != PQ_OK && e == WM_OK)
+		e = WM_ERR_IO;
+	release(st, c);
+	return e;
+}
+
 wm_err pg_caseload(struct pg_store *st, const struct store_survivor_filter *f,
 		   const struct kind *const *kinds, size_t nkinds, store_known_fn known,
 		   void (*each)(void *ctx, const struct store_case *c), void *ctx)
 {
-	(void)known; /* no change stamps here yet: every record is opened */
 	enum reach reach = reach_of(f);
 	if (reach != REACH_ORG && reach != REACH_SHARED)
 		return WM_ERR_INVALID; /* one organisation's, or those shared with one */
@@ -3395,32 +3539,28 @@ wm_err pg_caseload(struct pg_store *st, const struct store_survivor_filter *f,
 	int64_t after = 0;
 	bool more = e == WM_OK;
 	while (e == WM_OK && more) {
-		b->n = 0;
-		e = pg_survivor_list(st, &lf, after, CASE_BATCH, case_collect, b, &more);
+		e = case_batch_read(st, &lf, after, kinds, nkinds, known, ctx, b, rows, &more);
 		if (e != WM_OK || b->n == 0)
 			break;
 		after = b->s[b->n - 1].seq;
-		struct conn *c = acquire(st);
-		for (size_t k = 0; k < nkinds && e == WM_OK; k++)
-			e = case_rows_read(c, kinds[k], &lf, b, &rows[k]);
-		release(st, c);
-		for (size_t i = 0; i < b->n && e == WM_OK; i++) {
-			for (size_t k = 0; k < nkinds; k++) {
-				items[k] = rows[k].rows + rows[k].first[i];
-				count[k] = rows[k].first[i + 1] - rows[k].first[i];
+		for (size_t i = 0; i < b->n; i++) {
+			struct store_case one = {
+			    .survivor = &b->s[i], .stamp = b->stamp[i], .known = b->known[i]};
+			if (!b->known[i]) {
+				for (size_t k = 0; k < nkinds; k++) {
+					count[k] = rows[k].first[i + 1] - rows[k].first[i];
+					items[k] =
+					    count[k] ? rows[k].rows + rows[k].first[i] : NULL;
+				}
+				one.items = items;
+				one.count = count;
 			}
-			struct store_case one = {.survivor = &b->s[i],
-						 .items = items,
-						 .count = count,
-						 .stamp = STORE_NO_STAMP};
 			each(ctx, &one);
 		}
-		for (size_t i = 0; i < b->n; i++)
-			store_survivor_clear(&b->s[i]);
+		case_batch_clear(b);
 	}
 	if (b)
-		for (size_t i = 0; i < b->n; i++)
-			store_survivor_clear(&b->s[i]);
+		case_batch_clear(b);
 	for (size_t k = 0; rows && k < nkinds; k++)
 		free(rows[k].rows);
 	free(rows);

@@ -52,6 +52,27 @@ test('a change made on one server is read on the other, at once', { skip }, asyn
   assert.deepEqual(log.json.items.map((e) => e.action).reverse(), ['create', 'read', 'update', 'read']);
 });
 
+test('a dashboard kept by one server shows a change made on the other at once', { skip }, async () => {
+  const token = ctx.tokens.advocate;
+  const sv = (await a.call('POST', '/api/v1/survivors', { token, body: survivorBody({ known_as: 'Kept On A', entered_service_on: '2026-01-05' }) })).json;
+  const mine = async () => {
+    const d = await a.call('GET', '/api/v1/dashboard', { token });
+    assert.equal(d.status, 200, d.text);
+    return { row: d.json.survivors.find((x) => x.id === sv.id), rules: d.json.alerts.filter((x) => x.survivor_id === sv.id).map((x) => x.rule) };
+  };
+  const first = await mine();
+  assert.equal(first.row.known_as, 'Kept On A');
+  assert.ok(first.rules.includes('gp_unregistered'));
+  assert.deepEqual(await mine(), first, 'kept, and the same');
+  // Changed on b: a's next dashboard shows the new name and the alert gone.
+  const renamed = await b.call('PATCH', `/api/v1/survivors/${sv.id}`, { token, body: { version: sv.version, known_as: 'Changed On B' } });
+  assert.equal(renamed.status, 200, renamed.text);
+  assert.equal((await b.call('POST', `/api/v1/survivors/${sv.id}/registrations`, { token, body: { service: 'gp', registered_on: '2026-01-10' } })).status, 201);
+  const after = await mine();
+  assert.equal(after.row.known_as, 'Changed On B');
+  assert.equal(after.rules.includes('gp_unregistered'), false);
+});
+
 test('24 concurrent updates of one record across both servers: exactly one succeeds, the rest 409', { skip }, async () => {
   const token = ctx.tokens.advocate;
   const sv = (await a.call('POST', '/api/v1/survivors', { token, body: survivorBody({ known_as: 'Raced' }) })).json;
