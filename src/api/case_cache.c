@@ -4,7 +4,10 @@
  * A hash table of entries by survivor and view, and a list of them from the
  * most to the least recently used, under one mutex. Lookups copy the entry
  * out (a few kilobytes), so no entry is ever in use outside the lock and
- * eviction needs no reference counts.
+ * eviction needs no reference counts. An entry unused for CASE_CACHE_IDLE
+ * seconds is dropped by a sweeper thread (started with the first entry),
+ * so that what the server showed of someone leaves its memory soon after,
+ * even if nobody looks again (an erasure, say, by `waymark erase`).
  */
 #include "case_cache.h"
 
@@ -14,6 +17,8 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #define BUCKETS 4096 /* a power of two */
 
@@ -21,6 +26,7 @@ struct node {
 	struct node *hnext;	  /* the bucket's next */
 	struct node *prev, *next; /* the use list, most recent first */
 	struct case_view *v;
+	time_t used; /* last put or found (CLOCK_MONOTONIC seconds) */
 };
 
 static struct {
@@ -29,6 +35,13 @@ static struct {
 	struct node *head, *tail;
 	size_t entries, bytes;
 } cache = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+static time_t now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
 
 static size_t round_up(size_t n)
 {
@@ -200,14 +213,45 @@ struct case_view *case_cache_get(const struct case_key *key)
 	if (n && same_key(&n->v->key, key)) {
 		unlink_use(n);
 		push_use(n);
+		n->used = now_s();
 		out = copy_of(n->v);
 	}
 	pthread_mutex_unlock(&cache.lock);
 	return out;
 }
 
+/* Drops the entries unused for CASE_CACHE_IDLE seconds (the list's tail). */
+static void sweep(void)
+{
+	time_t before = now_s() - CASE_CACHE_IDLE;
+	pthread_mutex_lock(&cache.lock);
+	while (cache.tail && cache.tail->used < before)
+		drop(cache.tail);
+	pthread_mutex_unlock(&cache.lock);
+}
+
+static void *sweeper_main(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		sleep(CASE_CACHE_IDLE / 10 + 1);
+		sweep();
+	}
+	return NULL;
+}
+
+static pthread_once_t sweeper_once = PTHREAD_ONCE_INIT;
+
+static void sweeper_start(void)
+{
+	pthread_t t;
+	if (pthread_create(&t, NULL, sweeper_main, NULL) == 0)
+		pthread_detach(t);
+}
+
 void case_cache_put(const struct case_view *v)
 {
+	pthread_once(&sweeper_once, sweeper_start);
 	if (v->size > CASE_CACHE_BYTES / 16)
 		return; /* one huge record would push out everyone else's */
 	struct node *fresh = malloc(sizeof *fresh);
@@ -217,6 +261,7 @@ void case_cache_put(const struct case_view *v)
 		return;
 	}
 	fresh->v = c;
+	fresh->used = now_s();
 	pthread_mutex_lock(&cache.lock);
 	struct node *old = find(&v->key);
 	if (old)

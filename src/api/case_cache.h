@@ -16,8 +16,9 @@
  *
  * The entries hold survivors' names and appointments: personal data, in
  * this process's memory only, never written anywhere, at most
- * CASE_CACHE_BYTES in all (the least recently used go first), and every
- * entry and every copy handed out is overwritten with zeros when freed.
+ * CASE_CACHE_BYTES in all (the least recently used go first), none kept
+ * once unused for CASE_CACHE_IDLE seconds, and every entry and every copy
+ * handed out is overwritten with zeros when freed.
  */
 #ifndef WM_CASE_CACHE_H
 #define WM_CASE_CACHE_H
@@ -30,6 +31,10 @@
 
 /* What the cache may hold in all: a 40-survivor caseload takes about 120 KB. */
 #define CASE_CACHE_BYTES (8u * 1024 * 1024)
+
+/* Seconds an entry is kept unused: a working day's glances at a dashboard
+ * find it; an erased survivor's text is gone from memory soon after. */
+#define CASE_CACHE_IDLE 900
 
 struct case_key {
 	char survivor_id[STORE_ID_LEN];
