@@ -2214,13 +2214,15 @@ wm_err sqlite_survivor_list(struct sqlite_store *st, const struct store_survivor
 
 /* ---- audit ---- */
 
-/* Entries per transaction of the audit writer: a change waiting for its
- * turn (see struct gate) waits for at most this many, a few milliseconds.
- * Each commit writes every page it dirtied (the survivors' index leaves
- * above all) to the log and syncs it: under a flood of dashboards (forty
- * entries each) 1,024 a commit cost a fifth less of the server's time per
- * dashboard than 256 (docs/performance.md, eighth round). */
-#define AUDIT_CHUNK 1024
+/* Entries per transaction of the audit writer. Each commit writes every
+ * page it dirtied (the survivors' index leaves above all) to the log and
+ * syncs it: under a flood of dashboards (forty entries each) 1,024 a commit
+ * cost a fifth less of the server's time per dashboard than 256
+ * (docs/performance.md, eighth round). But a change waiting for its turn
+ * (see struct gate) waits for the transaction before it: when one is
+ * waiting, the writer commits after AUDIT_CHUNK_SHARED entries instead. */
+#define AUDIT_CHUNK	   1024
+#define AUDIT_CHUNK_SHARED 256
 
 /* An hour: the window of bulk-access detection. */
 #define BULK_WINDOW 3600
@@ -2640,8 +2642,20 @@ static wm_err read_audit_put(struct conn *c, struct memo *m, struct chain_head *
 	return e;
 }
 
-static wm_err audit_record(struct sqlite_store *st, struct conn *c, bool reads,
-			   const struct store_audit *entries, size_t n)
+/* Whether a writer other than the one holding the turn is waiting for it. */
+static bool gate_others_wait(struct sqlite_store *st)
+{
+	pthread_mutex_lock(&st->gate.lock);
+	bool waiting = st->gate.next > st->gate.serving + 1;
+	pthread_mutex_unlock(&st->gate.lock);
+	return waiting;
+}
+
+/* audit_record; with done, it may stop after any AUDIT_CHUNK_SHARED
+ * entries when another writer waits for the turn, saying in *done how many
+ * it wrote (at least one). */
+static wm_err audit_record_upto(struct sqlite_store *st, struct conn *c, bool reads,
+				const struct store_audit *entries, size_t n, size_t *done)
 {
 	assert(c->gated);
 	int64_t at[AUDIT_CHUNK];
@@ -2655,6 +2669,10 @@ static wm_err audit_record(struct sqlite_store *st, struct conn *c, bool reads,
 			return e;
 	}
 	for (size_t i = 0; i < n; i++) {
+		if (done && i && i % AUDIT_CHUNK_SHARED == 0 && gate_others_wait(st)) {
+			n = i; /* a change is waiting: the rest in the next transaction */
+			break;
+		}
 		if (!instant_parse(entries[i].at, &at[i]))
 			return WM_ERR_INVALID;
 		wm_err e = reads ? read_audit_put(c, m, &head, &entries[i], at[i], clock)
@@ -2686,7 +2704,15 @@ static wm_err audit_record(struct sqlite_store *st, struct conn *c, bool reads,
 		if (e != WM_OK)
 			return e;
 	}
+	if (done)
+		*done = n;
 	return WM_OK;
+}
+
+static wm_err audit_record(struct sqlite_store *st, struct conn *c, bool reads,
+			   const struct store_audit *entries, size_t n)
+{
+	return audit_record_upto(st, c, reads, entries, n, NULL);
 }
 
 /* Commits a batch of audit entries (the writer thread), in transactions of
@@ -2699,17 +2725,19 @@ static wm_err audit_commit(void *ctx, const struct store_audit *entries, size_t 
 	struct sqlite_store *st = ctx;
 	struct conn *c = st->writer ? st->writer : acquire(st);
 	wm_err e = WM_OK;
-	for (size_t off = 0; e == WM_OK && off < n; off += AUDIT_CHUNK) {
-		size_t k = n - off < AUDIT_CHUNK ? n - off : AUDIT_CHUNK;
+	size_t off = 0;
+	while (e == WM_OK && off < n) {
+		size_t k = n - off < AUDIT_CHUNK ? n - off : AUDIT_CHUNK, took = k;
 		/* The writer's own connection takes the read-audit file's lock
 		 * alone; a pooled one (a store of one connection, maybe in bulk
 		 * mode, where a transaction is a savepoint) begins as any write. */
 		e = c == st->writer ? begin_reads(c) : begin(c);
 		if (e == WM_OK)
-			e = audit_record(st, c, true, entries + off, k);
+			e = audit_record_upto(st, c, true, entries + off, k, &took);
 		e = finish(c, e);
 		if (e != WM_OK && c->memo)
 			memo_clear(c->memo); /* it may name what the rollback undid */
+		off += took;
 	}
 	if (!st->writer)
 		release(st, c);
