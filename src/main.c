@@ -4,6 +4,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include "cmd/cmd.h"
@@ -53,6 +54,10 @@ int main(int argc, char **argv)
 {
 	/* The database, its WAL and the key file are the owner's alone. */
 	umask(077);
+	/* Every command holds the key and opens records (the server keeps some
+	 * in memory): a crash writes no core file with them in it. */
+	struct rlimit no_core = {0, 0};
+	(void)setrlimit(RLIMIT_CORE, &no_core);
 	if (argc < 2) {
 		usage(stderr);
 		return 2;

@@ -2,6 +2,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
+import { readFileSync } from 'node:fs';
 import { Server, run } from './harness.mjs';
 
 let s;
@@ -14,6 +15,13 @@ test('responses carry security headers and are never cached', async () => {
   assert.equal(r.headers.get('cache-control'), 'no-store');
   assert.equal(r.headers.get('x-frame-options'), 'DENY');
   assert.ok(r.headers.get('content-security-policy'));
+});
+
+test('the server writes no core file: a crash leaves no record or key on disk', async () => {
+  const limits = readFileSync(`/proc/${s.proc.pid}/limits`, 'utf8');
+  const line = limits.split('\n').find((l) => l.startsWith('Max core file size'));
+  assert.ok(line, limits);
+  assert.match(line, /^Max core file size\s+0\s+0\s/);
 });
 
 test('the OpenAPI document describes every route the server has', async () => {
