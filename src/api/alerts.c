@@ -570,6 +570,25 @@ static void window_add(struct judge *j, const struct store_survivor *s, const st
 	}
 }
 
+/* Appends a to what the answer shows, of survivor_id; NULL (j->err set)
+ * when out of memory. */
+static const struct shown *shown_add(struct judge *j, const struct alert *a,
+				     const char *survivor_id, int snoozed,
+				     const struct case_text *text)
+{
+	if (!grow((void **)&j->shown, &j->capshown, j->nshown + 1, sizeof *j->shown)) {
+		j->err = WM_ERR_NOMEM;
+		return NULL;
+	}
+	struct shown *sh = &j->shown[j->nshown++];
+	sh->a = *a;
+	sh->a.survivor_id = NULL; /* set once the list stops moving */
+	text_copy(sh->survivor_id, sizeof sh->survivor_id, survivor_id);
+	sh->snoozed_until = snoozed;
+	sh->text = text;
+	return sh;
+}
+
 /* Judges the record of cs on D into j->found; r (and the parts it points
  * to) stay filled for the caller. */
 static bool evaluate(struct judge *j, const struct store_case *cs, struct alert_record *r,
@@ -615,16 +634,8 @@ static void judge_one(void *ctx, const struct store_case *cs)
 		int until = snoozed_until(j, cs, a);
 		if (until && !j->include_snoozed)
 			continue;
-		if (!grow((void **)&j->shown, &j->capshown, j->nshown + 1, sizeof *j->shown)) {
-			j->err = WM_ERR_NOMEM;
+		if (!shown_add(j, a, s->id, until, NULL))
 			return;
-		}
-		struct shown *sh = &j->shown[j->nshown++];
-		sh->a = *a;
-		sh->a.survivor_id = NULL; /* set once the list stops moving */
-		snprintf(sh->survivor_id, sizeof sh->survivor_id, "%s", s->id);
-		sh->snoozed_until = until;
-		sh->text = NULL;
 	}
 	if (j->nshown > first) {
 		if (!grow((void **)&j->audit, &j->capaudit, j->naudit + 1, sizeof *j->audit)) {
@@ -755,16 +766,9 @@ static void dash_one(void *ctx, const struct store_case *cs)
 		const struct alert *a = &alerts[i];
 		if (policy_decide(&j->c->who, alert_rule_read(a->rule), &res) != POLICY_ALLOW)
 			continue; /* a rule about parts of the record this reader may not see */
-		if (!grow((void **)&j->shown, &j->capshown, j->nshown + 1, sizeof *j->shown)) {
-			j->err = WM_ERR_NOMEM;
+		const struct shown *sh = shown_add(j, a, s->id, 0, &texts[i]);
+		if (!sh)
 			return;
-		}
-		struct shown *sh = &j->shown[j->nshown++];
-		sh->a = *a;
-		sh->a.survivor_id = NULL; /* set once the list stops moving */
-		text_copy(sh->survivor_id, sizeof sh->survivor_id, s->id);
-		sh->snoozed_until = 0;
-		sh->text = &texts[i];
 		row->counts[sh->a.severity]++;
 		if (!row->has_top || shown_cmp(sh, &row->top) < 0) {
 			row->top = *sh;

@@ -1420,7 +1420,9 @@ wm_err pg_survivor_create(struct pg_store *st, const struct store_survivor *sv,
 }
 
 /* Reads the current row of a SURV_COLS statement, opening its body. */
-static wm_err read_survivor(struct pg_store *st, pq_stmt *s, struct store_survivor *out)
+/* The server fields of the current row of a SURV_COLS statement (columns
+ * 0-5); the sealed body (6, 7) is left to the caller. */
+static void survivor_head(pq_stmt *s, struct store_survivor *out)
 {
 	out->seq = pq_column_int64(s, 0);
 	copy_col(s, 1, out->id, sizeof out->id);
@@ -1429,6 +1431,11 @@ static wm_err read_survivor(struct pg_store *st, pq_stmt *s, struct store_surviv
 	copy_col(s, 4, out->created_at, sizeof out->created_at);
 	copy_col(s, 5, out->updated_at, sizeof out->updated_at);
 	out->shared_with_org = false;
+}
+
+static wm_err read_survivor(struct pg_store *st, pq_stmt *s, struct store_survivor *out)
+{
+	survivor_head(s, out);
 	int key_id = pq_column_int(s, 6);
 	const unsigned char *blob = pq_column_blob(s, 7);
 	size_t len = (size_t)pq_column_bytes(s, 7);
@@ -3313,12 +3320,7 @@ static wm_err case_keep(struct case_batch *b, pq_stmt *s, bool shared)
 	size_t i = b->n;
 	struct store_survivor *sv = &b->s[i];
 	memset(sv, 0, sizeof *sv);
-	sv->seq = pq_column_int64(s, 0);
-	copy_col(s, 1, sv->id, sizeof sv->id);
-	copy_col(s, 2, sv->org_id, sizeof sv->org_id);
-	sv->version = pq_column_int(s, 3);
-	copy_col(s, 4, sv->created_at, sizeof sv->created_at);
-	copy_col(s, 5, sv->updated_at, sizeof sv->updated_at);
+	survivor_head(s, sv);
 	sv->shared_with_org = shared;
 	b->key_id[i] = pq_column_int(s, 6);
 	size_t len = (size_t)pq_column_bytes(s, 7);

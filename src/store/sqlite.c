@@ -1881,8 +1881,9 @@ wm_err sqlite_survivor_create(struct sqlite_store *st, const struct store_surviv
 	return e;
 }
 
-/* Reads the current row of a SURV_COLS statement, opening its body. */
-static wm_err read_survivor(struct sqlite_store *st, sqlite3_stmt *s, struct store_survivor *out)
+/* The server fields of the current row of a SURV_COLS statement (columns
+ * 0-5); the sealed body (6, 7) is left to the caller. */
+static void survivor_head(sqlite3_stmt *s, struct store_survivor *out)
 {
 	out->seq = sqlite3_column_int64(s, 0);
 	copy_col(s, 1, out->id, sizeof out->id);
@@ -1891,6 +1892,12 @@ static wm_err read_survivor(struct sqlite_store *st, sqlite3_stmt *s, struct sto
 	copy_col(s, 4, out->created_at, sizeof out->created_at);
 	copy_col(s, 5, out->updated_at, sizeof out->updated_at);
 	out->shared_with_org = false;
+}
+
+/* Reads the current row of a SURV_COLS statement, opening its body. */
+static wm_err read_survivor(struct sqlite_store *st, sqlite3_stmt *s, struct store_survivor *out)
+{
+	survivor_head(s, out);
 	int key_id = sqlite3_column_int(s, 6);
 	const unsigned char *blob = sqlite3_column_blob(s, 7);
 	size_t len = (size_t)sqlite3_column_bytes(s, 7);
@@ -3752,12 +3759,7 @@ static wm_err case_keep(struct case_batch *b, sqlite3_stmt *s, bool shared)
 	size_t i = b->n;
 	struct store_survivor *sv = &b->s[i];
 	memset(sv, 0, sizeof *sv);
-	sv->seq = sqlite3_column_int64(s, 0);
-	copy_col(s, 1, sv->id, sizeof sv->id);
-	copy_col(s, 2, sv->org_id, sizeof sv->org_id);
-	sv->version = sqlite3_column_int(s, 3);
-	copy_col(s, 4, sv->created_at, sizeof sv->created_at);
-	copy_col(s, 5, sv->updated_at, sizeof sv->updated_at);
+	survivor_head(s, sv);
 	sv->shared_with_org = shared;
 	b->key_id[i] = sqlite3_column_int(s, 6);
 	size_t len = (size_t)sqlite3_column_bytes(s, 7);
@@ -3916,10 +3918,9 @@ static wm_err case_batch_read(struct sqlite_store *st, const struct store_surviv
 	static const char begin_sql[] = "BEGIN", commit_sql[] = "COMMIT";
 	struct conn *c = acquire(st);
 	/* A connection already inside a transaction (a batch's) reads in it. */
-	sqlite3_stmt *bs = sqlite3_get_autocommit(c->db) ? sqlite_cached(c, begin_sql) : NULL;
-	wm_err e = bs || !sqlite3_get_autocommit(c->db) ? WM_OK : WM_ERR_IO;
-	if (bs)
-		e = exec_stmt(bs);
+	bool own = sqlite3_get_autocommit(c->db);
+	sqlite3_stmt *bs = own ? sqlite_cached(c, begin_sql) : NULL;
+	wm_err e = !own ? WM_OK : bs ? exec_stmt(bs) : WM_ERR_IO;
 	if (e == WM_OK)
 		e = survivor_list_on(st, c, f, after, CASE_BATCH, NULL, NULL, more, b);
 	if (e == WM_OK && b->n && known)
