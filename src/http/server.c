@@ -128,8 +128,11 @@ struct http_req {
 	const char *ctype;
 	char *resp;
 	size_t resp_len;
+	/* Added headers: MAX_EXTRA_HEADERS of room, allocated by the first,
+	 * so that a request without any stays small (one allocation from the
+	 * thread's cache, not a search of the heap). */
 	int nheaders;
-	struct header headers[MAX_EXTRA_HEADERS];
+	struct header *headers;
 	/* Deferred work (http_defer): run elsewhere while the connection is
 	 * suspended; the answer is sent when it resumes. */
 	void (*defer_fn)(struct http_req *r, void *arg);
@@ -536,11 +539,22 @@ const char *http_inner_defer_key(const struct http_req *r)
 	return r->defer_key;
 }
 
+/* A Set-Cookie header holds a session's token: overwritten before it goes. */
+static void headers_free(struct http_req *r)
+{
+	if (!r->headers)
+		return;
+	sodium_memzero(r->headers, MAX_EXTRA_HEADERS * sizeof *r->headers);
+	free(r->headers);
+	r->headers = NULL;
+}
+
 void http_inner_free(struct http_req *r)
 {
 	if (!r)
 		return;
 	assert(!r->hold_start && !r->defer_fn);
+	headers_free(r);
 	free(r->path);
 	body_free(r->body, r->body_cap);
 	free(r->resp);
@@ -565,6 +579,10 @@ void http_add_header(struct http_req *r, const char *name, const char *value)
 	if (r->nheaders == MAX_EXTRA_HEADERS) {
 		log_internal_error("too many response headers");
 		r->headers_overflow = true;
+		return;
+	}
+	if (!r->headers && !(r->headers = calloc(MAX_EXTRA_HEADERS, sizeof *r->headers))) {
+		r->headers_overflow = true; /* out of memory: answered 500 */
 		return;
 	}
 	struct header *h = &r->headers[r->nheaders++];
@@ -1060,6 +1078,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	free(r->path);
 	body_free(r->body, r->body_cap);
 	free(r->resp);
+	headers_free(r);
 	free(r);
 	*con_cls = NULL;
 	atomic_fetch_sub(&srv->in_flight, 1);

@@ -12,6 +12,14 @@
 #include <sodium.h>
 
 /* Makes room for n more bytes and the NUL; false (and b->failed) when not. */
+/* A buffer's first sizes: most answers and lines fit in the second, which
+ * glibc still serves from its per-thread cache. From 1,024 bytes on, an
+ * allocation searches the shared heap and may first sweep every small
+ * chunk freed so far back into it (malloc_consolidate): at 256, 512,
+ * 1,024 a 600-byte answer paid for two reallocations and that sweep. */
+#define BUF_FIRST  256
+#define BUF_SECOND 1000
+
 static bool reserve(struct buf *b, size_t n)
 {
 	if (b->failed)
@@ -23,9 +31,9 @@ static bool reserve(struct buf *b, size_t n)
 	size_t need = b->len + n + 1;
 	if (need <= b->cap)
 		return true;
-	size_t cap = b->cap ? b->cap : 256;
+	size_t cap = b->cap ? b->cap : BUF_FIRST;
 	while (cap < need)
-		cap *= 2;
+		cap = cap == BUF_FIRST ? BUF_SECOND : cap * 2;
 	char *p = realloc(b->p, cap);
 	if (!p) {
 		b->failed = true;
