@@ -695,12 +695,10 @@ static bool dash_judge(struct judge *j, const struct store_case *cs, struct case
 	if (!evaluate(j, cs, &r, &nrm, &asy, &plan))
 		return false;
 	row->alerts = malloc((j->found.n ? j->found.n : 1) * sizeof *row->alerts);
-	json_t *o = row->alerts ? survivor_json(j->c, s) : NULL;
 	struct buf b = BUF_INIT;
-	if (o && jsonw_value(&b, o))
+	if (row->alerts && survivor_write(j->c, s, &b))
 		row->text = buf_take(&b, &row->len);
 	buf_wipe(&b);
-	json_decref(o);
 	if (!row->text) {
 		j->err = WM_ERR_NOMEM;
 		return false;

@@ -95,6 +95,10 @@ bool survivor_load_id(struct call *c, const char *id, enum action act, struct st
 /* The survivor's record as the API shows it to the caller (their view). */
 json_t *survivor_json(const struct call *c, const struct store_survivor *s);
 
+/* survivor_json's text, written straight to b from the stored record
+ * (no second tree); false when b failed. */
+bool survivor_write(const struct call *c, const struct store_survivor *s, struct buf *b);
+
 /* Answers a domain or store error with its status; always returns false. */
 bool call_fail(struct call *c, wm_err e, const struct schema_error *se);
 

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../util/jsonw.h"
 #include "../util/text.h"
 #include "date.h"
 
@@ -408,6 +409,20 @@ void schema_drop_nulls(const struct schema *s, json_t *obj)
 	}
 }
 
+/* The field of s named key, when view may see it; NULL otherwise. */
+static const struct schema_field *view_field(const struct schema *s, const char *key,
+					     enum schema_view view)
+{
+	const struct schema_field *f = schema_find(s, key);
+	return f && !(view == VIEW_SHARED && (f->flags & SCH_CASE_TEAM)) ? f : NULL;
+}
+
+/* Whether schema_view shows v, the value of f, through f's own schema. */
+static bool view_nested(const struct schema_field *f, const json_t *v)
+{
+	return f->type == SCH_OBJECT && f->object && json_is_object(v);
+}
+
 json_t *schema_view(const struct schema *s, const json_t *rec, enum schema_view view)
 {
 	assert(s && json_is_object(rec));
@@ -418,16 +433,45 @@ json_t *schema_view(const struct schema *s, const json_t *rec, enum schema_view 
 	json_t *v;
 	json_object_foreach((json_t *)rec, key, v)
 	{
-		const struct schema_field *f = schema_find(s, key);
-		if (!f || (view == VIEW_SHARED && (f->flags & SCH_CASE_TEAM)))
+		const struct schema_field *f = view_field(s, key, view);
+		if (!f)
 			continue;
-		json_t *copy = f->type == SCH_OBJECT && f->object && json_is_object(v)
-				   ? schema_view(f->object, v, view)
-				   : json_incref(v);
+		json_t *copy = view_nested(f, v) ? schema_view(f->object, v, view) : json_incref(v);
 		if (!copy || json_object_set_new(out, key, copy) != 0) {
 			json_decref(out);
 			return NULL;
 		}
 	}
 	return out;
+}
+
+bool schema_view_members(struct buf *b, const struct schema *s, const json_t *rec,
+			 enum schema_view view, bool *first)
+{
+	assert(s && json_is_object(rec));
+	const char *key;
+	json_t *v;
+	json_object_foreach((json_t *)rec, key, v)
+	{
+		const struct schema_field *f = view_field(s, key, view);
+		if (!f)
+			continue;
+		if (!*first)
+			buf_addc(b, ',');
+		*first = false;
+		jsonw_string(b, key, strlen(key));
+		buf_addc(b, ':');
+		bool ok;
+		if (view_nested(f, v)) {
+			bool inner = true;
+			buf_addc(b, '{');
+			ok = schema_view_members(b, f->object, v, view, &inner);
+			buf_addc(b, '}');
+		} else {
+			ok = jsonw_value(b, v);
+		}
+		if (!ok)
+			return false;
+	}
+	return !b->failed;
 }

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "../util/buf.h"
 #include "err.h"
 
 enum schema_type {
@@ -111,6 +112,14 @@ enum schema_view {
  * may be changed below its top level while the other is in use. A new
  * reference the caller owns; NULL only when out of memory. Borrows rec. */
 json_t *schema_view(const struct schema *s, const json_t *rec, enum schema_view view);
+
+/* The members schema_view would hold, written straight to b as JSON text
+ * ("key":value, each after a comma unless *first, which is then cleared)
+ * in the order schema_view keeps them: the same text as jsonw_value gives of
+ * schema_view's object, without building it (a read of one record builds no
+ * second tree). False when b failed or a value cannot be written. */
+bool schema_view_members(struct buf *b, const struct schema *s, const json_t *rec,
+			 enum schema_view view, bool *first);
 
 /* Looks up a field of s by name; NULL when unknown. */
 const struct schema_field *schema_find(const struct schema *s, const char *name);
