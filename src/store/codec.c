@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "../domain/date.h"
+#include "../util/jsonr.h"
 #include "../util/text.h"
 
 #define NAME_FOLD_MAX 1024
@@ -64,8 +65,12 @@ wm_err codec_open_record(const struct keyring *k, const char *kind, const char *
 	wm_err e =
 	    make_ad(ad, kind, id) ? keyring_open(k, key_id, in, len, ad, plain) : WM_ERR_CRYPTO;
 	if (e == WM_OK) {
+		/* The fast reader first; whatever it does not decide, jansson does. */
+		*body = jsonr_read((const char *)plain, plen);
 		json_error_t jerr;
-		*body = json_loadb((const char *)plain, plen, JSON_REJECT_DUPLICATES, &jerr);
+		if (!*body)
+			*body =
+			    json_loadb((const char *)plain, plen, JSON_REJECT_DUPLICATES, &jerr);
 		if (!*body || !json_is_object(*body)) {
 			json_decref(*body);
 			*body = NULL;

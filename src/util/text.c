@@ -61,7 +61,7 @@ static size_t decode(const unsigned char *s, size_t n, uint32_t *cp)
 	return len;
 }
 
-static size_t encode(uint32_t cp, char *out)
+size_t text_utf8_encode(uint32_t cp, char out[4])
 {
 	if (cp < 0x80) {
 		out[0] = (char)cp;
@@ -165,7 +165,7 @@ bool text_fold(const char *s, char *out, size_t cap)
 			return false;
 		i += n;
 		char enc[4];
-		size_t w = encode((uint32_t)towlower_l((wint_t)cp, utf8_locale), enc);
+		size_t w = text_utf8_encode((uint32_t)towlower_l((wint_t)cp, utf8_locale), enc);
 		if (o + w + 1 > cap)
 			return false;
 		memcpy(out + o, enc, w);

@@ -13,6 +13,10 @@
 /* True when s[0..len) is well-formed UTF-8 (no overlongs, no surrogates). */
 bool text_utf8_valid(const char *s, size_t len);
 
+/* Writes code point cp (at most U+10FFFF, not a surrogate) as UTF-8 to out;
+ * answers its length, 1 to 4 bytes. */
+size_t text_utf8_encode(uint32_t cp, char out[4]);
+
 /* True when s holds a C0 control character other than tab, CR or LF, or DEL. */
 bool text_has_control(const char *s);
 
