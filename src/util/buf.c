@@ -11,7 +11,6 @@
 
 #include <sodium.h>
 
-/* Makes room for n more bytes and the NUL; false (and b->failed) when not. */
 /* A buffer's first sizes: most answers and lines fit in the second, which
  * glibc still serves from its per-thread cache. From 1,024 bytes on, an
  * allocation searches the shared heap and may first sweep every small
@@ -20,6 +19,7 @@
 #define BUF_FIRST  256
 #define BUF_SECOND 1000
 
+/* Makes room for n more bytes and the NUL; false (and b->failed) when not. */
 static bool reserve(struct buf *b, size_t n)
 {
 	if (b->failed)

@@ -50,16 +50,15 @@ static long hex4(const char *p)
 
 /* Decodes the escapes of the string whose bytes start at s (its first
  * backslash at q) into scratch; a decoded string is never longer than its
- * text. Leaves r->p at the closing quote. */
+ * text. Leaves r->p at the closing quote. Scratch is made once, as long as
+ * the rest of the text: every later string starts further on, so it never
+ * grows (and no copy of a record's text is left behind by a move). */
 static bool unescape(struct reader *r, const char *s, const char *q, size_t *len)
 {
-	size_t need = (size_t)(r->end - s);
-	if (need > r->cap) {
-		char *grown = realloc(r->scratch, need);
-		if (!grown)
+	if (!r->scratch) {
+		r->cap = (size_t)(r->end - s);
+		if (!(r->scratch = malloc(r->cap)))
 			return false;
-		r->scratch = grown;
-		r->cap = need;
 	}
 	size_t n = (size_t)(q - s);
 	memcpy(r->scratch, s, n);

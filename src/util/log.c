@@ -10,9 +10,9 @@
 #include <time.h>
 #include <unistd.h>
 
-/* The second's stamp, written once a second by each thread (a request line
- * a request: the calendar arithmetic of gmtime_r and strftime each time
- * was a cost of its own). */
+/* The current second as text, worked out once a second by each thread:
+ * with a line for every request, gmtime_r and strftime each time were a
+ * cost of their own. */
 static void stamp(char out[32])
 {
 	static _Thread_local time_t last = (time_t)-1;
