@@ -1399,7 +1399,13 @@ int http_server_start(const struct http_config *cfg, http_handler handler, void 
 		server_free(srv);
 		return -1;
 	}
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
+	/* poll(), not epoll: an audited read suspends its connection until its
+	 * entry is committed, and in epoll mode every suspend and resume is an
+	 * epoll_ctl (two a request), besides the read that finds nothing more
+	 * on a connection epoll reports by edge. A thread polls only its own
+	 * share of the connections (at most max_conns / threads), so the set
+	 * it passes stays small (docs/performance.md, tenth round). */
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ERROR_LOG |
 			 MHD_ALLOW_SUSPEND_RESUME;
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
