@@ -538,7 +538,8 @@ struct audit_hold {
 	struct store_audit entries[];
 };
 
-/* On the store's writer thread, once the entries are committed. */
+/* On the store's writer thread, once the entries are committed. The hold
+ * is freed by the connection's thread when the request ends (http_hold). */
 static void audit_done(void *ctx, wm_err e)
 {
 	struct audit_hold *h = ctx;
@@ -549,7 +550,6 @@ static void audit_done(void *ctx, wm_err e)
 	if (h->committed)
 		h->committed(h->arg);
 	http_resume(h->req);
-	free(h);
 }
 
 /* Once the connection is suspended: queue the entries. */
@@ -620,7 +620,7 @@ void call_answer_after_audit_then(struct call *c, const struct store_audit *entr
 	h->arg = arg;
 	h->n = n;
 	memcpy(h->entries, entries, n * sizeof *entries);
-	http_hold(c->req, audit_start, h);
+	http_hold(c->req, audit_start, free, h);
 }
 
 void call_answer_after_audit(struct call *c, const struct store_audit *entries, size_t n)

@@ -138,8 +138,11 @@ void http_defer(struct http_req *r, const char *key, void (*fn)(struct http_req 
  * returns, the connection is suspended and start(r, arg) is called; start,
  * or what it sets going, must call http_resume(r) exactly once, from any
  * thread, after changing the answer if it must. The connection thread is
- * free meanwhile. */
-void http_hold(struct http_req *r, void (*start)(struct http_req *r, void *arg), void *arg);
+ * free meanwhile. When the request ends, release(arg) is called (if not
+ * NULL) on the connection's thread: arg is freed there, not where it was
+ * resumed. */
+void http_hold(struct http_req *r, void (*start)(struct http_req *r, void *arg),
+	       void (*release)(void *arg), void *arg);
 
 /* Sends the answer of a held or deferred request. */
 void http_resume(struct http_req *r);

@@ -140,6 +140,7 @@ struct http_req {
 	void *defer_arg;
 	char defer_key[WORKERS_KEY_MAX];
 	void (*hold_start)(struct http_req *r, void *arg);
+	void (*hold_release)(void *arg); /* on this thread, when the request ends */
 	void *hold_arg;
 	bool suspended;
 	atomic_bool defer_done;
@@ -420,10 +421,23 @@ void http_defer(struct http_req *r, const char *key, void (*fn)(struct http_req 
 	snprintf(r->defer_key, sizeof r->defer_key, "%s", key ? key : "");
 }
 
-void http_hold(struct http_req *r, void (*start)(struct http_req *r, void *arg), void *arg)
+void http_hold(struct http_req *r, void (*start)(struct http_req *r, void *arg),
+	       void (*release)(void *arg), void *arg)
 {
 	r->hold_start = start;
+	r->hold_release = release;
 	r->hold_arg = arg;
+}
+
+/* The hold's argument goes back on the thread that made it: freed on the
+ * writer's thread, it would go into that thread's malloc cache and, past
+ * it, lock the connection thread's arena against its own requests. */
+static void hold_end(struct http_req *r)
+{
+	if (r->hold_release)
+		r->hold_release(r->hold_arg);
+	r->hold_release = NULL;
+	r->hold_arg = NULL;
 }
 
 void http_resume(struct http_req *r)
@@ -554,6 +568,7 @@ void http_inner_free(struct http_req *r)
 	if (!r)
 		return;
 	assert(!r->hold_start && !r->defer_fn);
+	hold_end(r);
 	headers_free(r);
 	free(r->path);
 	body_free(r->body, r->body_cap);
@@ -1074,6 +1089,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	}
 	/* The next request's header deadline runs from this answer. */
 	set_phase(srv, r->cn, PHASE_HEAD);
+	hold_end(r);
 	free(r->target);
 	free(r->path);
 	body_free(r->body, r->body_cap);

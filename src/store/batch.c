@@ -35,6 +35,10 @@ struct batch {
 	struct store_audit *pending;
 	size_t count, cap;
 	struct ticket *tickets;
+	/* Asynchronous tickets told, kept for the next appends: made by the
+	 * connection threads and done with on the writer's, a ticket freed
+	 * each time would cross threads in malloc (see http_hold). */
+	struct ticket *spare;
 };
 
 static void *writer_main(void *arg)
@@ -79,13 +83,15 @@ static void *writer_main(void *arg)
 		if (calls) {
 			pthread_mutex_unlock(&b->lock);
 			size_t told = 0;
-			for (struct ticket *t = calls; t; t = next) {
-				next = t->next;
+			struct ticket *last = NULL;
+			for (struct ticket *t = calls; t; t = t->next) {
 				t->notify(t->ctx, t->result);
-				free(t);
+				last = t;
 				told++;
 			}
 			pthread_mutex_lock(&b->lock);
+			last->next = b->spare;
+			b->spare = calls;
 			b->async_open -= told;
 			pthread_cond_broadcast(&b->done);
 		}
@@ -162,26 +168,30 @@ wm_err batch_append_async(struct batch *b, const struct store_audit *entries, si
 		notify(ctx, WM_OK); /* nothing to wait for */
 		return WM_OK;
 	}
-	struct ticket *t = calloc(1, sizeof *t);
-	if (!t)
-		return WM_ERR_NOMEM;
-	t->notify = notify;
-	t->ctx = ctx;
 	pthread_mutex_lock(&b->lock);
 	if (b->draining) {
 		/* Stopping: nothing may be left waiting on the writer, so this
 		 * caller waits for the commit and is told on its own thread. */
 		pthread_mutex_unlock(&b->lock);
-		free(t);
 		notify(ctx, batch_append(b, entries, n));
 		return WM_OK;
 	}
+	struct ticket *t = b->spare;
+	if (t)
+		b->spare = t->next;
+	else if (!(t = malloc(sizeof *t))) {
+		pthread_mutex_unlock(&b->lock);
+		return WM_ERR_NOMEM;
+	}
+	*t = (struct ticket){.notify = notify, .ctx = ctx};
 	wm_err e = enqueue(b, entries, n, t);
 	if (e == WM_OK)
 		b->async_open++;
+	else {
+		t->next = b->spare;
+		b->spare = t;
+	}
 	pthread_mutex_unlock(&b->lock);
-	if (e != WM_OK)
-		free(t);
 	return e;
 }
 
@@ -203,6 +213,10 @@ void batch_stop(struct batch *b)
 	pthread_cond_signal(&b->work);
 	pthread_mutex_unlock(&b->lock);
 	pthread_join(b->writer, NULL);
+	for (struct ticket *t = b->spare, *next; t; t = next) {
+		next = t->next;
+		free(t);
+	}
 	free(b->pending);
 	pthread_mutex_destroy(&b->lock);
 	pthread_cond_destroy(&b->work);

@@ -329,7 +329,7 @@ static void finish(struct page *p)
 			set_cookie(p, COOKIE_SESSION, val, false);
 	}
 	if (p->nheld) {
-		http_hold(p->req, hold_start, p);
+		http_hold(p->req, hold_start, NULL, p);
 		return;
 	}
 	page_free(p);
