@@ -528,14 +528,17 @@ void call_account_event(const struct call *c, const char *action, const char *ta
 	snprintf(out->fields, sizeof out->fields, "%s", fields);
 }
 
-/* A held answer waiting for its audit entries. */
+/* A held answer waiting for its audit entries. The entries are needed only
+ * until they are queued (the queue copies them): a page's thousand are
+ * freed then, not held with the answer until it is sent. */
 struct audit_hold {
 	struct store *store;
 	struct http_req *req;
 	void (*committed)(void *arg);
 	void *arg;
 	size_t n;
-	struct store_audit entries[];
+	struct store_audit *entries; /* &one, or allocated */
+	struct store_audit one;
 };
 
 /* On the store's writer thread, once the entries are committed. The hold
@@ -557,7 +560,12 @@ static void audit_start(struct http_req *r, void *arg)
 {
 	struct audit_hold *h = arg;
 	h->req = r;
+	/* Once queued, h may be gone (a page's inner request is freed by the
+	 * writer's thread when the last of its reads is committed): what is
+	 * still needed here is read first. */
+	struct store_audit *own = h->entries != &h->one ? h->entries : NULL;
 	wm_err e = store_audit_append_async(h->store, h->entries, h->n, audit_done, h);
+	free(own);
 	if (e != WM_OK)
 		audit_done(h, e);
 }
@@ -606,7 +614,13 @@ void call_audited_answer(struct call *c, struct audited_page *p, wm_err e, bool 
 void call_answer_after_audit_then(struct call *c, const struct store_audit *entries, size_t n,
 				  void (*committed)(void *arg), void *arg)
 {
-	struct audit_hold *h = n ? malloc(sizeof *h + n * sizeof *entries) : NULL;
+	struct audit_hold *h = n ? malloc(sizeof *h) : NULL;
+	if (h)
+		h->entries = n == 1 ? &h->one : malloc(n * sizeof *entries);
+	if (h && !h->entries) {
+		free(h);
+		h = NULL;
+	}
 	if (!h) {
 		if (n) /* out of memory */
 			call_fail(c, WM_ERR_NOMEM, NULL);
